@@ -1,0 +1,77 @@
+//! Opening trace files: the only place that knows about the file system.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use memmap2::Mmap;
+
+/// A trace file mapped into memory (or read, for empty and special files).
+pub enum TraceBytes {
+    /// A regular file, memory-mapped so that only the pages being read are resident.
+    Mapped(Mmap),
+    /// Anything that cannot be mapped (empty files, pipes): read whole.
+    Owned(Vec<u8>),
+}
+
+impl TraceBytes {
+    /// The bytes.
+    pub fn as_slice(&self) -> &[u8] {
+        match self {
+            TraceBytes::Mapped(m) => m,
+            TraceBytes::Owned(v) => v,
+        }
+    }
+}
+
+/// A failure to open a trace, already worded for the user.
+#[derive(Debug)]
+pub struct OpenError {
+    pub path: PathBuf,
+    pub msg: String,
+}
+
+impl std::fmt::Display for OpenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.msg)
+    }
+}
+
+/// Opens a trace for reading, with messages that say what to do.
+pub fn open_trace(path: &Path) -> Result<TraceBytes, OpenError> {
+    let err = |msg: String| OpenError { path: path.to_path_buf(), msg };
+    let meta = std::fs::metadata(path).map_err(|e| err(describe_io(&e)))?;
+    if meta.is_dir() {
+        return Err(err("is a directory; pass a trace file such as trace.out".into()));
+    }
+    let file = File::open(path).map_err(|e| err(describe_io(&e)))?;
+    if meta.is_file() && meta.len() > 0 {
+        // SAFETY: the map is read-only; a trace being rewritten while we read it
+        // can at worst give garbage events, which the reader rejects like any bad input.
+        if let Ok(m) = unsafe { Mmap::map(&file) } {
+            return Ok(TraceBytes::Mapped(m));
+        }
+    }
+    let mut v = Vec::new();
+    use std::io::Read;
+    (&file).read_to_end(&mut v).map_err(|e| err(describe_io(&e)))?;
+    Ok(TraceBytes::Owned(v))
+}
+
+fn describe_io(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied; check the file's permissions".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// Explains a reader error in one line, with a hint where one helps.
+pub fn explain(e: &gotrace::Error) -> String {
+    let msg = e.message();
+    if msg.starts_with("bad file format") {
+        format!("{msg} (expected a file written by runtime/trace, e.g. `go test -trace=trace.out`)")
+    } else {
+        msg.to_string()
+    }
+}
+impl std::error::Error for OpenError {}

@@ -1,0 +1,96 @@
+//! A reader for Go execution traces (`runtime/trace`, `go test -trace`,
+//! `/debug/pprof/trace`, flight recordings), written to give exactly the
+//! events Go's own reader gives.
+//!
+//! Supported: the partitioned format of Go 1.22 and later: headers
+//! `go 1.22 trace`, `go 1.23 trace` (Go 1.23 and 1.24), `go 1.25 trace` and
+//! `go 1.26 trace` (Go 1.26 and 1.27). The old format of Go 1.11–1.21 is
+//! recognised and refused with a plain message.
+//!
+//! The crate is layered like Go's `internal/trace`:
+//! - [`wire`]: header, varints, batch framing and the per-version event
+//!   tables (data, not code);
+//! - generations: one generation's batches classified and its string, stack and
+//!   CPU-sample tables built;
+//! - ordering: the state machine that merges per-thread batches using the
+//!   goroutine and proc sequence numbers, with Go's validation;
+//! - [`Reader`] on top, yielding [`Event`]s whose `Display` is the line
+//!   `go tool trace -d=parsed` prints.
+//!
+//! It does no I/O of its own (it reads a byte slice), knows nothing of SQL or
+//! terminals, and builds for `wasm32-unknown-unknown`.
+
+#![warn(missing_docs)]
+
+mod display;
+pub mod event;
+mod generation;
+mod order;
+pub mod quote;
+mod reader;
+pub mod table;
+pub mod time;
+pub mod wire;
+
+pub use event::{
+    ClockSnapshot, Event, EventKind, Frame, GoId, GoState, Log, Metric, ProcId, ProcState, Range, RangeName,
+    Region, Resource, SchedCtx, Stack, StateTransition, Sync, Task, TaskId, ThreadId, Transition,
+};
+pub use reader::Reader;
+pub use wire::Version;
+
+/// Why a trace could not be read (further).
+///
+/// The message is Go's wording where Go has one, so it can be compared with
+/// `go tool trace`; [`Error::offset`] says where in the file the problem began
+/// when that is known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    msg: String,
+    offset: Option<usize>,
+    truncated: bool,
+}
+
+impl Error {
+    pub(crate) fn new(msg: impl Into<String>) -> Self {
+        Error { msg: msg.into(), offset: None, truncated: false }
+    }
+
+    pub(crate) fn truncated(msg: impl Into<String>) -> Self {
+        Error { msg: msg.into(), offset: None, truncated: true }
+    }
+
+    pub(crate) fn varint(e: wire::VarintError) -> Self {
+        Error::new(e.to_string())
+    }
+
+    pub(crate) fn at(mut self, offset: usize) -> Self {
+        if self.offset.is_none() {
+            self.offset = Some(offset);
+        }
+        self
+    }
+
+    /// Go's message for the error.
+    pub fn message(&self) -> &str {
+        &self.msg
+    }
+
+    /// Byte offset of the generation or batch where reading failed, if known.
+    pub fn offset(&self) -> Option<usize> {
+        self.offset
+    }
+
+    /// True when the file simply ends early (a crashed process, a cut copy).
+    pub fn is_truncation(&self) -> bool {
+        self.truncated
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.msg)
+    }
+}
+
+impl std::error::Error for Error {}

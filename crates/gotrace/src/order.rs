@@ -1,0 +1,926 @@
+//! The ordering state machine: decides whether a thread's next event can
+//! happen now, and turns it into public events.
+//!
+//! Batches are per thread, and threads race. Go's runtime stamps every
+//! goroutine and proc transition that another thread could observe with a
+//! per-generation sequence number; an event may only be emitted once the
+//! resource it touches is in the state (and at the sequence number) the event
+//! expects. "Not yet" is not an error: the reader then tries another thread.
+//! The rules and error texts follow Go's `internal/trace/order.go`.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use crate::event::{Event, GoState, ProcState, SchedCtx, NO_GOROUTINE, NO_PROC, NO_THREAD, NO_TASK};
+use crate::table::{EvTable, IdMap};
+use crate::wire::spec::{ev, gstatus, pstatus, EventType, SPECS};
+use crate::wire::Version;
+use crate::Error;
+
+/// A decoded event as it comes off a thread's batch: type, time in ns, raw args.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct BaseEvent {
+    pub typ: EventType,
+    pub time: i64,
+    pub args: [u64; 4],
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Seq {
+    gen: u64,
+    n: u64,
+}
+
+impl Seq {
+    fn succeeds(self, prev: Seq) -> bool {
+        self.gen == prev.gen && self.n == prev.n.wrapping_add(1)
+    }
+}
+
+impl std::fmt::Display for Seq {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (gen={})", self.n, self.gen)
+    }
+}
+
+/// A kind of range in flight on a resource: its begin event and optional subtype string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct RangeType {
+    typ: EventType,
+    desc: u64,
+}
+
+fn range_type(typ: EventType, desc: u64) -> RangeType {
+    let start = SPECS[typ as usize].start_ev;
+    RangeType { typ: if start != ev::NONE { start } else { typ }, desc }
+}
+
+#[derive(Debug, Default)]
+struct Ranges {
+    in_flight: Vec<RangeType>,
+}
+
+impl Ranges {
+    fn begin(&mut self, t: RangeType) -> Result<(), Error> {
+        if self.in_flight.contains(&t) {
+            return Err(Error::new(format!(
+                "discovered event already in-flight for when starting event {}",
+                SPECS[t.typ as usize].name
+            )));
+        }
+        self.in_flight.push(t);
+        Ok(())
+    }
+
+    fn active(&mut self, t: RangeType, initial_gen: bool) -> Result<(), Error> {
+        if initial_gen {
+            if self.in_flight.contains(&t) {
+                return Err(Error::new(format!(
+                    "found named active range already in first gen: {{{} {}}}",
+                    t.typ, t.desc
+                )));
+            }
+            self.in_flight.push(t);
+        } else if !self.in_flight.contains(&t) {
+            return Err(Error::new(format!(
+                "resource is missing active range: {} {:?}",
+                SPECS[t.typ as usize].name, self.in_flight
+            )));
+        }
+        Ok(())
+    }
+
+    fn end(&mut self, typ: EventType) -> Result<u64, Error> {
+        let st = SPECS[typ as usize].start_ev;
+        match self.in_flight.iter().position(|r| r.typ == st) {
+            Some(i) => Ok(self.in_flight.swap_remove(i).desc),
+            None => Err(Error::new(format!(
+                "tried to end event {}, but not in-flight",
+                SPECS[st as usize].name
+            ))),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct GState<'a> {
+    id: i64,
+    status: u64,
+    seq: Seq,
+    regions: Vec<(u64, &'a [u8])>,
+    ranges: Ranges,
+}
+
+#[derive(Debug)]
+struct PState {
+    status: u64,
+    seq: Seq,
+    ranges: Ranges,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct MState {
+    g: i64,
+    p: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum GcState {
+    Undetermined,
+    NotRunning,
+    Running,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Need {
+    Not,
+    May,
+    Must,
+}
+
+struct Reqs {
+    m: Need,
+    p: Need,
+    g: Need,
+}
+
+const USER_GO_REQS: Reqs = Reqs { m: Need::Must, p: Need::Must, g: Need::Must };
+
+fn validate_ctx(ctx: SchedCtx, r: Reqs) -> Result<(), Error> {
+    if r.m == Need::Must && ctx.m == NO_THREAD {
+        return Err(Error::new("expected a thread but didn't have one"));
+    } else if r.m == Need::Not && ctx.m != NO_THREAD {
+        return Err(Error::new("expected no thread but had one"));
+    }
+    if r.p == Need::Must && ctx.p == NO_PROC {
+        return Err(Error::new("expected a proc but didn't have one"));
+    } else if r.p == Need::Not && ctx.p != NO_PROC {
+        return Err(Error::new("expected no proc but had one"));
+    }
+    if r.g == Need::Must && ctx.g == NO_GOROUTINE {
+        return Err(Error::new("expected a goroutine but didn't have one"));
+    } else if r.g == Need::Not && ctx.g != NO_GOROUTINE {
+        return Err(Error::new("expected no goroutine but had one"));
+    }
+    Ok(())
+}
+
+/// Wire goroutine status → public state (Bad maps to Undetermined, as Go's table does).
+fn go_state_of(status: u64) -> GoState {
+    match status {
+        gstatus::RUNNABLE => GoState::Runnable,
+        gstatus::RUNNING => GoState::Running,
+        gstatus::WAITING => GoState::Waiting,
+        gstatus::SYSCALL => GoState::Syscall,
+        _ => GoState::Undetermined,
+    }
+}
+
+/// Wire proc status → public state: a proc in a syscall is still Running to consumers.
+fn proc_state_of(status: u64) -> ProcState {
+    match status {
+        pstatus::RUNNING | pstatus::SYSCALL => ProcState::Running,
+        pstatus::IDLE | pstatus::SYSCALL_ABANDONED => ProcState::Idle,
+        _ => ProcState::Undetermined,
+    }
+}
+
+/// Outcome of trying to advance one event.
+pub(crate) type Advance = Result<bool, Error>;
+
+/// All state the ordering keeps across generations.
+pub(crate) struct Ordering<'a> {
+    version: Version,
+    g_states: IdMap<i64, GState<'a>>,
+    p_states: IdMap<i64, PState>,
+    m_states: IdMap<i64, MState>,
+    active_tasks: IdMap<u64, (&'a [u8], u64)>,
+    gc_seq: u64,
+    gc_state: GcState,
+    initial_gen: u64,
+    queue: VecDeque<Event<'a>>,
+}
+
+impl<'a> Ordering<'a> {
+    pub fn new(version: Version) -> Self {
+        Ordering {
+            version,
+            g_states: IdMap::default(),
+            p_states: IdMap::default(),
+            m_states: IdMap::default(),
+            active_tasks: IdMap::default(),
+            gc_seq: 0,
+            gc_state: GcState::Undetermined,
+            initial_gen: 0,
+            queue: VecDeque::new(),
+        }
+    }
+
+    /// The next event produced by a successful advance.
+    #[inline]
+    pub fn next(&mut self) -> Option<Event<'a>> {
+        self.queue.pop_front()
+    }
+
+    fn name(&self, typ: EventType) -> String {
+        self.version.event_name(typ)
+    }
+
+    #[inline]
+    fn push(&mut self, table: &Arc<EvTable<'a>>, ctx: SchedCtx, base: BaseEvent) {
+        self.queue.push_back(Event::new(Some(table.clone()), ctx, base, b""));
+    }
+
+    /// Tries to make `ev`, the next event of thread `m`, happen now.
+    ///
+    /// `Ok(false)` means "not yet": some other thread must move first.
+    pub fn advance(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, m: i64, gen: u64) -> Advance {
+        if self.initial_gen == 0 {
+            self.initial_gen = gen;
+        }
+        let mut cur = SchedCtx { g: NO_GOROUTINE, p: NO_PROC, m };
+        if m != NO_THREAD {
+            let ms = self.m_states.entry(m).or_insert(MState { g: NO_GOROUTINE, p: NO_PROC });
+            cur.p = ms.p;
+            cur.g = ms.g;
+        }
+        let r = match ev.typ {
+            ev::PROCS_CHANGE | ev::GO_LABEL | ev::USER_LOG => self.annotation(ev, t, cur),
+            ev::PROC_START => self.proc_start(ev, t, gen, cur),
+            ev::PROC_STOP => self.proc_stop(ev, t, cur),
+            ev::PROC_STEAL => self.proc_steal(ev, t, gen, cur),
+            ev::PROC_STATUS => self.proc_status(ev, t, gen, cur),
+            ev::GO_CREATE | ev::GO_CREATE_BLOCKED => self.go_create(ev, t, gen, cur),
+            ev::GO_CREATE_SYSCALL => self.go_create_syscall(ev, t, gen, cur),
+            ev::GO_START => self.go_start(ev, t, gen, cur),
+            ev::GO_DESTROY | ev::GO_STOP | ev::GO_BLOCK => self.go_stop_exec(ev, t, cur),
+            ev::GO_DESTROY_SYSCALL => self.go_destroy_syscall(ev, t, cur),
+            ev::GO_UNBLOCK => self.go_unblock(ev, t, gen, cur),
+            ev::GO_SYSCALL_BEGIN => self.go_syscall_begin(ev, t, gen, cur),
+            ev::GO_SYSCALL_END => self.go_syscall_end(ev, t, cur),
+            ev::GO_SYSCALL_END_BLOCKED => self.go_syscall_end_blocked(ev, t, cur),
+            ev::GO_STATUS | ev::GO_STATUS_STACK => self.go_status(ev, t, gen, cur),
+            ev::STW_BEGIN | ev::GC_MARK_ASSIST_BEGIN => self.go_range_begin(ev, t, cur),
+            ev::STW_END | ev::GC_MARK_ASSIST_END => self.go_range_end(ev, t, cur),
+            ev::GC_MARK_ASSIST_ACTIVE => self.go_range_active(ev, t, gen, cur),
+            ev::GC_ACTIVE => self.gc_active(ev, t, gen, cur),
+            ev::GC_BEGIN => self.gc_begin(ev, t, cur),
+            ev::GC_END => self.gc_end(ev, t, cur),
+            ev::GC_SWEEP_ACTIVE => self.gc_sweep_active(ev, t, gen, cur),
+            ev::GC_SWEEP_BEGIN => self.gc_sweep_begin(ev, t, cur),
+            ev::GC_SWEEP_END => self.gc_sweep_end(ev, t, cur),
+            ev::HEAP_ALLOC | ev::HEAP_GOAL => self.heap_metric(ev, t, cur),
+            ev::USER_TASK_BEGIN => self.user_task_begin(ev, t, cur),
+            ev::USER_TASK_END => self.user_task_end(ev, t, cur),
+            ev::USER_REGION_BEGIN | ev::USER_REGION_END => self.user_region(ev, t, cur),
+            ev::GO_SWITCH | ev::GO_SWITCH_DESTROY => self.go_switch(ev, t, gen, cur),
+            ev::SPAN..=ev::GOROUTINE_STACK_FREE => self.alloc_free(ev, t, cur),
+            other => return Err(Error::new(format!("bad event type found while ordering: {other}"))),
+        };
+        match r {
+            Ok(Some(new)) => {
+                if m != NO_THREAD {
+                    if let Some(ms) = self.m_states.get_mut(&m) {
+                        ms.p = new.p;
+                        ms.g = new.g;
+                    }
+                }
+                Ok(true)
+            }
+            Ok(None) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    // Each handler returns Ok(Some(new context)) on success, Ok(None) for "not yet".
+
+    fn proc_status(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, gen: u64, mut cur: SchedCtx) -> Res {
+        let pid = ev.args[0] as i64;
+        let status = ev.args[1];
+        if status > pstatus::SYSCALL_ABANDONED {
+            return Err(Error::new(format!("invalid status for proc {pid}: {status}")));
+        }
+        let mut old = proc_state_of(status);
+        if let Some(s) = self.p_states.get_mut(&pid) {
+            if status == pstatus::SYSCALL_ABANDONED && s.status == pstatus::SYSCALL {
+                // The proc was in a syscall but its thread was abandoned (a dying cgo
+                // thread): it is about to be stolen, so it is still Running until then.
+                old = ProcState::Running;
+                ev.args[1] = pstatus::SYSCALL;
+            } else if status == pstatus::SYSCALL_ABANDONED && s.status == pstatus::SYSCALL_ABANDONED {
+                old = ProcState::Idle;
+                ev.args[1] = pstatus::SYSCALL_ABANDONED;
+            } else if s.status != status {
+                return Err(Error::new(format!(
+                    "inconsistent status for proc {pid}: old {} vs. new {}",
+                    pstatus::name(s.status),
+                    pstatus::name(status)
+                )));
+            }
+            s.seq = Seq { gen, n: 0 };
+        } else {
+            self.p_states.insert(pid, PState { status, seq: Seq { gen, n: 0 }, ranges: Ranges::default() });
+            old = if gen == self.initial_gen { ProcState::Undetermined } else { ProcState::NotExist };
+        }
+        ev.args[2] = old as u64;
+        let mut new = cur;
+        if status == pstatus::RUNNING || status == pstatus::SYSCALL {
+            new.p = pid;
+        }
+        if status == pstatus::SYSCALL_ABANDONED && old == ProcState::Running {
+            // Attribute the event to the thread that held the proc.
+            let mut found = false;
+            for (&mid, ms) in &self.m_states {
+                if ms.p == pid {
+                    cur = SchedCtx { m: mid, p: pid, g: ms.g };
+                    found = true;
+                }
+            }
+            if !found {
+                return Err(Error::new(format!(
+                    "failed to find sched context for proc {pid} that's about to be stolen"
+                )));
+            }
+        }
+        self.push(t, cur, *ev);
+        Ok(Some(new))
+    }
+
+    fn proc_start(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, gen: u64, cur: SchedCtx) -> Res {
+        let pid = ev.args[0] as i64;
+        let seq = Seq { gen, n: ev.args[1] };
+        let Some(state) = self.p_states.get_mut(&pid) else { return Ok(None) };
+        if state.status != pstatus::IDLE || !seq.succeeds(state.seq) || cur.p != NO_PROC {
+            return Ok(None);
+        }
+        validate_ctx(cur, Reqs { m: Need::Must, p: Need::Not, g: Need::May })?;
+        state.status = pstatus::RUNNING;
+        state.seq = seq;
+        self.push(t, cur, *ev);
+        Ok(Some(SchedCtx { p: pid, ..cur }))
+    }
+
+    fn proc_stop(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, cur: SchedCtx) -> Res {
+        let name = self.name(ev.typ);
+        let Some(state) = self.p_states.get_mut(&cur.p) else {
+            return Err(Error::new(format!("event {name} for proc ({}) that doesn't exist", cur.p)));
+        };
+        if state.status != pstatus::RUNNING && state.status != pstatus::SYSCALL {
+            return Err(Error::new(format!("{name} event for proc that's not Running or Syscall")));
+        }
+        validate_ctx(cur, Reqs { m: Need::Must, p: Need::Must, g: Need::May })?;
+        state.status = pstatus::IDLE;
+        self.push(t, cur, *ev);
+        Ok(Some(SchedCtx { p: NO_PROC, ..cur }))
+    }
+
+    fn proc_steal(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, gen: u64, cur: SchedCtx) -> Res {
+        let pid = ev.args[0] as i64;
+        let seq = Seq { gen, n: ev.args[1] };
+        let Some(state) = self.p_states.get_mut(&pid) else { return Ok(None) };
+        if (state.status != pstatus::SYSCALL && state.status != pstatus::SYSCALL_ABANDONED)
+            || !seq.succeeds(state.seq)
+        {
+            return Ok(None);
+        }
+        validate_ctx(cur, Reqs { m: Need::Must, p: Need::May, g: Need::May })?;
+        let old = state.status;
+        ev.args[3] = old;
+        state.status = pstatus::IDLE;
+        state.seq = seq;
+        if old == pstatus::SYSCALL_ABANDONED {
+            self.push(t, cur, *ev);
+            return Ok(Some(cur));
+        }
+        let mid = ev.args[2] as i64;
+        if mid == cur.m {
+            if cur.p != pid {
+                return Err(Error::new(format!(
+                    "tried to self-steal proc {pid} (thread {mid}), but got proc {} instead",
+                    cur.p
+                )));
+            }
+            self.push(t, cur, *ev);
+            return Ok(Some(SchedCtx { p: NO_PROC, ..cur }));
+        }
+        let Some(ms) = self.m_states.get_mut(&mid) else {
+            return Err(Error::new(format!("stole proc from non-existent thread {mid}")));
+        };
+        if ms.p != pid {
+            return Err(Error::new(format!(
+                "tried to steal proc {pid} from thread {mid}, but got proc {} instead",
+                ms.p
+            )));
+        }
+        ms.p = NO_PROC;
+        self.push(t, cur, *ev);
+        Ok(Some(cur))
+    }
+
+    fn go_status(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, gen: u64, mut cur: SchedCtx) -> Res {
+        let gid = ev.args[0] as i64;
+        let mid = ev.args[1] as i64;
+        let status = ev.args[2];
+        if status > gstatus::WAITING {
+            return Err(Error::new(format!("invalid status for goroutine {gid}: {status}")));
+        }
+        let mut old = go_state_of(status);
+        if let Some(s) = self.g_states.get_mut(&gid) {
+            if s.status != status {
+                return Err(Error::new(format!(
+                    "inconsistent status for goroutine {gid}: old {} vs. new {}",
+                    gstatus::name(s.status),
+                    gstatus::name(status)
+                )));
+            }
+            s.seq = Seq { gen, n: 0 };
+        } else if gen == self.initial_gen {
+            self.g_states.insert(
+                gid,
+                GState { id: gid, status, seq: Seq { gen, n: 0 }, regions: Vec::new(), ranges: Ranges::default() },
+            );
+            old = GoState::Undetermined;
+        } else {
+            return Err(Error::new(format!(
+                "found goroutine status for new goroutine after the first generation: id={gid} status={}",
+                gstatus::name(status)
+            )));
+        }
+        ev.args[2] = ((old as u64) << 32) | status;
+        let mut new = cur;
+        match status {
+            gstatus::RUNNING => new.g = gid,
+            gstatus::SYSCALL => {
+                if mid == NO_THREAD {
+                    return Err(Error::new(format!("found goroutine {gid} in syscall without a thread")));
+                }
+                if mid == cur.m {
+                    if gen != self.initial_gen && cur.g != gid {
+                        return Err(Error::new(format!(
+                            "inconsistent thread for syscalling goroutine {gid}: thread has goroutine {}",
+                            cur.g
+                        )));
+                    }
+                    new.g = gid;
+                } else {
+                    // The goroutine sits in a syscall on another thread: attribute the
+                    // event to that thread.
+                    match self.m_states.get(&mid) {
+                        Some(ms) => {
+                            if ms.g != gid {
+                                return Err(Error::new(format!(
+                                    "inconsistent thread for syscalling goroutine {gid}: thread has goroutine {}",
+                                    ms.g
+                                )));
+                            }
+                            cur.g = ms.g;
+                        }
+                        None => {
+                            self.m_states.insert(mid, MState { g: gid, p: NO_PROC });
+                        }
+                    }
+                    cur.m = mid;
+                }
+            }
+            _ => {}
+        }
+        self.push(t, cur, *ev);
+        Ok(Some(new))
+    }
+
+    fn go_create(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, gen: u64, cur: SchedCtx) -> Res {
+        validate_ctx(cur, Reqs { m: Need::Must, p: Need::Must, g: Need::May })?;
+        if let Some(s) = self.g_states.get(&cur.g) {
+            if s.status != gstatus::RUNNING {
+                return Err(Error::new(format!("{} event for goroutine that's not Running", self.name(ev.typ))));
+            }
+        }
+        let newg = ev.args[0] as i64;
+        if self.g_states.contains_key(&newg) {
+            return Err(Error::new(format!("tried to create goroutine ({newg}) that already exists")));
+        }
+        let status = if ev.typ == ev::GO_CREATE_BLOCKED { gstatus::WAITING } else { gstatus::RUNNABLE };
+        self.g_states.insert(
+            newg,
+            GState { id: newg, status, seq: Seq { gen, n: 0 }, regions: Vec::new(), ranges: Ranges::default() },
+        );
+        self.push(t, cur, *ev);
+        Ok(Some(cur))
+    }
+
+    fn running_g(&mut self, typ: EventType, g: i64, want: u64) -> Result<&mut GState<'a>, Error> {
+        let name = self.version.event_name(typ);
+        let Some(s) = self.g_states.get_mut(&g) else {
+            return Err(Error::new(format!("event {name} for goroutine ({g}) that doesn't exist")));
+        };
+        if s.status != want {
+            // Go names Running here even when it wanted Syscall (except for GoDestroySyscall).
+            let wanted = if typ == ev::GO_DESTROY_SYSCALL { "Syscall" } else { "Running" };
+            return Err(Error::new(format!("{name} event for goroutine that's not {wanted}")));
+        }
+        Ok(s)
+    }
+
+    fn go_stop_exec(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, cur: SchedCtx) -> Res {
+        validate_ctx(cur, USER_GO_REQS)?;
+        let s = self.running_g(ev.typ, cur.g, gstatus::RUNNING)?;
+        match ev.typ {
+            ev::GO_STOP => s.status = gstatus::RUNNABLE,
+            ev::GO_BLOCK => s.status = gstatus::WAITING,
+            _ => {
+                self.g_states.remove(&cur.g);
+            }
+        }
+        self.push(t, cur, *ev);
+        Ok(Some(SchedCtx { g: NO_GOROUTINE, ..cur }))
+    }
+
+    fn go_start(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, gen: u64, cur: SchedCtx) -> Res {
+        let gid = ev.args[0] as i64;
+        let seq = Seq { gen, n: ev.args[1] };
+        let Some(s) = self.g_states.get_mut(&gid) else { return Ok(None) };
+        if s.status != gstatus::RUNNABLE || !seq.succeeds(s.seq) {
+            return Ok(None);
+        }
+        validate_ctx(cur, Reqs { m: Need::Must, p: Need::Must, g: Need::Not })?;
+        s.status = gstatus::RUNNING;
+        s.seq = seq;
+        self.push(t, cur, *ev);
+        Ok(Some(SchedCtx { g: gid, ..cur }))
+    }
+
+    fn go_unblock(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, gen: u64, cur: SchedCtx) -> Res {
+        let gid = ev.args[0] as i64;
+        let seq = Seq { gen, n: ev.args[1] };
+        let Some(s) = self.g_states.get_mut(&gid) else { return Ok(None) };
+        if s.status != gstatus::WAITING || !seq.succeeds(s.seq) {
+            return Ok(None);
+        }
+        s.status = gstatus::RUNNABLE;
+        s.seq = seq;
+        self.push(t, cur, *ev);
+        Ok(Some(cur))
+    }
+
+    fn go_switch(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, gen: u64, cur: SchedCtx) -> Res {
+        validate_ctx(cur, USER_GO_REQS)?;
+        self.running_g(ev.typ, cur.g, gstatus::RUNNING)?;
+        let next = ev.args[0] as i64;
+        let seq = Seq { gen, n: ev.args[1] };
+        match self.g_states.get(&next) {
+            Some(s) if s.status == gstatus::WAITING && seq.succeeds(s.seq) => {}
+            _ => return Ok(None),
+        }
+        self.push(t, cur, *ev);
+        let time = ev.time;
+        if ev.typ == ev::GO_SWITCH {
+            if let Some(s) = self.g_states.get_mut(&cur.g) {
+                s.status = gstatus::WAITING;
+            }
+            self.push(t, cur, BaseEvent { typ: ev::GO_BLOCK, time, args: [0; 4] });
+        } else {
+            self.g_states.remove(&cur.g);
+            self.push(t, cur, BaseEvent { typ: ev::GO_DESTROY, time, args: [0; 4] });
+        }
+        if let Some(s) = self.g_states.get_mut(&next) {
+            s.status = gstatus::RUNNING;
+            s.seq = seq;
+        }
+        let start_ctx = SchedCtx { g: NO_GOROUTINE, ..cur };
+        self.push(t, start_ctx, BaseEvent { typ: ev::GO_START, time, args: [next as u64, ev.args[1], 0, 0] });
+        Ok(Some(SchedCtx { g: next, ..cur }))
+    }
+
+    fn go_syscall_begin(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, gen: u64, cur: SchedCtx) -> Res {
+        validate_ctx(cur, USER_GO_REQS)?;
+        let name = self.name(ev.typ);
+        self.running_g(ev.typ, cur.g, gstatus::RUNNING)?.status = gstatus::SYSCALL;
+        let Some(ps) = self.p_states.get_mut(&cur.p) else {
+            return Err(Error::new(format!("uninitialized proc {} found during {name}", cur.p)));
+        };
+        ps.status = pstatus::SYSCALL;
+        let pseq = Seq { gen, n: ev.args[0] };
+        if !pseq.succeeds(ps.seq) {
+            return Err(Error::new(format!(
+                "failed to advance {name}: can't make sequence: {} -> {pseq}",
+                ps.seq
+            )));
+        }
+        ps.seq = pseq;
+        self.push(t, cur, *ev);
+        Ok(Some(cur))
+    }
+
+    fn go_syscall_end(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, cur: SchedCtx) -> Res {
+        validate_ctx(cur, USER_GO_REQS)?;
+        let name = self.name(ev.typ);
+        self.running_g(ev.typ, cur.g, gstatus::SYSCALL)?.status = gstatus::RUNNING;
+        let Some(ps) = self.p_states.get_mut(&cur.p) else {
+            return Err(Error::new(format!("uninitialized proc {} found during {name}", cur.p)));
+        };
+        if ps.status != pstatus::SYSCALL {
+            return Err(Error::new(format!(
+                "expected proc {} in state Syscall, but got {} instead",
+                cur.p,
+                pstatus::name(ps.status)
+            )));
+        }
+        ps.status = pstatus::RUNNING;
+        self.push(t, cur, *ev);
+        Ok(Some(cur))
+    }
+
+    fn go_syscall_end_blocked(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, cur: SchedCtx) -> Res {
+        if cur.p != NO_PROC {
+            let Some(ps) = self.p_states.get(&cur.p) else {
+                return Err(Error::new(format!(
+                    "uninitialized proc {} found during {}",
+                    cur.p,
+                    self.name(ev.typ)
+                )));
+            };
+            if ps.status == pstatus::SYSCALL {
+                // The steal has not been seen yet.
+                return Ok(None);
+            }
+        }
+        validate_ctx(cur, Reqs { m: Need::Must, p: Need::May, g: Need::Must })?;
+        self.running_g(ev.typ, cur.g, gstatus::SYSCALL)?.status = gstatus::RUNNABLE;
+        self.push(t, cur, *ev);
+        Ok(Some(SchedCtx { g: NO_GOROUTINE, ..cur }))
+    }
+
+    fn go_create_syscall(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, gen: u64, cur: SchedCtx) -> Res {
+        validate_ctx(cur, Reqs { m: Need::Must, p: Need::May, g: Need::Not })?;
+        let newg = ev.args[0] as i64;
+        if self.g_states.contains_key(&newg) {
+            return Err(Error::new(format!("tried to create goroutine ({newg}) in syscall that already exists")));
+        }
+        self.g_states.insert(
+            newg,
+            GState {
+                id: newg,
+                status: gstatus::SYSCALL,
+                seq: Seq { gen, n: 0 },
+                regions: Vec::new(),
+                ranges: Ranges::default(),
+            },
+        );
+        self.push(t, cur, *ev);
+        Ok(Some(SchedCtx { g: newg, ..cur }))
+    }
+
+    fn go_destroy_syscall(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, cur: SchedCtx) -> Res {
+        validate_ctx(cur, Reqs { m: Need::Must, p: Need::May, g: Need::Must })?;
+        self.running_g(ev.typ, cur.g, gstatus::SYSCALL)?;
+        self.g_states.remove(&cur.g);
+        let mut new = SchedCtx { g: NO_GOROUTINE, ..cur };
+        if cur.p != NO_PROC {
+            let name = self.name(ev.typ);
+            let Some(ps) = self.p_states.get_mut(&cur.p) else {
+                return Err(Error::new(format!("found invalid proc {} during {name}", cur.p)));
+            };
+            if ps.status != pstatus::SYSCALL {
+                return Err(Error::new(format!(
+                    "proc {} in unexpected state {} during {name}",
+                    cur.p,
+                    pstatus::name(ps.status)
+                )));
+            }
+            // The thread goes away with its proc: synthesise the steal that releases it.
+            ps.status = pstatus::SYSCALL_ABANDONED;
+            new.p = NO_PROC;
+            let steal = BaseEvent { typ: ev::PROC_STEAL, time: ev.time, args: [cur.p as u64, 0, 0, pstatus::SYSCALL] };
+            self.push(t, cur, steal);
+        }
+        self.push(t, cur, *ev);
+        Ok(Some(new))
+    }
+
+    fn user_task_begin(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, cur: SchedCtx) -> Res {
+        let id = ev.args[0];
+        if self.active_tasks.contains_key(&id) {
+            return Err(Error::new(format!("task ID conflict: {id}")));
+        }
+        let mut parent = ev.args[1];
+        if parent == 0 {
+            parent = NO_TASK;
+            ev.args[1] = NO_TASK;
+        }
+        let name_id = ev.args[2];
+        let Some(name) = t.string(name_id) else {
+            return Err(Error::new(format!("invalid string ID {name_id} for {} event", ev.typ)));
+        };
+        self.active_tasks.insert(id, (name, parent));
+        validate_ctx(cur, USER_GO_REQS)?;
+        self.push(t, cur, *ev);
+        Ok(Some(cur))
+    }
+
+    fn user_task_end(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, cur: SchedCtx) -> Res {
+        let id = ev.args[0];
+        let name: &'a [u8] = match self.active_tasks.remove(&id) {
+            Some((name, parent)) => {
+                ev.args[2] = parent;
+                name
+            }
+            None => {
+                ev.args[2] = NO_TASK;
+                b""
+            }
+        };
+        validate_ctx(cur, USER_GO_REQS)?;
+        self.queue.push_back(Event::new(Some(t.clone()), cur, *ev, name));
+        Ok(Some(cur))
+    }
+
+    fn user_region(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, cur: SchedCtx) -> Res {
+        validate_ctx(cur, USER_GO_REQS)?;
+        let task = ev.args[0];
+        let name_id = ev.args[1];
+        let Some(name) = t.string(name_id) else {
+            return Err(Error::new(format!("invalid string ID {name_id} for {} event", ev.typ)));
+        };
+        let begin = ev.typ == ev::USER_REGION_BEGIN;
+        let Some(s) = self.g_states.get_mut(&cur.g) else {
+            let which = if begin { "EvUserRegionBegin" } else { "EvUserRegionEnd" };
+            return Err(Error::new(format!(
+                "encountered {which} without known state for current goroutine {}",
+                cur.g
+            )));
+        };
+        if begin {
+            s.regions.push((task, name));
+        } else if let Some(&(ntask, nname)) = s.regions.last() {
+            if ntask != task || nname != name {
+                return Err(Error::new(format!(
+                    "misuse of region in goroutine {}: region end {{{task} {}}} when the inner-most active region start event is {{{ntask} {}}}",
+                    s.id,
+                    String::from_utf8_lossy(name),
+                    String::from_utf8_lossy(nname)
+                )));
+            }
+            s.regions.pop();
+        }
+        self.push(t, cur, *ev);
+        Ok(Some(cur))
+    }
+
+    fn gc_active(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, gen: u64, cur: SchedCtx) -> Res {
+        let seq = ev.args[0];
+        if gen == self.initial_gen {
+            if self.gc_state != GcState::Undetermined {
+                return Err(Error::new("GCActive in the first generation isn't first GC event"));
+            }
+            self.gc_seq = seq;
+            self.gc_state = GcState::Running;
+            self.push(t, cur, *ev);
+            return Ok(Some(cur));
+        }
+        if seq != self.gc_seq.wrapping_add(1) {
+            return Ok(None);
+        }
+        if self.gc_state != GcState::Running {
+            return Err(Error::new("encountered GCActive while GC was not in progress"));
+        }
+        self.gc_seq = seq;
+        validate_ctx(cur, USER_GO_REQS)?;
+        self.push(t, cur, *ev);
+        Ok(Some(cur))
+    }
+
+    fn gc_begin(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, cur: SchedCtx) -> Res {
+        let seq = ev.args[0];
+        if self.gc_state == GcState::Undetermined {
+            self.gc_seq = seq;
+            self.gc_state = GcState::Running;
+            self.push(t, cur, *ev);
+            return Ok(Some(cur));
+        }
+        if seq != self.gc_seq.wrapping_add(1) {
+            return Ok(None);
+        }
+        if self.gc_state == GcState::Running {
+            return Err(Error::new("encountered GCBegin while GC was already in progress"));
+        }
+        self.gc_seq = seq;
+        self.gc_state = GcState::Running;
+        validate_ctx(cur, USER_GO_REQS)?;
+        self.push(t, cur, *ev);
+        Ok(Some(cur))
+    }
+
+    fn gc_end(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, cur: SchedCtx) -> Res {
+        let seq = ev.args[0];
+        if seq != self.gc_seq.wrapping_add(1) {
+            return Ok(None);
+        }
+        if self.gc_state == GcState::NotRunning {
+            return Err(Error::new("encountered GCEnd when GC was not in progress"));
+        }
+        if self.gc_state == GcState::Undetermined {
+            return Err(Error::new("encountered GCEnd when GC was in an undetermined state"));
+        }
+        self.gc_seq = seq;
+        self.gc_state = GcState::NotRunning;
+        validate_ctx(cur, USER_GO_REQS)?;
+        self.push(t, cur, *ev);
+        Ok(Some(cur))
+    }
+
+    fn annotation(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, cur: SchedCtx) -> Res {
+        validate_ctx(cur, USER_GO_REQS)?;
+        self.push(t, cur, *ev);
+        Ok(Some(cur))
+    }
+
+    fn heap_metric(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, cur: SchedCtx) -> Res {
+        validate_ctx(cur, Reqs { m: Need::Must, p: Need::Must, g: Need::May })?;
+        self.push(t, cur, *ev);
+        Ok(Some(cur))
+    }
+
+    fn proc_ranges(&mut self, p: i64) -> Result<&mut Ranges, Error> {
+        // Go dereferences a missing proc here and crashes; we report it instead.
+        match self.p_states.get_mut(&p) {
+            Some(ps) => Ok(&mut ps.ranges),
+            None => Err(Error::new(format!("range event for proc {p} that doesn't exist"))),
+        }
+    }
+
+    fn gc_sweep_begin(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, cur: SchedCtx) -> Res {
+        validate_ctx(cur, Reqs { m: Need::Must, p: Need::Must, g: Need::May })?;
+        self.proc_ranges(cur.p)?.begin(range_type(ev.typ, 0))?;
+        self.push(t, cur, *ev);
+        Ok(Some(cur))
+    }
+
+    fn gc_sweep_active(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, gen: u64, cur: SchedCtx) -> Res {
+        let pid = ev.args[0] as i64;
+        let initial = gen == self.initial_gen;
+        let Some(ps) = self.p_states.get_mut(&pid) else {
+            return Err(Error::new(format!("encountered GCSweepActive for unknown proc {pid}")));
+        };
+        ps.ranges.active(range_type(ev.typ, 0), initial)?;
+        self.push(t, cur, *ev);
+        Ok(Some(cur))
+    }
+
+    fn gc_sweep_end(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, cur: SchedCtx) -> Res {
+        validate_ctx(cur, Reqs { m: Need::Must, p: Need::Must, g: Need::May })?;
+        self.proc_ranges(cur.p)?.end(ev.typ)?;
+        self.push(t, cur, *ev);
+        Ok(Some(cur))
+    }
+
+    fn go_range_begin(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, cur: SchedCtx) -> Res {
+        validate_ctx(cur, USER_GO_REQS)?;
+        let desc = if ev.typ == ev::STW_BEGIN { ev.args[0] } else { 0 };
+        let Some(s) = self.g_states.get_mut(&cur.g) else {
+            return Err(Error::new(format!(
+                "encountered event of type {} without known state for current goroutine {}",
+                ev.typ, cur.g
+            )));
+        };
+        s.ranges.begin(range_type(ev.typ, desc))?;
+        self.push(t, cur, *ev);
+        Ok(Some(cur))
+    }
+
+    fn go_range_active(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, gen: u64, cur: SchedCtx) -> Res {
+        let gid = ev.args[0] as i64;
+        let initial = gen == self.initial_gen;
+        let name = self.name(ev.typ);
+        let Some(s) = self.g_states.get_mut(&gid) else {
+            return Err(Error::new(format!("uninitialized goroutine {gid} found during {name}")));
+        };
+        s.ranges.active(range_type(ev.typ, 0), initial)?;
+        self.push(t, cur, *ev);
+        Ok(Some(cur))
+    }
+
+    fn go_range_end(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, cur: SchedCtx) -> Res {
+        validate_ctx(cur, USER_GO_REQS)?;
+        let Some(s) = self.g_states.get_mut(&cur.g) else {
+            return Err(Error::new(format!(
+                "encountered event of type {} without known state for current goroutine {}",
+                ev.typ, cur.g
+            )));
+        };
+        let desc = s.ranges.end(ev.typ)?;
+        if ev.typ == ev::STW_END {
+            // Carry the STW kind over so the end names the same range as the begin.
+            ev.args[0] = desc;
+        }
+        self.push(t, cur, *ev);
+        Ok(Some(cur))
+    }
+
+    fn alloc_free(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, cur: SchedCtx) -> Res {
+        validate_ctx(cur, Reqs { m: Need::Must, p: Need::May, g: Need::May })?;
+        self.push(t, cur, *ev);
+        Ok(Some(cur))
+    }
+}
+
+type Res = Result<Option<SchedCtx>, Error>;

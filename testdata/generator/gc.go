@@ -1,0 +1,66 @@
+package main
+
+import (
+	"runtime"
+	"runtime/debug"
+	"sync"
+)
+
+func init() { register("gc", runGC) }
+
+// runGC plants garbage-collector costs: three allocHeavy goroutines allocate
+// pointer-rich garbage quickly against a small live heap with GOGC=50, so
+// the collector runs many cycles and the allocating goroutines are drafted
+// into mark assists; meanwhile forceGC calls runtime.GC() (stop-the-world
+// phases, and the caller blocks until the cycle completes).
+func runGC(opts *options) error {
+	prevPct := debug.SetGCPercent(50)
+	defer debug.SetGCPercent(prevPct)
+	runtime.GC() // start from a clean heap, before tracing
+	return traced(opts.out, func() error {
+		var wg sync.WaitGroup
+		for i := range 3 {
+			wg.Add(1)
+			go func() { defer wg.Done(); allocHeavy(i, 60000) }()
+		}
+		wg.Add(1)
+		go func() { defer wg.Done(); forceGC(3) }()
+		wg.Wait()
+		return nil
+	})
+}
+
+type node struct {
+	next *node
+	data []byte
+	pad  [4]*node
+}
+
+// allocHeavy allocates n small linked nodes with byte payloads, keeping the
+// last 2048 of them alive in a ring so marking has pointers to chase.
+//
+//go:noinline
+func allocHeavy(seed, n int) {
+	ring := make([]*node, 2048)
+	var prev *node
+	for i := range n {
+		nd := &node{next: prev, data: make([]byte, 64+(i*seed+i)%960)}
+		nd.pad[i%4] = prev
+		ring[i%len(ring)] = nd
+		if i%64 == 0 {
+			prev = nil // cut the chain so it does not keep everything alive
+		} else {
+			prev = nd
+		}
+	}
+	keep(uint64(len(ring[0].data)))
+}
+
+// forceGC runs n explicit, blocking collections.
+//
+//go:noinline
+func forceGC(n int) {
+	for range n {
+		runtime.GC()
+	}
+}

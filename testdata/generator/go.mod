@@ -1,0 +1,3 @@
+module schedstat/testdata/generator
+
+go 1.22

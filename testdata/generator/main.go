@@ -1,0 +1,93 @@
+// Command generator writes Go execution traces (runtime/trace) of small,
+// real workloads whose causes of waiting are known. They are the test
+// fixtures of schedstat; see README.md for what each scenario plants.
+//
+//	generator -list
+//	generator -scenario NAME -o FILE.trace [-size-mb N]
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"runtime/trace"
+	"sort"
+)
+
+// options are the command-line settings a scenario may look at.
+type options struct {
+	out    string // path of the trace file to write
+	sizeMB int    // bench: minimum size of the trace in MB
+}
+
+// A scenario runs one workload. Except for flight, it starts tracing into
+// opts.out itself (usually through traced) and stops it before returning.
+type scenario func(opts *options) error
+
+// scenarios is the registry; each scenario file adds itself from init.
+var scenarios = map[string]scenario{}
+
+func register(name string, run scenario) {
+	if _, dup := scenarios[name]; dup {
+		panic("duplicate scenario " + name)
+	}
+	scenarios[name] = run
+}
+
+// traced writes a trace of body to path: tracing starts before body runs
+// and stops right after it returns.
+func traced(path string, body func() error) (err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	if err := trace.Start(f); err != nil {
+		return fmt.Errorf("trace.Start: %w", err)
+	}
+	berr := body()
+	trace.Stop()
+	return berr
+}
+
+func main() {
+	var (
+		name = flag.String("scenario", "", "scenario to run (see -list)")
+		out  = flag.String("o", "", "trace file to write")
+		list = flag.Bool("list", false, "print the names of the scenarios, one per line")
+		size = flag.Int("size-mb", 40, "bench scenario: write a trace of at least this many MB")
+	)
+	flag.Parse()
+
+	if *list {
+		names := make([]string, 0, len(scenarios))
+		for n := range scenarios {
+			if n == "bench" {
+				continue // generated on demand only, never a committed fixture
+			}
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			fmt.Println(n)
+		}
+		return
+	}
+
+	run, ok := scenarios[*name]
+	if !ok || *out == "" || flag.NArg() != 0 {
+		if *name != "" && !ok {
+			fmt.Fprintf(os.Stderr, "generator: unknown scenario %q (see -list)\n", *name)
+		}
+		fmt.Fprintln(os.Stderr, "usage: generator -scenario NAME -o FILE.trace [-size-mb N] | generator -list")
+		os.Exit(2)
+	}
+	if err := run(&options{out: *out, sizeMB: *size}); err != nil {
+		fmt.Fprintf(os.Stderr, "generator: %s: %v\n", *name, err)
+		os.Exit(1)
+	}
+}
