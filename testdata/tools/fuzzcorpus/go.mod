@@ -1,0 +1,3 @@
+module schedstat/testdata/tools/fuzzcorpus
+
+go 1.22
