@@ -16,6 +16,7 @@ pub fn run(path: &Path) -> Result<Outcome, Box<dyn std::error::Error>> {
             return Ok(Outcome::Unreadable);
         }
     };
+    reader.on_generation_done(|upto| bytes.release_before(upto));
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let res = loop {

@@ -21,6 +21,26 @@ impl TraceBytes {
             TraceBytes::Owned(v) => v,
         }
     }
+
+    /// Tells the kernel the first `upto` bytes were consumed, so their pages
+    /// stop counting against our memory: this is what keeps a streaming read's
+    /// footprint at one generation instead of the whole file. Events that still
+    /// point into those bytes stay valid: the pages are re-read from the file
+    /// if touched again.
+    pub fn release_before(&self, upto: usize) {
+        #[cfg(unix)]
+        if let TraceBytes::Mapped(m) = self {
+            const PAGE: usize = 4096;
+            let len = upto.min(m.len()) / PAGE * PAGE;
+            if len > 0 {
+                // SAFETY: the mapping is a private, read-only file mapping; dropping
+                // its clean pages only makes later reads fault them in again.
+                let _ = unsafe { m.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, 0, len) };
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = upto;
+    }
 }
 
 /// A failure to open a trace, already worded for the user.
@@ -48,6 +68,8 @@ pub fn open_trace(path: &Path) -> Result<TraceBytes, OpenError> {
         // SAFETY: the map is read-only; a trace being rewritten while we read it
         // can at worst give garbage events, which the reader rejects like any bad input.
         if let Ok(m) = unsafe { Mmap::map(&file) } {
+            #[cfg(unix)]
+            let _ = m.advise(memmap2::Advice::Sequential);
             return Ok(TraceBytes::Mapped(m));
         }
     }

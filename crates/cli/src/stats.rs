@@ -27,6 +27,7 @@ pub fn run(path: &Path, json: bool) -> Result<Outcome, Box<dyn std::error::Error
             return Ok(Outcome::Unreadable);
         }
     };
+    reader.on_generation_done(|upto| bytes.release_before(upto));
     let mut c = Census::default();
     let mut kinds = [0u64; 15];
     let err = loop {

@@ -361,11 +361,13 @@ impl<'a> Ordering<'a> {
     }
 
     fn proc_stop(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, cur: SchedCtx) -> Res {
-        let name = self.name(ev.typ);
+        let version = self.version;
         let Some(state) = self.p_states.get_mut(&cur.p) else {
+            let name = version.event_name(ev.typ);
             return Err(Error::new(format!("event {name} for proc ({}) that doesn't exist", cur.p)));
         };
         if state.status != pstatus::RUNNING && state.status != pstatus::SYSCALL {
+            let name = version.event_name(ev.typ);
             return Err(Error::new(format!("{name} event for proc that's not Running or Syscall")));
         }
         validate_ctx(cur, Reqs { m: Need::Must, p: Need::Must, g: Need::May })?;
@@ -509,13 +511,15 @@ impl<'a> Ordering<'a> {
     }
 
     fn running_g(&mut self, typ: EventType, g: i64, want: u64) -> Result<&mut GState<'a>, Error> {
-        let name = self.version.event_name(typ);
+        let version = self.version;
         let Some(s) = self.g_states.get_mut(&g) else {
+            let name = version.event_name(typ);
             return Err(Error::new(format!("event {name} for goroutine ({g}) that doesn't exist")));
         };
         if s.status != want {
             // Go names Running here even when it wanted Syscall (except for GoDestroySyscall).
             let wanted = if typ == ev::GO_DESTROY_SYSCALL { "Syscall" } else { "Running" };
+            let name = version.event_name(typ);
             return Err(Error::new(format!("{name} event for goroutine that's not {wanted}")));
         }
         Ok(s)
@@ -593,16 +597,18 @@ impl<'a> Ordering<'a> {
 
     fn go_syscall_begin(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, gen: u64, cur: SchedCtx) -> Res {
         validate_ctx(cur, USER_GO_REQS)?;
-        let name = self.name(ev.typ);
+        let version = self.version;
+        let name = || version.event_name(ev::GO_SYSCALL_BEGIN);
         self.running_g(ev.typ, cur.g, gstatus::RUNNING)?.status = gstatus::SYSCALL;
         let Some(ps) = self.p_states.get_mut(&cur.p) else {
-            return Err(Error::new(format!("uninitialized proc {} found during {name}", cur.p)));
+            return Err(Error::new(format!("uninitialized proc {} found during {}", cur.p, name())));
         };
         ps.status = pstatus::SYSCALL;
         let pseq = Seq { gen, n: ev.args[0] };
         if !pseq.succeeds(ps.seq) {
             return Err(Error::new(format!(
-                "failed to advance {name}: can't make sequence: {} -> {pseq}",
+                "failed to advance {}: can't make sequence: {} -> {pseq}",
+                name(),
                 ps.seq
             )));
         }
@@ -613,9 +619,10 @@ impl<'a> Ordering<'a> {
 
     fn go_syscall_end(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, cur: SchedCtx) -> Res {
         validate_ctx(cur, USER_GO_REQS)?;
-        let name = self.name(ev.typ);
         self.running_g(ev.typ, cur.g, gstatus::SYSCALL)?.status = gstatus::RUNNING;
+        let version = self.version;
         let Some(ps) = self.p_states.get_mut(&cur.p) else {
+            let name = version.event_name(ev.typ);
             return Err(Error::new(format!("uninitialized proc {} found during {name}", cur.p)));
         };
         if ps.status != pstatus::SYSCALL {
@@ -890,8 +897,9 @@ impl<'a> Ordering<'a> {
     fn go_range_active(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, gen: u64, cur: SchedCtx) -> Res {
         let gid = ev.args[0] as i64;
         let initial = gen == self.initial_gen;
-        let name = self.name(ev.typ);
+        let version = self.version;
         let Some(s) = self.g_states.get_mut(&gid) else {
+            let name = version.event_name(ev.typ);
             return Err(Error::new(format!("uninitialized goroutine {gid} found during {name}")));
         };
         s.ranges.active(range_type(ev.typ, 0), initial)?;

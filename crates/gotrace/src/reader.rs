@@ -202,6 +202,8 @@ pub struct Reader<'a> {
     spill: Option<Spill<'a>>,
     spill_err: Option<Error>,
     spill_err_sync: bool,
+
+    on_generation_done: Option<Box<dyn FnMut(usize) + 'a>>,
 }
 
 impl<'a> Reader<'a> {
@@ -232,7 +234,16 @@ impl<'a> Reader<'a> {
             spill: None,
             spill_err: None,
             spill_err_sync: false,
+            on_generation_done: None,
         })
+    }
+
+    /// Registers a function called with [`Reader::valid_bytes`] each time a
+    /// generation's last event has been emitted, before the next generation
+    /// is read. A caller that owns the bytes can use it to release what was
+    /// consumed (e.g. `madvise` on a memory map); the reader itself does no I/O.
+    pub fn on_generation_done(&mut self, f: impl FnMut(usize) + 'a) {
+        self.on_generation_done = Some(Box::new(f));
     }
 
     /// The trace format version from the header.
@@ -299,6 +310,9 @@ impl<'a> Reader<'a> {
             self.has_gen = false;
             self.gens_done += 1;
             self.valid_bytes = self.gen_end;
+            if let Some(f) = &mut self.on_generation_done {
+                f(self.valid_bytes);
+            }
         }
     }
 

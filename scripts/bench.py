@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Speed and memory of schedstat's reader against Go's, on the same file.
+
+Usage: scripts/bench.py [--size-mb N] [--trace FILE] [--runs K]
+
+Generates a trace of at least N MB (default 40) with the generator's `bench`
+scenario (Go 1.27.3), unless --trace names one. Then runs, K times each
+(default 3, best run kept):
+  - `schedstat stats --json FILE`: the full reader, ordering and validation included;
+  - testdata/goreader: golang.org/x/exp/trace reading every event of the same file.
+Prints events/s of each, their ratio, and the peak RSS of each process. The
+ratio is a measurement, not a pass/fail: the target (>= 5x Go's events/s, peak
+RSS well below the file size) is checked by reading this output.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ORACLE_GO = "1.27.3"
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def go_binary():
+    out = subprocess.run([os.path.join(ROOT, "scripts/go-toolchain.sh"), ORACLE_GO],
+                         check=True, stdout=subprocess.PIPE, text=True)
+    return out.stdout.strip()
+
+
+def timed(cmd):
+    """Runs cmd; returns (seconds, peak RSS in KiB, stdout)."""
+    start = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out = p.stdout.read()
+    err = p.stderr.read()
+    _, status, usage = os.wait4(p.pid, 0)
+    secs = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"bench: {' '.join(cmd)} failed: {err.decode(errors='replace')}")
+    return secs, usage.ru_maxrss, out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--size-mb", type=int, default=40)
+    ap.add_argument("--trace")
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+
+    env = dict(os.environ, GOTOOLCHAIN="local", GOWORK="off", GOFLAGS="-mod=mod")
+    go = go_binary()
+    work = tempfile.mkdtemp(prefix="schedstat-bench.")
+    print("building schedstat (release) ...", file=sys.stderr)
+    sh(["cargo", "build", "--release", "--quiet", "-p", "schedstat"], cwd=ROOT)
+    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+    schedstat = os.path.join(target, "release", "schedstat")
+    goreader = os.path.join(work, "goreader")
+    sh([go, "build", "-o", goreader, "."], cwd=os.path.join(ROOT, "testdata/goreader"), env=env)
+
+    trace = args.trace
+    if not trace:
+        trace = os.path.join(work, "bench.trace")
+        print(f"generating a >= {args.size_mb} MB trace with Go {ORACLE_GO} ...", file=sys.stderr)
+        sh([go, "run", ".", "-scenario", "bench", "-size-mb", str(args.size_mb), "-o", trace],
+           cwd=os.path.join(ROOT, "testdata/generator"), env=env)
+    size = os.path.getsize(trace)
+
+    best = {}
+    for _ in range(args.runs):
+        secs, rss, out = timed([schedstat, "stats", "--json", trace])
+        events = json.loads(out)["events"]
+        if "ours" not in best or secs < best["ours"][0]:
+            best["ours"] = (secs, rss, events)
+        # Go's reader times parsing only (the file is read first), which favours Go.
+        _, grss, gout = timed([goreader, trace])
+        g = json.loads(gout)
+        if "go" not in best or g["seconds"] < best["go"][0]:
+            best["go"] = (g["seconds"], grss, g["events"])
+
+    ours_secs, ours_rss, ours_events = best["ours"]
+    go_secs, go_rss, go_events = best["go"]
+    if ours_events != go_events:
+        sys.exit(f"bench: event counts differ: schedstat {ours_events}, Go {go_events}")
+    ours_eps = ours_events / ours_secs
+    go_eps = go_events / go_secs
+    mb = size / (1 << 20)
+    print(f"trace                 {trace} ({mb:.1f} MiB, {ours_events} events)")
+    print(f"schedstat stats       {ours_eps / 1e6:8.2f} M events/s  {ours_secs:6.3f} s  peak RSS {ours_rss / 1024:7.1f} MiB (whole process)")
+    print(f"Go x/exp/trace        {go_eps / 1e6:8.2f} M events/s  {go_secs:6.3f} s  peak RSS {go_rss / 1024:7.1f} MiB (parse time only)")
+    print(f"ratio                 {ours_eps / go_eps:8.2f}x Go's events/s   (target >= 5x, goal 10x)")
+    print(f"memory                peak RSS {ours_rss / 1024 / mb:.2f}x the file size")
+
+
+if __name__ == "__main__":
+    main()
