@@ -28,7 +28,10 @@ GO=$DIR/go/bin/go
 # A toolchain counts as installed when its go binary runs and reports the
 # expected version.
 installed() {
-  [ -x "$GO" ] && GOTOOLCHAIN=local "$GO" version 2>/dev/null | grep -q "go version go$VERSION "
+  local out
+  [ -x "$GO" ] || return 1
+  out=$(GOTOOLCHAIN=local "$GO" version 2>/dev/null) || return 1
+  case $out in "go version go$VERSION "*) return 0 ;; *) return 1 ;; esac
 }
 
 if ! installed; then
@@ -55,7 +58,8 @@ if ! installed; then
   # have finished meanwhile.
   if ! installed; then
     rm -rf "$DIR"
-    mv "$TMP" "$DIR" 2>/dev/null || installed || die "could not move the install into $DIR"
+    # -T: never move the new tree *into* a directory that appeared meanwhile.
+    mv -T "$TMP" "$DIR" 2>/dev/null || installed || die "could not move the install into $DIR"
   fi
   installed || die "Go $VERSION at $GO does not report version go$VERSION"
 fi

@@ -12,22 +12,22 @@ import (
 // older Go, the generator simply has no "flight" scenario.
 func init() { register("flight", runFlight) }
 
-// runFlight runs lightActivity for 2.6 s under runtime/trace.FlightRecorder
-// (not trace.Start) and then snapshots its window with WriteTo. MinAge is 2 s
-// and the runtime starts a generation about every second, so the snapshot
-// holds several whole generations, the first of which starts mid-run (every
-// goroutine and P begins in an undetermined state). flightSnapshot is where
-// the snapshot is taken.
+// runFlight runs lightActivity for 3.2 s under runtime/trace.FlightRecorder
+// (not trace.Start) and then snapshots its window with WriteTo. The runtime
+// starts a generation about every second and MinAge is 1.5 s, so the
+// snapshot holds the last three generations: the first second of the
+// recording has already been dropped and the window starts mid-run.
+// flightSnapshot is where the snapshot is taken.
 func runFlight(opts *options) error {
 	fr := trace.NewFlightRecorder(trace.FlightRecorderConfig{
-		MinAge:   2 * time.Second,
+		MinAge:   1500 * time.Millisecond,
 		MaxBytes: 4 << 20,
 	})
 	if err := fr.Start(); err != nil {
 		return err
 	}
 	defer fr.Stop()
-	if err := lightActivity(2600 * time.Millisecond); err != nil {
+	if err := lightActivity(3200 * time.Millisecond); err != nil {
 		return err
 	}
 	return flightSnapshot(fr, opts.out)

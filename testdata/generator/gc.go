@@ -11,20 +11,23 @@ func init() { register("gc", runGC) }
 // runGC plants garbage-collector costs: three allocHeavy goroutines allocate
 // pointer-rich garbage quickly against a small live heap with GOGC=50, so
 // the collector runs many cycles and the allocating goroutines are drafted
-// into mark assists; meanwhile forceGC calls runtime.GC() (stop-the-world
-// phases, and the caller blocks until the cycle completes).
+// into mark assists. Before they start, forceGC calls runtime.GC() three
+// times (stop-the-world phases; the caller blocks until each cycle completes).
 func runGC(opts *options) error {
 	prevPct := debug.SetGCPercent(50)
 	defer debug.SetGCPercent(prevPct)
 	runtime.GC() // start from a clean heap, before tracing
 	return traced(opts.out, func() error {
+		// Explicit collections first, while the heap is small. (Called while
+		// or right after the allocators run, runtime.GC and the background
+		// sweeper take turns spinning in Gosched until sweeping is done, which
+		// adds up to 100 000 events to the trace.)
+		forceGC(3)
 		var wg sync.WaitGroup
 		for i := range 3 {
 			wg.Add(1)
-			go func() { defer wg.Done(); allocHeavy(i, 60000) }()
+			go func() { defer wg.Done(); allocHeavy(i, 20000) }()
 		}
-		wg.Add(1)
-		go func() { defer wg.Done(); forceGC(3) }()
 		wg.Wait()
 		return nil
 	})
@@ -37,11 +40,11 @@ type node struct {
 }
 
 // allocHeavy allocates n small linked nodes with byte payloads, keeping the
-// last 2048 of them alive in a ring so marking has pointers to chase.
+// last 1024 of them alive in a ring so marking has pointers to chase.
 //
 //go:noinline
 func allocHeavy(seed, n int) {
-	ring := make([]*node, 2048)
+	ring := make([]*node, 1024)
 	var prev *node
 	for i := range n {
 		nd := &node{next: prev, data: make([]byte, 64+(i*seed+i)%960)}

@@ -92,6 +92,8 @@ pub fn explain(e: &gotrace::Error) -> String {
     let msg = e.message();
     if msg.starts_with("bad file format") {
         format!("{msg} (expected a file written by runtime/trace, e.g. `go test -trace=trace.out`)")
+    } else if e.is_truncation() && !msg.contains("truncated") {
+        format!("{msg}: the file ends early (was the traced process killed, or the copy cut short?)")
     } else {
         msg.to_string()
     }
