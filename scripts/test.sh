@@ -17,6 +17,9 @@ read -r -a LIVE_GO <<<"${SCHEDSTAT_LIVE_GO:-1.22.10 1.25.5 1.27.3}"
 
 step() { printf '\n=== %s (%s)\n' "$*" "$(date +%H:%M:%S)"; }
 
+step "prebuilt DuckDB library (npm registry, cached outside the clone)"
+scripts/duckdb-lib.sh
+
 step "the reader builds for wasm32 (no SQL, no terminal, no threads)"
 rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$' \
   || rustup target add wasm32-unknown-unknown

@@ -1,0 +1,13 @@
+//! Links test binaries with an rpath to the prebuilt libduckdb.so, so they run
+//! without LD_LIBRARY_PATH (the CLI's build script does the same for the binary).
+fn main() {
+    println!("cargo:rerun-if-env-changed=DUCKDB_LIB_DIR");
+    if std::env::var_os("CARGO_FEATURE_BUNDLED").is_some() {
+        return;
+    }
+    if let Some(dir) = std::env::var_os("DUCKDB_LIB_DIR") {
+        let dir = std::path::PathBuf::from(dir);
+        let dir = dir.canonicalize().unwrap_or(dir);
+        println!("cargo:rustc-link-arg=-Wl,-rpath,{}", dir.display());
+    }
+}

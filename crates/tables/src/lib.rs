@@ -1,0 +1,536 @@
+//! Tables from a Go execution trace: one pass over the reader's events into
+//! plain columns, ready to be bulk-loaded into DuckDB (CLI) or shipped as
+//! Arrow to DuckDB-WASM (web page).
+//!
+//! The first tables are sqlprof's, with the same names, columns and meanings,
+//! so its users' queries run unchanged: `g_transitions` (`duration_ns` is the
+//! time spent in `from_state`; `src_*` is whoever caused the transition),
+//! `p_transitions`, `stack_samples`, `metrics`, `stack_frames`, `frames`,
+//! `functions`, `label_sets`. Stack, frame and function IDs are assigned in
+//! the order sqlprof assigns them (first sight, event stack before transition
+//! stack), so IDs in results match too. Then what sqlprof never loaded:
+//! `ranges` (GC, STW, sweep, mark assist), `tasks`, `regions`, `logs`.
+//!
+//! No SQL and no I/O here: this crate builds for wasm32 like the reader.
+
+#![warn(missing_docs)]
+
+use std::collections::HashMap;
+
+use gotrace::{Event, EventKind, GoState, ProcState, Resource, Stack, Transition};
+
+/// A NULL-able 64-bit integer column value: sqlprof stores -1 IDs as NULL.
+pub type Nullable = Option<i64>;
+
+fn resource(id: i64) -> Nullable {
+    (id != -1).then_some(id)
+}
+
+/// `g_transitions`: every goroutine state transition.
+#[derive(Debug, Default, Clone)]
+#[allow(missing_docs)]
+pub struct GTransitions {
+    pub g: Vec<Nullable>,
+    pub from_state: Vec<&'static str>,
+    pub to_state: Vec<&'static str>,
+    pub reason: Vec<Option<String>>,
+    pub duration_ns: Vec<i64>,
+    pub end_time_ns: Vec<i64>,
+    pub stack_id: Vec<Option<u64>>,
+    pub src_stack_id: Vec<Option<u64>>,
+    pub src_g: Vec<Nullable>,
+    pub src_m: Vec<Nullable>,
+    pub src_p: Vec<Nullable>,
+}
+
+/// `p_transitions`: every proc state transition.
+#[derive(Debug, Default, Clone)]
+#[allow(missing_docs)]
+pub struct PTransitions {
+    pub p: Vec<Nullable>,
+    pub from_state: Vec<&'static str>,
+    pub to_state: Vec<&'static str>,
+    pub duration_ns: Vec<i64>,
+    pub end_time_ns: Vec<i64>,
+    pub src_p: Vec<Nullable>,
+    pub src_g: Vec<Nullable>,
+    pub src_m: Vec<Nullable>,
+}
+
+/// `stack_samples`: CPU profile samples taken during the trace.
+#[derive(Debug, Default, Clone)]
+#[allow(missing_docs)]
+pub struct StackSamples {
+    pub src_stack_id: Vec<Option<u64>>,
+    pub end_time_ns: Vec<i64>,
+    pub src_g: Vec<Nullable>,
+    pub src_p: Vec<Nullable>,
+    pub src_m: Vec<Nullable>,
+}
+
+/// `metrics`: GOMAXPROCS, heap live bytes and heap goal over time.
+#[derive(Debug, Default, Clone)]
+#[allow(missing_docs)]
+pub struct Metrics {
+    pub end_time_ns: Vec<i64>,
+    pub name: Vec<&'static str>,
+    pub value: Vec<i64>,
+    pub src_stack_id: Vec<Option<u64>>,
+    pub src_g: Vec<Nullable>,
+    pub src_p: Vec<Nullable>,
+    pub src_m: Vec<Nullable>,
+}
+
+/// `stack_frames`: which frames make up each stack (position 0 is the leaf).
+#[derive(Debug, Default, Clone)]
+#[allow(missing_docs)]
+pub struct StackFrames {
+    pub stack_id: Vec<u64>,
+    pub frame_id: Vec<u64>,
+    pub position: Vec<u64>,
+}
+
+/// `frames`: distinct (PC, function, line) triples.
+#[derive(Debug, Default, Clone)]
+#[allow(missing_docs)]
+pub struct Frames {
+    pub frame_id: Vec<u64>,
+    pub address: Vec<u64>,
+    pub function_id: Vec<u64>,
+    pub line: Vec<u64>,
+}
+
+/// `functions`: distinct (name, file) pairs.
+#[derive(Debug, Default, Clone)]
+#[allow(missing_docs)]
+pub struct Functions {
+    pub function_id: Vec<u64>,
+    pub name: Vec<String>,
+    pub file: Vec<String>,
+}
+
+/// `ranges`: GC mark phases, sweeps, mark assists and stop-the-world pauses,
+/// one row per range with its start and end (NULL when outside the trace).
+#[derive(Debug, Default, Clone)]
+#[allow(missing_docs)]
+pub struct Ranges {
+    pub name: Vec<String>,
+    /// "goroutine", "proc" or NULL for global ranges.
+    pub scope: Vec<Option<&'static str>>,
+    pub scope_id: Vec<Nullable>,
+    pub start_time_ns: Vec<Option<i64>>,
+    pub end_time_ns: Vec<Option<i64>>,
+    /// True when the range was already active when its generation began (no begin event).
+    pub started_before: Vec<bool>,
+    pub start_stack_id: Vec<Option<u64>>,
+    pub src_g: Vec<Nullable>,
+    pub src_p: Vec<Nullable>,
+    pub src_m: Vec<Nullable>,
+    pub bytes_swept: Vec<Option<i64>>,
+    pub bytes_reclaimed: Vec<Option<i64>>,
+}
+
+/// `tasks`: user tasks (runtime/trace.NewTask).
+#[derive(Debug, Default, Clone)]
+#[allow(missing_docs)]
+pub struct Tasks {
+    pub task_id: Vec<u64>,
+    pub parent_id: Vec<Option<u64>>,
+    pub type_: Vec<String>,
+    pub start_time_ns: Vec<Option<i64>>,
+    pub end_time_ns: Vec<Option<i64>>,
+    pub start_g: Vec<Nullable>,
+    pub end_g: Vec<Nullable>,
+    pub start_stack_id: Vec<Option<u64>>,
+}
+
+/// `regions`: user regions (runtime/trace.StartRegion / WithRegion).
+#[derive(Debug, Default, Clone)]
+#[allow(missing_docs)]
+pub struct Regions {
+    pub g: Vec<Nullable>,
+    pub task_id: Vec<u64>,
+    pub type_: Vec<String>,
+    pub start_time_ns: Vec<Option<i64>>,
+    pub end_time_ns: Vec<Option<i64>>,
+    pub depth: Vec<i64>,
+    pub start_stack_id: Vec<Option<u64>>,
+}
+
+/// `logs`: user log messages (runtime/trace.Log).
+#[derive(Debug, Default, Clone)]
+#[allow(missing_docs)]
+pub struct Logs {
+    pub end_time_ns: Vec<i64>,
+    pub task_id: Vec<u64>,
+    pub category: Vec<String>,
+    pub message: Vec<String>,
+    pub src_g: Vec<Nullable>,
+    pub src_stack_id: Vec<Option<u64>>,
+}
+
+/// Every table built from one trace.
+#[derive(Debug, Default, Clone)]
+#[allow(missing_docs)]
+pub struct TraceTables {
+    pub g_transitions: GTransitions,
+    pub p_transitions: PTransitions,
+    pub stack_samples: StackSamples,
+    pub metrics: Metrics,
+    pub stack_frames: StackFrames,
+    pub frames: Frames,
+    pub functions: Functions,
+    pub ranges: Ranges,
+    pub tasks: Tasks,
+    pub regions: Regions,
+    pub logs: Logs,
+    /// Time of the first event after the opening Sync: sqlprof's `rel_time_ns`
+    /// origin (the reader it was built on did not emit an opening Sync).
+    pub first_time_ns: i64,
+    /// Time of the last event.
+    pub last_time_ns: i64,
+    /// Events read.
+    pub events: u64,
+}
+
+fn go_state(s: GoState) -> &'static str {
+    match s {
+        GoState::Undetermined => "undetermined",
+        GoState::NotExist => "notexist",
+        GoState::Runnable => "runnable",
+        GoState::Running => "running",
+        GoState::Waiting => "waiting",
+        GoState::Syscall => "syscall",
+    }
+}
+
+fn proc_state(s: ProcState) -> &'static str {
+    match s {
+        ProcState::Undetermined => "undetermined",
+        ProcState::NotExist => "notexist",
+        ProcState::Running => "running",
+        ProcState::Idle => "idle",
+    }
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Interns stacks, frames and functions with sqlprof's IDs (1-based, first sight).
+#[derive(Default)]
+struct Interner {
+    functions: HashMap<(Vec<u8>, Vec<u8>), u64>,
+    frames: HashMap<(u64, u64, u64), u64>,
+    stacks: HashMap<Vec<u64>, u64>,
+    /// Per-generation cache from the trace's own stack ID to ours.
+    by_trace_id: HashMap<u64, Option<u64>>,
+    scratch: Vec<u64>,
+}
+
+impl Interner {
+    fn stack(&mut self, s: &Stack<'_, '_>, t: &mut TraceTables) -> Option<u64> {
+        if s.is_none() {
+            return None;
+        }
+        if let Some(&id) = self.by_trace_id.get(&s.id()) {
+            return id;
+        }
+        self.scratch.clear();
+        for f in s.frames() {
+            let key = (f.func.to_vec(), f.file.to_vec());
+            let next = self.functions.len() as u64 + 1;
+            let fid = *self.functions.entry(key).or_insert_with(|| {
+                t.functions.function_id.push(next);
+                t.functions.name.push(text(f.func));
+                t.functions.file.push(text(f.file));
+                next
+            });
+            let next = self.frames.len() as u64 + 1;
+            let frame = *self.frames.entry((f.pc, fid, f.line)).or_insert_with(|| {
+                t.frames.frame_id.push(next);
+                t.frames.address.push(f.pc);
+                t.frames.function_id.push(fid);
+                t.frames.line.push(f.line);
+                next
+            });
+            self.scratch.push(frame);
+        }
+        let next = self.stacks.len() as u64 + 1;
+        let scratch = &self.scratch;
+        let id = match self.stacks.get(scratch) {
+            Some(&id) => id,
+            None => {
+                self.stacks.insert(scratch.clone(), next);
+                for (pos, &frame) in scratch.iter().enumerate() {
+                    t.stack_frames.stack_id.push(next);
+                    t.stack_frames.frame_id.push(frame);
+                    t.stack_frames.position.push(pos as u64);
+                }
+                next
+            }
+        };
+        self.by_trace_id.insert(s.id(), Some(id));
+        Some(id)
+    }
+}
+
+/// Builds tables event by event; call [`TableBuilder::add`] for each event in order.
+#[derive(Default)]
+pub struct TableBuilder {
+    t: TraceTables,
+    interner: Interner,
+    g_last: HashMap<i64, i64>,
+    p_last: HashMap<i64, i64>,
+    open_ranges: HashMap<(Vec<u8>, Option<i64>), usize>,
+    open_tasks: HashMap<u64, usize>,
+    open_regions: HashMap<i64, Vec<usize>>,
+    first: bool,
+}
+
+impl TableBuilder {
+    /// A builder with empty tables.
+    pub fn new() -> Self {
+        TableBuilder { first: true, ..Default::default() }
+    }
+
+    /// Adds one event (events must come in reader order).
+    pub fn add(&mut self, ev: &Event<'_>) {
+        let time = ev.time();
+        let kind = ev.kind();
+        if self.first && kind != EventKind::Sync {
+            self.first = false;
+            self.t.first_time_ns = time;
+        }
+        self.t.last_time_ns = time;
+        self.t.events += 1;
+        if kind == EventKind::Sync {
+            // Stack IDs are per generation: forget the previous generation's.
+            self.interner.by_trace_id.clear();
+            return;
+        }
+        let (g, p, m) = (resource(ev.goroutine()), resource(ev.proc()), resource(ev.thread()));
+        let src_stack = self.interner.stack(&ev.stack(), &mut self.t);
+        match kind {
+            EventKind::StackSample => {
+                let s = &mut self.t.stack_samples;
+                s.src_stack_id.push(src_stack);
+                s.end_time_ns.push(time);
+                s.src_g.push(g);
+                s.src_p.push(p);
+                s.src_m.push(m);
+            }
+            EventKind::Metric => {
+                if let Some(metric) = ev.metric() {
+                    let s = &mut self.t.metrics;
+                    s.end_time_ns.push(time);
+                    s.name.push(metric.name);
+                    s.value.push(metric.value as i64);
+                    s.src_stack_id.push(src_stack);
+                    s.src_g.push(g);
+                    s.src_p.push(p);
+                    s.src_m.push(m);
+                }
+            }
+            EventKind::StateTransition => self.transition(ev, src_stack),
+            EventKind::RangeBegin | EventKind::RangeActive | EventKind::RangeEnd => self.range(ev, kind, src_stack),
+            EventKind::TaskBegin | EventKind::TaskEnd => self.task(ev, kind, src_stack),
+            EventKind::RegionBegin | EventKind::RegionEnd => self.region(ev, kind, src_stack),
+            EventKind::Log => {
+                if let Some(l) = ev.log() {
+                    let s = &mut self.t.logs;
+                    s.end_time_ns.push(time);
+                    s.task_id.push(l.task);
+                    s.category.push(text(l.category));
+                    s.message.push(text(l.message));
+                    s.src_g.push(g);
+                    s.src_stack_id.push(src_stack);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn transition(&mut self, ev: &Event<'_>, mut src_stack: Option<u64>) {
+        let Some(st) = ev.state_transition() else { return };
+        let mut stack = self.interner.stack(&st.stack, &mut self.t);
+        if src_stack == stack {
+            src_stack = None;
+        }
+        // sqlprof's workaround: a status event at a generation's end carries the
+        // goroutine's stack as the event stack rather than the transition stack.
+        if src_stack.is_some() && stack.is_none() && ev.goroutine() == -1 {
+            std::mem::swap(&mut src_stack, &mut stack);
+        }
+        let time = ev.time();
+        let (g, p, m) = (resource(ev.goroutine()), resource(ev.proc()), resource(ev.thread()));
+        match st.transition {
+            Transition::Goroutine { id, from, to } => {
+                let dt = self.g_last.insert(id, time).map_or(0, |prev| time - prev);
+                let s = &mut self.t.g_transitions;
+                s.g.push(resource(id));
+                s.from_state.push(go_state(from));
+                s.to_state.push(go_state(to));
+                s.reason.push((!st.reason.is_empty()).then(|| text(st.reason)));
+                s.duration_ns.push(dt);
+                s.end_time_ns.push(time);
+                s.stack_id.push(stack);
+                s.src_stack_id.push(src_stack);
+                s.src_g.push(g);
+                s.src_m.push(m);
+                s.src_p.push(p);
+            }
+            Transition::Proc { id, from, to } => {
+                let dt = self.p_last.insert(id, time).map_or(0, |prev| time - prev);
+                let s = &mut self.t.p_transitions;
+                s.p.push(resource(id));
+                s.from_state.push(proc_state(from));
+                s.to_state.push(proc_state(to));
+                s.duration_ns.push(dt);
+                s.end_time_ns.push(time);
+                s.src_p.push(p);
+                s.src_g.push(g);
+                s.src_m.push(m);
+            }
+        }
+    }
+
+    fn range(&mut self, ev: &Event<'_>, kind: EventKind, src_stack: Option<u64>) {
+        let Some(r) = ev.range() else { return };
+        let (scope, scope_id) = match r.scope {
+            Resource::Goroutine(id) => (Some("goroutine"), Some(id)),
+            Resource::Proc(id) => (Some("proc"), Some(id)),
+            Resource::Thread(id) => (Some("thread"), Some(id)),
+            Resource::None => (None, None),
+        };
+        // STW ranges of different kinds are different ranges; their end names the same kind.
+        let name = r.name.to_bytes();
+        let key = (name.clone(), scope_id);
+        let time = ev.time();
+        match kind {
+            EventKind::RangeBegin | EventKind::RangeActive => {
+                let active = kind == EventKind::RangeActive;
+                // An Active for a range we already track (a generation boundary) is not a new range.
+                if active && self.open_ranges.contains_key(&key) {
+                    return;
+                }
+                let s = &mut self.t.ranges;
+                let row = s.name.len();
+                s.name.push(text(&name));
+                s.scope.push(scope);
+                s.scope_id.push(scope_id);
+                s.start_time_ns.push((!active).then_some(time));
+                s.end_time_ns.push(None);
+                s.started_before.push(active);
+                s.start_stack_id.push(src_stack);
+                s.src_g.push(resource(ev.goroutine()));
+                s.src_p.push(resource(ev.proc()));
+                s.src_m.push(resource(ev.thread()));
+                s.bytes_swept.push(None);
+                s.bytes_reclaimed.push(None);
+                self.open_ranges.insert(key, row);
+            }
+            _ => {
+                let row = match self.open_ranges.remove(&key) {
+                    Some(row) => row,
+                    None => {
+                        // Began before the trace: a row with an unknown start.
+                        let s = &mut self.t.ranges;
+                        s.name.push(text(&name));
+                        s.scope.push(scope);
+                        s.scope_id.push(scope_id);
+                        s.start_time_ns.push(None);
+                        s.end_time_ns.push(None);
+                        s.started_before.push(true);
+                        s.start_stack_id.push(None);
+                        s.src_g.push(resource(ev.goroutine()));
+                        s.src_p.push(resource(ev.proc()));
+                        s.src_m.push(resource(ev.thread()));
+                        s.bytes_swept.push(None);
+                        s.bytes_reclaimed.push(None);
+                        s.name.len() - 1
+                    }
+                };
+                let s = &mut self.t.ranges;
+                s.end_time_ns[row] = Some(time);
+                for (attr, v) in ev.range_attributes() {
+                    match attr {
+                        "bytes swept" => s.bytes_swept[row] = Some(v as i64),
+                        "bytes reclaimed" => s.bytes_reclaimed[row] = Some(v as i64),
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+
+    fn task(&mut self, ev: &Event<'_>, kind: EventKind, src_stack: Option<u64>) {
+        let Some(task) = ev.task() else { return };
+        let time = ev.time();
+        let s = &mut self.t.tasks;
+        if kind == EventKind::TaskBegin {
+            self.open_tasks.insert(task.id, s.task_id.len());
+            s.task_id.push(task.id);
+            s.parent_id.push((task.parent != gotrace::event::NO_TASK).then_some(task.parent));
+            s.type_.push(text(task.kind));
+            s.start_time_ns.push(Some(time));
+            s.end_time_ns.push(None);
+            s.start_g.push(resource(ev.goroutine()));
+            s.end_g.push(None);
+            s.start_stack_id.push(src_stack);
+        } else {
+            let row = match self.open_tasks.remove(&task.id) {
+                Some(r) => r,
+                None => {
+                    s.task_id.push(task.id);
+                    s.parent_id.push((task.parent != gotrace::event::NO_TASK).then_some(task.parent));
+                    s.type_.push(text(task.kind));
+                    s.start_time_ns.push(None);
+                    s.end_time_ns.push(None);
+                    s.start_g.push(None);
+                    s.end_g.push(None);
+                    s.start_stack_id.push(None);
+                    s.task_id.len() - 1
+                }
+            };
+            s.end_time_ns[row] = Some(time);
+            s.end_g[row] = resource(ev.goroutine());
+        }
+    }
+
+    fn region(&mut self, ev: &Event<'_>, kind: EventKind, src_stack: Option<u64>) {
+        let Some(r) = ev.region() else { return };
+        let g = ev.goroutine();
+        let time = ev.time();
+        let open = self.open_regions.entry(g).or_default();
+        let s = &mut self.t.regions;
+        if kind == EventKind::RegionBegin {
+            open.push(s.g.len());
+            s.g.push(resource(g));
+            s.task_id.push(r.task);
+            s.type_.push(text(r.kind));
+            s.start_time_ns.push(Some(time));
+            s.end_time_ns.push(None);
+            s.depth.push(open.len() as i64 - 1);
+            s.start_stack_id.push(src_stack);
+        } else {
+            match open.pop() {
+                Some(row) => s.end_time_ns[row] = Some(time),
+                None => {
+                    s.g.push(resource(g));
+                    s.task_id.push(r.task);
+                    s.type_.push(text(r.kind));
+                    s.start_time_ns.push(None);
+                    s.end_time_ns.push(Some(time));
+                    s.depth.push(0);
+                    s.start_stack_id.push(None);
+                }
+            }
+        }
+    }
+
+    /// The finished tables.
+    pub fn finish(self) -> TraceTables {
+        self.t
+    }
+}

@@ -1,0 +1,106 @@
+-- Views and macros over the tables of schema.sql (sqlprof's, plus ours).
+-- Written to run on DuckDB 1.4 (the web page's DuckDB-WASM) and 1.5 (the CLI).
+
+-- Each stack as lists ordered leaf first: function names; "func (file.go:line)";
+-- "func [inlined] (/full/path.go:line)".
+create view stacks as
+select
+    sf.stack_id,
+    list(fn.name order by sf.position) as funcs,
+    list(concat(fn.name, ' (', regexp_extract(fn.file, '[^/]+$'), ':', fr.line, ')') order by sf.position) as terse,
+    list(concat(fn.name, case when fr.inlined then ' [inlined]' else '' end, ' (', fn.file, ':', fr.line, ')')
+         order by sf.position) as full
+from stack_frames sf
+join frames fr on fr.frame_id = sf.frame_id
+join functions fn on fn.function_id = fr.function_id
+group by sf.stack_id;
+
+-- Stack lookups. A macro argument is pasted into the macro's body, so an
+-- argument naming a column (funcs(stack_id)) would bind to the subquery's own
+-- column of that name: the subquery renames its columns to names no caller uses.
+create macro _stack_part(_sid_, _part_) as (
+    select case _part_ when 'funcs' then _s_funcs_ when 'terse' then _s_terse_ else _s_full_ end
+    from stacks as _s_(_s_stack_id_, _s_funcs_, _s_terse_, _s_full_)
+    where _s_stack_id_ = _sid_
+);
+create macro stack_funcs(_sid_) as (_stack_part(_sid_, 'funcs'));
+create macro stack_terse(_sid_) as (_stack_part(_sid_, 'terse'));
+create macro stack_full(_sid_) as (_stack_part(_sid_, 'full'));
+create macro stack(_sid_) as (_stack_part(_sid_, 'funcs'));
+create macro funcs(_sid_) as (_stack_part(_sid_, 'funcs'));
+-- Outermost (entry point) and innermost function of a stack.
+create macro root_func(_sid_) as (list_last(_stack_part(_sid_, 'funcs')));
+create macro leaf_func(_sid_) as (list_first(_stack_part(_sid_, 'funcs')));
+
+-- pprof labels of a label set as a MAP (always empty for execution traces).
+create macro labels(_lsid_) as (
+    select map_from_entries(list({'k': _l_key_, 'v': coalesce(_l_str_, _l_num_::varchar)}))
+    from label_sets as _l_(_l_id_, _l_key_, _l_str_, _l_num_, _l_unit_)
+    where _l_id_ = _lsid_
+);
+
+-- Whether a function name belongs to the standard library: its package path
+-- (everything before the first '.' after the last '/') is a std package.
+create macro is_std(_fn_) as (
+    exists (select 1 from std_packages as _p_(_p_path_) where _fn_ like _p_path_ || '.%')
+);
+
+-- Root function of every stack, computed once (the goroutines view needs it per goroutine).
+create view stack_roots as
+select stack_id, list_last(funcs) as root from stacks;
+
+-- Per goroutine: its name (root function of its first known stack), whether it
+-- is a runtime goroutine, and time spent in each state.
+create view goroutines as
+with per_g as (
+    select
+        g,
+        arg_min(stack_id, end_time_ns) filter (where stack_id is not null) as first_stack,
+        arg_min(src_stack_id, end_time_ns) filter (where src_stack_id is not null) as first_src_stack,
+        bool_or(reason = 'system goroutine wait') as system_wait,
+        coalesce(sum(duration_ns) filter (where from_state = 'running'), 0) as running_ns,
+        coalesce(sum(duration_ns) filter (where from_state = 'runnable'), 0) as runnable_ns,
+        coalesce(sum(duration_ns) filter (where from_state = 'syscall'), 0) as syscall_ns,
+        coalesce(sum(duration_ns) filter (where from_state = 'waiting'), 0) as waiting_ns,
+        sum(duration_ns) as total_ns,
+        count(*) as transitions
+    from g_transitions
+    group by g
+)
+select
+    per_g.g,
+    case when per_g.first_stack is not null then r1.root else r2.root end as name,
+    per_g.system_wait or (case when per_g.first_stack is not null then r1.root else r2.root end) like 'runtime.%'
+        as is_system_goroutine,
+    running_ns, runnable_ns, syscall_ns, waiting_ns, total_ns, transitions
+from per_g
+left join stack_roots r1 on r1.stack_id = per_g.first_stack
+left join stack_roots r2 on r2.stack_id = per_g.first_src_stack
+order by running_ns desc;
+
+-- Per proc: time running and idle.
+create view procs as
+select
+    p,
+    coalesce(sum(duration_ns) filter (where from_state = 'running'), 0) as running_ns,
+    coalesce(sum(duration_ns) filter (where from_state = 'idle'), 0) as idle_ns,
+    sum(duration_ns) as total_ns,
+    count(*) as transitions
+from p_transitions
+group by p
+order by running_ns desc;
+
+-- Goroutines grouped by name.
+create view goroutine_groups as
+select
+    name,
+    sum(running_ns) as running_ns,
+    sum(runnable_ns) as runnable_ns,
+    sum(syscall_ns) as syscall_ns,
+    sum(waiting_ns) as waiting_ns,
+    sum(total_ns) as total_ns,
+    sum(transitions) as transitions,
+    count(*) as count
+from goroutines
+group by name
+order by running_ns desc, name;
