@@ -104,3 +104,56 @@ select
 from goroutines
 group by name
 order by running_ns desc, name;
+
+-- Scheduling delays: every runnable → running interval, with what made the
+-- goroutine runnable (the transition into runnable: created, unblocked,
+-- preempted, back from a syscall), who did it, and who created the goroutine.
+create view delays as
+with ordered as (
+    select
+        *,
+        lag(from_state) over w as prev_from_state,
+        lag(reason) over w as prev_reason,
+        lag(src_g) over w as prev_src_g,
+        lag(src_stack_id) over w as prev_src_stack_id,
+        lag(stack_id) over w as prev_stack_id
+    from g_transitions
+    window w as (partition by g order by end_time_ns)
+),
+creations as (
+    select g, arg_min(src_g, end_time_ns) as creator_g, arg_min(src_stack_id, end_time_ns) as creator_stack_id,
+           arg_min(stack_id, end_time_ns) as start_stack_id
+    from g_transitions
+    where from_state = 'notexist'
+    group by g
+)
+select
+    o.g,
+    o.end_time_ns - o.duration_ns as start_time_ns,
+    o.end_time_ns,
+    o.duration_ns,
+    o.src_p as p,
+    case o.prev_from_state
+        when 'notexist' then 'created'
+        when 'waiting' then 'unblocked'
+        when 'running' then case when o.prev_reason = 'preempted' then 'preempted' else 'yielded' end
+        when 'syscall' then 'syscall'
+        when 'runnable' then 'rescheduled'
+        else 'unknown'
+    end as cause,
+    o.prev_reason as cause_reason,
+    case when o.prev_from_state in ('notexist', 'waiting') then o.prev_src_g end as made_runnable_by_g,
+    case when o.prev_from_state in ('notexist', 'waiting') then o.prev_src_stack_id end as made_runnable_by_stack_id,
+    o.prev_stack_id as own_stack_id,
+    c.creator_g,
+    c.creator_stack_id,
+    c.start_stack_id
+from ordered o
+left join creations c on c.g = o.g
+where o.from_state = 'runnable' and o.to_state = 'running';
+
+-- Every stretch a goroutine ran on a proc (ends with its leaving 'running').
+create view runs as
+select g, src_p as p, end_time_ns - duration_ns as start_time_ns, end_time_ns, duration_ns, to_state, reason, stack_id
+from g_transitions
+where from_state = 'running' and to_state <> 'running';

@@ -156,6 +156,12 @@ impl Database {
         Ok(Database { conn: Connection::open(path)? })
     }
 
+    /// Opens an existing database file without taking the write lock or changing it.
+    pub fn open_read_only(path: &Path) -> Result<Self> {
+        let cfg = duckdb::Config::default().access_mode(duckdb::AccessMode::ReadOnly)?;
+        Ok(Database { conn: Connection::open_with_flags(path, cfg)? })
+    }
+
     /// Creates the schema and loads a trace's tables into it.
     pub fn load(&self, t: &TraceTables) -> Result<()> {
         self.conn.execute_batch(SCHEMA_SQL)?;
@@ -332,6 +338,7 @@ impl Database {
         {
             let mut a = c.appender("trace_info")?;
             for (k, v) in [
+                ("created_by", "schedstat".to_string()),
                 ("first_time_ns", t.first_time_ns.to_string()),
                 ("last_time_ns", t.last_time_ns.to_string()),
                 ("events", t.events.to_string()),

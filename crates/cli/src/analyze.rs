@@ -1,0 +1,204 @@
+//! `schedstat TRACE...`: trace → tables → DuckDB → analyses → renderer.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use schedstat_db::Database;
+use schedstat_report::Options;
+use schedstat_tables::{TableBuilder, TraceTables};
+
+use crate::input::{explain, open_trace};
+use crate::render::text::{render, StackStyle};
+use crate::{report_read_error, Outcome};
+
+/// What the user asked of the report command.
+pub struct ReportArgs {
+    pub opts: Options,
+    pub json: bool,
+    pub full_stacks: bool,
+    pub keep_db: bool,
+    /// `Some("")`: interactive SQL; `Some(q)`: run q and exit.
+    pub sql: Option<String>,
+    pub verbose: bool,
+}
+
+/// Reads a trace into tables, with a progress bar for big files on a terminal.
+pub fn load_tables(path: &Path, verbose: bool) -> Result<(TraceTables, Outcome), String> {
+    let bytes = open_trace(path).map_err(|e| e.to_string())?;
+    let data = bytes.as_slice();
+    let mut reader = gotrace::Reader::new(data).map_err(|e| format!("{}: {}", path.display(), explain(&e)))?;
+    let total = data.len() as u64;
+    let bar = if total > 4 << 20 && std::io::stderr().is_terminal() {
+        let b = ProgressBar::new(total);
+        b.set_style(
+            ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} ({eta})")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        b.set_message(format!("reading {}", path.file_name().and_then(|n| n.to_str()).unwrap_or("trace")));
+        Some(b)
+    } else {
+        None
+    };
+    let progress = bar.clone();
+    let bytes_ref = &bytes;
+    reader.on_generation_done(move |upto| {
+        bytes_ref.release_before(upto);
+        if let Some(b) = &progress {
+            b.set_position(upto as u64);
+        }
+    });
+    if verbose {
+        eprintln!("schedstat: reading {} ({} bytes)", path.display(), total);
+    }
+    let mut builder = TableBuilder::new();
+    let err = loop {
+        match reader.read_event() {
+            Ok(Some(ev)) => builder.add(&ev),
+            Ok(None) => break None,
+            Err(e) => break Some(e),
+        }
+    };
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let outcome = match &err {
+        None => Outcome::Ok,
+        Some(e) => report_read_error(path, &reader, e),
+    };
+    if matches!(outcome, Outcome::Unreadable) {
+        return Err(String::new());
+    }
+    Ok((builder.finish(), outcome))
+}
+
+/// The database file `--keep-db` writes: next to the trace, `TRACE.duckdb`.
+pub fn db_path_for(trace: &Path) -> PathBuf {
+    let mut s = trace.as_os_str().to_owned();
+    s.push(".duckdb");
+    PathBuf::from(s)
+}
+
+/// Whether an existing file is a schedstat database (so it may be replaced).
+fn is_our_db(path: &Path) -> bool {
+    match Database::open_read_only(path) {
+        Ok(db) => db
+            .query("select value from trace_info where key = 'created_by'")
+            .ok()
+            .and_then(|r| r.rows.first().and_then(|row| row.first().cloned()))
+            .is_some_and(|c| c.as_str() == Some("schedstat")),
+        Err(_) => false,
+    }
+}
+
+/// Builds the database: in memory, or (with --keep-db/--sql) in TRACE.duckdb,
+/// written under a temporary name and renamed when complete.
+fn build_db(trace: &Path, t: &TraceTables, keep: bool) -> Result<(Database, Option<PathBuf>), String> {
+    if !keep {
+        let db = Database::create(None).map_err(|e| e.to_string())?;
+        db.load(t).map_err(|e| e.to_string())?;
+        return Ok((db, None));
+    }
+    let final_path = db_path_for(trace);
+    if final_path.exists() && !is_our_db(&final_path) {
+        return Err(format!(
+            "{} exists and is not a schedstat database; move it away or run without --keep-db",
+            final_path.display()
+        ));
+    }
+    let tmp = PathBuf::from(format!("{}.tmp-{}", final_path.display(), std::process::id()));
+    let cleanup = |p: &Path| {
+        let _ = std::fs::remove_file(p);
+        let _ = std::fs::remove_file(format!("{}.wal", p.display()));
+    };
+    cleanup(&tmp);
+    let result = (|| {
+        let db = Database::create(Some(&tmp)).map_err(|e| e.to_string())?;
+        db.load(t).map_err(|e| e.to_string())?;
+        db.execute_batch("checkpoint;").map_err(|e| e.to_string())?;
+        drop(db);
+        std::fs::rename(&tmp, &final_path).map_err(|e| format!("{}: {e}", final_path.display()))?;
+        Database::open(&final_path).map_err(|e| e.to_string())
+    })();
+    match result {
+        Ok(db) => Ok((db, Some(final_path))),
+        Err(e) => {
+            cleanup(&tmp);
+            Err(e)
+        }
+    }
+}
+
+/// Runs the report on every trace, in order.
+pub fn run(traces: &[PathBuf], args: &ReportArgs) -> Result<Outcome, Box<dyn std::error::Error>> {
+    let mut outcome = Outcome::Ok;
+    let mut json_docs = Vec::new();
+    let mut first = true;
+    for trace in traces {
+        let (tables, o) = match load_tables(trace, args.verbose) {
+            Ok(x) => x,
+            Err(msg) => {
+                if !msg.is_empty() {
+                    eprintln!("schedstat: error: {msg}");
+                }
+                outcome = worse(outcome, Outcome::Unreadable);
+                continue;
+            }
+        };
+        outcome = worse(outcome, o);
+        let keep = args.keep_db || args.sql.is_some();
+        let (db, db_path) = match build_db(trace, &tables, keep) {
+            Ok(x) => x,
+            Err(e) => {
+                eprintln!("schedstat: error: {e}");
+                outcome = worse(outcome, Outcome::Failed);
+                continue;
+            }
+        };
+        if let Some(sql) = &args.sql {
+            let o = crate::sqlshell::run(&db, sql, db_path.as_deref())?;
+            outcome = worse(outcome, o);
+            continue;
+        }
+        let report = match schedstat_report::build(&db, &args.opts) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("schedstat: error: {}: {e}", trace.display());
+                outcome = worse(outcome, Outcome::Failed);
+                continue;
+            }
+        };
+        let name = trace.file_name().and_then(|n| n.to_str()).unwrap_or("trace").to_string();
+        if args.json {
+            let mut v = serde_json::to_value(&report)?;
+            if let Some(obj) = v.as_object_mut() {
+                obj.insert("file".into(), trace.display().to_string().into());
+                obj.insert("events".into(), tables.events.into());
+            }
+            json_docs.push(v);
+        } else {
+            if !first {
+                println!();
+            }
+            print!("{}", render(&report, &name, StackStyle { full: args.full_stacks }));
+            if let Some(p) = &db_path {
+                println!();
+                println!("Database kept at {} (query it with: schedstat --sql 'SELECT ...' {})", p.display(), trace.display());
+            }
+        }
+        first = false;
+    }
+    if args.json {
+        let doc = if json_docs.len() == 1 { json_docs.pop().unwrap_or_default() } else { serde_json::Value::Array(json_docs) };
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    }
+    Ok(outcome)
+}
+
+fn worse(a: Outcome, b: Outcome) -> Outcome {
+    if b.code() > a.code() {
+        b
+    } else {
+        a
+    }
+}

@@ -1,0 +1,910 @@
+//! schedstat's analyses: what is making goroutines wait?
+//!
+//! Every question is a `.sql` file in the repository's `sql/report/` folder,
+//! run against a database built by `schedstat-db`; this crate fills in their
+//! parameters, stitches the answers into a [`Report`], and decides verdicts.
+//! It knows nothing about terminals or JSON layout beyond `serde` derives:
+//! renderers turn a `Report` into text or documents.
+//!
+//! Definitions follow dt/schedstat so its users see the same numbers: the
+//! scheduling latency of a goroutine is the time from entering `runnable` to
+//! `running` (`g_transitions` rows `runnable → running`); windows are counted
+//! from the start of the first such wait (`t0`).
+
+#![warn(missing_docs)]
+
+use schedstat_db::{Cell, Database, DbError, QueryResult};
+use serde::Serialize;
+
+/// The analysis SQL, compiled in from `sql/report/` (the web page imports the same files).
+pub mod sql {
+    macro_rules! sql_files {
+        ($($name:ident => $file:literal),* $(,)?) => {
+            $(
+                #[doc = concat!("`sql/report/", $file, "`")]
+                pub const $name: &str = include_str!(concat!("../../../sql/report/", $file));
+            )*
+            /// Every analysis file by name, for tools that list or check them.
+            pub const ALL: &[(&str, &str)] = &[$(($file, $name)),*];
+        };
+    }
+    sql_files! {
+        LATENCY_SUMMARY => "latency_summary.sql",
+        LATENCY_WINDOWS => "latency_windows.sql",
+        RUNNABLE_COUNT => "runnable_count.sql",
+        GC_ACTIVITY => "gc_activity.sql",
+        GC_RANGES => "gc_ranges.sql",
+        STW_PAUSES => "stw_pauses.sql",
+        WORST_DELAY_IN_WINDOW => "worst_delay_in_window.sql",
+        BURST_SIZE => "burst_size.sql",
+        PROC_ACTIVITY_DURING => "proc_activity_during.sql",
+        BURST_BREAKDOWN => "burst_breakdown.sql",
+        BURST_CREATORS => "burst_creators.sql",
+        BURST_UNBLOCKERS => "burst_unblockers.sql",
+        BURST_BLOCKED_AT => "burst_blocked_at.sql",
+        BURST_HEAVY_UNBLOCKERS => "burst_heavy_unblockers.sql",
+        BUSIEST_RUNNABLE_BUCKET => "busiest_runnable_bucket.sql",
+        WORST_DELAYS => "worst_delays.sql",
+        TOP_WAITERS => "top_waiters.sql",
+        DELAYS_BY_CREATOR => "delays_by_creator.sql",
+        BURSTS => "bursts.sql",
+        WHO_LAUNCHED_DELAYED => "who_launched_delayed.sql",
+        DELAY_EXPLAINED => "delay_explained.sql",
+        RUNNABLE_AT => "runnable_at.sql",
+    }
+
+    /// Fills `{{name}}` placeholders with integers (the only parameters the analyses take).
+    pub fn bind(sql: &str, params: &[(&str, i64)]) -> String {
+        let mut s = sql.to_string();
+        for (name, v) in params {
+            s = s.replace(&format!("{{{{{name}}}}}"), &v.to_string());
+        }
+        s
+    }
+}
+
+/// What to compute; the defaults are dt/schedstat's.
+#[derive(Debug, Clone, Serialize)]
+pub struct Options {
+    /// Analysis window.
+    pub window_ns: i64,
+    /// A window whose p99 latency exceeds this is a latency spike.
+    pub spike_threshold_ns: i64,
+    /// A window whose runnable count exceeds this is a runnable spike; 0 = 5 × procs.
+    pub runnable_threshold: i64,
+    /// Entries per listing.
+    pub top: usize,
+    /// p99 latency per window.
+    pub timeseries: bool,
+    /// Delays grouped by the creator of each delayed goroutine.
+    pub by_creator: bool,
+    /// GC-related transitions, GC phases and STW pauses.
+    pub gc: bool,
+    /// 1 ms bursts of goroutines becoming runnable, and who launched delayed goroutines.
+    pub bursts: bool,
+    /// The N worst individual delays.
+    pub worst: usize,
+    /// Goroutines with the most total scheduling wait.
+    pub top_waiters: bool,
+    /// Explain the N worst delays: what held the proc, or how saturated the run queue was.
+    pub why: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            window_ns: 100_000_000,
+            spike_threshold_ns: 1_000_000,
+            runnable_threshold: 0,
+            top: 5,
+            timeseries: false,
+            by_creator: false,
+            gc: false,
+            bursts: false,
+            worst: 0,
+            top_waiters: false,
+            why: 0,
+        }
+    }
+}
+
+/// Scheduling latency statistics (runnable → running).
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Latency {
+    /// Number of delays.
+    pub count: i64,
+    /// Shortest.
+    pub min_ns: f64,
+    /// Mean.
+    pub avg_ns: f64,
+    /// Median (linear interpolation, like SQL's PERCENTILE_CONT).
+    pub p50_ns: f64,
+    /// 90th percentile.
+    pub p90_ns: f64,
+    /// 99th percentile.
+    pub p99_ns: f64,
+    /// Longest.
+    pub max_ns: f64,
+}
+
+/// A window whose p99 latency exceeded the threshold.
+#[derive(Debug, Clone, Serialize)]
+pub struct LatencySpike {
+    /// Number shared with the spike details ([1], [2], ...).
+    pub index: usize,
+    /// Window number from t0.
+    pub window: i64,
+    /// Window start, ms after t0.
+    pub start_ms: f64,
+    /// p99 latency in the window.
+    pub p99_ns: f64,
+    /// Longest delay in the window.
+    pub max_ns: i64,
+    /// Delays ending in the window.
+    pub events: i64,
+}
+
+/// A window whose runnable-goroutine count exceeded the threshold.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunnableSpike {
+    /// Number shared with the spike details.
+    pub index: usize,
+    /// Window number.
+    pub window: i64,
+    /// Window start, ms after t0.
+    pub start_ms: f64,
+    /// Most goroutines runnable at once in the window.
+    pub peak: i64,
+}
+
+/// Counts of why goroutines became runnable around an instant, and who caused it.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct BurstBreakdown {
+    /// (category, count): new, unblocked, syscall, preempted, rescheduled, other.
+    pub categories: Vec<(String, i64)>,
+    /// Stacks that created the new goroutines: (count, terse frames) — None when unknown.
+    pub created_by: Vec<(i64, Option<Vec<String>>)>,
+    /// Innermost frames (with file:line) that unblocked goroutines.
+    pub unblocked_by: Vec<(i64, String)>,
+    /// Where unblocked goroutines had blocked.
+    pub blocked_at: Vec<(i64, Vec<String>)>,
+    /// Goroutines that unblocked the most, with their usual stack.
+    pub heavy_unblockers: Vec<HeavyUnblocker>,
+}
+
+/// A goroutine that unblocked many others during a burst.
+#[derive(Debug, Clone, Serialize)]
+pub struct HeavyUnblocker {
+    /// The unblocking goroutine.
+    pub g: i64,
+    /// How many it unblocked.
+    pub count: i64,
+    /// Its most common stack while unblocking.
+    pub funcs: Option<Vec<String>>,
+}
+
+/// What happened around one spike.
+#[derive(Debug, Clone, Serialize)]
+pub struct SpikeDetail {
+    /// Spike number.
+    pub index: usize,
+    /// "latency" or "runnable".
+    pub kind: &'static str,
+    /// Window start, ms after t0.
+    pub start_ms: f64,
+    /// p99 (latency spikes) or peak runnable count (runnable spikes).
+    pub value: f64,
+    /// For latency spikes: the worst delay that began in the window.
+    pub worst: Option<WorstInWindow>,
+    /// Goroutines becoming runnable within ±1 ms of the worst delay's start.
+    pub burst_goroutines: i64,
+    /// Burst breakdown, when the burst is large (> 10) or for runnable spikes.
+    pub breakdown: Option<BurstBreakdown>,
+}
+
+/// The worst delay of a spike window and what its proc did meanwhile.
+#[derive(Debug, Clone, Serialize)]
+pub struct WorstInWindow {
+    /// The waiting goroutine.
+    pub g: i64,
+    /// How long it waited.
+    pub duration_ns: i64,
+    /// When its wait began.
+    pub wait_start_ns: i64,
+    /// The proc it finally ran on.
+    pub p: Option<i64>,
+    /// Longest run on that proc during the wait: goroutine, length, stack.
+    pub longest_run: Option<(i64, i64, Vec<String>)>,
+    /// Goroutines and runs on that proc during the wait.
+    pub queue_goroutines: i64,
+    /// Runs on that proc during the wait.
+    pub queue_runs: i64,
+}
+
+/// One window of the latency time series.
+#[derive(Debug, Clone, Serialize)]
+pub struct WindowStats {
+    /// Window number.
+    pub window: i64,
+    /// Start, ms after t0.
+    pub start_ms: f64,
+    /// End, ms after t0.
+    pub end_ms: f64,
+    /// Delays ending in the window.
+    pub events: i64,
+    /// p99 latency.
+    pub p99_ns: f64,
+    /// Longest delay.
+    pub max_ns: i64,
+    /// Above the spike threshold.
+    pub spike: bool,
+}
+
+/// A group of delays by creator.
+#[derive(Debug, Clone, Serialize)]
+pub struct CreatorGroup {
+    /// The creating stack, leaf first; None for goroutines created before the trace.
+    pub creator_funcs: Option<Vec<String>>,
+    /// Delays.
+    pub events: i64,
+    /// Distinct delayed goroutines.
+    pub goroutines: i64,
+    /// Total delay.
+    pub total_ns: i64,
+    /// Longest delay.
+    pub max_ns: i64,
+    /// p99 delay.
+    pub p99_ns: f64,
+}
+
+/// GC-related transitions of one kind.
+#[derive(Debug, Clone, Serialize)]
+pub struct GcTransitions {
+    /// From state.
+    pub from_state: String,
+    /// To state.
+    pub to_state: String,
+    /// Reason.
+    pub reason: Option<String>,
+    /// Count.
+    pub transitions: i64,
+    /// Total time in from_state.
+    pub total_ns: i64,
+    /// Longest.
+    pub max_ns: i64,
+}
+
+/// GC phases and pauses by range name.
+#[derive(Debug, Clone, Serialize)]
+pub struct GcRange {
+    /// Range name ("GC concurrent mark phase", "stop-the-world (...)", ...).
+    pub name: String,
+    /// Ranges seen.
+    pub count: i64,
+    /// Total length of those with both ends in the trace.
+    pub total_ns: i64,
+    /// Longest.
+    pub max_ns: Option<i64>,
+}
+
+/// One stop-the-world pause.
+#[derive(Debug, Clone, Serialize)]
+pub struct StwPause {
+    /// Why the world stopped.
+    pub reason: String,
+    /// Start (absolute trace ns).
+    pub start_ns: i64,
+    /// Length.
+    pub duration_ns: i64,
+}
+
+/// GC section.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct GcReport {
+    /// Transitions mentioning the GC.
+    pub transitions: Vec<GcTransitions>,
+    /// Phases and pauses.
+    pub ranges: Vec<GcRange>,
+    /// Longest stop-the-world pauses.
+    pub stw_pauses: Vec<StwPause>,
+}
+
+/// A 1 ms burst of goroutines becoming runnable.
+#[derive(Debug, Clone, Serialize)]
+pub struct Burst {
+    /// ms after the first transition.
+    pub start_ms: f64,
+    /// Goroutines that became runnable.
+    pub goroutines: i64,
+    /// Distinct stacks that caused it.
+    pub distinct_creators: i64,
+}
+
+/// A creator of goroutines that waited more than 1 ms.
+#[derive(Debug, Clone, Serialize)]
+pub struct Launcher {
+    /// Creating stack, leaf first.
+    pub funcs: Option<Vec<String>>,
+    /// Delayed goroutines it created.
+    pub goroutines: i64,
+    /// Their total delay.
+    pub total_ns: i64,
+    /// Their longest delay.
+    pub max_ns: i64,
+}
+
+/// One of the worst delays.
+#[derive(Debug, Clone, Serialize)]
+pub struct Delay {
+    /// The goroutine.
+    pub g: i64,
+    /// How long it waited.
+    pub duration_ns: i64,
+    /// When the wait began.
+    pub start_ns: i64,
+    /// When it ran.
+    pub end_ns: i64,
+    /// The proc it ran on.
+    pub p: Option<i64>,
+    /// What made it runnable: created, unblocked, preempted, yielded, syscall, ...
+    pub cause: String,
+    /// The goroutine that made it runnable (creator or unblocker).
+    pub made_runnable_by_g: Option<i64>,
+    /// That goroutine's stack.
+    pub made_runnable_by_funcs: Option<Vec<String>>,
+    /// Who created the waiting goroutine.
+    pub creator_funcs: Option<Vec<String>>,
+    /// The waiting goroutine's last stack before the wait.
+    pub last_funcs: Option<Vec<String>>,
+    /// The waiting goroutine's start function's stack.
+    pub start_funcs: Option<Vec<String>>,
+}
+
+/// A goroutine with a lot of total scheduling wait.
+#[derive(Debug, Clone, Serialize)]
+pub struct Waiter {
+    /// The goroutine.
+    pub g: i64,
+    /// How often it was scheduled.
+    pub schedulings: i64,
+    /// Total wait.
+    pub total_ns: i64,
+    /// Longest wait.
+    pub max_ns: i64,
+    /// Its last stack.
+    pub funcs: Option<Vec<String>>,
+}
+
+/// What ran on a proc during a delay.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProcUse {
+    /// The proc.
+    pub p: i64,
+    /// The goroutine that ran.
+    pub g: i64,
+    /// Its name (start function).
+    pub name: Option<String>,
+    /// Runs during the wait.
+    pub runs: i64,
+    /// Time it ran during the wait.
+    pub overlap_ns: i64,
+    /// Stack of its longest run.
+    pub funcs: Option<Vec<String>>,
+}
+
+/// Why one delay happened.
+#[derive(Debug, Clone, Serialize)]
+pub struct Why {
+    /// The delay.
+    pub delay: Delay,
+    /// "held" (one goroutine held the proc), "saturated" (too many runnable goroutines) or "unclear".
+    pub verdict: &'static str,
+    /// For "held": the goroutine that held the proc the goroutine finally ran on.
+    pub holder: Option<ProcUse>,
+    /// Goroutines runnable when the wait began, by cause, with a typical stack.
+    pub runnable_at_start: Vec<(String, i64, Option<Vec<String>>)>,
+    /// Total runnable when the wait began.
+    pub runnable_total: i64,
+    /// Busiest goroutine on every proc during the wait.
+    pub procs: Vec<ProcUse>,
+}
+
+/// The report on one trace.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Options used.
+    pub options: Options,
+    /// From the start of the first scheduling wait to the end of the last.
+    pub trace_duration_ns: i64,
+    /// Origin of windows (absolute trace ns).
+    pub t0_ns: i64,
+    /// Procs seen.
+    pub procs: i64,
+    /// Runnable-spike threshold in effect.
+    pub runnable_threshold: i64,
+    /// Overall scheduling latency.
+    pub latency: Latency,
+    /// Latency spikes (top N by p99) and how many there were.
+    pub latency_spikes: Vec<LatencySpike>,
+    /// Total latency spikes.
+    pub latency_spikes_total: usize,
+    /// Runnable spikes (top N by peak).
+    pub runnable_spikes: Vec<RunnableSpike>,
+    /// Total runnable spikes.
+    pub runnable_spikes_total: usize,
+    /// Details for each listed spike.
+    pub spike_details: Vec<SpikeDetail>,
+    /// Runnable goroutines per 1 ms bucket: (ms after t0, count at the end of the bucket).
+    pub runnable_series: Vec<(i64, i64)>,
+    /// p99 per window (with --timeseries).
+    pub timeseries: Option<Vec<WindowStats>>,
+    /// Delays by creator (with --by-creator).
+    pub by_creator: Option<Vec<CreatorGroup>>,
+    /// GC (with --gc).
+    pub gc: Option<GcReport>,
+    /// Bursts (with --bursts).
+    pub bursts: Option<Vec<Burst>>,
+    /// Who launched delayed goroutines (with --bursts).
+    pub launchers: Option<Vec<Launcher>>,
+    /// Worst delays (with --worst).
+    pub worst: Option<Vec<Delay>>,
+    /// Top waiters (with --top-waiters).
+    pub top_waiters: Option<Vec<Waiter>>,
+    /// Explanations (with --why).
+    pub why: Option<Vec<Why>>,
+}
+
+/// Why a report could not be made.
+#[derive(Debug)]
+pub enum ReportError {
+    /// The trace has no scheduling delay at all (no runnable → running transition).
+    NoSchedulingEvents,
+    /// A query failed.
+    Db(DbError),
+}
+
+impl std::fmt::Display for ReportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReportError::NoSchedulingEvents => {
+                f.write_str("the trace has no goroutine scheduling events (no runnable → running transition)")
+            }
+            ReportError::Db(e) => write!(f, "query failed: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ReportError {}
+
+impl From<DbError> for ReportError {
+    fn from(e: DbError) -> Self {
+        ReportError::Db(e)
+    }
+}
+
+type Result<T> = std::result::Result<T, ReportError>;
+
+fn int(c: &Cell) -> i64 {
+    c.as_i64().unwrap_or(0)
+}
+
+fn opt_int(c: &Cell) -> Option<i64> {
+    c.as_i64()
+}
+
+fn float(c: &Cell) -> f64 {
+    c.as_f64().unwrap_or(0.0)
+}
+
+fn text(c: &Cell) -> Option<String> {
+    match c {
+        Cell::Text(s) => Some(s.clone()),
+        Cell::Null => None,
+        other => Some(format!("{other:?}")),
+    }
+}
+
+fn list(c: &Cell) -> Option<Vec<String>> {
+    match c {
+        Cell::List(items) => Some(items.iter().filter_map(text).collect()),
+        _ => None,
+    }
+}
+
+fn col(r: &QueryResult, name: &str) -> usize {
+    r.columns.iter().position(|c| c == name).unwrap_or_else(|| panic!("analysis result lacks column {name}"))
+}
+
+struct Runner<'d> {
+    db: &'d Database,
+}
+
+impl Runner<'_> {
+    fn q(&self, sql: &str, params: &[(&str, i64)]) -> Result<QueryResult> {
+        Ok(self.db.query(&sql::bind(sql, params))?)
+    }
+}
+
+/// Runs every analysis the options ask for.
+pub fn build(db: &Database, opts: &Options) -> Result<Report> {
+    let r = Runner { db };
+    let s = r.q(sql::LATENCY_SUMMARY, &[])?;
+    let row = &s.rows[0];
+    let count = int(&row[col(&s, "count")]);
+    if count == 0 {
+        return Err(ReportError::NoSchedulingEvents);
+    }
+    let latency = Latency {
+        count,
+        min_ns: float(&row[col(&s, "min_ns")]),
+        avg_ns: float(&row[col(&s, "avg_ns")]),
+        p50_ns: float(&row[col(&s, "p50_ns")]),
+        p90_ns: float(&row[col(&s, "p90_ns")]),
+        p99_ns: float(&row[col(&s, "p99_ns")]),
+        max_ns: float(&row[col(&s, "max_ns")]),
+    };
+    let t0 = int(&row[col(&s, "t0_ns")]);
+    let end = int(&row[col(&s, "end_ns")]);
+    let procs = int(&db.query("select count(*) from procs")?.rows[0][0]);
+    let runnable_threshold = if opts.runnable_threshold > 0 { opts.runnable_threshold } else { 5 * procs };
+
+    // Latency windows and spikes.
+    let w = r.q(sql::LATENCY_WINDOWS, &[("t0_ns", t0), ("window_ns", opts.window_ns)])?;
+    let windows: Vec<WindowStats> = w
+        .rows
+        .iter()
+        .map(|row| {
+            let window = int(&row[0]);
+            let p99 = float(&row[2]);
+            WindowStats {
+                window,
+                start_ms: (window * opts.window_ns) as f64 / 1e6,
+                end_ms: ((window + 1) * opts.window_ns) as f64 / 1e6,
+                events: int(&row[1]),
+                p99_ns: p99,
+                max_ns: int(&row[3]),
+                spike: p99 > opts.spike_threshold_ns as f64,
+            }
+        })
+        .collect();
+    let mut spikes: Vec<&WindowStats> = windows.iter().filter(|w| w.spike).collect();
+    spikes.sort_by(|a, b| b.p99_ns.total_cmp(&a.p99_ns).then(a.window.cmp(&b.window)));
+    let latency_spikes_total = spikes.len();
+    let latency_spikes: Vec<LatencySpike> = spikes
+        .iter()
+        .take(opts.top)
+        .enumerate()
+        .map(|(i, w)| LatencySpike {
+            index: i + 1,
+            window: w.window,
+            start_ms: w.start_ms,
+            p99_ns: w.p99_ns,
+            max_ns: w.max_ns,
+            events: w.events,
+        })
+        .collect();
+
+    // Runnable count and runnable spikes.
+    let rc = r.q(sql::RUNNABLE_COUNT, &[("t0_ns", t0)])?;
+    let runnable_series: Vec<(i64, i64)> = rc.rows.iter().map(|row| (int(&row[0]), int(&row[3]))).collect();
+    let window_ms = (opts.window_ns / 1_000_000).max(1);
+    let mut peaks: Vec<(i64, i64)> = Vec::new();
+    for &(bucket, n) in &runnable_series {
+        // Truncating division, as SQL's `//` in dt/schedstat.
+        let wn = bucket / window_ms;
+        match peaks.last_mut() {
+            Some((w, peak)) if *w == wn => *peak = (*peak).max(n),
+            _ => peaks.push((wn, n)),
+        }
+    }
+    let mut rspikes: Vec<(i64, i64)> = peaks.into_iter().filter(|&(_, p)| p > runnable_threshold).collect();
+    rspikes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let runnable_spikes_total = rspikes.len();
+    let base = latency_spikes.len();
+    let runnable_spikes: Vec<RunnableSpike> = rspikes
+        .iter()
+        .take(opts.top)
+        .enumerate()
+        .map(|(i, &(wn, peak))| RunnableSpike {
+            index: base + i + 1,
+            window: wn,
+            start_ms: (wn * window_ms) as f64,
+            peak,
+        })
+        .collect();
+
+    // Spike details.
+    let mut spike_details = Vec::new();
+    for s in &latency_spikes {
+        let lo = t0 + s.window * opts.window_ns;
+        let hi = lo + opts.window_ns;
+        let wd = r.q(sql::WORST_DELAY_IN_WINDOW, &[("lo_ns", lo), ("hi_ns", hi)])?;
+        let mut detail = SpikeDetail {
+            index: s.index,
+            kind: "latency",
+            start_ms: s.start_ms,
+            value: s.p99_ns,
+            worst: None,
+            burst_goroutines: 0,
+            breakdown: None,
+        };
+        if let Some(row) = wd.rows.first() {
+            let (g, dur, wait_start, end_t, p) =
+                (int(&row[0]), int(&row[1]), int(&row[2]), int(&row[3]), opt_int(&row[4]));
+            detail.burst_goroutines = int(&r.q(sql::BURST_SIZE, &[("center_ns", wait_start)])?.rows[0][0]);
+            let mut worst = WorstInWindow {
+                g,
+                duration_ns: dur,
+                wait_start_ns: wait_start,
+                p,
+                longest_run: None,
+                queue_goroutines: 0,
+                queue_runs: 0,
+            };
+            if let Some(p) = p {
+                let a = r.q(sql::PROC_ACTIVITY_DURING, &[("p", p), ("start_ns", wait_start), ("end_ns", end_t)])?;
+                let row = &a.rows[0];
+                worst.queue_goroutines = int(&row[0]);
+                worst.queue_runs = int(&row[1]);
+                if let (Some(lg), Some(ln)) = (opt_int(&row[2]), opt_int(&row[3])) {
+                    worst.longest_run = Some((lg, ln, list(&row[4]).unwrap_or_default()));
+                }
+            }
+            if detail.burst_goroutines > 10 {
+                detail.breakdown = Some(breakdown(&r, wait_start)?);
+            }
+            detail.worst = Some(worst);
+        }
+        spike_details.push(detail);
+    }
+    for s in &runnable_spikes {
+        let b = r.q(
+            sql::BUSIEST_RUNNABLE_BUCKET,
+            &[("t0_ns", t0), ("lo_bucket", s.window * window_ms), ("hi_bucket", (s.window + 1) * window_ms)],
+        )?;
+        let mut detail = SpikeDetail {
+            index: s.index,
+            kind: "runnable",
+            start_ms: s.start_ms,
+            value: s.peak as f64,
+            worst: None,
+            burst_goroutines: 0,
+            breakdown: None,
+        };
+        if let Some(row) = b.rows.first() {
+            let center = t0 + int(&row[0]) * 1_000_000;
+            detail.breakdown = Some(breakdown(&r, center)?);
+        }
+        spike_details.push(detail);
+    }
+
+    let lim = |n: usize| n as i64;
+    let mut report = Report {
+        options: opts.clone(),
+        trace_duration_ns: end - t0,
+        t0_ns: t0,
+        procs,
+        runnable_threshold,
+        latency,
+        latency_spikes,
+        latency_spikes_total,
+        runnable_spikes,
+        runnable_spikes_total,
+        spike_details,
+        runnable_series,
+        timeseries: opts.timeseries.then(|| windows.clone()),
+        by_creator: None,
+        gc: None,
+        bursts: None,
+        launchers: None,
+        worst: None,
+        top_waiters: None,
+        why: None,
+    };
+
+    if opts.by_creator {
+        let q = r.q(sql::DELAYS_BY_CREATOR, &[("limit", lim(opts.top))])?;
+        report.by_creator = Some(
+            q.rows
+                .iter()
+                .map(|row| CreatorGroup {
+                    creator_funcs: list(&row[1]),
+                    events: int(&row[2]),
+                    goroutines: int(&row[3]),
+                    total_ns: int(&row[4]),
+                    max_ns: int(&row[5]),
+                    p99_ns: float(&row[6]),
+                })
+                .collect(),
+        );
+    }
+    if opts.gc {
+        let t = r.q(sql::GC_ACTIVITY, &[])?;
+        let ranges = r.q(sql::GC_RANGES, &[])?;
+        let stw = r.q(sql::STW_PAUSES, &[])?;
+        report.gc = Some(GcReport {
+            transitions: t
+                .rows
+                .iter()
+                .take(2 * opts.top)
+                .map(|row| GcTransitions {
+                    from_state: text(&row[0]).unwrap_or_default(),
+                    to_state: text(&row[1]).unwrap_or_default(),
+                    reason: text(&row[2]),
+                    transitions: int(&row[3]),
+                    total_ns: int(&row[4]),
+                    max_ns: int(&row[5]),
+                })
+                .collect(),
+            ranges: ranges
+                .rows
+                .iter()
+                .map(|row| GcRange {
+                    name: text(&row[0]).unwrap_or_default(),
+                    count: int(&row[1]),
+                    total_ns: int(&row[3]),
+                    max_ns: opt_int(&row[4]),
+                })
+                .collect(),
+            stw_pauses: stw
+                .rows
+                .iter()
+                .take(opts.top)
+                .map(|row| StwPause {
+                    reason: text(&row[0]).unwrap_or_default(),
+                    start_ns: int(&row[1]),
+                    duration_ns: int(&row[3]),
+                })
+                .collect(),
+        });
+    }
+    if opts.bursts {
+        let b = r.q(sql::BURSTS, &[("limit", lim(2 * opts.top))])?;
+        report.bursts = Some(
+            b.rows
+                .iter()
+                .map(|row| Burst {
+                    start_ms: int(&row[0]) as f64,
+                    goroutines: int(&row[1]),
+                    distinct_creators: int(&row[2]),
+                })
+                .collect(),
+        );
+        let l = r.q(sql::WHO_LAUNCHED_DELAYED, &[("limit", lim(opts.top))])?;
+        report.launchers = Some(
+            l.rows
+                .iter()
+                .map(|row| Launcher {
+                    funcs: list(&row[1]),
+                    goroutines: int(&row[2]),
+                    total_ns: int(&row[3]),
+                    max_ns: int(&row[4]),
+                })
+                .collect(),
+        );
+    }
+    if opts.worst > 0 {
+        report.worst = Some(delays(&r, opts.worst)?);
+    }
+    if opts.top_waiters {
+        let q = r.q(sql::TOP_WAITERS, &[("limit", lim(opts.top))])?;
+        report.top_waiters = Some(
+            q.rows
+                .iter()
+                .map(|row| Waiter {
+                    g: int(&row[0]),
+                    schedulings: int(&row[1]),
+                    total_ns: int(&row[2]),
+                    max_ns: int(&row[3]),
+                    funcs: list(&row[4]),
+                })
+                .collect(),
+        );
+    }
+    if opts.why > 0 {
+        let mut out = Vec::new();
+        for d in delays(&r, opts.why)? {
+            out.push(explain(&r, d, procs)?);
+        }
+        report.why = Some(out);
+    }
+    Ok(report)
+}
+
+fn breakdown(r: &Runner<'_>, center: i64) -> Result<BurstBreakdown> {
+    let p = [("center_ns", center)];
+    let cats = r.q(sql::BURST_BREAKDOWN, &p)?;
+    let mut b = BurstBreakdown {
+        categories: cats.rows.iter().map(|row| (text(&row[0]).unwrap_or_default(), int(&row[1]))).collect(),
+        ..Default::default()
+    };
+    // Sub-sections follow the category order, as dt/schedstat prints them.
+    for (cat, _) in b.categories.clone() {
+        match cat.as_str() {
+            "new" => {
+                let q = r.q(sql::BURST_CREATORS, &p)?;
+                b.created_by = q.rows.iter().map(|row| (int(&row[1]), list(&row[2]))).collect();
+            }
+            "unblocked" => {
+                let q = r.q(sql::BURST_UNBLOCKERS, &p)?;
+                b.unblocked_by = q.rows.iter().map(|row| (int(&row[1]), text(&row[0]).unwrap_or_default())).collect();
+                let q = r.q(sql::BURST_BLOCKED_AT, &p)?;
+                b.blocked_at = q.rows.iter().map(|row| (int(&row[1]), list(&row[0]).unwrap_or_default())).collect();
+                let q = r.q(sql::BURST_HEAVY_UNBLOCKERS, &p)?;
+                b.heavy_unblockers = q
+                    .rows
+                    .iter()
+                    .map(|row| HeavyUnblocker { g: int(&row[0]), count: int(&row[1]), funcs: list(&row[2]) })
+                    .collect();
+            }
+            _ => {}
+        }
+    }
+    Ok(b)
+}
+
+fn delays(r: &Runner<'_>, n: usize) -> Result<Vec<Delay>> {
+    let q = r.q(sql::WORST_DELAYS, &[("limit", n as i64)])?;
+    let c = |name: &str| col(&q, name);
+    Ok(q
+        .rows
+        .iter()
+        .map(|row| Delay {
+            g: int(&row[c("g")]),
+            duration_ns: int(&row[c("duration_ns")]),
+            start_ns: int(&row[c("start_time_ns")]),
+            end_ns: int(&row[c("end_time_ns")]),
+            p: opt_int(&row[c("p")]),
+            cause: text(&row[c("cause")]).unwrap_or_default(),
+            made_runnable_by_g: opt_int(&row[c("made_runnable_by_g")]),
+            made_runnable_by_funcs: list(&row[c("made_runnable_by_funcs")]),
+            creator_funcs: list(&row[c("creator_funcs")]),
+            last_funcs: list(&row[c("last_funcs")]),
+            start_funcs: list(&row[c("start_funcs")]),
+        })
+        .collect())
+}
+
+/// Decides why one delay happened.
+///
+/// If a single goroutine ran on the proc the waiter finally got for at least
+/// half of the wait, it held the proc ("held"). Otherwise, if more goroutines
+/// were runnable when the wait began than there are procs, the run queue was
+/// saturated ("saturated"). Otherwise the cause is unclear from the schedule
+/// alone (GC, syscalls returning, timers...).
+fn explain(r: &Runner<'_>, d: Delay, procs: i64) -> Result<Why> {
+    let q = r.q(sql::DELAY_EXPLAINED, &[("start_ns", d.start_ns), ("end_ns", d.end_ns)])?;
+    let uses: Vec<ProcUse> = q
+        .rows
+        .iter()
+        .map(|row| ProcUse {
+            p: int(&row[0]),
+            g: int(&row[1]),
+            runs: int(&row[2]),
+            overlap_ns: int(&row[3]),
+            funcs: list(&row[4]),
+            name: text(&row[5]),
+        })
+        .collect();
+    let mut per_proc: Vec<ProcUse> = Vec::new();
+    for u in &uses {
+        if !per_proc.iter().any(|x| x.p == u.p) {
+            per_proc.push(u.clone());
+        }
+    }
+    per_proc.sort_by_key(|u| u.p);
+    let holder = d.p.and_then(|p| uses.iter().find(|u| u.p == p)).cloned();
+    let ra = r.q(sql::RUNNABLE_AT, &[("t_ns", d.start_ns)])?;
+    let runnable_at_start: Vec<(String, i64, Option<Vec<String>>)> =
+        ra.rows.iter().map(|row| (text(&row[0]).unwrap_or_default(), int(&row[1]), list(&row[2]))).collect();
+    let runnable_total = runnable_at_start.iter().map(|x| x.1).sum();
+    let held = holder.as_ref().is_some_and(|h| 2 * h.overlap_ns >= d.duration_ns);
+    let verdict = if held {
+        "held"
+    } else if runnable_total > procs.max(1) {
+        "saturated"
+    } else {
+        "unclear"
+    };
+    Ok(Why { delay: d, verdict, holder: if held { holder } else { None }, runnable_at_start, runnable_total, procs: per_proc })
+}

@@ -1,0 +1,7 @@
+-- How many goroutines became runnable (or started running right away) within
+-- ±1 ms of center_ns. Times are when each goroutine entered its previous state
+-- (end_time_ns - duration_ns), as dt/schedstat counts them.
+select count(distinct g) as goroutines
+from g_transitions
+where (to_state = 'runnable' or (from_state = 'notexist' and to_state = 'running'))
+  and end_time_ns - duration_ns between {{center_ns}} - 1000000 and {{center_ns}} + 1000000;

@@ -1,0 +1,8 @@
+-- The 1 ms bucket in [lo_bucket, hi_bucket) where most goroutines became runnable.
+select (end_time_ns - {{t0_ns}}) // 1000000 as bucket, count(*) as count
+from g_transitions
+where to_state = 'runnable'
+  and (end_time_ns - {{t0_ns}}) // 1000000 >= {{lo_bucket}} and (end_time_ns - {{t0_ns}}) // 1000000 < {{hi_bucket}}
+group by bucket
+order by count desc, bucket
+limit 1;
