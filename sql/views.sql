@@ -152,8 +152,23 @@ from ordered o
 left join creations c on c.g = o.g
 where o.from_state = 'runnable' and o.to_state = 'running';
 
--- Every stretch a goroutine ran on a proc (ends with its leaving 'running').
+-- Every stretch a goroutine executed on a proc: running, or in a syscall
+-- (a goroutine in a syscall keeps its proc until the proc is taken from it).
+-- A syscall stretch is charged to the proc the goroutine entered it on.
 create view runs as
-select g, src_p as p, end_time_ns - duration_ns as start_time_ns, end_time_ns, duration_ns, to_state, reason, stack_id
-from g_transitions
-where from_state = 'running' and to_state <> 'running';
+with x as (
+    select *, lag(src_p) over (partition by g order by end_time_ns) as prev_p
+    from g_transitions
+)
+select
+    g,
+    case when from_state = 'syscall' then coalesce(prev_p, src_p) else src_p end as p,
+    end_time_ns - duration_ns as start_time_ns,
+    end_time_ns,
+    duration_ns,
+    from_state as state,
+    to_state,
+    reason,
+    stack_id
+from x
+where from_state in ('running', 'syscall');

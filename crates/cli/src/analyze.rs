@@ -91,7 +91,7 @@ fn is_our_db(path: &Path) -> bool {
     }
 }
 
-/// Builds the database: in memory, or (with --keep-db/--sql) in TRACE.duckdb,
+/// Builds the database: in memory, or (with --keep-db) in TRACE.duckdb,
 /// written under a temporary name and renamed when complete.
 fn build_db(trace: &Path, t: &TraceTables, keep: bool) -> Result<(Database, Option<PathBuf>), String> {
     if !keep {
@@ -129,12 +129,36 @@ fn build_db(trace: &Path, t: &TraceTables, keep: bool) -> Result<(Database, Opti
     }
 }
 
+/// A database kept by an earlier `--keep-db` run, if it is ours and newer than the trace.
+fn reusable_db(trace: &Path) -> Option<(Database, PathBuf)> {
+    let path = db_path_for(trace);
+    let newer = match (std::fs::metadata(&path).and_then(|m| m.modified()), std::fs::metadata(trace).and_then(|m| m.modified())) {
+        (Ok(db), Ok(tr)) => db >= tr,
+        _ => false,
+    };
+    if !newer || !is_our_db(&path) {
+        return None;
+    }
+    Database::open_read_only(&path).ok().map(|db| (db, path))
+}
+
 /// Runs the report on every trace, in order.
 pub fn run(traces: &[PathBuf], args: &ReportArgs) -> Result<Outcome, Box<dyn std::error::Error>> {
     let mut outcome = Outcome::Ok;
     let mut json_docs = Vec::new();
     let mut first = true;
     for trace in traces {
+        // SQL on a trace whose database was kept earlier needs no re-reading.
+        if let (Some(sql), false) = (&args.sql, args.keep_db) {
+            if let Some((db, path)) = reusable_db(trace) {
+                if args.verbose {
+                    eprintln!("schedstat: using {}", path.display());
+                }
+                let o = crate::sqlshell::run(&db, sql, Some(&path))?;
+                outcome = worse(outcome, o);
+                continue;
+            }
+        }
         let (tables, o) = match load_tables(trace, args.verbose) {
             Ok(x) => x,
             Err(msg) => {
@@ -146,8 +170,7 @@ pub fn run(traces: &[PathBuf], args: &ReportArgs) -> Result<Outcome, Box<dyn std
             }
         };
         outcome = worse(outcome, o);
-        let keep = args.keep_db || args.sql.is_some();
-        let (db, db_path) = match build_db(trace, &tables, keep) {
+        let (db, db_path) = match build_db(trace, &tables, args.keep_db) {
             Ok(x) => x,
             Err(e) => {
                 eprintln!("schedstat: error: {e}");

@@ -386,8 +386,10 @@ pub struct ProcUse {
     pub name: Option<String>,
     /// Runs during the wait.
     pub runs: i64,
-    /// Time it ran during the wait.
+    /// Time it held the proc during the wait (running or in a syscall).
     pub overlap_ns: i64,
+    /// Part of that spent in syscalls.
+    pub syscall_ns: i64,
     /// Stack of its longest run.
     pub funcs: Option<Vec<String>>,
 }
@@ -401,9 +403,9 @@ pub struct Why {
     pub verdict: &'static str,
     /// For "held": the goroutine that held the proc the goroutine finally ran on.
     pub holder: Option<ProcUse>,
-    /// Goroutines runnable when the wait began, by cause, with a typical stack.
+    /// Other goroutines runnable when the wait began, by cause, with a typical stack.
     pub runnable_at_start: Vec<(String, i64, Option<Vec<String>>)>,
-    /// Total runnable when the wait began.
+    /// Other goroutines runnable when the wait began.
     pub runnable_total: i64,
     /// Busiest goroutine on every proc during the wait.
     pub procs: Vec<ProcUse>,
@@ -708,12 +710,12 @@ pub fn build(db: &Database, opts: &Options) -> Result<Report> {
             q.rows
                 .iter()
                 .map(|row| CreatorGroup {
-                    creator_funcs: list(&row[1]),
-                    events: int(&row[2]),
-                    goroutines: int(&row[3]),
-                    total_ns: int(&row[4]),
-                    max_ns: int(&row[5]),
-                    p99_ns: float(&row[6]),
+                    creator_funcs: list(&row[0]),
+                    events: int(&row[1]),
+                    goroutines: int(&row[2]),
+                    total_ns: int(&row[3]),
+                    max_ns: int(&row[4]),
+                    p99_ns: float(&row[5]),
                 })
                 .collect(),
         );
@@ -867,13 +869,14 @@ fn delays(r: &Runner<'_>, n: usize) -> Result<Vec<Delay>> {
 
 /// Decides why one delay happened.
 ///
-/// If a single goroutine ran on the proc the waiter finally got for at least
-/// half of the wait, it held the proc ("held"). Otherwise, if more goroutines
-/// were runnable when the wait began than there are procs, the run queue was
-/// saturated ("saturated"). Otherwise the cause is unclear from the schedule
-/// alone (GC, syscalls returning, timers...).
+/// If a single goroutine executed (ran, or sat in a syscall) on the proc the
+/// waiter finally got for at least half of the wait, it held the proc
+/// ("held"). Otherwise, if at least as many other goroutines were runnable when
+/// the wait began as there are procs, the run queue was saturated
+/// ("saturated"). Otherwise the cause is unclear from the schedule alone (GC,
+/// syscalls returning, timers...).
 fn explain(r: &Runner<'_>, d: Delay, procs: i64) -> Result<Why> {
-    let q = r.q(sql::DELAY_EXPLAINED, &[("start_ns", d.start_ns), ("end_ns", d.end_ns)])?;
+    let q = r.q(sql::DELAY_EXPLAINED, &[("start_ns", d.start_ns), ("end_ns", d.end_ns), ("g", d.g)])?;
     let uses: Vec<ProcUse> = q
         .rows
         .iter()
@@ -882,8 +885,9 @@ fn explain(r: &Runner<'_>, d: Delay, procs: i64) -> Result<Why> {
             g: int(&row[1]),
             runs: int(&row[2]),
             overlap_ns: int(&row[3]),
-            funcs: list(&row[4]),
-            name: text(&row[5]),
+            syscall_ns: int(&row[4]),
+            funcs: list(&row[5]),
+            name: text(&row[6]),
         })
         .collect();
     let mut per_proc: Vec<ProcUse> = Vec::new();
@@ -894,14 +898,14 @@ fn explain(r: &Runner<'_>, d: Delay, procs: i64) -> Result<Why> {
     }
     per_proc.sort_by_key(|u| u.p);
     let holder = d.p.and_then(|p| uses.iter().find(|u| u.p == p)).cloned();
-    let ra = r.q(sql::RUNNABLE_AT, &[("t_ns", d.start_ns)])?;
+    let ra = r.q(sql::RUNNABLE_AT, &[("t_ns", d.start_ns), ("g", d.g)])?;
     let runnable_at_start: Vec<(String, i64, Option<Vec<String>>)> =
         ra.rows.iter().map(|row| (text(&row[0]).unwrap_or_default(), int(&row[1]), list(&row[2]))).collect();
     let runnable_total = runnable_at_start.iter().map(|x| x.1).sum();
     let held = holder.as_ref().is_some_and(|h| 2 * h.overlap_ns >= d.duration_ns);
     let verdict = if held {
         "held"
-    } else if runnable_total > procs.max(1) {
+    } else if runnable_total >= procs.max(1) {
         "saturated"
     } else {
         "unclear"

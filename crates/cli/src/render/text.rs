@@ -278,7 +278,7 @@ pub fn render(r: &Report, name: &str, style: StackStyle) -> String {
             let _ = writeln!(w);
             let _ = writeln!(w, "--- GC Phases and Pauses ---");
             for g in &gc.ranges {
-                let max = g.max_ns.map(|m| dur(m as f64)).unwrap_or_else(|| "-".into());
+                let max = g.max_ns.map(|m| dur(m as f64)).unwrap_or_else(|| "(not complete in the trace)".into());
                 let _ = writeln!(w, "  {:<44} {:>6}  total {:<10} max {}", g.name, g.count, dur(g.total_ns as f64), max);
             }
         }
@@ -444,13 +444,17 @@ fn why(w: &mut String, i: usize, y: &Why, r: &Report, style: StackStyle) {
         "held" => {
             if let Some(h) = &y.holder {
                 let pct = 100.0 * h.overlap_ns as f64 / d.duration_ns.max(1) as f64;
+                let syscall = if h.syscall_ns > 0 {
+                    format!(", {} of it in syscalls", dur(h.syscall_ns as f64))
+                } else {
+                    String::new()
+                };
                 let _ = writeln!(
                     w,
-                    "   → Verdict: P{} was held by G{} for {} ({pct:.0}% of the wait), {} run(s):",
+                    "   → Verdict: P{} was held by G{} for {} ({pct:.0}% of the wait{syscall}):",
                     h.p,
                     h.g,
                     dur(h.overlap_ns as f64),
-                    h.runs
                 );
                 let _ = writeln!(w, "     {}", style.show(h.funcs.as_ref(), 90));
             }
@@ -458,7 +462,7 @@ fn why(w: &mut String, i: usize, y: &Why, r: &Report, style: StackStyle) {
         "saturated" => {
             let _ = writeln!(
                 w,
-                "   → Verdict: run queue saturated: {} goroutines runnable on {} P(s) when the wait began",
+                "   → Verdict: run queue saturated: {} other goroutine(s) runnable on {} P(s) when the wait began",
                 y.runnable_total, r.procs
             );
             for (cause, n, funcs) in y.runnable_at_start.iter().take(3) {
@@ -468,7 +472,7 @@ fn why(w: &mut String, i: usize, y: &Why, r: &Report, style: StackStyle) {
         _ => {
             let _ = writeln!(
                 w,
-                "   → Verdict: no single cause: no goroutine held P for half the wait and only {} goroutine(s) were runnable",
+                "   → Verdict: no single cause: no goroutine held the P for half the wait, {} other(s) runnable",
                 y.runnable_total
             );
         }
@@ -479,8 +483,8 @@ fn why(w: &mut String, i: usize, y: &Why, r: &Report, style: StackStyle) {
         .map(|u| format!("P{}: G{} {}", u.p, u.g, dur(u.overlap_ns as f64)))
         .collect();
     if !busy.is_empty() {
-        let line = format!("   Meanwhile on every P: {}", busy.join(", "));
-        let _ = writeln!(w, "{}", wrap(&line, 100, "     "));
+        let line = format!("Meanwhile on every P: {}", busy.join(", "));
+        let _ = writeln!(w, "   {}", wrap(&line, 97, "     "));
     }
 }
 

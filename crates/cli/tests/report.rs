@@ -1,0 +1,217 @@
+//! `schedstat TRACE`: the report equals dt/schedstat's on the same traces
+//! (recorded in testdata/oracle/dt-schedstat, see its README), names the
+//! planted causes of the generator's scenarios, and its flags do what they say.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn fixture(v: &str, s: &str) -> PathBuf {
+    root().join(format!("testdata/fixtures/{v}/{s}.trace"))
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_schedstat")).args(args).output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    assert!(o.status.success(), "exit {:?}: {}", o.status.code(), String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn oracle(name: &str) -> String {
+    std::fs::read_to_string(root().join("testdata/oracle/dt-schedstat").join(name)).unwrap()
+}
+
+const VERSIONS: [&str; 6] = ["go1.22", "go1.23", "go1.24", "go1.25", "go1.26", "go1.27"];
+const SCENARIOS: [&str; 6] = ["storm", "cpuhog", "mutex", "syscall", "http", "gc"];
+
+#[test]
+fn default_report_equals_dt_schedstat() {
+    for v in VERSIONS {
+        for s in SCENARIOS {
+            let t = fixture(v, s);
+            let got = stdout(&run(&[t.to_str().unwrap()]));
+            assert_eq!(got, oracle(&format!("{v}-{s}.txt")), "{v}/{s}");
+            // Tighter thresholds exercise many more spike details.
+            let got = stdout(&run(&[
+                "-w",
+                "10ms",
+                "--spike-threshold=200us",
+                "--runnable-threshold=4",
+                "-n",
+                "10",
+                t.to_str().unwrap(),
+            ]));
+            assert_eq!(got, oracle(&format!("{v}-{s}-sensitive.txt")), "{v}/{s} sensitive");
+        }
+    }
+}
+
+#[test]
+fn flags_shared_with_dt_schedstat_print_the_same() {
+    for s in ["storm", "cpuhog"] {
+        let t = fixture("go1.27", s);
+        let t = t.to_str().unwrap();
+        for flag in ["bursts", "timeseries", "top-waiters"] {
+            let got = stdout(&run(&[&format!("--{flag}"), t]));
+            assert_eq!(got, oracle(&format!("go1.27-{s}-{flag}.txt")), "{s} --{flag}");
+        }
+        // --gc prints dt/schedstat's section, then GC phases and STW pauses it never had.
+        let got = stdout(&run(&["--gc", t]));
+        let want = oracle(&format!("go1.27-{s}-gc.txt"));
+        assert!(got.starts_with(&want), "{s} --gc:\n{got}");
+        assert!(got.contains("--- Longest Stop-the-World Pauses ---"), "{s} --gc");
+    }
+}
+
+#[test]
+fn json_report_has_the_same_numbers_as_dt_schedstat() {
+    let raw = std::fs::read_to_string(root().join("testdata/oracle/dt-schedstat/raw-stats.tsv")).unwrap();
+    let mut checked = 0;
+    for line in raw.lines().filter(|l| !l.starts_with('#')) {
+        let f: Vec<&str> = line.split('\t').collect();
+        let t = root().join("testdata/fixtures").join(f[0]);
+        let doc: serde_json::Value = serde_json::from_str(&stdout(&run(&["--json", t.to_str().unwrap()]))).unwrap();
+        let num = |i: usize| f[i].parse::<f64>().unwrap();
+        assert_eq!(doc["t0_ns"].as_i64().unwrap(), num(1) as i64, "{}", f[0]);
+        assert_eq!(doc["trace_duration_ns"].as_i64().unwrap(), num(2) as i64, "{}", f[0]);
+        assert_eq!(doc["procs"].as_i64().unwrap(), num(3) as i64, "{}", f[0]);
+        let l = &doc["latency"];
+        assert_eq!(l["count"].as_i64().unwrap(), num(4) as i64, "{}", f[0]);
+        for (key, i) in [("min_ns", 5), ("avg_ns", 6), ("p50_ns", 7), ("p90_ns", 8), ("p99_ns", 9), ("max_ns", 10)] {
+            let got = l[key].as_f64().unwrap();
+            assert!((got - num(i)).abs() <= 1e-6 * num(i).abs().max(1.0), "{} {key}: {got} vs {}", f[0], num(i));
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 36);
+}
+
+/// The storm scenario: launchStorm starts 2000 goroutines on 2 Ps. The report
+/// must blame the run queue, and name launchStorm as the creator.
+#[test]
+fn storm_is_explained_as_run_queue_saturation_by_launch_storm() {
+    for v in VERSIONS {
+        let t = fixture(v, "storm");
+        let out = stdout(&run(&["--why=3", "--bursts", "--by-creator", t.to_str().unwrap()]));
+        let section = |name: &str| -> String {
+            let start = out.find(name).unwrap_or_else(|| panic!("{v}: no section {name}"));
+            let rest = &out[start + name.len()..];
+            rest[..rest.find("\n---").unwrap_or(rest.len())].to_string()
+        };
+        let who = section("--- Who Launched Delayed Goroutines? ---");
+        assert!(who.lines().nth(1).unwrap().contains("launchStorm"), "{v}: {who}");
+        let creators = section("--- Delays by Goroutine Creator ---");
+        assert!(creators.lines().nth(1).unwrap().contains("launchStorm"), "{v}: {creators}");
+        let why = section("--- Why Did the 3 Worst Delays Happen? ---");
+        assert_eq!(why.matches("Verdict: run queue saturated").count(), 3, "{v}: {why}");
+        assert!(why.contains("created, mostly by main → traced → runStorm.func1 → launchStorm"), "{v}: {why}");
+    }
+}
+
+/// The cpuhog scenario: cpuHog holds the only P while syscaller comes back
+/// from syscalls. For syscaller's worst delays, --why must name cpuHog.
+#[test]
+fn cpuhog_is_named_as_the_goroutine_holding_the_p() {
+    for v in VERSIONS {
+        let t = fixture(v, "cpuhog");
+        let doc: serde_json::Value =
+            serde_json::from_str(&stdout(&run(&["--json", "--why=10", t.to_str().unwrap()]))).unwrap();
+        let whys = doc["why"].as_array().unwrap();
+        let waits_of = |name: &str| -> Vec<&serde_json::Value> {
+            whys.iter()
+                .filter(|y| {
+                    y["delay"]["last_funcs"].as_array().is_some_and(|f| f.iter().any(|x| x.as_str().unwrap().ends_with(name)))
+                })
+                .collect()
+        };
+        let syscaller = waits_of("main.syscaller");
+        assert!(!syscaller.is_empty(), "{v}: syscaller never among the 10 worst delays");
+        for y in syscaller {
+            assert_eq!(y["verdict"], "held", "{v}: {y}");
+            let funcs = y["holder"]["funcs"].as_array().unwrap();
+            assert!(funcs.iter().any(|f| f.as_str().unwrap() == "main.cpuHog"), "{v}: held by {funcs:?}");
+        }
+        let text = stdout(&run(&["--why=10", t.to_str().unwrap()]));
+        assert!(text.contains("was held by G") && text.contains("\n     cpuHog\n"), "{v}:\n{text}");
+    }
+}
+
+#[test]
+fn several_traces_in_one_run() {
+    let a = fixture("go1.22", "mutex");
+    let b = fixture("go1.27", "mutex");
+    let out = stdout(&run(&[a.to_str().unwrap(), b.to_str().unwrap()]));
+    let want = format!("{}\n{}", oracle("go1.22-mutex.txt"), oracle("go1.27-mutex.txt"));
+    assert_eq!(out, want);
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&run(&["--json", a.to_str().unwrap(), b.to_str().unwrap()]))).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn worst_delays_say_what_made_each_goroutine_runnable() {
+    let t = fixture("go1.27", "storm");
+    let out = stdout(&run(&["--worst=3", t.to_str().unwrap()]));
+    assert!(out.contains("--- 3 Worst Individual Delays ---"));
+    assert_eq!(out.matches("runnable since it was created by G").count(), 3, "{out}");
+}
+
+#[test]
+fn keep_db_and_sql() {
+    let dir = std::env::temp_dir().join(format!("schedstat-report-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let t = dir.join("mutex.trace");
+    std::fs::copy(fixture("go1.27", "mutex"), &t).unwrap();
+    let db = dir.join("mutex.trace.duckdb");
+    let _ = std::fs::remove_file(&db);
+
+    let out = stdout(&run(&["--keep-db", t.to_str().unwrap()]));
+    assert!(out.contains("Database kept at"));
+    assert!(db.is_file());
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.contains(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    // Ours: replaced without complaint.
+    stdout(&run(&["--keep-db", t.to_str().unwrap()]));
+
+    // Uses the kept database (the trace is not read again), and sqlprof's macros work.
+    let out = stdout(&run(&["--sql", "select count(*) as n from stacks where list_contains(funcs, 'main.contendedLock')", t.to_str().unwrap()]));
+    assert!(!out.contains("| 0 ") && out.contains("(1 row)"), "{out}");
+    let out = stdout(&run(&["--sql", "select reason, count(*) from g_transitions where to_state = 'waiting' and reason = 'sync' group by 1", t.to_str().unwrap()]));
+    assert!(out.contains("| sync "), "{out}");
+
+    // A bad query: one-line error, non-zero exit.
+    let o = run(&["--sql", "select nope from nowhere", t.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(4));
+    assert_eq!(String::from_utf8_lossy(&o.stderr).lines().count(), 1);
+
+    // Without --keep-db and without a kept database, --sql leaves no file behind.
+    std::fs::remove_file(&db).unwrap();
+    let out = stdout(&run(&["--sql", "select count(*) from p_transitions", t.to_str().unwrap()]));
+    assert!(out.contains("(1 row)"));
+    assert!(!db.exists());
+
+    // Not ours: never overwritten.
+    std::fs::write(&db, b"precious").unwrap();
+    let o = run(&["--keep-db", t.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(4), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read(&db).unwrap(), b"precious");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn report_fits_a_100_column_terminal() {
+    let t = fixture("go1.27", "mutex");
+    let out = stdout(&run(&["--why=3", "--worst=3", "--gc", "--bursts", "--top-waiters", "--by-creator", t.to_str().unwrap()]));
+    for line in out.lines() {
+        assert!(line.chars().count() <= 100, "too wide: {line}");
+    }
+}
