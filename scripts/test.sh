@@ -26,7 +26,7 @@ rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$' 
 cargo build --locked --release -p gotrace --target wasm32-unknown-unknown --no-default-features
 
 step "README's first command: the main job on a trace shipped in the repo"
-cargo run --locked --release --quiet -p schedstat -- stats testdata/fixtures/go1.27/mutex.trace
+scripts/schedstat testdata/fixtures/go1.27/storm.trace
 
 step "live traces from Go ${LIVE_GO[*]} against Go 1.27.3's go tool trace -d=parsed"
 scripts/live-conformance.sh "${LIVE_GO[@]}"

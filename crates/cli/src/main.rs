@@ -190,7 +190,14 @@ fn main() -> ExitCode {
         Some(Command::Dump { trace }) => dump::run(&trace),
         Some(Command::Stats { trace, json }) => stats::run(&trace, json),
         None => {
-            let f = cli.report;
+            let mut f = cli.report;
+            // `schedstat --sql trace.out` means a prompt on trace.out, not the query "trace.out".
+            if f.traces.is_empty() {
+                if let Some(q) = f.sql.clone().filter(|q| std::path::Path::new(q).is_file()) {
+                    f.traces.push(PathBuf::from(q));
+                    f.sql = Some(String::new());
+                }
+            }
             if f.traces.is_empty() {
                 eprintln!("schedstat: error: no trace given; try `schedstat trace.out` or `schedstat --help`");
                 return ExitCode::from(2);

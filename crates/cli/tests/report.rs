@@ -215,3 +215,30 @@ fn report_fits_a_100_column_terminal() {
         assert!(line.chars().count() <= 100, "too wide: {line}");
     }
 }
+
+#[test]
+fn sql_prompt_takes_queries_and_dot_commands() {
+    use std::io::Write;
+    let t = fixture("go1.27", "mutex");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_schedstat"))
+        .args(["--sql", t.to_str().unwrap()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .env("HOME", std::env::temp_dir())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"select count(*) as n\n  from procs;\n.tables\n.schema g_transitions\nselect broken;\n.quit\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("| n "), "{text}");
+    assert!(text.contains("| g_transitions ") && text.contains("| goroutines "), "{text}");
+    assert!(text.contains("| src_stack_id "), "{text}");
+    assert!(text.contains("Error: "), "a bad query reports an error and the prompt goes on: {text}");
+}
