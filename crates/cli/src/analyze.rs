@@ -23,9 +23,17 @@ pub struct ReportArgs {
     pub verbose: bool,
 }
 
-/// Reads a trace into tables, with a progress bar for big files on a terminal.
-pub fn load_tables(path: &Path, verbose: bool) -> Result<(TraceTables, Outcome), String> {
-    let bytes = open_trace(path).map_err(|e| e.to_string())?;
+/// Marks a message as a file problem (exit code 2) rather than a failed load.
+const FILE_ERROR: &str = "\u{0}file:";
+
+/// Rows handed to the database at a time: bounds memory while reading.
+const CHUNK_ROWS: usize = 1 << 20;
+
+/// Reads a trace into a database whose schema exists, streaming rows in
+/// chunks, with a progress bar for big files on a terminal. Returns the
+/// trace-wide facts (first and last time, event count).
+pub fn load_trace(path: &Path, db: &Database, verbose: bool) -> Result<(TraceTables, Outcome), String> {
+    let bytes = open_trace(path).map_err(|e| format!("{FILE_ERROR}{e}"))?;
     let data = bytes.as_slice();
     let mut reader = gotrace::Reader::new(data).map_err(|e| format!("{}: {}", path.display(), explain(&e)))?;
     let total = data.len() as u64;
@@ -54,7 +62,12 @@ pub fn load_tables(path: &Path, verbose: bool) -> Result<(TraceTables, Outcome),
     let mut builder = TableBuilder::new();
     let err = loop {
         match reader.read_event() {
-            Ok(Some(ev)) => builder.add(&ev),
+            Ok(Some(ev)) => {
+                builder.add(&ev);
+                if builder.pending_rows() >= CHUNK_ROWS {
+                    db.append(&builder.take_rows()).map_err(|e| e.to_string())?;
+                }
+            }
             Ok(None) => break None,
             Err(e) => break Some(e),
         }
@@ -69,7 +82,13 @@ pub fn load_tables(path: &Path, verbose: bool) -> Result<(TraceTables, Outcome),
     if matches!(outcome, Outcome::Unreadable) {
         return Err(String::new());
     }
-    Ok((builder.finish(), outcome))
+    let rest = builder.finish();
+    db.append(&rest).map_err(|e| e.to_string())?;
+    db.finish(&rest).map_err(|e| e.to_string())?;
+    if verbose {
+        eprintln!("schedstat: {} events loaded", rest.events);
+    }
+    Ok((rest, outcome))
 }
 
 /// The database file `--keep-db` writes: next to the trace, `TRACE.duckdb`.
@@ -93,11 +112,12 @@ fn is_our_db(path: &Path) -> bool {
 
 /// Builds the database: in memory, or (with --keep-db) in TRACE.duckdb,
 /// written under a temporary name and renamed when complete.
-fn build_db(trace: &Path, t: &TraceTables, keep: bool) -> Result<(Database, Option<PathBuf>), String> {
+fn build_db(trace: &Path, keep: bool, verbose: bool) -> Result<(Database, Option<PathBuf>, TraceTables, Outcome), String> {
     if !keep {
         let db = Database::create(None).map_err(|e| e.to_string())?;
-        db.load(t).map_err(|e| e.to_string())?;
-        return Ok((db, None));
+        db.create_schema().map_err(|e| e.to_string())?;
+        let (t, o) = load_trace(trace, &db, verbose)?;
+        return Ok((db, None, t, o));
     }
     let final_path = db_path_for(trace);
     if final_path.exists() && !is_our_db(&final_path) {
@@ -114,14 +134,16 @@ fn build_db(trace: &Path, t: &TraceTables, keep: bool) -> Result<(Database, Opti
     cleanup(&tmp);
     let result = (|| {
         let db = Database::create(Some(&tmp)).map_err(|e| e.to_string())?;
-        db.load(t).map_err(|e| e.to_string())?;
+        db.create_schema().map_err(|e| e.to_string())?;
+        let (t, o) = load_trace(trace, &db, verbose)?;
         db.execute_batch("checkpoint;").map_err(|e| e.to_string())?;
         drop(db);
         std::fs::rename(&tmp, &final_path).map_err(|e| format!("{}: {e}", final_path.display()))?;
-        Database::open(&final_path).map_err(|e| e.to_string())
+        let db = Database::open(&final_path).map_err(|e| e.to_string())?;
+        Ok((db, t, o))
     })();
     match result {
-        Ok(db) => Ok((db, Some(final_path))),
+        Ok((db, t, o)) => Ok((db, Some(final_path), t, o)),
         Err(e) => {
             cleanup(&tmp);
             Err(e)
@@ -159,25 +181,23 @@ pub fn run(traces: &[PathBuf], args: &ReportArgs) -> Result<Outcome, Box<dyn std
                 continue;
             }
         }
-        let (tables, o) = match load_tables(trace, args.verbose) {
+        let (db, db_path, tables, o) = match build_db(trace, args.keep_db, args.verbose) {
             Ok(x) => x,
             Err(msg) => {
-                if !msg.is_empty() {
+                // An empty message: the reader already explained on stderr.
+                if msg.is_empty() {
+                    outcome = worse(outcome, Outcome::Unreadable);
+                } else if let Some(m) = msg.strip_prefix(FILE_ERROR) {
+                    eprintln!("schedstat: error: {m}");
+                    outcome = worse(outcome, Outcome::FileError);
+                } else {
                     eprintln!("schedstat: error: {msg}");
+                    outcome = worse(outcome, Outcome::Failed);
                 }
-                outcome = worse(outcome, Outcome::Unreadable);
                 continue;
             }
         };
         outcome = worse(outcome, o);
-        let (db, db_path) = match build_db(trace, &tables, args.keep_db) {
-            Ok(x) => x,
-            Err(e) => {
-                eprintln!("schedstat: error: {e}");
-                outcome = worse(outcome, Outcome::Failed);
-                continue;
-            }
-        };
         if let Some(sql) = &args.sql {
             let o = crate::sqlshell::run(&db, sql, db_path.as_deref())?;
             outcome = worse(outcome, o);

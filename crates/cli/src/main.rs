@@ -127,6 +127,7 @@ enum Command {
 pub enum Outcome {
     Ok,
     Unreadable,
+    FileError,
     Partial,
     Failed,
 }
@@ -137,6 +138,7 @@ impl Outcome {
         match self {
             Outcome::Ok => 0,
             Outcome::Unreadable => 1,
+            Outcome::FileError => 2,
             Outcome::Partial => 3,
             Outcome::Failed => 4,
         }

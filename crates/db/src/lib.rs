@@ -8,6 +8,8 @@
 
 use std::path::Path;
 
+mod arrow_load;
+
 use duckdb::types::{TimeUnit, Value, ValueRef};
 use duckdb::{params, Connection};
 use schedstat_tables::TraceTables;
@@ -162,173 +164,28 @@ impl Database {
         Ok(Database { conn: Connection::open_with_flags(path, cfg)? })
     }
 
-    /// Creates the schema and loads a trace's tables into it.
+    /// Creates the schema and loads a trace's tables into it, in one go.
     pub fn load(&self, t: &TraceTables) -> Result<()> {
-        self.conn.execute_batch(SCHEMA_SQL)?;
-        self.append_all(t)?;
-        self.conn.execute_batch(VIEWS_SQL)?;
-        // sqlprof's rel_time_ns: time since the trace's first event.
-        self.conn.execute_batch(&format!(
-            "create macro rel_time_ns(_t_) as (_t_ - {});",
-            t.first_time_ns
-        ))?;
-        Ok(())
+        self.create_schema()?;
+        self.append(t)?;
+        self.finish(t)
     }
 
-    fn append_all(&self, t: &TraceTables) -> Result<()> {
+    /// Creates the empty tables; then [`Database::append`] rows as they come
+    /// and [`Database::finish`] once.
+    pub fn create_schema(&self) -> Result<()> {
+        Ok(self.conn.execute_batch(SCHEMA_SQL)?)
+    }
+
+    /// Appends a chunk of rows (columnar, through Arrow) to every table.
+    pub fn append(&self, t: &TraceTables) -> Result<()> {
+        arrow_load::append_all(&self.conn, t)
+    }
+
+    /// Adds what needs the whole trace: facts about it, `std_packages`, and
+    /// the views and macros. `t` supplies the trace-wide facts only.
+    pub fn finish(&self, t: &TraceTables) -> Result<()> {
         let c = &self.conn;
-        {
-            let s = &t.g_transitions;
-            let mut a = c.appender("g_transitions")?;
-            for i in 0..s.g.len() {
-                a.append_row(params![
-                    s.g[i],
-                    s.from_state[i],
-                    s.to_state[i],
-                    s.reason[i],
-                    s.duration_ns[i],
-                    s.end_time_ns[i],
-                    s.stack_id[i],
-                    s.src_stack_id[i],
-                    s.src_g[i],
-                    s.src_m[i],
-                    s.src_p[i]
-                ])?;
-            }
-        }
-        {
-            let s = &t.p_transitions;
-            let mut a = c.appender("p_transitions")?;
-            for i in 0..s.p.len() {
-                a.append_row(params![
-                    s.p[i],
-                    s.from_state[i],
-                    s.to_state[i],
-                    s.duration_ns[i],
-                    s.end_time_ns[i],
-                    s.src_p[i],
-                    s.src_g[i],
-                    s.src_m[i]
-                ])?;
-            }
-        }
-        {
-            let s = &t.stack_samples;
-            let mut a = c.appender("stack_samples")?;
-            for i in 0..s.end_time_ns.len() {
-                a.append_row(params![
-                    "samples/count",
-                    s.src_stack_id[i],
-                    1i64,
-                    s.end_time_ns[i],
-                    None::<u64>,
-                    s.src_g[i],
-                    s.src_p[i],
-                    s.src_m[i]
-                ])?;
-            }
-        }
-        {
-            let s = &t.metrics;
-            let mut a = c.appender("metrics")?;
-            for i in 0..s.name.len() {
-                a.append_row(params![
-                    s.end_time_ns[i],
-                    s.name[i],
-                    s.value[i],
-                    s.src_stack_id[i],
-                    s.src_g[i],
-                    s.src_p[i],
-                    s.src_m[i]
-                ])?;
-            }
-        }
-        {
-            let s = &t.stack_frames;
-            let mut a = c.appender("stack_frames")?;
-            for i in 0..s.stack_id.len() {
-                a.append_row(params![s.stack_id[i], s.frame_id[i], s.position[i]])?;
-            }
-        }
-        {
-            let s = &t.frames;
-            let mut a = c.appender("frames")?;
-            for i in 0..s.frame_id.len() {
-                a.append_row(params![s.frame_id[i], s.address[i], s.function_id[i], s.line[i], None::<bool>])?;
-            }
-        }
-        {
-            let s = &t.functions;
-            let mut a = c.appender("functions")?;
-            for i in 0..s.function_id.len() {
-                a.append_row(params![s.function_id[i], s.name[i], s.file[i]])?;
-            }
-        }
-        {
-            let s = &t.ranges;
-            let mut a = c.appender("ranges")?;
-            for i in 0..s.name.len() {
-                a.append_row(params![
-                    s.name[i],
-                    s.scope[i],
-                    s.scope_id[i],
-                    s.start_time_ns[i],
-                    s.end_time_ns[i],
-                    s.started_before[i],
-                    s.start_stack_id[i],
-                    s.src_g[i],
-                    s.src_p[i],
-                    s.src_m[i],
-                    s.bytes_swept[i],
-                    s.bytes_reclaimed[i]
-                ])?;
-            }
-        }
-        {
-            let s = &t.tasks;
-            let mut a = c.appender("tasks")?;
-            for i in 0..s.task_id.len() {
-                a.append_row(params![
-                    s.task_id[i],
-                    s.parent_id[i],
-                    s.type_[i],
-                    s.start_time_ns[i],
-                    s.end_time_ns[i],
-                    s.start_g[i],
-                    s.end_g[i],
-                    s.start_stack_id[i]
-                ])?;
-            }
-        }
-        {
-            let s = &t.regions;
-            let mut a = c.appender("regions")?;
-            for i in 0..s.g.len() {
-                a.append_row(params![
-                    s.g[i],
-                    s.task_id[i],
-                    s.type_[i],
-                    s.start_time_ns[i],
-                    s.end_time_ns[i],
-                    s.depth[i],
-                    s.start_stack_id[i]
-                ])?;
-            }
-        }
-        {
-            let s = &t.logs;
-            let mut a = c.appender("logs")?;
-            for i in 0..s.task_id.len() {
-                a.append_row(params![
-                    s.end_time_ns[i],
-                    s.task_id[i],
-                    s.category[i],
-                    s.message[i],
-                    s.src_g[i],
-                    s.src_stack_id[i]
-                ])?;
-            }
-        }
         {
             let mut a = c.appender("std_packages")?;
             for line in STD_PACKAGES.lines().filter(|l| !l.is_empty()) {
@@ -346,6 +203,9 @@ impl Database {
                 a.append_row(params![k, v])?;
             }
         }
+        c.execute_batch(VIEWS_SQL)?;
+        // sqlprof's rel_time_ns: time since the trace's first event.
+        c.execute_batch(&format!("create macro rel_time_ns(_t_) as (_t_ - {});", t.first_time_ns))?;
         Ok(())
     }
 

@@ -529,7 +529,39 @@ impl TableBuilder {
         }
     }
 
-    /// The finished tables.
+    /// Rows waiting in the append-only tables (to decide when to hand a chunk over).
+    pub fn pending_rows(&self) -> usize {
+        self.t.g_transitions.g.len()
+            + self.t.p_transitions.p.len()
+            + self.t.stack_samples.end_time_ns.len()
+            + self.t.metrics.name.len()
+            + self.t.stack_frames.stack_id.len()
+            + self.t.logs.task_id.len()
+    }
+
+    /// Takes the rows of the append-only tables built so far (transitions,
+    /// samples, metrics, stacks, frames, functions, logs), so a loader can
+    /// stream them out and memory stays bounded. Ranges, tasks and regions
+    /// stay until [`TableBuilder::finish`]: their rows are completed later.
+    pub fn take_rows(&mut self) -> TraceTables {
+        let t = &mut self.t;
+        TraceTables {
+            g_transitions: std::mem::take(&mut t.g_transitions),
+            p_transitions: std::mem::take(&mut t.p_transitions),
+            stack_samples: std::mem::take(&mut t.stack_samples),
+            metrics: std::mem::take(&mut t.metrics),
+            stack_frames: std::mem::take(&mut t.stack_frames),
+            frames: std::mem::take(&mut t.frames),
+            functions: std::mem::take(&mut t.functions),
+            logs: std::mem::take(&mut t.logs),
+            first_time_ns: t.first_time_ns,
+            last_time_ns: t.last_time_ns,
+            events: t.events,
+            ..Default::default()
+        }
+    }
+
+    /// The remaining tables (everything when [`TableBuilder::take_rows`] was never called).
     pub fn finish(self) -> TraceTables {
         self.t
     }
