@@ -1,21 +1,26 @@
 #!/usr/bin/env python3
 """Speed and memory of schedstat's reader against Go's, on the same file.
 
-Usage: scripts/bench.py [--size-mb N] [--trace FILE] [--runs K]
+Usage: scripts/bench.py [--size-mb N] [--trace FILE] [--runs K] [--dt-schedstat BINARY]
 
 Generates a trace of at least N MB (default 40) with the generator's `bench`
 scenario (Go 1.27.3), unless --trace names one. Then runs, K times each
 (default 3, best run kept):
   - `schedstat stats --json FILE`: the full reader, ordering and validation included;
   - testdata/goreader: golang.org/x/exp/trace reading every event of the same file.
-Prints events/s of each, their ratio, and the peak RSS of each process. The
-ratio is a measurement, not a pass/fail: the target (>= 5x Go's events/s, peak
-RSS well below the file size) is checked by reading this output.
+Prints events/s of each, their ratio, and the peak RSS of each process.
+Then the default report end to end (`schedstat TRACE`: reading, loading
+DuckDB, every analysis) and, when --dt-schedstat names a dt/schedstat binary,
+the same report from dt/schedstat on a copy of the same file, with the ratio
+of their wall times and both peak RSS. Ratios are measurements, not pass/fail:
+the targets (reader >= 5x Go's events/s, report >= 5x dt/schedstat, peak RSS
+below the file size / below dt/schedstat's) are checked by reading this output.
 """
 
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -53,6 +58,7 @@ def main():
     ap.add_argument("--size-mb", type=int, default=40)
     ap.add_argument("--trace")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--dt-schedstat", help="a dt/schedstat binary to compare the default report with")
     args = ap.parse_args()
 
     env = dict(os.environ, GOTOOLCHAIN="local", GOWORK="off", GOFLAGS="-mod=mod")
@@ -97,6 +103,21 @@ def main():
     print(f"Go x/exp/trace        {go_eps / 1e6:8.2f} M events/s  {go_secs:6.3f} s  peak RSS {go_rss / 1024:7.1f} MiB (parse time only)")
     print(f"ratio                 {ours_eps / go_eps:8.2f}x Go's events/s   (target >= 5x, goal 10x)")
     print(f"memory                peak RSS {ours_rss / 1024 / mb:.2f}x the file size")
+
+    # The default report, end to end.
+    rep_secs, rep_rss, _ = min((timed([schedstat, trace]) for _ in range(max(1, args.runs - 1))),
+                               key=lambda r: r[0])
+    print(f"schedstat TRACE       {rep_secs:6.2f} s  peak RSS {rep_rss / 1024:7.1f} MiB (report end to end)")
+    if args.dt_schedstat:
+        # dt/schedstat writes TRACE.duckdb next to its input: give it its own copy.
+        copy = os.path.join(work, "dt-" + os.path.basename(trace))
+        shutil.copyfile(trace, copy)
+        dt_secs, dt_rss, _ = timed([args.dt_schedstat, copy])
+        print(f"dt/schedstat TRACE    {dt_secs:6.2f} s  peak RSS {dt_rss / 1024:7.1f} MiB")
+        print(f"report ratio          {dt_secs / rep_secs:8.2f}x faster than dt/schedstat (target >= 5x, goal 10x); "
+              f"RSS {rep_rss / dt_rss:.2f}x dt/schedstat's")
+    else:
+        print("dt/schedstat          not measured (pass --dt-schedstat BINARY to compare)")
 
 
 if __name__ == "__main__":
