@@ -5,6 +5,8 @@ with unblocked as (
     from g_transitions
     where from_state = 'waiting' and to_state = 'runnable'
       and end_time_ns - duration_ns between {{center_ns}} - 1000000 and {{center_ns}} + 1000000
+      -- implied by the line above; lets DuckDB skip row groups by their time range
+      and end_time_ns >= {{center_ns}} - 1000000
 ),
 blocked as (
     select u.g, (

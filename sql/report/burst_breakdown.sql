@@ -12,5 +12,7 @@ select
 from g_transitions
 where to_state = 'runnable'
   and end_time_ns - duration_ns between {{center_ns}} - 1000000 and {{center_ns}} + 1000000
+      -- implied by the line above; lets DuckDB skip row groups by their time range
+      and end_time_ns >= {{center_ns}} - 1000000
 group by category
 order by count desc, min(end_time_ns);

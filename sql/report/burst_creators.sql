@@ -4,6 +4,8 @@ with c as (
     from g_transitions
     where from_state = 'notexist' and to_state = 'runnable'
       and end_time_ns - duration_ns between {{center_ns}} - 1000000 and {{center_ns}} + 1000000
+      -- implied by the line above; lets DuckDB skip row groups by their time range
+      and end_time_ns >= {{center_ns}} - 1000000
     group by src_stack_id
 ),
 named as (select stack_id, count, stack_terse(stack_id) as terse from c)

@@ -4,6 +4,8 @@ with h as (
     from g_transitions
     where from_state = 'waiting' and to_state = 'runnable' and src_g is not null
       and end_time_ns - duration_ns between {{center_ns}} - 1000000 and {{center_ns}} + 1000000
+      -- implied by the line above; lets DuckDB skip row groups by their time range
+      and end_time_ns >= {{center_ns}} - 1000000
     group by src_g
 )
 select g, count, stack_funcs(stack_id) as funcs

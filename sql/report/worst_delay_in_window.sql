@@ -3,5 +3,6 @@ select g, duration_ns, end_time_ns - duration_ns as wait_start_ns, end_time_ns, 
 from g_transitions
 where from_state = 'runnable' and to_state = 'running'
   and end_time_ns - duration_ns >= {{lo_ns}} and end_time_ns - duration_ns < {{hi_ns}}
+  and end_time_ns >= {{lo_ns}} -- implied; lets DuckDB skip row groups
 order by duration_ns desc, end_time_ns
 limit 1;
