@@ -56,10 +56,17 @@ fn flags_shared_with_dt_schedstat_print_the_same() {
     for s in ["storm", "cpuhog"] {
         let t = fixture("go1.27", s);
         let t = t.to_str().unwrap();
-        for flag in ["bursts", "timeseries", "top-waiters"] {
+        for flag in ["bursts", "top-waiters"] {
             let got = stdout(&run(&[&format!("--{flag}"), t]));
             assert_eq!(got, oracle(&format!("go1.27-{s}-{flag}.txt")), "{s} --{flag}");
         }
+        // --timeseries prints dt/schedstat's table, then scheduler, GC and heap per window.
+        let got = stdout(&run(&["--timeseries", t]));
+        let want = oracle(&format!("go1.27-{s}-timeseries.txt"));
+        let extra = "\n--- Scheduler, GC and Heap by 100ms Window ---\n";
+        let at = got.find(extra).unwrap_or_else(|| panic!("{s}: no scheduler/GC/heap table:\n{got}"));
+        let table_end = got[at + extra.len()..].find("\n\n").map_or(got.len(), |i| at + extra.len() + i + 1);
+        assert_eq!(format!("{}{}", &got[..at], &got[table_end..]), want, "{s} --timeseries");
         // --gc prints dt/schedstat's section, then GC phases and STW pauses it never had.
         let got = stdout(&run(&["--gc", t]));
         let want = oracle(&format!("go1.27-{s}-gc.txt"));
@@ -241,4 +248,21 @@ fn sql_prompt_takes_queries_and_dot_commands() {
     assert!(text.contains("| g_transitions ") && text.contains("| goroutines "), "{text}");
     assert!(text.contains("| src_stack_id "), "{text}");
     assert!(text.contains("Error: "), "a bad query reports an error and the prompt goes on: {text}");
+}
+
+#[test]
+fn window_context_sees_the_planted_causes() {
+    // gc: allocation pressure puts GC mark time into windows; cpuhog: one P, never idle while work waits.
+    let t = fixture("go1.27", "gc");
+    let doc: serde_json::Value =
+        serde_json::from_str(&stdout(&run(&["--json", "--timeseries", "-w", "10ms", t.to_str().unwrap()]))).unwrap();
+    let ctx = doc["window_context"].as_array().unwrap();
+    assert!(ctx.iter().any(|c| c["gc_share"].as_f64().unwrap() > 0.0), "no GC time in any window");
+    assert!(ctx.iter().any(|c| c["heap_max_bytes"].as_i64().unwrap_or(0) > 1 << 20), "no heap metric");
+    let t = fixture("go1.27", "cpuhog");
+    let doc: serde_json::Value =
+        serde_json::from_str(&stdout(&run(&["--json", "--timeseries", t.to_str().unwrap()]))).unwrap();
+    for c in doc["window_context"].as_array().unwrap() {
+        assert!(c["avg_idle_procs"].as_f64().unwrap() < 0.5, "cpuhog's only P is busy: {c}");
+    }
 }

@@ -5,9 +5,8 @@
 //! transition, a range, a task...) on demand, so a consumer that only counts
 //! events never pays for strings or stacks.
 
-use std::sync::Arc;
-
 use crate::order::BaseEvent;
+use crate::shared::TableRef;
 use crate::table::EvTable;
 use crate::wire::spec::{ev, experiment, gstatus, pstatus, SPECS};
 
@@ -104,7 +103,13 @@ impl EventKind {
         }
     }
 
+    /// The kind of a wire type (a table lookup: this runs for every event).
+    #[inline]
     fn of(typ: u8) -> EventKind {
+        KINDS[typ as usize]
+    }
+
+    const fn of_type(typ: u8) -> EventKind {
         use EventKind as K;
         match typ {
             ev::CPU_SAMPLE => K::StackSample,
@@ -143,6 +148,120 @@ impl EventKind {
             _ => K::Bad,
         }
     }
+}
+
+/// [`EventKind::of_type`] for every type byte.
+static KINDS: [EventKind; 256] = {
+    let mut t = [EventKind::Bad; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = EventKind::of_type(i as u8);
+        i += 1;
+    }
+    t
+};
+
+/// Per type byte: whether the event's accessors ever read its generation's
+/// table. They do for the types that name a string or a stack, for STWEnd
+/// (which carries its begin's kind string) and for Sync (clock snapshot,
+/// experimental batches); the others, most scheduling events among them,
+/// never do.
+static NEEDS_TABLE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < SPEC_IDS.len() {
+        t[i] = !SPEC_IDS[i].0.is_empty() || !SPEC_IDS[i].1.is_empty();
+        i += 1;
+    }
+    t[ev::STW_END as usize] = true;
+    t[ev::SYNC_MARKER as usize] = true;
+    t
+};
+
+/// The stack and string ID positions of each spec, readable in const context.
+const SPEC_IDS: [(&[usize], &[usize]); crate::wire::spec::NUM_SPECS] = {
+    let mut t: [(&[usize], &[usize]); crate::wire::spec::NUM_SPECS] = [(&[], &[]); crate::wire::spec::NUM_SPECS];
+    let mut i = 0;
+    while i < t.len() {
+        let s = &crate::wire::spec::SPEC_TABLE[i];
+        t[i] = (s.stack_ids, s.string_ids);
+        i += 1;
+    }
+    t
+};
+
+/// Whether an event of this type must carry its generation's table (see [`NEEDS_TABLE`]).
+#[inline]
+pub(crate) fn needs_table(typ: u8) -> bool {
+    NEEDS_TABLE[typ as usize]
+}
+
+/// Per type byte: bit `i` is set when `args[i]` is a stack ID, bit `4 + i` when
+/// it is a string ID.
+static ID_ARGS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < SPEC_IDS.len() {
+        let (stacks, strings) = SPEC_IDS[i];
+        let mut j = 0;
+        while j < stacks.len() {
+            t[i] |= 1 << (stacks[j] - 1);
+            j += 1;
+        }
+        let mut j = 0;
+        while j < strings.len() {
+            t[i] |= 0x10 << (strings[j] - 1);
+            j += 1;
+        }
+        i += 1;
+    }
+    t
+};
+
+/// Checks that every stack and string ID the event names exists in its generation.
+#[inline]
+pub(crate) fn validate_table_ids(t: &EvTable<'_>, base: &BaseEvent) -> Result<(), crate::Error> {
+    // Sync and the types without IDs (most scheduling events) have nothing to check.
+    let mask = ID_ARGS[base.typ as usize];
+    if mask == 0 {
+        return Ok(());
+    }
+    let mut ok = true;
+    for (i, &id) in base.args.iter().enumerate() {
+        if mask & (1 << i) != 0 {
+            ok &= t.has_stack(id);
+        }
+        if mask & (0x10 << i) != 0 {
+            ok &= t.has_string(id);
+        }
+    }
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid_id(t, base))
+    }
+}
+
+/// The error for an event naming a missing ID: the first one in the spec's order
+/// (stacks, then strings), as Go reports it.
+#[cold]
+#[inline(never)]
+fn invalid_id(t: &EvTable<'_>, base: &BaseEvent) -> crate::Error {
+    let (stacks, strings) = SPEC_IDS[base.typ as usize];
+    let name = SPECS[base.typ as usize].name;
+    for &i in stacks {
+        let id = base.args[i - 1];
+        if !t.has_stack(id) {
+            return crate::Error::new(format!("found invalid stack ID {id} for event {name}"));
+        }
+    }
+    for &i in strings {
+        let id = base.args[i - 1];
+        if !t.has_string(id) {
+            return crate::Error::new(format!("found invalid string ID {id} for event {name}"));
+        }
+    }
+    crate::Error::new("internal error: no invalid ID found")
 }
 
 impl std::fmt::Display for EventKind {
@@ -458,7 +577,7 @@ pub struct Experimental {
 /// One event, in the order and with the values Go's reader gives.
 #[derive(Clone)]
 pub struct Event<'a> {
-    pub(crate) table: Option<Arc<EvTable<'a>>>,
+    pub(crate) table: Option<TableRef<'a>>,
     pub(crate) ctx: SchedCtx,
     pub(crate) base: BaseEvent,
     /// Task type for TaskEnd events, possibly from an earlier generation.
@@ -472,11 +591,11 @@ impl std::fmt::Debug for Event<'_> {
 }
 
 impl<'a> Event<'a> {
-    pub(crate) fn new(table: Option<Arc<EvTable<'a>>>, ctx: SchedCtx, base: BaseEvent, name: &'a [u8]) -> Self {
+    pub(crate) fn new(table: Option<TableRef<'a>>, ctx: SchedCtx, base: BaseEvent, name: &'a [u8]) -> Self {
         Event { table, ctx, base, name }
     }
 
-    pub(crate) fn sync(table: Option<Arc<EvTable<'a>>>, time: i64, n: u64) -> Self {
+    pub(crate) fn sync(table: Option<TableRef<'a>>, time: i64, n: u64) -> Self {
         Event {
             table,
             ctx: SchedCtx { g: NO_GOROUTINE, p: NO_PROC, m: NO_THREAD },
@@ -519,10 +638,6 @@ impl<'a> Event<'a> {
     #[inline]
     pub fn thread(&self) -> ThreadId {
         self.ctx.m
-    }
-
-    fn table(&self) -> &EvTable<'a> {
-        self.table.as_deref().expect("non-Sync events always carry their generation's table")
     }
 
     fn string(&self, id: u64) -> &'a [u8] {
@@ -731,26 +846,69 @@ impl<'a> Event<'a> {
             args: names.iter().zip(self.base.args.iter()).map(|(n, v)| (*n, *v)).collect(),
         })
     }
+}
 
-    /// Checks that every stack and string ID the event names exists in its generation.
-    pub(crate) fn validate_table_ids(&self) -> Result<(), crate::Error> {
-        if self.base.typ == ev::SYNC_MARKER {
-            return Ok(());
-        }
-        let spec = &SPECS[self.base.typ as usize];
-        let t = self.table();
-        for &i in spec.stack_ids {
-            let id = self.base.args[i - 1];
-            if t.stack(id).is_none() {
-                return Err(crate::Error::new(format!("found invalid stack ID {id} for event {}", spec.name)));
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shared::TableOwner;
+    use crate::table::{RawFrame, StackRef};
+
+    /// A table in which IDs 1 and 2 resolve to strings and stacks.
+    fn table() -> EvTable<'static> {
+        let mut t = EvTable { freq: 1.0, ..EvTable::default() };
+        t.strings.insert(1, b"one").unwrap();
+        t.strings.insert(2, b"two").unwrap();
+        t.stack_pcs = vec![0x10, 0x20];
+        t.stacks.insert(1, StackRef { start: 0, len: 1 }).unwrap();
+        t.stacks.insert(2, StackRef { start: 0, len: 2 }).unwrap();
+        t.pcs.insert(0x10, RawFrame { pc: 0x10, func: 1, file: 2, line: 7 });
+        t.pcs.insert(0x20, RawFrame { pc: 0x20, func: 2, file: 1, line: 9 });
+        t
+    }
+
+    /// Events of the types that get no table handle print and answer exactly as
+    /// they would with one: no accessor of theirs reads the table.
+    #[test]
+    fn events_without_a_table_need_none() {
+        let owner = TableOwner::new(table());
+        let mut skipped = 0;
+        // Every type byte an event can have (others are refused while decoding).
+        for typ in 0..crate::wire::spec::NUM_SPECS as u8 {
+            if needs_table(typ) {
+                continue;
+            }
+            skipped += 1;
+            for args in [[1, 1, 1, 1], [2, 2, 2, 2], [1, 2, 0, 1], [0, 0, 0, 0]] {
+                let ctx = SchedCtx { g: 5, p: 1, m: 3 };
+                let base = BaseEvent { typ, time: 100, args };
+                let with = Event::new(Some(owner.handle()), ctx, base, b"name");
+                let without = Event::new(None, ctx, base, b"name");
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                with.write_parsed(&mut a).unwrap();
+                without.write_parsed(&mut b).unwrap();
+                assert_eq!(String::from_utf8_lossy(&a), String::from_utf8_lossy(&b), "type {typ}");
+                assert_eq!(format!("{:?}", with.range()), format!("{:?}", without.range()), "type {typ}");
+                assert_eq!(with.label(), without.label(), "type {typ}");
+                assert_eq!(with.task(), without.task(), "type {typ}");
+                assert_eq!(with.region(), without.region(), "type {typ}");
+                assert_eq!(with.log(), without.log(), "type {typ}");
+                assert_eq!(with.stack().is_none(), without.stack().is_none(), "type {typ}");
+                assert_eq!(with.sync_info().is_some(), without.sync_info().is_some(), "type {typ}");
             }
         }
-        for &i in spec.string_ids {
-            let id = self.base.args[i - 1];
-            if t.string(id).is_none() {
-                return Err(crate::Error::new(format!("found invalid string ID {id} for event {}", spec.name)));
-            }
+        // The scheduling events this is for are among them.
+        assert!(skipped > 80);
+        for typ in [ev::GO_START, ev::PROC_START, ev::PROC_STOP, ev::GO_DESTROY, ev::GO_SYSCALL_END] {
+            assert!(!needs_table(typ), "{typ}");
         }
-        Ok(())
+    }
+
+    /// The kind table is the match it was built from.
+    #[test]
+    fn kind_table_matches() {
+        for typ in 0..=255u8 {
+            assert_eq!(EventKind::of(typ), EventKind::of_type(typ));
+        }
     }
 }

@@ -25,9 +25,11 @@
 mod display;
 pub mod event;
 mod generation;
+mod gtable;
 mod order;
 pub mod quote;
 mod reader;
+mod shared;
 pub mod table;
 pub mod time;
 pub mod wire;
@@ -44,20 +46,38 @@ pub use wire::Version;
 /// The message is Go's wording where Go has one, so it can be compared with
 /// `go tool trace`; [`Error::offset`] says where in the file the problem began
 /// when that is known.
+///
+/// The details sit behind a box so that an `Error` is one pointer: every
+/// internal `Result` on the per-event path then fits in registers.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Error(Box<ErrorInner>);
+
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Error {
+struct ErrorInner {
     msg: String,
     offset: Option<usize>,
     truncated: bool,
 }
 
+impl std::fmt::Debug for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Error")
+            .field("msg", &self.0.msg)
+            .field("offset", &self.0.offset)
+            .field("truncated", &self.0.truncated)
+            .finish()
+    }
+}
+
 impl Error {
+    #[cold]
     pub(crate) fn new(msg: impl Into<String>) -> Self {
-        Error { msg: msg.into(), offset: None, truncated: false }
+        Error(Box::new(ErrorInner { msg: msg.into(), offset: None, truncated: false }))
     }
 
+    #[cold]
     pub(crate) fn truncated(msg: impl Into<String>) -> Self {
-        Error { msg: msg.into(), offset: None, truncated: true }
+        Error(Box::new(ErrorInner { msg: msg.into(), offset: None, truncated: true }))
     }
 
     pub(crate) fn varint(e: wire::VarintError) -> Self {
@@ -65,31 +85,31 @@ impl Error {
     }
 
     pub(crate) fn at(mut self, offset: usize) -> Self {
-        if self.offset.is_none() {
-            self.offset = Some(offset);
+        if self.0.offset.is_none() {
+            self.0.offset = Some(offset);
         }
         self
     }
 
     /// Go's message for the error.
     pub fn message(&self) -> &str {
-        &self.msg
+        &self.0.msg
     }
 
     /// Byte offset of the generation or batch where reading failed, if known.
     pub fn offset(&self) -> Option<usize> {
-        self.offset
+        self.0.offset
     }
 
     /// True when the file simply ends early (a crashed process, a cut copy).
     pub fn is_truncation(&self) -> bool {
-        self.truncated
+        self.0.truncated
     }
 }
 
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.msg)
+        f.write_str(&self.0.msg)
     }
 }
 

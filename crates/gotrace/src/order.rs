@@ -8,10 +8,8 @@
 //! expects. "Not yet" is not an error: the reader then tries another thread.
 //! The rules and error texts follow Go's `internal/trace/order.go`.
 
-use std::collections::VecDeque;
-use std::sync::Arc;
-
-use crate::event::{Event, GoState, ProcState, SchedCtx, NO_GOROUTINE, NO_PROC, NO_THREAD, NO_TASK};
+use crate::event::{GoState, ProcState, SchedCtx, NO_GOROUTINE, NO_PROC, NO_THREAD, NO_TASK};
+use crate::gtable::GoTable;
 use crate::table::{EvTable, IdMap};
 use crate::wire::spec::{ev, gstatus, pstatus, EventType, SPECS};
 use crate::wire::Version;
@@ -102,13 +100,33 @@ impl Ranges {
     }
 }
 
+/// A goroutine's state.
+///
+/// Kept small because nearly every event looks one up by ID: the region stack
+/// and range set, which few goroutines ever use, live behind a box that is
+/// only allocated for those that do.
 #[derive(Debug)]
 struct GState<'a> {
-    id: i64,
     status: u64,
     seq: Seq,
+    extra: Option<Box<GExtra<'a>>>,
+}
+
+/// The rarely used part of a goroutine's state.
+#[derive(Debug, Default)]
+struct GExtra<'a> {
     regions: Vec<(u64, &'a [u8])>,
     ranges: Ranges,
+}
+
+impl<'a> GState<'a> {
+    fn new(status: u64, seq: Seq) -> Self {
+        GState { status, seq, extra: None }
+    }
+
+    fn extra(&mut self) -> &mut GExtra<'a> {
+        self.extra.get_or_insert_with(Box::default)
+    }
 }
 
 #[derive(Debug)]
@@ -118,10 +136,106 @@ struct PState {
     ranges: Ranges,
 }
 
+/// Proc IDs below this index a vector; others (only seen in damaged files) go to a map.
+const DENSE_PROCS: i64 = 1 << 10;
+
+/// Proc states by ID.
+///
+/// Proc IDs are small dense integers (0..GOMAXPROCS) in every trace the
+/// runtime writes, so they index a vector; an ID outside that range (a
+/// damaged or hostile file) is kept in a map instead, with the same results.
+#[derive(Default)]
+struct Procs {
+    dense: Vec<Option<PState>>,
+    sparse: IdMap<i64, PState>,
+}
+
+impl Procs {
+    #[inline]
+    fn get(&self, id: i64) -> Option<&PState> {
+        if (0..DENSE_PROCS).contains(&id) {
+            self.dense.get(id as usize)?.as_ref()
+        } else {
+            self.sparse.get(&id)
+        }
+    }
+
+    #[inline]
+    fn get_mut(&mut self, id: i64) -> Option<&mut PState> {
+        if (0..DENSE_PROCS).contains(&id) {
+            self.dense.get_mut(id as usize)?.as_mut()
+        } else {
+            self.sparse.get_mut(&id)
+        }
+    }
+
+    fn insert(&mut self, id: i64, s: PState) {
+        if (0..DENSE_PROCS).contains(&id) {
+            let i = id as usize;
+            if self.dense.len() <= i {
+                self.dense.resize_with(i + 1, || None);
+            }
+            self.dense[i] = Some(s);
+        } else {
+            self.sparse.insert(id, s);
+        }
+    }
+}
+
+/// A thread's state: the goroutine it runs and the proc it holds.
+///
+/// `g` and `p` are not adjacent on purpose: a handler's new context reaches
+/// [`Ordering::advance`] through memory, written one field at a time, and a
+/// single wide load of both (what adjacent fields invite) would stall on a
+/// failed store-to-load forward on every event.
 #[derive(Debug, Clone, Copy)]
 struct MState {
     g: i64,
+    id: i64,
     p: i64,
+    /// Whether Go's reader would have an entry for this thread yet: one is made
+    /// by the thread's first advance attempt, or by a GoStatus that names it.
+    known: bool,
+}
+
+/// A thread's place in [`Threads`]; the reader resolves each batch thread to
+/// one when a generation is installed.
+pub(crate) type ThreadSlot = u32;
+
+/// The slot of [`NO_THREAD`], which has no state.
+pub(crate) const NO_SLOT: ThreadSlot = u32::MAX;
+
+/// Thread states, in slots.
+///
+/// Every event of a batch happens on the batch's thread, so the reader looks
+/// the thread up once per generation and hands its slot in with each event:
+/// the per-event lookup (twice per event in Go, a map read and a map write)
+/// becomes a vector index. Only the rare lookups by an ID taken from an
+/// event's arguments (ProcSteal's M, GoStatus's M) use the map. A slot can
+/// exist before Go's map entry would, hence [`MState::known`].
+#[derive(Default)]
+struct Threads {
+    slots: Vec<MState>,
+    index: IdMap<i64, ThreadSlot>,
+}
+
+impl Threads {
+    /// The slot of thread `id`, made (not yet known) if it has none.
+    fn slot(&mut self, id: i64) -> ThreadSlot {
+        let next = self.slots.len() as ThreadSlot;
+        let slot = *self.index.entry(id).or_insert(next);
+        if slot == next {
+            self.slots.push(MState { id, g: NO_GOROUTINE, p: NO_PROC, known: false });
+        }
+        slot
+    }
+
+    /// The state of thread `id`, if Go's reader would have one.
+    fn get_mut(&mut self, id: i64) -> Option<&mut MState> {
+        let &slot = self.index.get(&id)?;
+        let ms = &mut self.slots[slot as usize];
+        ms.known.then_some(ms)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,6 +260,7 @@ struct Reqs {
 
 const USER_GO_REQS: Reqs = Reqs { m: Need::Must, p: Need::Must, g: Need::Must };
 
+#[inline(always)]
 fn validate_ctx(ctx: SchedCtx, r: Reqs) -> Result<(), Error> {
     if r.m == Need::Must && ctx.m == NO_THREAD {
         return Err(Error::new("expected a thread but didn't have one"));
@@ -188,38 +303,100 @@ fn proc_state_of(status: u64) -> ProcState {
 /// Outcome of trying to advance one event.
 pub(crate) type Advance = Result<bool, Error>;
 
+/// An ordered event waiting to be handed out: everything but its
+/// generation's table, which the reader attaches when it hands it out.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ordered<'a> {
+    pub ctx: SchedCtx,
+    pub base: BaseEvent,
+    /// Task type for TaskEnd events (possibly from an earlier generation).
+    pub name: &'a [u8],
+}
+
+const NO_ORDERED: Ordered<'static> = Ordered {
+    ctx: SchedCtx { g: NO_GOROUTINE, p: NO_PROC, m: NO_THREAD },
+    base: BaseEvent { typ: 0, time: 0, args: [0; 4] },
+    name: b"",
+};
+
+/// Most events one advance can produce: GoSwitch gives three (the switch, the
+/// old goroutine's block or destroy, the new one's start).
+const QUEUE_CAP: usize = 4;
+
 /// All state the ordering keeps across generations.
 pub(crate) struct Ordering<'a> {
     version: Version,
-    g_states: IdMap<i64, GState<'a>>,
-    p_states: IdMap<i64, PState>,
-    m_states: IdMap<i64, MState>,
+    g_states: GoTable<GState<'a>>,
+    p_states: Procs,
+    m_states: Threads,
     active_tasks: IdMap<u64, (&'a [u8], u64)>,
     gc_seq: u64,
     gc_state: GcState,
     initial_gen: u64,
-    queue: VecDeque<Event<'a>>,
+    /// Events of the last successful advance not handed out yet. A fixed array
+    /// rather than a growable queue: the reader drains it before it advances
+    /// again, so it never holds more than one advance's events.
+    queue: [Ordered<'a>; QUEUE_CAP],
+    q_head: usize,
+    q_len: usize,
 }
 
 impl<'a> Ordering<'a> {
     pub fn new(version: Version) -> Self {
         Ordering {
             version,
-            g_states: IdMap::default(),
-            p_states: IdMap::default(),
-            m_states: IdMap::default(),
+            g_states: GoTable::default(),
+            p_states: Procs::default(),
+            m_states: Threads::default(),
             active_tasks: IdMap::default(),
             gc_seq: 0,
             gc_state: GcState::Undetermined,
             initial_gen: 0,
-            queue: VecDeque::new(),
+            queue: [NO_ORDERED; QUEUE_CAP],
+            q_head: 0,
+            q_len: 0,
         }
     }
 
     /// The next event produced by a successful advance.
     #[inline]
-    pub fn next(&mut self) -> Option<Event<'a>> {
-        self.queue.pop_front()
+    pub fn next(&mut self) -> Option<&Ordered<'a>> {
+        if self.q_head == self.q_len {
+            return None;
+        }
+        let i = self.q_head;
+        self.q_head += 1;
+        if self.q_head == self.q_len {
+            self.q_head = 0;
+            self.q_len = 0;
+        }
+        Some(&self.queue[i])
+    }
+
+    /// Whether every event of the last advance was handed out.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.q_head == self.q_len
+    }
+
+    /// Queues an event that needs no ordering (a CPU sample).
+    pub fn enqueue(&mut self, o: Ordered<'a>) {
+        self.queue[self.q_len] = o;
+        self.q_len += 1;
+    }
+
+    /// Drops events not handed out yet (after an error, nothing more is).
+    pub fn clear_queue(&mut self) {
+        self.q_head = 0;
+        self.q_len = 0;
+    }
+
+    /// The slot of thread `m` (see [`Threads`]); [`NO_SLOT`] for [`NO_THREAD`].
+    pub fn thread_slot(&mut self, m: i64) -> ThreadSlot {
+        if m == NO_THREAD {
+            return NO_SLOT;
+        }
+        self.m_states.slot(m)
     }
 
     fn name(&self, typ: EventType) -> String {
@@ -227,63 +404,70 @@ impl<'a> Ordering<'a> {
     }
 
     #[inline]
-    fn push(&mut self, table: &Arc<EvTable<'a>>, ctx: SchedCtx, base: BaseEvent) {
-        self.queue.push_back(Event::new(Some(table.clone()), ctx, base, b""));
+    fn push_named(&mut self, ctx: SchedCtx, base: BaseEvent, name: &'a [u8]) {
+        self.enqueue(Ordered { ctx, base, name });
     }
 
-    /// Tries to make `ev`, the next event of thread `m`, happen now.
+    #[inline]
+    fn push(&mut self, ctx: SchedCtx, base: BaseEvent) {
+        self.push_named(ctx, base, b"");
+    }
+
+    /// Tries to make `ev`, the next event of thread `m` (in slot `slot`), happen now.
     ///
     /// `Ok(false)` means "not yet": some other thread must move first.
-    pub fn advance(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, m: i64, gen: u64) -> Advance {
+    #[inline(always)]
+    pub fn advance(&mut self, ev: &mut BaseEvent, t: &EvTable<'a>, m: i64, slot: ThreadSlot, gen: u64) -> Advance {
         if self.initial_gen == 0 {
             self.initial_gen = gen;
         }
         let mut cur = SchedCtx { g: NO_GOROUTINE, p: NO_PROC, m };
         if m != NO_THREAD {
-            let ms = self.m_states.entry(m).or_insert(MState { g: NO_GOROUTINE, p: NO_PROC });
+            // Go makes the thread's state here, on its first attempted event.
+            let ms = &mut self.m_states.slots[slot as usize];
+            ms.known = true;
             cur.p = ms.p;
             cur.g = ms.g;
         }
         let r = match ev.typ {
-            ev::PROCS_CHANGE | ev::GO_LABEL | ev::USER_LOG => self.annotation(ev, t, cur),
-            ev::PROC_START => self.proc_start(ev, t, gen, cur),
-            ev::PROC_STOP => self.proc_stop(ev, t, cur),
-            ev::PROC_STEAL => self.proc_steal(ev, t, gen, cur),
-            ev::PROC_STATUS => self.proc_status(ev, t, gen, cur),
-            ev::GO_CREATE | ev::GO_CREATE_BLOCKED => self.go_create(ev, t, gen, cur),
-            ev::GO_CREATE_SYSCALL => self.go_create_syscall(ev, t, gen, cur),
-            ev::GO_START => self.go_start(ev, t, gen, cur),
-            ev::GO_DESTROY | ev::GO_STOP | ev::GO_BLOCK => self.go_stop_exec(ev, t, cur),
-            ev::GO_DESTROY_SYSCALL => self.go_destroy_syscall(ev, t, cur),
-            ev::GO_UNBLOCK => self.go_unblock(ev, t, gen, cur),
-            ev::GO_SYSCALL_BEGIN => self.go_syscall_begin(ev, t, gen, cur),
-            ev::GO_SYSCALL_END => self.go_syscall_end(ev, t, cur),
-            ev::GO_SYSCALL_END_BLOCKED => self.go_syscall_end_blocked(ev, t, cur),
-            ev::GO_STATUS | ev::GO_STATUS_STACK => self.go_status(ev, t, gen, cur),
-            ev::STW_BEGIN | ev::GC_MARK_ASSIST_BEGIN => self.go_range_begin(ev, t, cur),
-            ev::STW_END | ev::GC_MARK_ASSIST_END => self.go_range_end(ev, t, cur),
-            ev::GC_MARK_ASSIST_ACTIVE => self.go_range_active(ev, t, gen, cur),
-            ev::GC_ACTIVE => self.gc_active(ev, t, gen, cur),
-            ev::GC_BEGIN => self.gc_begin(ev, t, cur),
-            ev::GC_END => self.gc_end(ev, t, cur),
-            ev::GC_SWEEP_ACTIVE => self.gc_sweep_active(ev, t, gen, cur),
-            ev::GC_SWEEP_BEGIN => self.gc_sweep_begin(ev, t, cur),
-            ev::GC_SWEEP_END => self.gc_sweep_end(ev, t, cur),
-            ev::HEAP_ALLOC | ev::HEAP_GOAL => self.heap_metric(ev, t, cur),
+            ev::PROCS_CHANGE | ev::GO_LABEL | ev::USER_LOG => self.annotation(ev, cur),
+            ev::PROC_START => self.proc_start(ev, gen, cur),
+            ev::PROC_STOP => self.proc_stop(ev, cur),
+            ev::PROC_STEAL => self.proc_steal(ev, gen, cur),
+            ev::PROC_STATUS => self.proc_status(ev, gen, cur),
+            ev::GO_CREATE | ev::GO_CREATE_BLOCKED => self.go_create(ev, gen, cur),
+            ev::GO_CREATE_SYSCALL => self.go_create_syscall(ev, gen, cur),
+            ev::GO_START => self.go_start(ev, gen, cur),
+            ev::GO_DESTROY | ev::GO_STOP | ev::GO_BLOCK => self.go_stop_exec(ev, cur),
+            ev::GO_DESTROY_SYSCALL => self.go_destroy_syscall(ev, cur),
+            ev::GO_UNBLOCK => self.go_unblock(ev, gen, cur),
+            ev::GO_SYSCALL_BEGIN => self.go_syscall_begin(ev, gen, cur),
+            ev::GO_SYSCALL_END => self.go_syscall_end(ev, cur),
+            ev::GO_SYSCALL_END_BLOCKED => self.go_syscall_end_blocked(ev, cur),
+            ev::GO_STATUS | ev::GO_STATUS_STACK => self.go_status(ev, gen, cur),
+            ev::STW_BEGIN | ev::GC_MARK_ASSIST_BEGIN => self.go_range_begin(ev, cur),
+            ev::STW_END | ev::GC_MARK_ASSIST_END => self.go_range_end(ev, cur),
+            ev::GC_MARK_ASSIST_ACTIVE => self.go_range_active(ev, gen, cur),
+            ev::GC_ACTIVE => self.gc_active(ev, gen, cur),
+            ev::GC_BEGIN => self.gc_begin(ev, cur),
+            ev::GC_END => self.gc_end(ev, cur),
+            ev::GC_SWEEP_ACTIVE => self.gc_sweep_active(ev, gen, cur),
+            ev::GC_SWEEP_BEGIN => self.gc_sweep_begin(ev, cur),
+            ev::GC_SWEEP_END => self.gc_sweep_end(ev, cur),
+            ev::HEAP_ALLOC | ev::HEAP_GOAL => self.heap_metric(ev, cur),
             ev::USER_TASK_BEGIN => self.user_task_begin(ev, t, cur),
-            ev::USER_TASK_END => self.user_task_end(ev, t, cur),
+            ev::USER_TASK_END => self.user_task_end(ev, cur),
             ev::USER_REGION_BEGIN | ev::USER_REGION_END => self.user_region(ev, t, cur),
-            ev::GO_SWITCH | ev::GO_SWITCH_DESTROY => self.go_switch(ev, t, gen, cur),
-            ev::SPAN..=ev::GOROUTINE_STACK_FREE => self.alloc_free(ev, t, cur),
+            ev::GO_SWITCH | ev::GO_SWITCH_DESTROY => self.go_switch(ev, gen, cur),
+            ev::SPAN..=ev::GOROUTINE_STACK_FREE => self.alloc_free(ev, cur),
             other => return Err(Error::new(format!("bad event type found while ordering: {other}"))),
         };
         match r {
             Ok(Some(new)) => {
                 if m != NO_THREAD {
-                    if let Some(ms) = self.m_states.get_mut(&m) {
-                        ms.p = new.p;
-                        ms.g = new.g;
-                    }
+                    let ms = &mut self.m_states.slots[slot as usize];
+                    ms.p = new.p;
+                    ms.g = new.g;
                 }
                 Ok(true)
             }
@@ -294,14 +478,14 @@ impl<'a> Ordering<'a> {
 
     // Each handler returns Ok(Some(new context)) on success, Ok(None) for "not yet".
 
-    fn proc_status(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, gen: u64, mut cur: SchedCtx) -> Res {
+    fn proc_status(&mut self, ev: &mut BaseEvent, gen: u64, mut cur: SchedCtx) -> Res {
         let pid = ev.args[0] as i64;
         let status = ev.args[1];
         if status > pstatus::SYSCALL_ABANDONED {
             return Err(Error::new(format!("invalid status for proc {pid}: {status}")));
         }
         let mut old = proc_state_of(status);
-        if let Some(s) = self.p_states.get_mut(&pid) {
+        if let Some(s) = self.p_states.get_mut(pid) {
             if status == pstatus::SYSCALL_ABANDONED && s.status == pstatus::SYSCALL {
                 // The proc was in a syscall but its thread was abandoned (a dying cgo
                 // thread): it is about to be stolen, so it is still Running until then.
@@ -330,9 +514,9 @@ impl<'a> Ordering<'a> {
         if status == pstatus::SYSCALL_ABANDONED && old == ProcState::Running {
             // Attribute the event to the thread that held the proc.
             let mut found = false;
-            for (&mid, ms) in &self.m_states {
-                if ms.p == pid {
-                    cur = SchedCtx { m: mid, p: pid, g: ms.g };
+            for ms in &self.m_states.slots {
+                if ms.known && ms.p == pid {
+                    cur = SchedCtx { m: ms.id, p: pid, g: ms.g };
                     found = true;
                 }
             }
@@ -342,27 +526,29 @@ impl<'a> Ordering<'a> {
                 )));
             }
         }
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok(Some(new))
     }
 
-    fn proc_start(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, gen: u64, cur: SchedCtx) -> Res {
+    #[inline]
+    fn proc_start(&mut self, ev: &mut BaseEvent, gen: u64, cur: SchedCtx) -> Res {
         let pid = ev.args[0] as i64;
         let seq = Seq { gen, n: ev.args[1] };
-        let Some(state) = self.p_states.get_mut(&pid) else { return Ok(None) };
+        let Some(state) = self.p_states.get_mut(pid) else { return Ok(None) };
         if state.status != pstatus::IDLE || !seq.succeeds(state.seq) || cur.p != NO_PROC {
             return Ok(None);
         }
         validate_ctx(cur, Reqs { m: Need::Must, p: Need::Not, g: Need::May })?;
         state.status = pstatus::RUNNING;
         state.seq = seq;
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok(Some(SchedCtx { p: pid, ..cur }))
     }
 
-    fn proc_stop(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, cur: SchedCtx) -> Res {
+    #[inline]
+    fn proc_stop(&mut self, ev: &mut BaseEvent, cur: SchedCtx) -> Res {
         let version = self.version;
-        let Some(state) = self.p_states.get_mut(&cur.p) else {
+        let Some(state) = self.p_states.get_mut(cur.p) else {
             let name = version.event_name(ev.typ);
             return Err(Error::new(format!("event {name} for proc ({}) that doesn't exist", cur.p)));
         };
@@ -372,14 +558,14 @@ impl<'a> Ordering<'a> {
         }
         validate_ctx(cur, Reqs { m: Need::Must, p: Need::Must, g: Need::May })?;
         state.status = pstatus::IDLE;
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok(Some(SchedCtx { p: NO_PROC, ..cur }))
     }
 
-    fn proc_steal(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, gen: u64, cur: SchedCtx) -> Res {
+    fn proc_steal(&mut self, ev: &mut BaseEvent, gen: u64, cur: SchedCtx) -> Res {
         let pid = ev.args[0] as i64;
         let seq = Seq { gen, n: ev.args[1] };
-        let Some(state) = self.p_states.get_mut(&pid) else { return Ok(None) };
+        let Some(state) = self.p_states.get_mut(pid) else { return Ok(None) };
         if (state.status != pstatus::SYSCALL && state.status != pstatus::SYSCALL_ABANDONED)
             || !seq.succeeds(state.seq)
         {
@@ -391,7 +577,7 @@ impl<'a> Ordering<'a> {
         state.status = pstatus::IDLE;
         state.seq = seq;
         if old == pstatus::SYSCALL_ABANDONED {
-            self.push(t, cur, *ev);
+            self.push(cur, *ev);
             return Ok(Some(cur));
         }
         let mid = ev.args[2] as i64;
@@ -402,10 +588,10 @@ impl<'a> Ordering<'a> {
                     cur.p
                 )));
             }
-            self.push(t, cur, *ev);
+            self.push(cur, *ev);
             return Ok(Some(SchedCtx { p: NO_PROC, ..cur }));
         }
-        let Some(ms) = self.m_states.get_mut(&mid) else {
+        let Some(ms) = self.m_states.get_mut(mid) else {
             return Err(Error::new(format!("stole proc from non-existent thread {mid}")));
         };
         if ms.p != pid {
@@ -415,11 +601,11 @@ impl<'a> Ordering<'a> {
             )));
         }
         ms.p = NO_PROC;
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok(Some(cur))
     }
 
-    fn go_status(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, gen: u64, mut cur: SchedCtx) -> Res {
+    fn go_status(&mut self, ev: &mut BaseEvent, gen: u64, mut cur: SchedCtx) -> Res {
         let gid = ev.args[0] as i64;
         let mid = ev.args[1] as i64;
         let status = ev.args[2];
@@ -437,10 +623,7 @@ impl<'a> Ordering<'a> {
             }
             s.seq = Seq { gen, n: 0 };
         } else if gen == self.initial_gen {
-            self.g_states.insert(
-                gid,
-                GState { id: gid, status, seq: Seq { gen, n: 0 }, regions: Vec::new(), ranges: Ranges::default() },
-            );
+            self.g_states.insert(gid, GState::new(status, Seq { gen, n: 0 }));
             old = GoState::Undetermined;
         } else {
             return Err(Error::new(format!(
@@ -467,7 +650,7 @@ impl<'a> Ordering<'a> {
                 } else {
                     // The goroutine sits in a syscall on another thread: attribute the
                     // event to that thread.
-                    match self.m_states.get(&mid) {
+                    match self.m_states.get_mut(mid) {
                         Some(ms) => {
                             if ms.g != gid {
                                 return Err(Error::new(format!(
@@ -478,7 +661,8 @@ impl<'a> Ordering<'a> {
                             cur.g = ms.g;
                         }
                         None => {
-                            self.m_states.insert(mid, MState { g: gid, p: NO_PROC });
+                            let slot = self.m_states.slot(mid);
+                            self.m_states.slots[slot as usize] = MState { id: mid, g: gid, p: NO_PROC, known: true };
                         }
                     }
                     cur.m = mid;
@@ -486,11 +670,12 @@ impl<'a> Ordering<'a> {
             }
             _ => {}
         }
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok(Some(new))
     }
 
-    fn go_create(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, gen: u64, cur: SchedCtx) -> Res {
+    #[inline]
+    fn go_create(&mut self, ev: &mut BaseEvent, gen: u64, cur: SchedCtx) -> Res {
         validate_ctx(cur, Reqs { m: Need::Must, p: Need::Must, g: Need::May })?;
         if let Some(s) = self.g_states.get(&cur.g) {
             if s.status != gstatus::RUNNING {
@@ -502,14 +687,12 @@ impl<'a> Ordering<'a> {
             return Err(Error::new(format!("tried to create goroutine ({newg}) that already exists")));
         }
         let status = if ev.typ == ev::GO_CREATE_BLOCKED { gstatus::WAITING } else { gstatus::RUNNABLE };
-        self.g_states.insert(
-            newg,
-            GState { id: newg, status, seq: Seq { gen, n: 0 }, regions: Vec::new(), ranges: Ranges::default() },
-        );
-        self.push(t, cur, *ev);
+        self.g_states.insert(newg, GState::new(status, Seq { gen, n: 0 }));
+        self.push(cur, *ev);
         Ok(Some(cur))
     }
 
+    #[inline(always)]
     fn running_g(&mut self, typ: EventType, g: i64, want: u64) -> Result<&mut GState<'a>, Error> {
         let version = self.version;
         let Some(s) = self.g_states.get_mut(&g) else {
@@ -525,7 +708,8 @@ impl<'a> Ordering<'a> {
         Ok(s)
     }
 
-    fn go_stop_exec(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, cur: SchedCtx) -> Res {
+    #[inline(always)]
+    fn go_stop_exec(&mut self, ev: &mut BaseEvent, cur: SchedCtx) -> Res {
         validate_ctx(cur, USER_GO_REQS)?;
         let s = self.running_g(ev.typ, cur.g, gstatus::RUNNING)?;
         match ev.typ {
@@ -535,11 +719,12 @@ impl<'a> Ordering<'a> {
                 self.g_states.remove(&cur.g);
             }
         }
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok(Some(SchedCtx { g: NO_GOROUTINE, ..cur }))
     }
 
-    fn go_start(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, gen: u64, cur: SchedCtx) -> Res {
+    #[inline(always)]
+    fn go_start(&mut self, ev: &mut BaseEvent, gen: u64, cur: SchedCtx) -> Res {
         let gid = ev.args[0] as i64;
         let seq = Seq { gen, n: ev.args[1] };
         let Some(s) = self.g_states.get_mut(&gid) else { return Ok(None) };
@@ -549,11 +734,12 @@ impl<'a> Ordering<'a> {
         validate_ctx(cur, Reqs { m: Need::Must, p: Need::Must, g: Need::Not })?;
         s.status = gstatus::RUNNING;
         s.seq = seq;
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok(Some(SchedCtx { g: gid, ..cur }))
     }
 
-    fn go_unblock(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, gen: u64, cur: SchedCtx) -> Res {
+    #[inline(always)]
+    fn go_unblock(&mut self, ev: &mut BaseEvent, gen: u64, cur: SchedCtx) -> Res {
         let gid = ev.args[0] as i64;
         let seq = Seq { gen, n: ev.args[1] };
         let Some(s) = self.g_states.get_mut(&gid) else { return Ok(None) };
@@ -562,11 +748,11 @@ impl<'a> Ordering<'a> {
         }
         s.status = gstatus::RUNNABLE;
         s.seq = seq;
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok(Some(cur))
     }
 
-    fn go_switch(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, gen: u64, cur: SchedCtx) -> Res {
+    fn go_switch(&mut self, ev: &mut BaseEvent, gen: u64, cur: SchedCtx) -> Res {
         validate_ctx(cur, USER_GO_REQS)?;
         self.running_g(ev.typ, cur.g, gstatus::RUNNING)?;
         let next = ev.args[0] as i64;
@@ -575,32 +761,33 @@ impl<'a> Ordering<'a> {
             Some(s) if s.status == gstatus::WAITING && seq.succeeds(s.seq) => {}
             _ => return Ok(None),
         }
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         let time = ev.time;
         if ev.typ == ev::GO_SWITCH {
             if let Some(s) = self.g_states.get_mut(&cur.g) {
                 s.status = gstatus::WAITING;
             }
-            self.push(t, cur, BaseEvent { typ: ev::GO_BLOCK, time, args: [0; 4] });
+            self.push(cur, BaseEvent { typ: ev::GO_BLOCK, time, args: [0; 4] });
         } else {
             self.g_states.remove(&cur.g);
-            self.push(t, cur, BaseEvent { typ: ev::GO_DESTROY, time, args: [0; 4] });
+            self.push(cur, BaseEvent { typ: ev::GO_DESTROY, time, args: [0; 4] });
         }
         if let Some(s) = self.g_states.get_mut(&next) {
             s.status = gstatus::RUNNING;
             s.seq = seq;
         }
         let start_ctx = SchedCtx { g: NO_GOROUTINE, ..cur };
-        self.push(t, start_ctx, BaseEvent { typ: ev::GO_START, time, args: [next as u64, ev.args[1], 0, 0] });
+        self.push(start_ctx, BaseEvent { typ: ev::GO_START, time, args: [next as u64, ev.args[1], 0, 0] });
         Ok(Some(SchedCtx { g: next, ..cur }))
     }
 
-    fn go_syscall_begin(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, gen: u64, cur: SchedCtx) -> Res {
+    #[inline]
+    fn go_syscall_begin(&mut self, ev: &mut BaseEvent, gen: u64, cur: SchedCtx) -> Res {
         validate_ctx(cur, USER_GO_REQS)?;
         let version = self.version;
         let name = || version.event_name(ev::GO_SYSCALL_BEGIN);
         self.running_g(ev.typ, cur.g, gstatus::RUNNING)?.status = gstatus::SYSCALL;
-        let Some(ps) = self.p_states.get_mut(&cur.p) else {
+        let Some(ps) = self.p_states.get_mut(cur.p) else {
             return Err(Error::new(format!("uninitialized proc {} found during {}", cur.p, name())));
         };
         ps.status = pstatus::SYSCALL;
@@ -613,15 +800,16 @@ impl<'a> Ordering<'a> {
             )));
         }
         ps.seq = pseq;
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok(Some(cur))
     }
 
-    fn go_syscall_end(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, cur: SchedCtx) -> Res {
+    #[inline]
+    fn go_syscall_end(&mut self, ev: &mut BaseEvent, cur: SchedCtx) -> Res {
         validate_ctx(cur, USER_GO_REQS)?;
         self.running_g(ev.typ, cur.g, gstatus::SYSCALL)?.status = gstatus::RUNNING;
         let version = self.version;
-        let Some(ps) = self.p_states.get_mut(&cur.p) else {
+        let Some(ps) = self.p_states.get_mut(cur.p) else {
             let name = version.event_name(ev.typ);
             return Err(Error::new(format!("uninitialized proc {} found during {name}", cur.p)));
         };
@@ -633,13 +821,14 @@ impl<'a> Ordering<'a> {
             )));
         }
         ps.status = pstatus::RUNNING;
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok(Some(cur))
     }
 
-    fn go_syscall_end_blocked(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, cur: SchedCtx) -> Res {
+    #[inline]
+    fn go_syscall_end_blocked(&mut self, ev: &mut BaseEvent, cur: SchedCtx) -> Res {
         if cur.p != NO_PROC {
-            let Some(ps) = self.p_states.get(&cur.p) else {
+            let Some(ps) = self.p_states.get(cur.p) else {
                 return Err(Error::new(format!(
                     "uninitialized proc {} found during {}",
                     cur.p,
@@ -653,38 +842,29 @@ impl<'a> Ordering<'a> {
         }
         validate_ctx(cur, Reqs { m: Need::Must, p: Need::May, g: Need::Must })?;
         self.running_g(ev.typ, cur.g, gstatus::SYSCALL)?.status = gstatus::RUNNABLE;
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok(Some(SchedCtx { g: NO_GOROUTINE, ..cur }))
     }
 
-    fn go_create_syscall(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, gen: u64, cur: SchedCtx) -> Res {
+    fn go_create_syscall(&mut self, ev: &mut BaseEvent, gen: u64, cur: SchedCtx) -> Res {
         validate_ctx(cur, Reqs { m: Need::Must, p: Need::May, g: Need::Not })?;
         let newg = ev.args[0] as i64;
         if self.g_states.contains_key(&newg) {
             return Err(Error::new(format!("tried to create goroutine ({newg}) in syscall that already exists")));
         }
-        self.g_states.insert(
-            newg,
-            GState {
-                id: newg,
-                status: gstatus::SYSCALL,
-                seq: Seq { gen, n: 0 },
-                regions: Vec::new(),
-                ranges: Ranges::default(),
-            },
-        );
-        self.push(t, cur, *ev);
+        self.g_states.insert(newg, GState::new(gstatus::SYSCALL, Seq { gen, n: 0 }));
+        self.push(cur, *ev);
         Ok(Some(SchedCtx { g: newg, ..cur }))
     }
 
-    fn go_destroy_syscall(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, cur: SchedCtx) -> Res {
+    fn go_destroy_syscall(&mut self, ev: &mut BaseEvent, cur: SchedCtx) -> Res {
         validate_ctx(cur, Reqs { m: Need::Must, p: Need::May, g: Need::Must })?;
         self.running_g(ev.typ, cur.g, gstatus::SYSCALL)?;
         self.g_states.remove(&cur.g);
         let mut new = SchedCtx { g: NO_GOROUTINE, ..cur };
         if cur.p != NO_PROC {
             let name = self.name(ev.typ);
-            let Some(ps) = self.p_states.get_mut(&cur.p) else {
+            let Some(ps) = self.p_states.get_mut(cur.p) else {
                 return Err(Error::new(format!("found invalid proc {} during {name}", cur.p)));
             };
             if ps.status != pstatus::SYSCALL {
@@ -698,13 +878,13 @@ impl<'a> Ordering<'a> {
             ps.status = pstatus::SYSCALL_ABANDONED;
             new.p = NO_PROC;
             let steal = BaseEvent { typ: ev::PROC_STEAL, time: ev.time, args: [cur.p as u64, 0, 0, pstatus::SYSCALL] };
-            self.push(t, cur, steal);
+            self.push(cur, steal);
         }
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok(Some(new))
     }
 
-    fn user_task_begin(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, cur: SchedCtx) -> Res {
+    fn user_task_begin(&mut self, ev: &mut BaseEvent, t: &EvTable<'a>, cur: SchedCtx) -> Res {
         let id = ev.args[0];
         if self.active_tasks.contains_key(&id) {
             return Err(Error::new(format!("task ID conflict: {id}")));
@@ -720,11 +900,11 @@ impl<'a> Ordering<'a> {
         };
         self.active_tasks.insert(id, (name, parent));
         validate_ctx(cur, USER_GO_REQS)?;
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok(Some(cur))
     }
 
-    fn user_task_end(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, cur: SchedCtx) -> Res {
+    fn user_task_end(&mut self, ev: &mut BaseEvent, cur: SchedCtx) -> Res {
         let id = ev.args[0];
         let name: &'a [u8] = match self.active_tasks.remove(&id) {
             Some((name, parent)) => {
@@ -737,11 +917,11 @@ impl<'a> Ordering<'a> {
             }
         };
         validate_ctx(cur, USER_GO_REQS)?;
-        self.queue.push_back(Event::new(Some(t.clone()), cur, *ev, name));
+        self.push_named(cur, *ev, name);
         Ok(Some(cur))
     }
 
-    fn user_region(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, cur: SchedCtx) -> Res {
+    fn user_region(&mut self, ev: &mut BaseEvent, t: &EvTable<'a>, cur: SchedCtx) -> Res {
         validate_ctx(cur, USER_GO_REQS)?;
         let task = ev.args[0];
         let name_id = ev.args[1];
@@ -757,23 +937,23 @@ impl<'a> Ordering<'a> {
             )));
         };
         if begin {
-            s.regions.push((task, name));
-        } else if let Some(&(ntask, nname)) = s.regions.last() {
+            s.extra().regions.push((task, name));
+        } else if let Some(&(ntask, nname)) = s.extra.as_ref().and_then(|x| x.regions.last()) {
             if ntask != task || nname != name {
                 return Err(Error::new(format!(
                     "misuse of region in goroutine {}: region end {{{task} {}}} when the inner-most active region start event is {{{ntask} {}}}",
-                    s.id,
+                    cur.g,
                     String::from_utf8_lossy(name),
                     String::from_utf8_lossy(nname)
                 )));
             }
-            s.regions.pop();
+            s.extra().regions.pop();
         }
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok(Some(cur))
     }
 
-    fn gc_active(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, gen: u64, cur: SchedCtx) -> Res {
+    fn gc_active(&mut self, ev: &mut BaseEvent, gen: u64, cur: SchedCtx) -> Res {
         let seq = ev.args[0];
         if gen == self.initial_gen {
             if self.gc_state != GcState::Undetermined {
@@ -781,7 +961,7 @@ impl<'a> Ordering<'a> {
             }
             self.gc_seq = seq;
             self.gc_state = GcState::Running;
-            self.push(t, cur, *ev);
+            self.push(cur, *ev);
             return Ok(Some(cur));
         }
         if seq != self.gc_seq.wrapping_add(1) {
@@ -792,16 +972,16 @@ impl<'a> Ordering<'a> {
         }
         self.gc_seq = seq;
         validate_ctx(cur, USER_GO_REQS)?;
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok(Some(cur))
     }
 
-    fn gc_begin(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, cur: SchedCtx) -> Res {
+    fn gc_begin(&mut self, ev: &mut BaseEvent, cur: SchedCtx) -> Res {
         let seq = ev.args[0];
         if self.gc_state == GcState::Undetermined {
             self.gc_seq = seq;
             self.gc_state = GcState::Running;
-            self.push(t, cur, *ev);
+            self.push(cur, *ev);
             return Ok(Some(cur));
         }
         if seq != self.gc_seq.wrapping_add(1) {
@@ -813,11 +993,11 @@ impl<'a> Ordering<'a> {
         self.gc_seq = seq;
         self.gc_state = GcState::Running;
         validate_ctx(cur, USER_GO_REQS)?;
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok(Some(cur))
     }
 
-    fn gc_end(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, cur: SchedCtx) -> Res {
+    fn gc_end(&mut self, ev: &mut BaseEvent, cur: SchedCtx) -> Res {
         let seq = ev.args[0];
         if seq != self.gc_seq.wrapping_add(1) {
             return Ok(None);
@@ -831,56 +1011,58 @@ impl<'a> Ordering<'a> {
         self.gc_seq = seq;
         self.gc_state = GcState::NotRunning;
         validate_ctx(cur, USER_GO_REQS)?;
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok(Some(cur))
     }
 
-    fn annotation(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, cur: SchedCtx) -> Res {
+    #[inline]
+    fn annotation(&mut self, ev: &mut BaseEvent, cur: SchedCtx) -> Res {
         validate_ctx(cur, USER_GO_REQS)?;
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok(Some(cur))
     }
 
-    fn heap_metric(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, cur: SchedCtx) -> Res {
+    #[inline]
+    fn heap_metric(&mut self, ev: &mut BaseEvent, cur: SchedCtx) -> Res {
         validate_ctx(cur, Reqs { m: Need::Must, p: Need::Must, g: Need::May })?;
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok(Some(cur))
     }
 
     fn proc_ranges(&mut self, p: i64) -> Result<&mut Ranges, Error> {
         // Go dereferences a missing proc here and crashes; we report it instead.
-        match self.p_states.get_mut(&p) {
+        match self.p_states.get_mut(p) {
             Some(ps) => Ok(&mut ps.ranges),
             None => Err(Error::new(format!("range event for proc {p} that doesn't exist"))),
         }
     }
 
-    fn gc_sweep_begin(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, cur: SchedCtx) -> Res {
+    fn gc_sweep_begin(&mut self, ev: &mut BaseEvent, cur: SchedCtx) -> Res {
         validate_ctx(cur, Reqs { m: Need::Must, p: Need::Must, g: Need::May })?;
         self.proc_ranges(cur.p)?.begin(range_type(ev.typ, 0))?;
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok(Some(cur))
     }
 
-    fn gc_sweep_active(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, gen: u64, cur: SchedCtx) -> Res {
+    fn gc_sweep_active(&mut self, ev: &mut BaseEvent, gen: u64, cur: SchedCtx) -> Res {
         let pid = ev.args[0] as i64;
         let initial = gen == self.initial_gen;
-        let Some(ps) = self.p_states.get_mut(&pid) else {
+        let Some(ps) = self.p_states.get_mut(pid) else {
             return Err(Error::new(format!("encountered GCSweepActive for unknown proc {pid}")));
         };
         ps.ranges.active(range_type(ev.typ, 0), initial)?;
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok(Some(cur))
     }
 
-    fn gc_sweep_end(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, cur: SchedCtx) -> Res {
+    fn gc_sweep_end(&mut self, ev: &mut BaseEvent, cur: SchedCtx) -> Res {
         validate_ctx(cur, Reqs { m: Need::Must, p: Need::Must, g: Need::May })?;
         self.proc_ranges(cur.p)?.end(ev.typ)?;
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok(Some(cur))
     }
 
-    fn go_range_begin(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, cur: SchedCtx) -> Res {
+    fn go_range_begin(&mut self, ev: &mut BaseEvent, cur: SchedCtx) -> Res {
         validate_ctx(cur, USER_GO_REQS)?;
         let desc = if ev.typ == ev::STW_BEGIN { ev.args[0] } else { 0 };
         let Some(s) = self.g_states.get_mut(&cur.g) else {
@@ -889,12 +1071,12 @@ impl<'a> Ordering<'a> {
                 ev.typ, cur.g
             )));
         };
-        s.ranges.begin(range_type(ev.typ, desc))?;
-        self.push(t, cur, *ev);
+        s.extra().ranges.begin(range_type(ev.typ, desc))?;
+        self.push(cur, *ev);
         Ok(Some(cur))
     }
 
-    fn go_range_active(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, gen: u64, cur: SchedCtx) -> Res {
+    fn go_range_active(&mut self, ev: &mut BaseEvent, gen: u64, cur: SchedCtx) -> Res {
         let gid = ev.args[0] as i64;
         let initial = gen == self.initial_gen;
         let version = self.version;
@@ -902,12 +1084,12 @@ impl<'a> Ordering<'a> {
             let name = version.event_name(ev.typ);
             return Err(Error::new(format!("uninitialized goroutine {gid} found during {name}")));
         };
-        s.ranges.active(range_type(ev.typ, 0), initial)?;
-        self.push(t, cur, *ev);
+        s.extra().ranges.active(range_type(ev.typ, 0), initial)?;
+        self.push(cur, *ev);
         Ok(Some(cur))
     }
 
-    fn go_range_end(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, cur: SchedCtx) -> Res {
+    fn go_range_end(&mut self, ev: &mut BaseEvent, cur: SchedCtx) -> Res {
         validate_ctx(cur, USER_GO_REQS)?;
         let Some(s) = self.g_states.get_mut(&cur.g) else {
             return Err(Error::new(format!(
@@ -915,18 +1097,18 @@ impl<'a> Ordering<'a> {
                 ev.typ, cur.g
             )));
         };
-        let desc = s.ranges.end(ev.typ)?;
+        let desc = s.extra().ranges.end(ev.typ)?;
         if ev.typ == ev::STW_END {
             // Carry the STW kind over so the end names the same range as the begin.
             ev.args[0] = desc;
         }
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok(Some(cur))
     }
 
-    fn alloc_free(&mut self, ev: &mut BaseEvent, t: &Arc<EvTable<'a>>, cur: SchedCtx) -> Res {
+    fn alloc_free(&mut self, ev: &mut BaseEvent, cur: SchedCtx) -> Res {
         validate_ctx(cur, Reqs { m: Need::Must, p: Need::May, g: Need::May })?;
-        self.push(t, cur, *ev);
+        self.push(cur, *ev);
         Ok(Some(cur))
     }
 }

@@ -1,99 +1,157 @@
 //! The reader: streams generations and merges their per-thread batches into
 //! one valid event sequence, in the order Go's reader produces.
 
-use std::sync::Arc;
-
-use crate::event::Event;
+use crate::event::{needs_table, validate_table_ids, Event};
 use crate::generation::{read_generation, read_generation_with_spill, CpuSample, GenRead, Generation, Spill};
-use crate::order::{BaseEvent, Ordering};
-use crate::table::{ticks_to_ns, EvTable};
-use crate::wire::spec::{ev, NUM_SPECS, SPECS};
+use crate::order::{BaseEvent, Ordered, Ordering, ThreadSlot};
+use crate::shared::TableOwner;
+use crate::table::{ticks_to_ns, Clock, EvTable};
+use crate::wire::spec::{ev, INVALID_TYPE, SPECS, TIMED_ARGS, UNTIMED};
 use crate::wire::{read_header, uvarint, Batch, ByteCursor, Version};
 use crate::Error;
 
 /// A position in one thread's batches, holding that thread's next event.
 #[derive(Debug, Clone, Copy)]
-struct BatchCursor {
+struct BatchCursor<'a> {
     m: i64,
-    /// Index of the thread in the generation's batch lists.
-    thread: usize,
+    /// The thread's slot in the ordering's thread states.
+    slot: ThreadSlot,
     last_ts: i64,
+    /// The batch being read, in the thread's batch list.
     idx: usize,
-    data_off: usize,
+    /// What is left of that batch.
+    rest: &'a [u8],
     ev: BaseEvent,
 }
 
-impl BatchCursor {
+impl<'a> BatchCursor<'a> {
+    fn new(m: i64, slot: ThreadSlot, batches: &[Batch<'a>]) -> Self {
+        let rest = batches.first().map_or(&[][..], |b| b.data);
+        BatchCursor { m, slot, last_ts: 0, idx: 0, rest, ev: BaseEvent::default() }
+    }
+
     /// Decodes the thread's next event; `Ok(false)` when its batches are exhausted.
-    #[inline]
-    fn next_event(&mut self, batches: &[Batch<'_>], ns_per_tick: f64) -> Result<bool, Error> {
-        while self.idx < batches.len() && batches[self.idx].data.len() == self.data_off {
+    #[inline(always)]
+    fn next_event(&mut self, batches: &[Batch<'a>], clock: Clock) -> Result<bool, Error> {
+        while self.rest.is_empty() {
             self.idx += 1;
-            self.data_off = 0;
             self.last_ts = 0;
+            match batches.get(self.idx) {
+                Some(b) => self.rest = b.data,
+                None => return Ok(false),
+            }
         }
-        if self.idx == batches.len() {
-            return Ok(false);
-        }
-        let b = &batches[self.idx];
         if self.last_ts == 0 {
-            self.last_ts = ticks_to_ns(ns_per_tick, b.time);
+            // As in Go, also when the previous event's time came out as exactly 0.
+            self.last_ts = clock.to_ns(batches[self.idx].time);
         }
-        let (n, dt) = read_timed_event(&b.data[self.data_off..], &mut self.ev)?;
-        self.ev.time = ticks_to_ns(ns_per_tick, dt).wrapping_add(self.last_ts);
+        let (n, dt) = read_timed_event(self.rest, &mut self.ev)?;
+        self.ev.time = clock.to_ns(dt).wrapping_add(self.last_ts);
         self.last_ts = self.ev.time;
-        self.data_off += n;
+        self.rest = &self.rest[n..];
         Ok(true)
+    }
+}
+
+/// Decodes a varint at `*pos` like [`uvarint`], `None` where that fails.
+///
+/// Most varints in event batches are one byte, and nearly all the others are
+/// far from the batch's end: both cases decode without per-byte bounds checks.
+#[inline(always)]
+fn varint_at(b: &[u8], pos: &mut usize) -> Option<u64> {
+    let p = *pos;
+    if let Some(&x) = b.get(p) {
+        if x < 0x80 {
+            *pos = p + 1;
+            return Some(u64::from(x));
+        }
+    }
+    if let Some(w) = b.get(p..p + 10) {
+        let mut x = 0u64;
+        for (i, &c) in w.iter().enumerate() {
+            if c < 0x80 {
+                if i == 9 && c > 1 {
+                    return None;
+                }
+                *pos = p + i + 1;
+                return Some(x | (u64::from(c) << (7 * i)));
+            }
+            x |= u64::from(c & 0x7f) << (7 * i);
+        }
+        return None;
+    }
+    let (v, n) = uvarint(&b[p..]);
+    if n <= 0 {
+        return None;
+    }
+    *pos = p + n as usize;
+    Some(v)
+}
+
+#[cold]
+#[inline(never)]
+fn decode_error(typ: u8, what: u8) -> Error {
+    match what {
+        0 => Error::new(format!("found invalid event type: {typ}")),
+        1 => Error::new(format!("found event without a timestamp: type={typ}")),
+        2 => Error::new("found invalid uvarint for timestamp"),
+        _ => Error::new("found invalid uvarint"),
     }
 }
 
 /// Decodes one timed event; arguments past the event's own count keep their old
 /// values, as in Go (no consumer reads them).
-#[inline]
+#[inline(always)]
 fn read_timed_event(b: &[u8], e: &mut BaseEvent) -> Result<(usize, u64), Error> {
     let typ = b[0];
-    if typ as usize >= NUM_SPECS {
-        return Err(Error::new(format!("found invalid event type: {typ}")));
+    let nargs = TIMED_ARGS[typ as usize];
+    if nargs == INVALID_TYPE {
+        return Err(decode_error(typ, 0));
     }
     e.typ = typ;
-    let spec = &SPECS[typ as usize];
-    if spec.args.is_empty() || !spec.is_timed {
-        return Err(Error::new(format!("found event without a timestamp: type={typ}")));
+    if nargs == UNTIMED {
+        return Err(decode_error(typ, 1));
     }
     let mut n = 1;
-    let (ts, nb) = uvarint(&b[n..]);
-    if nb <= 0 {
-        return Err(Error::new("found invalid uvarint for timestamp"));
-    }
-    n += nb as usize;
-    for i in 0..spec.args.len() - 1 {
-        let (arg, nb) = uvarint(&b[n..]);
-        if nb <= 0 {
-            return Err(Error::new("found invalid uvarint"));
-        }
-        e.args[i] = arg;
-        n += nb as usize;
+    let Some(ts) = varint_at(b, &mut n) else {
+        return Err(decode_error(typ, 2));
+    };
+    for arg in e.args.iter_mut().take(nargs as usize) {
+        let Some(v) = varint_at(b, &mut n) else {
+            return Err(decode_error(typ, 3));
+        };
+        *arg = v;
     }
     Ok((n, ts))
+}
+
+/// One thread in the frontier: the time of its next event, and its cursor.
+///
+/// The heap moves these small entries rather than the cursors themselves.
+#[derive(Debug, Clone, Copy)]
+struct Front {
+    time: i64,
+    cursor: usize,
 }
 
 // The frontier is a binary min-heap on the next event's time. Its exact sift
 // rules decide which thread wins a tie, so they follow Go's implementation.
 
-fn heap_insert(h: &mut Vec<BatchCursor>, bc: BatchCursor) {
-    h.push(bc);
+fn heap_insert(h: &mut Vec<Front>, f: Front) {
+    h.push(f);
     let i = h.len() - 1;
     heap_sift_up(h, i);
 }
 
-fn heap_update(h: &mut [BatchCursor], i: usize) {
+#[inline]
+fn heap_update(h: &mut [Front], i: usize) {
     if heap_sift_up(h, i) != i {
         return;
     }
     heap_sift_down(h, i);
 }
 
-fn heap_remove(h: &mut Vec<BatchCursor>, mut i: usize) {
+fn heap_remove(h: &mut Vec<Front>, mut i: usize) {
     while i > 0 {
         h.swap((i - 1) / 2, i);
         i = (i - 1) / 2;
@@ -104,15 +162,17 @@ fn heap_remove(h: &mut Vec<BatchCursor>, mut i: usize) {
     heap_sift_down(h, 0);
 }
 
-fn heap_sift_up(h: &mut [BatchCursor], mut i: usize) -> usize {
-    while i > 0 && h[(i - 1) / 2].ev.time > h[i].ev.time {
+#[inline]
+fn heap_sift_up(h: &mut [Front], mut i: usize) -> usize {
+    while i > 0 && h[(i - 1) / 2].time > h[i].time {
         h.swap((i - 1) / 2, i);
         i = (i - 1) / 2;
     }
     i
 }
 
-fn heap_sift_down(h: &mut [BatchCursor], mut i: usize) {
+#[inline]
+fn heap_sift_down(h: &mut [Front], mut i: usize) {
     loop {
         let m = min3(h, i, 2 * i + 1, 2 * i + 2);
         if m == i {
@@ -123,17 +183,18 @@ fn heap_sift_down(h: &mut [BatchCursor], mut i: usize) {
     }
 }
 
-fn min3(h: &[BatchCursor], i0: usize, i1: usize, i2: usize) -> usize {
+#[inline]
+fn min3(h: &[Front], i0: usize, i1: usize, i2: usize) -> usize {
     let mut min_idx = i0;
     let mut min_t = i64::MAX;
     if i0 < h.len() {
-        min_t = h[i0].ev.time;
+        min_t = h[i0].time;
     }
-    if i1 < h.len() && h[i1].ev.time < min_t {
-        min_t = h[i1].ev.time;
+    if i1 < h.len() && h[i1].time < min_t {
+        min_t = h[i1].time;
         min_idx = i1;
     }
-    if i2 < h.len() && h[i2].ev.time < min_t {
+    if i2 < h.len() && h[i2].time < min_t {
         min_idx = i2;
     }
     min_idx
@@ -145,17 +206,17 @@ fn min3(h: &[BatchCursor], i0: usize, i1: usize, i2: usize) -> usize {
 /// threads that is an insertion sort, reproduced here. For more threads we use
 /// a stable sort, which can differ from Go only in how it orders threads whose
 /// next events have the same nanosecond.
-fn sort_frontier(h: &mut [BatchCursor]) {
+fn sort_frontier(h: &mut [Front]) {
     if h.len() <= 12 {
         for i in 1..h.len() {
             let mut j = i;
-            while j > 0 && h[j].ev.time < h[j - 1].ev.time {
+            while j > 0 && h[j].time < h[j - 1].time {
                 h.swap(j, j - 1);
                 j -= 1;
             }
         }
     } else {
-        h.sort_by_key(|c| c.ev.time);
+        h.sort_by_key(|c| c.time);
     }
 }
 
@@ -187,9 +248,9 @@ pub struct Reader<'a> {
     // The generation being emitted.
     has_gen: bool,
     gen: u64,
-    table: Option<Arc<EvTable<'a>>>,
-    batches: Vec<Vec<Batch<'a>>>,
-    frontier: Vec<BatchCursor>,
+    /// The current generation's table; events get counted handles to it.
+    table: Option<TableOwner<'a>>,
+    threads: Threads<'a>,
     cpu_samples: Vec<CpuSample>,
     next_sample: usize,
     gen_end: usize,
@@ -204,6 +265,67 @@ pub struct Reader<'a> {
     spill_err_sync: bool,
 
     on_generation_done: Option<Box<dyn FnMut(usize) + 'a>>,
+}
+
+/// The per-thread side of the generation being emitted.
+#[derive(Default)]
+struct Threads<'a> {
+    /// Each thread's batches, in the order threads first appear in the file.
+    batches: Vec<Vec<Batch<'a>>>,
+    /// Each thread's position, indexed like `batches`.
+    cursors: Vec<BatchCursor<'a>>,
+    /// The threads that have events left, as a heap on their next event's time.
+    frontier: Vec<Front>,
+    /// The generation's tick conversion.
+    clock: Clock,
+}
+
+impl<'a> Threads<'a> {
+    /// Tries to advance the next event of the thread at `frontier[i]`; on
+    /// success decodes that thread's following event and restores the heap.
+    #[inline(always)]
+    fn try_advance(&mut self, i: usize, order: &mut Ordering<'a>, table: &EvTable<'a>, gen: u64) -> Result<bool, Error> {
+        let ci = self.frontier[i].cursor;
+        let bc = &mut self.cursors[ci];
+        if !order.advance(&mut bc.ev, table, bc.m, bc.slot, gen)? {
+            return Ok(false);
+        }
+        if bc.next_event(&self.batches[ci], self.clock)? {
+            self.frontier[i].time = bc.ev.time;
+            heap_update(&mut self.frontier, i);
+        } else {
+            heap_remove(&mut self.frontier, i);
+        }
+        Ok(true)
+    }
+
+    fn describe_frontier(&self) -> String {
+        let mut parts = Vec::new();
+        for f in self.frontier.iter().take(8) {
+            let bc = &self.cursors[f.cursor];
+            let spec = &SPECS[bc.ev.typ as usize];
+            let mut s = format!("M {} [{} time={}", bc.m, spec.name, bc.ev.time);
+            for (i, arg) in spec.args.iter().skip(1).enumerate() {
+                s.push_str(&format!(" {arg}={}", bc.ev.args[i]));
+            }
+            s.push(']');
+            parts.push(s);
+        }
+        if self.frontier.len() > 8 {
+            parts.push(format!("and {} more threads", self.frontier.len() - 8));
+        }
+        parts.join(", ")
+    }
+}
+
+/// What the slow path of [`Reader::read_event`] found.
+enum Step<'a> {
+    /// The ordering's queue holds the next event (of the current generation).
+    Queued,
+    /// A generation boundary.
+    Sync(Event<'a>),
+    /// The clean end of the trace.
+    End,
 }
 
 impl<'a> Reader<'a> {
@@ -223,8 +345,7 @@ impl<'a> Reader<'a> {
             has_gen: false,
             gen: 0,
             table: None,
-            batches: Vec::new(),
-            frontier: Vec::new(),
+            threads: Threads::default(),
             cpu_samples: Vec::new(),
             next_sample: 0,
             gen_end: hdr,
@@ -273,36 +394,62 @@ impl<'a> Reader<'a> {
     }
 
     /// The next event; `Ok(None)` at the clean end of the trace.
+    #[inline]
     pub fn read_event(&mut self) -> Result<Option<Event<'a>>, Error> {
-        if let Some(e) = &self.failed {
-            return Err(e.clone());
-        }
-        if self.done {
-            return Ok(None);
-        }
-        match self.next_inner() {
-            Ok(Some(mut ev)) => {
-                if let Err(e) = ev.validate_table_ids() {
-                    self.failed = Some(e.clone());
-                    return Err(e);
+        // Events left over from the last advance come first (the queue is
+        // emptied when reading fails, so nothing follows an error).
+        if self.order.is_empty() {
+            match self.next_inner() {
+                Ok(Step::Queued) => {}
+                Ok(Step::Sync(mut ev)) => {
+                    self.stamp(&mut ev.base);
+                    return Ok(Some(ev));
                 }
-                if ev.base.time <= self.last_ts {
-                    ev.base.time = self.last_ts + 1;
-                }
-                self.last_ts = ev.base.time;
-                Ok(Some(ev))
-            }
-            Ok(None) => Ok(None),
-            Err(e) => {
-                self.failed = Some(e.clone());
-                Err(e)
+                Ok(Step::End) => return Ok(None),
+                Err(e) => return Err(self.fail(e)),
             }
         }
+        let Some(o) = self.order.next() else {
+            return Err(self.fail(Error::new("internal error: advance successful, but queue is empty")));
+        };
+        let Some(table) = self.table.as_ref() else {
+            return Err(self.fail(Error::new("internal error: an event without a generation")));
+        };
+        if let Err(e) = validate_table_ids(table, &o.base) {
+            return Err(self.fail(e));
+        }
+        // Events that name no string or stack never look at the table: leaving it
+        // out spares them counting a handle.
+        let table = if needs_table(o.base.typ) { Some(table.handle()) } else { None };
+        // Times strictly increase, as in Go.
+        let mut time = o.base.time;
+        if time <= self.last_ts {
+            time = self.last_ts + 1;
+        }
+        self.last_ts = time;
+        Ok(Some(Event::new(table, o.ctx, BaseEvent { time, ..o.base }, o.name)))
     }
 
-    fn sync_event(&mut self, table: Option<Arc<EvTable<'a>>>, time: i64) -> Event<'a> {
+    /// Makes times strictly increasing, as Go does.
+    #[inline]
+    fn stamp(&mut self, base: &mut BaseEvent) {
+        if base.time <= self.last_ts {
+            base.time = self.last_ts + 1;
+        }
+        self.last_ts = base.time;
+    }
+
+    /// Records the error that ends the stream.
+    #[cold]
+    fn fail(&mut self, e: Error) -> Error {
+        self.order.clear_queue();
+        self.failed = Some(e.clone());
+        e
+    }
+
+    fn sync_event(&mut self, table: Option<crate::shared::TableRef<'a>>, time: i64) -> Step<'a> {
         self.syncs += 1;
-        Event::sync(table, time, self.syncs)
+        Step::Sync(Event::sync(table, time, self.syncs))
     }
 
     fn generation_finished(&mut self) {
@@ -316,51 +463,40 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn next_inner(&mut self) -> Result<Option<Event<'a>>, Error> {
-        if let Some(ev) = self.order.next() {
-            return Ok(Some(ev));
+    /// Orders the next event of the current generation into the ordering's
+    /// queue, or moves on to the next generation.
+    fn next_inner(&mut self) -> Result<Step<'a>, Error> {
+        if let Some(e) = &self.failed {
+            return Err(e.clone());
+        }
+        if self.done {
+            return Ok(Step::End);
         }
         let samples_left = self.next_sample < self.cpu_samples.len();
-        if self.frontier.is_empty() && !samples_left {
-            self.generation_finished();
-            if self.version < Version::Go126 {
-                return self.next_gen_with_spill();
-            }
-            if let Some(e) = &self.read_gen_err {
-                return Err(e.clone());
-            }
-            let start = self.cursor.pos();
-            return match read_generation(&mut self.cursor, self.version) {
-                Err(e) => {
-                    self.read_gen_err = Some(e.at(start));
-                    self.table = None;
-                    Ok(Some(self.sync_event(None, self.last_ts)))
-                }
-                Ok(GenRead::End) => Ok(Some(self.install_end())),
-                Ok(GenRead::Gen(g)) => {
-                    let end = self.cursor.pos();
-                    self.install_gen(g, end).map(Some)
-                }
-            };
+        if self.threads.frontier.is_empty() && !samples_left {
+            return self.next_generation();
         }
-        let table = self.table.clone().expect("a generation is installed while events remain");
         if samples_left {
             let s = self.cpu_samples[self.next_sample];
-            if self.frontier.is_empty() || s.time < self.frontier[0].ev.time {
+            if self.threads.frontier.is_empty() || s.time < self.threads.frontier[0].time {
                 self.next_sample += 1;
                 let ctx = crate::event::SchedCtx { g: s.g, p: s.p, m: s.m };
                 let base = BaseEvent { typ: ev::CPU_SAMPLE, time: s.time, args: [s.stack, 0, 0, 0] };
-                return Ok(Some(Event::new(Some(table), ctx, base, b"")));
+                self.order.enqueue(Ordered { ctx, base, name: b"" });
+                return Ok(Step::Queued);
             }
         }
-        if self.frontier.is_empty() {
+        if self.threads.frontier.is_empty() {
             return Err(Error::new(format!("broken trace: frontier is empty (gen={})", self.gen)));
         }
-        if !self.try_advance(0, &table)? {
-            sort_frontier(&mut self.frontier);
+        let table = self.table.as_deref().expect("a generation is installed while events remain");
+        let t = &mut self.threads;
+        // Usually the earliest thread can go; if not, try the others by time, as Go does.
+        if !t.try_advance(0, &mut self.order, table, self.gen)? {
+            sort_frontier(&mut t.frontier);
             let mut success = false;
-            for i in 1..self.frontier.len() {
-                if self.try_advance(i, &table)? {
+            for i in 1..t.frontier.len() {
+                if t.try_advance(i, &mut self.order, table, self.gen)? {
                     success = true;
                     break;
                 }
@@ -369,57 +505,49 @@ impl<'a> Reader<'a> {
                 return Err(Error::new(format!(
                     "broken trace: failed to advance: no thread's next event can happen in generation {} ({})",
                     self.gen,
-                    self.describe_frontier()
+                    t.describe_frontier()
                 )));
             }
         }
-        match self.order.next() {
-            Some(ev) => Ok(Some(ev)),
-            None => Err(Error::new("internal error: advance successful, but queue is empty")),
-        }
+        Ok(Step::Queued)
     }
 
-    fn try_advance(&mut self, i: usize, table: &Arc<EvTable<'a>>) -> Result<bool, Error> {
-        let bc = &mut self.frontier[i];
-        if !self.order.advance(&mut bc.ev, table, bc.m, self.gen)? {
-            return Ok(false);
+    /// The current generation is done: reads the next one and returns its Sync
+    /// (or the Sync that precedes an error, or the final Sync).
+    #[cold]
+    fn next_generation(&mut self) -> Result<Step<'a>, Error> {
+        self.generation_finished();
+        if self.version < Version::Go126 {
+            return self.next_gen_with_spill();
         }
-        let more = bc.next_event(&self.batches[bc.thread], table.freq)?;
-        if more {
-            heap_update(&mut self.frontier, i);
-        } else {
-            heap_remove(&mut self.frontier, i);
+        if let Some(e) = &self.read_gen_err {
+            return Err(e.clone());
         }
-        Ok(true)
-    }
-
-    fn describe_frontier(&self) -> String {
-        let mut parts = Vec::new();
-        for bc in self.frontier.iter().take(8) {
-            let spec = &SPECS[bc.ev.typ as usize];
-            let mut s = format!("M {} [{} time={}", bc.m, spec.name, bc.ev.time);
-            for (i, arg) in spec.args.iter().skip(1).enumerate() {
-                s.push_str(&format!(" {arg}={}", bc.ev.args[i]));
+        let start = self.cursor.pos();
+        match read_generation(&mut self.cursor, self.version) {
+            Err(e) => {
+                self.read_gen_err = Some(e.at(start));
+                self.table = None;
+                Ok(self.sync_event(None, self.last_ts))
             }
-            s.push(']');
-            parts.push(s);
+            Ok(GenRead::End) => Ok(self.install_end()),
+            Ok(GenRead::Gen(g)) => {
+                let end = self.cursor.pos();
+                self.install_gen(g, end)
+            }
         }
-        if self.frontier.len() > 8 {
-            parts.push(format!("and {} more threads", self.frontier.len() - 8));
-        }
-        parts.join(", ")
     }
 
-    fn next_gen_with_spill(&mut self) -> Result<Option<Event<'a>>, Error> {
+    fn next_gen_with_spill(&mut self) -> Result<Step<'a>, Error> {
         if let Some(e) = &self.spill_err {
             if self.spill_err_sync {
                 return Err(e.clone());
             }
             self.spill_err_sync = true;
-            return Ok(Some(self.sync_event(None, self.last_ts)));
+            return Ok(self.sync_event(None, self.last_ts));
         }
         if self.table.is_some() && self.spill.is_none() {
-            return Ok(Some(self.install_end()));
+            return Ok(self.install_end());
         }
         let start = self.cursor.pos();
         match read_generation_with_spill(&mut self.cursor, self.spill.take(), self.version) {
@@ -427,40 +555,47 @@ impl<'a> Reader<'a> {
                 self.table = None;
                 self.spill_err = Some(e.at(start));
                 self.spill_err_sync = true;
-                Ok(Some(self.sync_event(None, self.last_ts)))
+                Ok(self.sync_event(None, self.last_ts))
             }
             Ok((g, spill, err, end)) => {
                 self.spill = spill;
                 self.spill_err = err;
-                self.install_gen(g, end).map(Some)
+                self.install_gen(g, end)
             }
         }
     }
 
-    fn install_end(&mut self) -> Event<'a> {
+    fn install_end(&mut self) -> Step<'a> {
         self.done = true;
         self.table = None;
         self.sync_event(None, self.last_ts)
     }
 
-    fn install_gen(&mut self, mut g: Box<Generation<'a>>, end: usize) -> Result<Event<'a>, Error> {
-        let table = Arc::new(std::mem::take(&mut g.table));
+    fn install_gen(&mut self, mut g: Box<Generation<'a>>, end: usize) -> Result<Step<'a>, Error> {
+        let table = TableOwner::new(std::mem::take(&mut g.table));
         self.gen = g.gen;
         self.has_gen = true;
         self.gen_end = end;
         self.cpu_samples = std::mem::take(&mut g.cpu_samples);
         self.next_sample = 0;
-        self.batches = std::mem::take(&mut g.batches);
-        self.frontier.clear();
+        let t = &mut self.threads;
+        t.batches = std::mem::take(&mut g.batches);
+        t.clock = Clock::new(table.freq);
+        t.cursors.clear();
+        t.frontier.clear();
         for (thread, &m) in g.batch_ms.iter().enumerate() {
-            let mut bc = BatchCursor { m, thread, last_ts: 0, idx: 0, data_off: 0, ev: BaseEvent::default() };
-            if bc.next_event(&self.batches[thread], table.freq)? {
-                heap_insert(&mut self.frontier, bc);
+            let slot = self.order.thread_slot(m);
+            let mut bc = BatchCursor::new(m, slot, &t.batches[thread]);
+            let more = bc.next_event(&t.batches[thread], t.clock)?;
+            t.cursors.push(bc);
+            if more {
+                heap_insert(&mut t.frontier, Front { time: bc.ev.time, cursor: thread });
             }
         }
         let time = ticks_to_ns(table.freq, g.min_ts);
-        self.table = Some(table.clone());
-        Ok(self.sync_event(Some(table), time))
+        let handle = table.handle();
+        self.table = Some(table);
+        Ok(self.sync_event(Some(handle), time))
     }
 }
 

@@ -88,6 +88,16 @@ impl<T: Clone> DataTable<T> {
         self.sparse.get(&id)
     }
 
+    /// Whether an ID is in the table; the map is only consulted when the vector
+    /// does not cover the ID (or holds the entries at all).
+    #[inline]
+    pub fn contains(&self, id: u64) -> bool {
+        match self.dense.get(id as usize) {
+            Some(slot) => slot.is_some(),
+            None => !self.sparse.is_empty() && self.sparse.contains_key(&id),
+        }
+    }
+
     /// Visits every entry (order unspecified).
     pub fn for_each(&self, mut f: impl FnMut(u64, &T) -> bool) -> bool {
         for (id, v) in self.dense.iter().enumerate() {
@@ -181,6 +191,18 @@ impl<'a> EvTable<'a> {
         Some(&self.stack_pcs[r.start as usize..(r.start + r.len) as usize])
     }
 
+    /// Whether a string ID exists (ID 0 always does).
+    #[inline]
+    pub(crate) fn has_string(&self, id: u64) -> bool {
+        id == 0 || self.strings.contains(id)
+    }
+
+    /// Whether a stack ID exists (ID 0 always does).
+    #[inline]
+    pub(crate) fn has_stack(&self, id: u64) -> bool {
+        id == 0 || self.stacks.contains(id)
+    }
+
     /// The frame recorded for a PC.
     #[inline]
     pub fn frame(&self, pc: u64) -> Option<&RawFrame> {
@@ -194,19 +216,102 @@ impl<'a> EvTable<'a> {
     }
 }
 
+/// A generation's tick-to-nanosecond conversion, for the per-event path.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Clock {
+    ns_per_tick: f64,
+    /// `Some(k)` when a tick is exactly `2^k` ns with `k <= 9`. The runtime's
+    /// trace clock is nanotime divided by 64 on most platforms, so this is the
+    /// common case, and then `float64(t) * 2^k` is exactly `t << k` for
+    /// `t < 2^53` (the product stays below 2^62): no floating point needed.
+    shift: Option<u32>,
+}
+
+impl Clock {
+    pub fn new(ns_per_tick: f64) -> Self {
+        let shift = (0..=9).find(|&k| ns_per_tick == f64::from(1u32 << k));
+        Clock { ns_per_tick, shift }
+    }
+
+    /// [`ticks_to_ns`], without floating point where that gives the same result.
+    #[inline(always)]
+    pub fn to_ns(self, t: u64) -> i64 {
+        match self.shift {
+            Some(k) if t < (1 << 53) => (t << k) as i64,
+            _ => ticks_to_ns(self.ns_per_tick, t),
+        }
+    }
+}
+
 /// Go's `Time(float64(t) * f)` including amd64's result for out-of-range values.
 #[inline]
 pub fn ticks_to_ns(ns_per_tick: f64, t: u64) -> i64 {
-    go_f64_to_i64(t as f64 * ns_per_tick)
+    go_f64_to_i64(u64_to_f64(t) * ns_per_tick)
+}
+
+/// `t as f64`. Below 2^63 the signed conversion (one instruction on x86-64,
+/// where the unsigned one is a sequence) gives the same value.
+#[inline(always)]
+fn u64_to_f64(t: u64) -> f64 {
+    if (t as i64) >= 0 {
+        (t as i64) as f64
+    } else {
+        t as f64
+    }
 }
 
 /// Converts like Go's `int64(x)` on amd64: truncation, and the "integer indefinite"
 /// value for NaN and anything out of range.
 #[inline]
 pub fn go_f64_to_i64(x: f64) -> i64 {
-    if x.is_nan() || x >= 9.223_372_036_854_775_807e18 || x < -9.223_372_036_854_775_808e18 {
-        i64::MIN
-    } else {
-        x as i64
+    #[cfg(target_arch = "x86_64")]
+    {
+        // CVTTSD2SI is what Go's int64(x) compiles to on amd64: it truncates,
+        // and gives i64::MIN ("integer indefinite") for NaN and out-of-range
+        // values, exactly the portable code below.
+        #[allow(unused_unsafe)]
+        // SAFETY: SSE2 is part of the x86-64 baseline.
+        unsafe {
+            std::arch::x86_64::_mm_cvttsd_si64(std::arch::x86_64::_mm_set_sd(x))
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        if x.is_nan() || x >= 9.223_372_036_854_775_807e18 || x < -9.223_372_036_854_775_808e18 {
+            i64::MIN
+        } else {
+            x as i64
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fast conversions agree with the portable definitions.
+    #[test]
+    fn conversions_match_go_semantics() {
+        let portable = |x: f64| {
+            if x.is_nan() || x >= 9.223_372_036_854_775_807e18 || x < -9.223_372_036_854_775_808e18 {
+                i64::MIN
+            } else {
+                x as i64
+            }
+        };
+        let xs = [
+            0.0, -0.0, 0.5, -0.5, 1.0, -1.0, 1e18, -1e18, 9.223_372_036_854_775_807e18, -9.223_372_036_854_775_808e18,
+            9.223_372_036_854_774e18, -9.223_372_036_854_777e18, 1e300, -1e300, f64::INFINITY, f64::NEG_INFINITY,
+            f64::NAN, f64::MIN_POSITIVE, 4503599627370497.5,
+        ];
+        for x in xs {
+            assert_eq!(go_f64_to_i64(x), portable(x), "{x}");
+        }
+        for t in [0u64, 1, 1 << 52, (1 << 53) - 1, 1 << 53, (1 << 53) + 1, (1 << 63) - 1, 1 << 63, u64::MAX, 0x8000_0000_0000_0401] {
+            assert_eq!(u64_to_f64(t).to_bits(), (t as f64).to_bits(), "{t}");
+            for f in [1.0, 0.5, 1.0 / 3.0, 2.0, 64.0, 512.0, 1024.0, 1e-9, 31.25] {
+                assert_eq!(Clock::new(f).to_ns(t), ticks_to_ns(f, t), "{t} ticks at {f} ns/tick");
+            }
+        }
     }
 }

@@ -51,6 +51,7 @@ pub mod sql {
         WHO_LAUNCHED_DELAYED => "who_launched_delayed.sql",
         DELAY_EXPLAINED => "delay_explained.sql",
         RUNNABLE_AT => "runnable_at.sql",
+        WINDOW_CONTEXT => "window_context.sql",
     }
 
     /// Fills `{{name}}` placeholders with integers (the only parameters the analyses take).
@@ -238,6 +239,27 @@ pub struct WindowStats {
     pub max_ns: i64,
     /// Above the spike threshold.
     pub spike: bool,
+}
+
+/// Scheduler, GC and heap context of one window (with --timeseries).
+#[derive(Debug, Clone, Serialize)]
+pub struct WindowContext {
+    /// Window number.
+    pub window: i64,
+    /// Start, ms after t0.
+    pub start_ms: f64,
+    /// Goroutines waiting to run, on average over the window.
+    pub avg_runnable: f64,
+    /// Idle procs, on average over the window.
+    pub avg_idle_procs: f64,
+    /// Fraction of the window inside a GC mark phase.
+    pub gc_share: f64,
+    /// Stop-the-world time in the window.
+    pub stw_ns: i64,
+    /// Peak live heap (bytes) reported in the window.
+    pub heap_max_bytes: Option<i64>,
+    /// Procs idle while goroutines waited (both at least half a goroutine/proc on average).
+    pub idle_while_waiting: bool,
 }
 
 /// A group of delays by creator.
@@ -440,6 +462,8 @@ pub struct Report {
     pub runnable_series: Vec<(i64, i64)>,
     /// p99 per window (with --timeseries).
     pub timeseries: Option<Vec<WindowStats>>,
+    /// Scheduler, GC and heap per window (with --timeseries).
+    pub window_context: Option<Vec<WindowContext>>,
     /// Delays by creator (with --by-creator).
     pub by_creator: Option<Vec<CreatorGroup>>,
     /// GC (with --gc).
@@ -695,6 +719,7 @@ pub fn build(db: &Database, opts: &Options) -> Result<Report> {
         spike_details,
         runnable_series,
         timeseries: opts.timeseries.then(|| windows.clone()),
+        window_context: None,
         by_creator: None,
         gc: None,
         bursts: None,
@@ -704,6 +729,29 @@ pub fn build(db: &Database, opts: &Options) -> Result<Report> {
         why: None,
     };
 
+    if opts.timeseries {
+        let q = r.q(sql::WINDOW_CONTEXT, &[("t0_ns", t0), ("window_ns", opts.window_ns), ("end_ns", end)])?;
+        report.window_context = Some(
+            q.rows
+                .iter()
+                .map(|row| {
+                    let window = int(&row[0]);
+                    let avg_runnable = float(&row[1]);
+                    let avg_idle_procs = float(&row[2]);
+                    WindowContext {
+                        window,
+                        start_ms: (window * opts.window_ns) as f64 / 1e6,
+                        avg_runnable,
+                        avg_idle_procs,
+                        gc_share: float(&row[3]),
+                        stw_ns: int(&row[4]),
+                        heap_max_bytes: opt_int(&row[5]),
+                        idle_while_waiting: avg_runnable >= 0.5 && avg_idle_procs >= 0.5,
+                    }
+                })
+                .collect(),
+        );
+    }
     if opts.by_creator {
         let q = r.q(sql::DELAYS_BY_CREATOR, &[("limit", lim(opts.top))])?;
         report.by_creator = Some(

@@ -154,6 +154,31 @@ pub fn render(r: &Report, name: &str, style: StackStyle) -> String {
         }
     }
 
+    if let Some(ctx) = &r.window_context {
+        let _ = writeln!(w);
+        let _ = writeln!(w, "--- Scheduler, GC and Heap by {} Window ---", go_duration(opts.window_ns));
+        let _ = writeln!(
+            w,
+            "{:<8} {:<10} {:>9} {:>9} {:>6} {:>10} {:>10}",
+            "Window", "Start(ms)", "Runnable", "Idle Ps", "GC%", "STW", "Heap"
+        );
+        for c in ctx {
+            let heap = c.heap_max_bytes.map(bytes).unwrap_or_else(|| "-".into());
+            let _ = writeln!(
+                w,
+                "{:<8} {:<10.0} {:>9.2} {:>9.2} {:>5.1}% {:>10} {:>10}{}",
+                c.window,
+                c.start_ms,
+                c.avg_runnable,
+                c.avg_idle_procs,
+                100.0 * c.gc_share,
+                dur(c.stw_ns as f64),
+                heap,
+                if c.idle_while_waiting { "  ← Ps idle while goroutines waited" } else { "" }
+            );
+        }
+    }
+
     if r.latency_spikes_total > 0 {
         let _ = writeln!(w);
         let _ = writeln!(
@@ -359,6 +384,20 @@ pub fn render(r: &Report, name: &str, style: StackStyle) -> String {
         }
     }
     o
+}
+
+/// Bytes in binary units, one decimal.
+fn bytes(b: i64) -> String {
+    let f = b as f64;
+    if f >= (1u64 << 30) as f64 {
+        format!("{:.1}GiB", f / (1u64 << 30) as f64)
+    } else if f >= (1 << 20) as f64 {
+        format!("{:.1}MiB", f / (1 << 20) as f64)
+    } else if f >= 1024.0 {
+        format!("{:.1}KiB", f / 1024.0)
+    } else {
+        format!("{b}B")
+    }
 }
 
 fn count_line(w: &mut String, total: usize, shown: usize) {

@@ -147,7 +147,30 @@ pub const NUM_SPECS: usize = ev::GOROUTINE_STACK_FREE as usize + 1;
 ///
 /// Go's high-level reader decodes every version with this full table and only
 /// uses the per-version slices ([`specs_for`]) for names in error messages.
-pub static SPECS: [EventSpec; NUM_SPECS] = build_specs();
+pub static SPECS: [EventSpec; NUM_SPECS] = SPEC_TABLE;
+
+/// [`SPECS`] as a constant, for tables derived from it at compile time.
+pub(crate) const SPEC_TABLE: [EventSpec; NUM_SPECS] = build_specs();
+
+/// [`TIMED_ARGS`] for a type byte past the end of [`SPECS`].
+pub(crate) const INVALID_TYPE: u8 = u8::MAX;
+/// [`TIMED_ARGS`] for a type that does not carry a timestamp (or has no spec).
+pub(crate) const UNTIMED: u8 = u8::MAX - 1;
+
+/// Per type byte: how many arguments follow a timed event's timestamp, or
+/// [`UNTIMED`], or [`INVALID_TYPE`]. Derived from [`SPECS`] so that decoding an
+/// event reads one byte instead of a spec.
+pub(crate) static TIMED_ARGS: [u8; 256] = {
+    let specs = SPEC_TABLE;
+    let mut t = [INVALID_TYPE; 256];
+    let mut i = 0;
+    while i < NUM_SPECS {
+        let s = &specs[i];
+        t[i] = if s.args.is_empty() || !s.is_timed { UNTIMED } else { (s.args.len() - 1) as u8 };
+        i += 1;
+    }
+    t
+};
 
 const fn build_specs() -> [EventSpec; NUM_SPECS] {
     let mut t = [EMPTY; NUM_SPECS];
