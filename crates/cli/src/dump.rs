@@ -3,20 +3,15 @@
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
-use crate::input::{explain, open_trace};
+use crate::input::{open_trace, streaming_reader};
 use crate::{report_read_error, Outcome};
 
 /// Prints every event, then stops at the first error like Go does.
 pub fn run(path: &Path) -> Result<Outcome, Box<dyn std::error::Error>> {
     let bytes = open_trace(path)?;
-    let mut reader = match gotrace::Reader::new(bytes.as_slice()) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("schedstat: error: {}: {}", path.display(), explain(&e));
-            return Ok(Outcome::Unreadable);
-        }
+    let Some(mut reader) = streaming_reader(path, &bytes) else {
+        return Ok(Outcome::Unreadable);
     };
-    reader.on_generation_done(|upto| bytes.release_before(upto));
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let res = loop {

@@ -99,3 +99,19 @@ pub fn explain(e: &gotrace::Error) -> String {
     }
 }
 impl std::error::Error for OpenError {}
+
+/// A streaming reader over an opened trace that releases finished
+/// generations' pages; `None` (after a one-line error on stderr) when the
+/// trace cannot be read at all.
+pub fn streaming_reader<'a>(path: &Path, bytes: &'a TraceBytes) -> Option<gotrace::Reader<'a>> {
+    match gotrace::Reader::new(bytes.as_slice()) {
+        Ok(mut r) => {
+            r.on_generation_done(move |upto| bytes.release_before(upto));
+            Some(r)
+        }
+        Err(e) => {
+            eprintln!("schedstat: error: {}: {}", path.display(), explain(&e));
+            None
+        }
+    }
+}

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use gotrace::EventKind;
 
-use crate::input::{explain, open_trace};
+use crate::input::{open_trace, streaming_reader};
 use crate::{report_read_error, Outcome};
 
 /// Counts gathered in one pass.
@@ -20,14 +20,9 @@ struct Census {
 /// Reads every event (ordering and validation included) and prints the census.
 pub fn run(path: &Path, json: bool) -> Result<Outcome, Box<dyn std::error::Error>> {
     let bytes = open_trace(path)?;
-    let mut reader = match gotrace::Reader::new(bytes.as_slice()) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("schedstat: error: {}: {}", path.display(), explain(&e));
-            return Ok(Outcome::Unreadable);
-        }
+    let Some(mut reader) = streaming_reader(path, &bytes) else {
+        return Ok(Outcome::Unreadable);
     };
-    reader.on_generation_done(|upto| bytes.release_before(upto));
     let mut c = Census::default();
     let mut kinds = [0u64; 15];
     let err = loop {
