@@ -161,23 +161,6 @@ static KINDS: [EventKind; 256] = {
     t
 };
 
-/// Per type byte: whether the event's accessors ever read its generation's
-/// table. They do for the types that name a string or a stack, for STWEnd
-/// (which carries its begin's kind string) and for Sync (clock snapshot,
-/// experimental batches); the others, most scheduling events among them,
-/// never do.
-static NEEDS_TABLE: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut i = 0;
-    while i < SPEC_IDS.len() {
-        t[i] = !SPEC_IDS[i].0.is_empty() || !SPEC_IDS[i].1.is_empty();
-        i += 1;
-    }
-    t[ev::STW_END as usize] = true;
-    t[ev::SYNC_MARKER as usize] = true;
-    t
-};
-
 /// The stack and string ID positions of each spec, readable in const context.
 const SPEC_IDS: [(&[usize], &[usize]); crate::wire::spec::NUM_SPECS] = {
     let mut t: [(&[usize], &[usize]); crate::wire::spec::NUM_SPECS] = [(&[], &[]); crate::wire::spec::NUM_SPECS];
@@ -190,51 +173,60 @@ const SPEC_IDS: [(&[usize], &[usize]); crate::wire::spec::NUM_SPECS] = {
     t
 };
 
-/// Whether an event of this type must carry its generation's table (see [`NEEDS_TABLE`]).
-#[inline]
-pub(crate) fn needs_table(typ: u8) -> bool {
-    NEEDS_TABLE[typ as usize]
+/// No argument of this kind (in [`IdArgs`]): indexes a zero past `args`.
+const NO_ARG: u8 = 4;
+
+/// Where a type's IDs are: the position in `args` of its stack ID and of its
+/// string ID, or [`NO_ARG`]; `more` for the few types with two of a kind.
+#[derive(Clone, Copy)]
+struct IdArgs {
+    stack: u8,
+    string: u8,
+    more: bool,
 }
 
-/// Per type byte: bit `i` is set when `args[i]` is a stack ID, bit `4 + i` when
-/// it is a string ID.
-static ID_ARGS: [u8; 256] = {
-    let mut t = [0u8; 256];
+/// [`IdArgs`] of every type byte, derived from the spec table.
+static ID_ARGS: [IdArgs; 256] = {
+    let mut t = [IdArgs { stack: NO_ARG, string: NO_ARG, more: false }; 256];
     let mut i = 0;
     while i < SPEC_IDS.len() {
         let (stacks, strings) = SPEC_IDS[i];
-        let mut j = 0;
-        while j < stacks.len() {
-            t[i] |= 1 << (stacks[j] - 1);
-            j += 1;
+        if !stacks.is_empty() {
+            t[i].stack = (stacks[0] - 1) as u8;
         }
-        let mut j = 0;
-        while j < strings.len() {
-            t[i] |= 0x10 << (strings[j] - 1);
-            j += 1;
+        if !strings.is_empty() {
+            t[i].string = (strings[0] - 1) as u8;
         }
+        t[i].more = stacks.len() > 1 || strings.len() > 1;
         i += 1;
     }
     t
 };
 
 /// Checks that every stack and string ID the event names exists in its generation.
+///
+/// The common case is answered from the tables' ID bitsets without a branch
+/// on the event's type (a type without a stack or string checks ID 0, which
+/// always exists); anything else takes the exact, slower path.
 #[inline]
 pub(crate) fn validate_table_ids(t: &EvTable<'_>, base: &BaseEvent) -> Result<(), crate::Error> {
-    // Sync and the types without IDs (most scheduling events) have nothing to check.
-    let mask = ID_ARGS[base.typ as usize];
-    if mask == 0 {
-        return Ok(());
+    let ids = ID_ARGS[base.typ as usize];
+    let a = [base.args[0], base.args[1], base.args[2], base.args[3], 0, 0, 0, 0];
+    let ok = !ids.more & t.stack_bits.has(a[ids.stack as usize & 7]) & t.string_bits.has(a[ids.string as usize & 7]);
+    if ok {
+        Ok(())
+    } else {
+        validate_slow(t, base)
     }
-    let mut ok = true;
-    for (i, &id) in base.args.iter().enumerate() {
-        if mask & (1 << i) != 0 {
-            ok &= t.has_stack(id);
-        }
-        if mask & (0x10 << i) != 0 {
-            ok &= t.has_string(id);
-        }
-    }
+}
+
+/// [`validate_table_ids`] against the tables themselves.
+#[cold]
+#[inline(never)]
+fn validate_slow(t: &EvTable<'_>, base: &BaseEvent) -> Result<(), crate::Error> {
+    let Some(&(stacks, strings)) = SPEC_IDS.get(base.typ as usize) else { return Ok(()) };
+    let ok = stacks.iter().all(|&i| t.has_stack(base.args[i - 1]))
+        && strings.iter().all(|&i| t.has_string(base.args[i - 1]));
     if ok {
         Ok(())
     } else {
@@ -851,56 +843,44 @@ impl<'a> Event<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::shared::TableOwner;
     use crate::table::{RawFrame, StackRef};
 
-    /// A table in which IDs 1 and 2 resolve to strings and stacks.
-    fn table() -> EvTable<'static> {
+    /// A table in which IDs 1 and `far` resolve to strings, 2 and `far` to stacks.
+    fn table(far: u64) -> EvTable<'static> {
         let mut t = EvTable { freq: 1.0, ..EvTable::default() };
         t.strings.insert(1, b"one").unwrap();
-        t.strings.insert(2, b"two").unwrap();
+        t.strings.insert(far, b"far").unwrap();
         t.stack_pcs = vec![0x10, 0x20];
-        t.stacks.insert(1, StackRef { start: 0, len: 1 }).unwrap();
-        t.stacks.insert(2, StackRef { start: 0, len: 2 }).unwrap();
-        t.pcs.insert(0x10, RawFrame { pc: 0x10, func: 1, file: 2, line: 7 });
-        t.pcs.insert(0x20, RawFrame { pc: 0x20, func: 2, file: 1, line: 9 });
+        t.stacks.insert(2, StackRef { start: 0, len: 1 }).unwrap();
+        t.stacks.insert(far, StackRef { start: 0, len: 2 }).unwrap();
+        t.pcs.insert(0x10, RawFrame { pc: 0x10, func: 1, file: 1, line: 7 });
+        t.pcs.insert(0x20, RawFrame { pc: 0x20, func: 1, file: far, line: 9 });
+        t.stacks.compactify();
+        t.strings.compactify();
+        t.stack_bits = crate::table::IdBits::of(&t.stacks);
+        t.string_bits = crate::table::IdBits::of(&t.strings);
         t
     }
 
-    /// Events of the types that get no table handle print and answer exactly as
-    /// they would with one: no accessor of theirs reads the table.
+    /// The bitset check agrees with the exact one (same result, same error) for
+    /// every type, on dense tables and on sparse ones.
     #[test]
-    fn events_without_a_table_need_none() {
-        let owner = TableOwner::new(table());
-        let mut skipped = 0;
-        // Every type byte an event can have (others are refused while decoding).
-        for typ in 0..crate::wire::spec::NUM_SPECS as u8 {
-            if needs_table(typ) {
-                continue;
+    fn fast_id_check_matches_exact_one() {
+        for far in [3, 100, 1 << 40] {
+            let t = table(far);
+            let ids = [0, 1, 2, 3, far, far + 1, u64::MAX];
+            for typ in 0..crate::wire::spec::NUM_SPECS as u8 {
+                for a in ids {
+                    for b in ids {
+                        for args in [[a, b, a, b], [b, a, b, a], [a, a, b, b], [b, b, a, a]] {
+                            let base = BaseEvent { typ, time: 1, args };
+                            let fast = validate_table_ids(&t, &base).map_err(|e| e.to_string());
+                            let exact = validate_slow(&t, &base).map_err(|e| e.to_string());
+                            assert_eq!(fast, exact, "type {typ} args {args:?} far {far}");
+                        }
+                    }
+                }
             }
-            skipped += 1;
-            for args in [[1, 1, 1, 1], [2, 2, 2, 2], [1, 2, 0, 1], [0, 0, 0, 0]] {
-                let ctx = SchedCtx { g: 5, p: 1, m: 3 };
-                let base = BaseEvent { typ, time: 100, args };
-                let with = Event::new(Some(owner.handle()), ctx, base, b"name");
-                let without = Event::new(None, ctx, base, b"name");
-                let (mut a, mut b) = (Vec::new(), Vec::new());
-                with.write_parsed(&mut a).unwrap();
-                without.write_parsed(&mut b).unwrap();
-                assert_eq!(String::from_utf8_lossy(&a), String::from_utf8_lossy(&b), "type {typ}");
-                assert_eq!(format!("{:?}", with.range()), format!("{:?}", without.range()), "type {typ}");
-                assert_eq!(with.label(), without.label(), "type {typ}");
-                assert_eq!(with.task(), without.task(), "type {typ}");
-                assert_eq!(with.region(), without.region(), "type {typ}");
-                assert_eq!(with.log(), without.log(), "type {typ}");
-                assert_eq!(with.stack().is_none(), without.stack().is_none(), "type {typ}");
-                assert_eq!(with.sync_info().is_some(), without.sync_info().is_some(), "type {typ}");
-            }
-        }
-        // The scheduling events this is for are among them.
-        assert!(skipped > 80);
-        for typ in [ev::GO_START, ev::PROC_START, ev::PROC_STOP, ev::GO_DESTROY, ev::GO_SYSCALL_END] {
-            assert!(!needs_table(typ), "{typ}");
         }
     }
 

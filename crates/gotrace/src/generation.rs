@@ -6,7 +6,9 @@
 
 use std::collections::hash_map::Entry;
 
-use crate::table::{ticks_to_ns, DataTable, EvTable, ExperimentalBatch, IdMap, RawClockSnapshot, RawFrame, StackRef};
+use crate::table::{
+    ticks_to_ns, DataTable, EvTable, ExperimentalBatch, IdBits, IdMap, RawClockSnapshot, RawFrame, StackRef,
+};
 use crate::wire::spec::{ev, MAX_FRAMES_PER_STACK, MAX_STRING_SIZE};
 use crate::wire::{read_batch, Batch, BatchRead, ByteCursor, Version};
 use crate::Error;
@@ -136,6 +138,8 @@ impl<'a> Generation<'a> {
         }
         self.table.stacks.compactify();
         self.table.strings.compactify();
+        self.table.stack_bits = IdBits::of(&self.table.stacks);
+        self.table.string_bits = IdBits::of(&self.table.strings);
         validate_stack_strings(&self.table)?;
         let f = self.table.freq;
         for s in &mut self.cpu_samples {

@@ -304,24 +304,28 @@ fn proc_state_of(status: u64) -> ProcState {
 pub(crate) type Advance = Result<bool, Error>;
 
 /// An ordered event waiting to be handed out: everything but its
-/// generation's table, which the reader attaches when it hands it out.
+/// generation's table, which the reader attaches when it hands it out (and,
+/// for a TaskEnd, the task's type: see `Ordering::task_names`).
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Ordered<'a> {
+pub(crate) struct Ordered {
     pub ctx: SchedCtx,
     pub base: BaseEvent,
-    /// Task type for TaskEnd events (possibly from an earlier generation).
-    pub name: &'a [u8],
 }
 
-const NO_ORDERED: Ordered<'static> = Ordered {
+const NO_ORDERED: Ordered = Ordered {
     ctx: SchedCtx { g: NO_GOROUTINE, p: NO_PROC, m: NO_THREAD },
     base: BaseEvent { typ: 0, time: 0, args: [0; 4] },
-    name: b"",
 };
 
 /// Most events one advance can produce: GoSwitch gives three (the switch, the
 /// old goroutine's block or destroy, the new one's start).
-const QUEUE_CAP: usize = 4;
+const MAX_PER_ADVANCE: usize = 3;
+
+/// How many events the reader orders ahead of what it has handed out.
+const RUN: usize = 32;
+
+/// Room for a run plus one more advance.
+const QUEUE_CAP: usize = RUN + MAX_PER_ADVANCE;
 
 /// All state the ordering keeps across generations.
 pub(crate) struct Ordering<'a> {
@@ -333,10 +337,14 @@ pub(crate) struct Ordering<'a> {
     gc_seq: u64,
     gc_state: GcState,
     initial_gen: u64,
-    /// Events of the last successful advance not handed out yet. A fixed array
-    /// rather than a growable queue: the reader drains it before it advances
-    /// again, so it never holds more than one advance's events.
-    queue: [Ordered<'a>; QUEUE_CAP],
+    /// Events ordered but not handed out yet, `queue[q_head..q_len]`. A fixed
+    /// array rather than a growable queue: the reader orders a run of at most
+    /// [`RUN`] events (plus one advance) and drains it before ordering more.
+    queue: [Ordered; QUEUE_CAP],
+    /// For a TaskEnd in `queue`, the type of the task it ended (possibly begun
+    /// in an earlier generation). Beside the queue rather than in it, which it
+    /// would widen for one rare event type.
+    task_names: [&'a [u8]; QUEUE_CAP],
     q_head: usize,
     q_len: usize,
 }
@@ -353,14 +361,16 @@ impl<'a> Ordering<'a> {
             gc_state: GcState::Undetermined,
             initial_gen: 0,
             queue: [NO_ORDERED; QUEUE_CAP],
+            task_names: [b""; QUEUE_CAP],
             q_head: 0,
             q_len: 0,
         }
     }
 
-    /// The next event produced by a successful advance.
+    /// The next ordered event, and for a TaskEnd the type of the task it
+    /// ended (empty otherwise).
     #[inline]
-    pub fn next(&mut self) -> Option<&Ordered<'a>> {
+    pub fn next(&mut self) -> Option<(&Ordered, &'a [u8])> {
         if self.q_head == self.q_len {
             return None;
         }
@@ -370,7 +380,30 @@ impl<'a> Ordering<'a> {
             self.q_head = 0;
             self.q_len = 0;
         }
-        Some(&self.queue[i])
+        let o = &self.queue[i];
+        let name = if o.base.typ == ev::USER_TASK_END { self.task_names[i] } else { b"" };
+        Some((o, name))
+    }
+
+    /// Number of queue slots in use (handed-out ones included until it empties).
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.q_len
+    }
+
+    /// Whether another advance fits in the current run.
+    #[inline]
+    pub fn has_room(&self) -> bool {
+        self.q_len < RUN
+    }
+
+    /// Drops the events queued from position `len` on (those of an advance that failed).
+    pub fn truncate(&mut self, len: usize) {
+        self.q_len = len.max(self.q_head);
+        if self.q_head == self.q_len {
+            self.q_head = 0;
+            self.q_len = 0;
+        }
     }
 
     /// Whether every event of the last advance was handed out.
@@ -380,7 +413,7 @@ impl<'a> Ordering<'a> {
     }
 
     /// Queues an event that needs no ordering (a CPU sample).
-    pub fn enqueue(&mut self, o: Ordered<'a>) {
+    pub fn enqueue(&mut self, o: Ordered) {
         self.queue[self.q_len] = o;
         self.q_len += 1;
     }
@@ -404,13 +437,8 @@ impl<'a> Ordering<'a> {
     }
 
     #[inline]
-    fn push_named(&mut self, ctx: SchedCtx, base: BaseEvent, name: &'a [u8]) {
-        self.enqueue(Ordered { ctx, base, name });
-    }
-
-    #[inline]
     fn push(&mut self, ctx: SchedCtx, base: BaseEvent) {
-        self.push_named(ctx, base, b"");
+        self.enqueue(Ordered { ctx, base });
     }
 
     /// Tries to make `ev`, the next event of thread `m` (in slot `slot`), happen now.
@@ -917,7 +945,8 @@ impl<'a> Ordering<'a> {
             }
         };
         validate_ctx(cur, USER_GO_REQS)?;
-        self.push_named(cur, *ev, name);
+        self.task_names[self.q_len] = name;
+        self.push(cur, *ev);
         Ok(Some(cur))
     }
 

@@ -1,7 +1,7 @@
 //! The reader: streams generations and merges their per-thread batches into
 //! one valid event sequence, in the order Go's reader produces.
 
-use crate::event::{needs_table, validate_table_ids, Event};
+use crate::event::{validate_table_ids, Event};
 use crate::generation::{read_generation, read_generation_with_spill, CpuSample, GenRead, Generation, Spill};
 use crate::order::{BaseEvent, Ordered, Ordering, ThreadSlot};
 use crate::shared::TableOwner;
@@ -11,8 +11,10 @@ use crate::wire::{read_header, uvarint, Batch, ByteCursor, Version};
 use crate::Error;
 
 /// A position in one thread's batches, holding that thread's next event.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 struct BatchCursor<'a> {
+    /// The thread's batches, in file order.
+    batches: Vec<Batch<'a>>,
     m: i64,
     /// The thread's slot in the ordering's thread states.
     slot: ThreadSlot,
@@ -25,25 +27,25 @@ struct BatchCursor<'a> {
 }
 
 impl<'a> BatchCursor<'a> {
-    fn new(m: i64, slot: ThreadSlot, batches: &[Batch<'a>]) -> Self {
+    fn new(m: i64, slot: ThreadSlot, batches: Vec<Batch<'a>>) -> Self {
         let rest = batches.first().map_or(&[][..], |b| b.data);
-        BatchCursor { m, slot, last_ts: 0, idx: 0, rest, ev: BaseEvent::default() }
+        BatchCursor { batches, m, slot, last_ts: 0, idx: 0, rest, ev: BaseEvent::default() }
     }
 
     /// Decodes the thread's next event; `Ok(false)` when its batches are exhausted.
     #[inline(always)]
-    fn next_event(&mut self, batches: &[Batch<'a>], clock: Clock) -> Result<bool, Error> {
+    fn next_event(&mut self, clock: Clock) -> Result<bool, Error> {
         while self.rest.is_empty() {
             self.idx += 1;
             self.last_ts = 0;
-            match batches.get(self.idx) {
+            match self.batches.get(self.idx) {
                 Some(b) => self.rest = b.data,
                 None => return Ok(false),
             }
         }
         if self.last_ts == 0 {
             // As in Go, also when the previous event's time came out as exactly 0.
-            self.last_ts = clock.to_ns(batches[self.idx].time);
+            self.last_ts = clock.to_ns(self.batches[self.idx].time);
         }
         let (n, dt) = read_timed_event(self.rest, &mut self.ev)?;
         self.ev.time = clock.to_ns(dt).wrapping_add(self.last_ts);
@@ -257,6 +259,8 @@ pub struct Reader<'a> {
     gens_done: u64,
     valid_bytes: usize,
 
+    // An error met while ordering ahead, reported once the events before it are out.
+    pending_err: Option<Error>,
     // Go 1.26+: an error met while reading the next generation, reported after a Sync.
     read_gen_err: Option<Error>,
     // Before Go 1.26: the next generation's first batch, and an error met after this generation.
@@ -270,9 +274,7 @@ pub struct Reader<'a> {
 /// The per-thread side of the generation being emitted.
 #[derive(Default)]
 struct Threads<'a> {
-    /// Each thread's batches, in the order threads first appear in the file.
-    batches: Vec<Vec<Batch<'a>>>,
-    /// Each thread's position, indexed like `batches`.
+    /// Each thread's position, in the order threads first appear in the file.
     cursors: Vec<BatchCursor<'a>>,
     /// The threads that have events left, as a heap on their next event's time.
     frontier: Vec<Front>,
@@ -290,7 +292,7 @@ impl<'a> Threads<'a> {
         if !order.advance(&mut bc.ev, table, bc.m, bc.slot, gen)? {
             return Ok(false);
         }
-        if bc.next_event(&self.batches[ci], self.clock)? {
+        if bc.next_event(self.clock)? {
             self.frontier[i].time = bc.ev.time;
             heap_update(&mut self.frontier, i);
         } else {
@@ -351,6 +353,7 @@ impl<'a> Reader<'a> {
             gen_end: hdr,
             gens_done: 0,
             valid_bytes: hdr,
+            pending_err: None,
             read_gen_err: None,
             spill: None,
             spill_err: None,
@@ -409,7 +412,7 @@ impl<'a> Reader<'a> {
                 Err(e) => return Err(self.fail(e)),
             }
         }
-        let Some(o) = self.order.next() else {
+        let Some((o, task_name)) = self.order.next() else {
             return Err(self.fail(Error::new("internal error: advance successful, but queue is empty")));
         };
         let Some(table) = self.table.as_ref() else {
@@ -418,16 +421,14 @@ impl<'a> Reader<'a> {
         if let Err(e) = validate_table_ids(table, &o.base) {
             return Err(self.fail(e));
         }
-        // Events that name no string or stack never look at the table: leaving it
-        // out spares them counting a handle.
-        let table = if needs_table(o.base.typ) { Some(table.handle()) } else { None };
+        let table = Some(table.handle());
         // Times strictly increase, as in Go.
         let mut time = o.base.time;
         if time <= self.last_ts {
             time = self.last_ts + 1;
         }
         self.last_ts = time;
-        Ok(Some(Event::new(table, o.ctx, BaseEvent { time, ..o.base }, o.name)))
+        Ok(Some(Event::new(table, o.ctx, BaseEvent { time, ..o.base }, task_name)))
     }
 
     /// Makes times strictly increasing, as Go does.
@@ -463,18 +464,53 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Orders the next event of the current generation into the ordering's
+    /// Orders a run of the current generation's next events into the ordering's
     /// queue, or moves on to the next generation.
+    ///
+    /// Ordering runs a few dozen events ahead of what the caller has taken, so
+    /// the checks and calls around each advance are paid once per run. Nothing
+    /// the caller sees changes: events come out of the queue in the same order,
+    /// an error met while ordering ahead is reported only after every event
+    /// ordered before it (an event whose own advance failed is dropped, as Go
+    /// drops it), and the next generation is read only once the queue is empty.
     fn next_inner(&mut self) -> Result<Step<'a>, Error> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
+        if let Some(e) = self.pending_err.take() {
+            return Err(e);
+        }
         if self.done {
             return Ok(Step::End);
         }
+        if self.threads.frontier.is_empty() && self.next_sample == self.cpu_samples.len() {
+            return self.next_generation();
+        }
+        while self.order.has_room() {
+            let before = self.order.len();
+            match self.order_one() {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    self.order.truncate(before);
+                    if self.order.is_empty() {
+                        return Err(e);
+                    }
+                    self.pending_err = Some(e);
+                    break;
+                }
+            }
+        }
+        Ok(Step::Queued)
+    }
+
+    /// Orders the current generation's next event (or CPU sample) into the
+    /// queue; `Ok(false)` when the generation has none left.
+    #[inline(always)]
+    fn order_one(&mut self) -> Result<bool, Error> {
         let samples_left = self.next_sample < self.cpu_samples.len();
         if self.threads.frontier.is_empty() && !samples_left {
-            return self.next_generation();
+            return Ok(false);
         }
         if samples_left {
             let s = self.cpu_samples[self.next_sample];
@@ -482,14 +518,13 @@ impl<'a> Reader<'a> {
                 self.next_sample += 1;
                 let ctx = crate::event::SchedCtx { g: s.g, p: s.p, m: s.m };
                 let base = BaseEvent { typ: ev::CPU_SAMPLE, time: s.time, args: [s.stack, 0, 0, 0] };
-                self.order.enqueue(Ordered { ctx, base, name: b"" });
-                return Ok(Step::Queued);
+                self.order.enqueue(Ordered { ctx, base });
+                return Ok(true);
             }
         }
-        if self.threads.frontier.is_empty() {
-            return Err(Error::new(format!("broken trace: frontier is empty (gen={})", self.gen)));
-        }
-        let table = self.table.as_deref().expect("a generation is installed while events remain");
+        let Some(table) = self.table.as_deref() else {
+            return Err(Error::new("internal error: events without a generation"));
+        };
         let t = &mut self.threads;
         // Usually the earliest thread can go; if not, try the others by time, as Go does.
         if !t.try_advance(0, &mut self.order, table, self.gen)? {
@@ -509,7 +544,7 @@ impl<'a> Reader<'a> {
                 )));
             }
         }
-        Ok(Step::Queued)
+        Ok(true)
     }
 
     /// The current generation is done: reads the next one and returns its Sync
@@ -579,18 +614,18 @@ impl<'a> Reader<'a> {
         self.cpu_samples = std::mem::take(&mut g.cpu_samples);
         self.next_sample = 0;
         let t = &mut self.threads;
-        t.batches = std::mem::take(&mut g.batches);
         t.clock = Clock::new(table.freq);
         t.cursors.clear();
         t.frontier.clear();
-        for (thread, &m) in g.batch_ms.iter().enumerate() {
+        let batches = std::mem::take(&mut g.batches);
+        for (thread, (batches, &m)) in batches.into_iter().zip(&g.batch_ms).enumerate() {
             let slot = self.order.thread_slot(m);
-            let mut bc = BatchCursor::new(m, slot, &t.batches[thread]);
-            let more = bc.next_event(&t.batches[thread], t.clock)?;
-            t.cursors.push(bc);
+            let mut bc = BatchCursor::new(m, slot, batches);
+            let more = bc.next_event(t.clock)?;
             if more {
                 heap_insert(&mut t.frontier, Front { time: bc.ev.time, cursor: thread });
             }
+            t.cursors.push(bc);
         }
         let time = ticks_to_ns(table.freq, g.min_ts);
         let handle = table.handle();

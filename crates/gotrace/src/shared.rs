@@ -1,9 +1,8 @@
 //! A shared pointer to a generation's table that is cheap to count on the
 //! reader's thread.
 //!
-//! Every event that resolves strings or stacks keeps its generation's
-//! [`EvTable`] alive, so that events outlive the reader's move to the next
-//! generation. With `Arc` that is an atomic increment when the reader hands an
+//! Every event keeps its generation's [`EvTable`] alive, so that events
+//! outlive the reader's move to the next generation. With `Arc` that is an atomic increment when the reader hands an
 //! event out and an atomic decrement when the consumer drops it: two locked
 //! instructions per event, a large part of the whole per-event cost.
 //!
@@ -21,6 +20,13 @@
 //! moves `local` into `shared` in one atomic step and subtracts the bias;
 //! from then on `shared` is the exact count, and whoever drops it to zero
 //! frees the table, as with `Arc`.
+//!
+//! A thread is recognised by the address of a thread-local. Only one live
+//! thread has a given address at a time, so `local` is never touched by two
+//! threads at once; a thread that later reuses a dead owner's address finds
+//! either `released` set (the reader was dropped) or a count nobody else
+//! uses (the reader was leaked, and so is the table, as with a leaked `Arc`).
+//! The owner is not `Send`, like the [`Reader`](crate::Reader) that holds it.
 
 use std::cell::Cell;
 use std::marker::PhantomData;

@@ -116,6 +116,37 @@ impl<T: Clone> DataTable<T> {
     }
 }
 
+/// The IDs of a table's dense part as a bitset, ID 0 (always valid) included.
+///
+/// Checking an event's IDs against it takes no branch that depends on the
+/// event's type, which keeps the per-event check cheap when types alternate.
+/// A clear bit proves nothing (the ID may be in the sparse part): callers then
+/// fall back to the table itself.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct IdBits {
+    words: Vec<u64>,
+}
+
+impl IdBits {
+    pub fn of<T>(t: &DataTable<T>) -> Self {
+        let mut words = vec![0u64; t.dense.len() / 64 + 1];
+        words[0] = 1;
+        for (id, slot) in t.dense.iter().enumerate() {
+            if slot.is_some() {
+                words[id / 64] |= 1 << (id % 64);
+            }
+        }
+        IdBits { words }
+    }
+
+    /// Whether `id` is known to exist.
+    #[inline(always)]
+    pub fn has(&self, id: u64) -> bool {
+        let word = usize::try_from(id / 64).ok().and_then(|w| self.words.get(w)).copied().unwrap_or(0);
+        (word >> (id % 64)) & 1 != 0
+    }
+}
+
 /// A frame record as the stack table stores it (strings still as IDs).
 #[derive(Debug, Clone, Copy)]
 pub struct RawFrame {
@@ -169,6 +200,10 @@ pub struct EvTable<'a> {
     pub(crate) pcs: IdMap<u64, RawFrame>,
     pub(crate) clock: Option<RawClockSnapshot>,
     pub(crate) exp_batches: Vec<(u8, Vec<ExperimentalBatch<'a>>)>,
+    /// The dense stack IDs, for the per-event check (see [`IdBits`]).
+    pub(crate) stack_bits: IdBits,
+    /// The dense string IDs, likewise.
+    pub(crate) string_bits: IdBits,
 }
 
 impl<'a> EvTable<'a> {
@@ -291,6 +326,7 @@ mod tests {
 
     /// The fast conversions agree with the portable definitions.
     #[test]
+    #[allow(clippy::excessive_precision, clippy::manual_range_contains)]
     fn conversions_match_go_semantics() {
         let portable = |x: f64| {
             if x.is_nan() || x >= 9.223_372_036_854_775_807e18 || x < -9.223_372_036_854_775_808e18 {
