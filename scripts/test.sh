@@ -37,4 +37,11 @@ if [ "$FUZZ_SECONDS" != 0 ]; then
 fi
 
 step "cargo test (unit, conformance on corpus and fixtures, truncation, CLI)"
-cargo test --locked --release --workspace
+LOG=$(mktemp "${TMPDIR:-/tmp}/schedstat-test.XXXXXX")
+trap 'rm -f "$LOG"' EXIT
+set -o pipefail
+cargo test --locked --release --workspace 2>&1 | tee "$LOG"
+# One closing line over every test binary (cargo prints one per binary, the last
+# ones being doc-test binaries that may hold no test at all).
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "\nsummary: %d passed, %d failed\n", p, f; if (p == 0) exit 1 }' "$LOG"

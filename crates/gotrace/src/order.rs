@@ -751,14 +751,20 @@ impl<'a> Ordering<'a> {
         Ok(Some(SchedCtx { g: NO_GOROUTINE, ..cur }))
     }
 
+    /// The goroutine's state when it is in `status` and `seq` is its next
+    /// sequence number: a sequenced event about it can happen now. `None`
+    /// means "not yet" (another thread must move first).
+    #[inline(always)]
+    fn ready_g(&mut self, gid: i64, seq: Seq, status: u64) -> Option<&mut GState<'a>> {
+        let s = self.g_states.get_mut(&gid)?;
+        (s.status == status && seq.succeeds(s.seq)).then_some(s)
+    }
+
     #[inline(always)]
     fn go_start(&mut self, ev: &mut BaseEvent, gen: u64, cur: SchedCtx) -> Res {
         let gid = ev.args[0] as i64;
         let seq = Seq { gen, n: ev.args[1] };
-        let Some(s) = self.g_states.get_mut(&gid) else { return Ok(None) };
-        if s.status != gstatus::RUNNABLE || !seq.succeeds(s.seq) {
-            return Ok(None);
-        }
+        let Some(s) = self.ready_g(gid, seq, gstatus::RUNNABLE) else { return Ok(None) };
         validate_ctx(cur, Reqs { m: Need::Must, p: Need::Must, g: Need::Not })?;
         s.status = gstatus::RUNNING;
         s.seq = seq;
@@ -770,10 +776,7 @@ impl<'a> Ordering<'a> {
     fn go_unblock(&mut self, ev: &mut BaseEvent, gen: u64, cur: SchedCtx) -> Res {
         let gid = ev.args[0] as i64;
         let seq = Seq { gen, n: ev.args[1] };
-        let Some(s) = self.g_states.get_mut(&gid) else { return Ok(None) };
-        if s.status != gstatus::WAITING || !seq.succeeds(s.seq) {
-            return Ok(None);
-        }
+        let Some(s) = self.ready_g(gid, seq, gstatus::WAITING) else { return Ok(None) };
         s.status = gstatus::RUNNABLE;
         s.seq = seq;
         self.push(cur, *ev);
