@@ -66,8 +66,10 @@ def main():
     work = tempfile.mkdtemp(prefix="schedstat-bench.")
     print("building schedstat (release) ...", file=sys.stderr)
     sh(["cargo", "build", "--release", "--quiet", "-p", "schedstat"], cwd=ROOT)
+    sh(["cargo", "build", "--release", "--quiet", "-p", "gotrace", "--example", "count_events"], cwd=ROOT)
     target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
     schedstat = os.path.join(target, "release", "schedstat")
+    count_events = os.path.join(target, "release", "examples", "count_events")
     goreader = os.path.join(work, "goreader")
     sh([go, "build", "-o", goreader, "."], cwd=os.path.join(ROOT, "testdata/goreader"), env=env)
 
@@ -81,6 +83,11 @@ def main():
 
     best = {}
     for _ in range(args.runs):
+        # Our reader measured like Go's: file loaded first, parsing timed in-process.
+        _, _, cout = timed([count_events, trace])
+        c = json.loads(cout)
+        if "lib" not in best or c["seconds"] < best["lib"][0]:
+            best["lib"] = (c["seconds"], c["events"])
         secs, rss, out = timed([schedstat, "stats", "--json", trace])
         events = json.loads(out)["events"]
         if "ours" not in best or secs < best["ours"][0]:
@@ -101,8 +108,11 @@ def main():
     print(f"trace                 {trace} ({mb:.1f} MiB, {ours_events} events)")
     print(f"schedstat stats       {ours_eps / 1e6:8.2f} M events/s  {ours_secs:6.3f} s  peak RSS {ours_rss / 1024:7.1f} MiB (whole process)")
     print(f"Go x/exp/trace        {go_eps / 1e6:8.2f} M events/s  {go_secs:6.3f} s  peak RSS {go_rss / 1024:7.1f} MiB (parse time only)")
-    print(f"ratio                 {ours_eps / go_eps:8.2f}x Go's events/s   (target >= 5x, goal 10x)")
-    print(f"memory                peak RSS {ours_rss / 1024 / mb:.2f}x the file size")
+    lib_eps = best["lib"][1] / best["lib"][0]
+    print(f"gotrace (in-process)  {lib_eps / 1e6:8.2f} M events/s  {best['lib'][0]:6.3f} s  (parse time only, like Go's)")
+    print(f"ratio                 {lib_eps / go_eps:8.2f}x Go's events/s, parse time vs parse time (target >= 5x, goal 10x)")
+    print(f"ratio (whole process) {ours_eps / go_eps:8.2f}x: schedstat stats end to end vs Go's parse time")
+    print(f"memory                peak RSS {ours_rss / 1024 / mb:.2f}x the file size (the binary maps libduckdb.so too)")
 
     # The default report, end to end.
     rep_secs, rep_rss, _ = min((timed([schedstat, trace]) for _ in range(max(1, args.runs - 1))),
