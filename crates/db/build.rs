@@ -1,8 +1,10 @@
-//! Links test binaries with an rpath to the prebuilt libduckdb.so, so they run
-//! without LD_LIBRARY_PATH (the CLI's build script does the same for the binary).
+// Links binaries and tests with an rpath to the prebuilt libduckdb.so, so they
+// run without LD_LIBRARY_PATH. The `schedstat` binary's build script is this
+// same file (it `include!`s it).
 fn main() {
     println!("cargo:rerun-if-env-changed=DUCKDB_LIB_DIR");
-    if std::env::var_os("CARGO_FEATURE_BUNDLED").is_some() {
+    // `bundled` here, `bundled-duckdb` in the CLI: DuckDB compiled in, nothing to find.
+    if std::env::var_os("CARGO_FEATURE_BUNDLED").is_some() || std::env::var_os("CARGO_FEATURE_BUNDLED_DUCKDB").is_some() {
         return;
     }
     if let Some(dir) = std::env::var_os("DUCKDB_LIB_DIR") {
