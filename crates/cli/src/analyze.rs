@@ -50,6 +50,7 @@ pub fn load_trace(path: &Path, db: &Database, verbose: bool) -> Result<(TraceTab
     };
     let progress = bar.clone();
     let bytes_ref = &bytes;
+    reader.on_release_hint(move |upto| bytes_ref.release_before(upto));
     reader.on_generation_done(move |upto| {
         bytes_ref.release_before(upto);
         if let Some(b) = &progress {

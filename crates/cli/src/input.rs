@@ -107,6 +107,7 @@ pub fn streaming_reader<'a>(path: &Path, bytes: &'a TraceBytes) -> Option<gotrac
     match gotrace::Reader::new(bytes.as_slice()) {
         Ok(mut r) => {
             r.on_generation_done(move |upto| bytes.release_before(upto));
+            r.on_release_hint(move |upto| bytes.release_before(upto));
             Some(r)
         }
         Err(e) => {

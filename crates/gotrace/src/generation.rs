@@ -159,9 +159,14 @@ pub(crate) enum GenRead<'a> {
 }
 
 /// Reads a Go 1.26+ generation, which ends with an explicit marker.
-pub(crate) fn read_generation<'a>(c: &mut ByteCursor<'a>, ver: Version) -> Result<GenRead<'a>, Error> {
+pub(crate) fn read_generation<'a>(
+    c: &mut ByteCursor<'a>,
+    ver: Version,
+    hint: &mut ReleaseHint<'_, 'a>,
+) -> Result<GenRead<'a>, Error> {
     let mut g = Generation::new();
     loop {
+        hint.progress(c.pos());
         let (b, gen) = match read_batch(c)? {
             BatchRead::Eof => {
                 if g.has_batches() {
@@ -192,6 +197,28 @@ pub(crate) fn read_generation<'a>(c: &mut ByteCursor<'a>, ver: Version) -> Resul
     Ok(GenRead::Gen(Box::new(g)))
 }
 
+/// Tells the owner of the bytes, every megabyte or so of a generation read,
+/// that the reader need not keep what lies before the cursor resident.
+pub(crate) struct ReleaseHint<'h, 'a> {
+    pub f: Option<&'h mut (dyn FnMut(usize) + 'a)>,
+    pub last: usize,
+}
+
+impl ReleaseHint<'_, '_> {
+    /// Bytes read between two hints.
+    const STEP: usize = 1 << 20;
+
+    #[inline]
+    pub fn progress(&mut self, pos: usize) {
+        if pos >= self.last + Self::STEP {
+            self.last = pos;
+            if let Some(f) = self.f.as_mut() {
+                f(pos);
+            }
+        }
+    }
+}
+
 /// A batch of the next generation, read while looking for the end of this one.
 pub(crate) struct Spill<'a> {
     pub gen: u64,
@@ -207,6 +234,7 @@ pub(crate) fn read_generation_with_spill<'a>(
     c: &mut ByteCursor<'a>,
     spill: Option<Spill<'a>>,
     ver: Version,
+    hint: &mut ReleaseHint<'_, 'a>,
 ) -> Result<(Box<Generation<'a>>, Option<Spill<'a>>, Option<Error>, usize), Error> {
     let mut g = Generation::new();
     if let Some(s) = spill {
@@ -219,6 +247,7 @@ pub(crate) fn read_generation_with_spill<'a>(
     let mut end;
     loop {
         end = c.pos();
+        hint.progress(end);
         let (b, gen) = match read_batch(c) {
             Ok(BatchRead::Eof) => break,
             Ok(BatchRead::Batch(b, gen)) => (b, gen),

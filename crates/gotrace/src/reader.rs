@@ -2,7 +2,9 @@
 //! one valid event sequence, in the order Go's reader produces.
 
 use crate::event::{validate_table_ids, Event};
-use crate::generation::{read_generation, read_generation_with_spill, CpuSample, GenRead, Generation, Spill};
+use crate::generation::{
+    read_generation, read_generation_with_spill, CpuSample, GenRead, Generation, ReleaseHint, Spill,
+};
 use crate::order::{BaseEvent, Ordered, Ordering, ThreadSlot};
 use crate::shared::TableOwner;
 use crate::table::{ticks_to_ns, Clock, EvTable};
@@ -269,6 +271,8 @@ pub struct Reader<'a> {
     spill_err_sync: bool,
 
     on_generation_done: Option<Box<dyn FnMut(usize) + 'a>>,
+    on_release_hint: Option<Box<dyn FnMut(usize) + 'a>>,
+    events_since_hint: u32,
 }
 
 /// The per-thread side of the generation being emitted.
@@ -359,6 +363,8 @@ impl<'a> Reader<'a> {
             spill_err: None,
             spill_err_sync: false,
             on_generation_done: None,
+            on_release_hint: None,
+            events_since_hint: 0,
         })
     }
 
@@ -368,6 +374,18 @@ impl<'a> Reader<'a> {
     /// consumed (e.g. `madvise` on a memory map); the reader itself does no I/O.
     pub fn on_generation_done(&mut self, f: impl FnMut(usize) + 'a) {
         self.on_generation_done = Some(Box::new(f));
+    }
+
+    /// Registers a function called with an offset before which the reader
+    /// does not need the input to stay resident: about every megabyte while a
+    /// generation is read, and every 2^18 events with the current
+    /// generation's end. The bytes must stay readable (the reader may touch
+    /// them again, e.g. to print a stack): this is for `madvise(DONTNEED)` on a
+    /// file mapping, whose pages come back from the page cache on demand, so
+    /// resident memory follows what the reader is working on rather than
+    /// whole generations.
+    pub fn on_release_hint(&mut self, f: impl FnMut(usize) + 'a) {
+        self.on_release_hint = Some(Box::new(f));
     }
 
     /// The trace format version from the header.
@@ -422,6 +440,13 @@ impl<'a> Reader<'a> {
             return Err(self.fail(e));
         }
         let table = Some(table.handle());
+        self.events_since_hint += 1;
+        if self.events_since_hint == 1 << 18 {
+            self.events_since_hint = 0;
+            if let Some(f) = &mut self.on_release_hint {
+                f(self.gen_end);
+            }
+        }
         // Times strictly increase, as in Go.
         let mut time = o.base.time;
         if time <= self.last_ts {
@@ -559,7 +584,8 @@ impl<'a> Reader<'a> {
             return Err(e.clone());
         }
         let start = self.cursor.pos();
-        match read_generation(&mut self.cursor, self.version) {
+        let mut hint = ReleaseHint { f: self.on_release_hint.as_deref_mut(), last: start };
+        match read_generation(&mut self.cursor, self.version, &mut hint) {
             Err(e) => {
                 self.read_gen_err = Some(e.at(start));
                 self.table = None;
@@ -585,7 +611,8 @@ impl<'a> Reader<'a> {
             return Ok(self.install_end());
         }
         let start = self.cursor.pos();
-        match read_generation_with_spill(&mut self.cursor, self.spill.take(), self.version) {
+        let mut hint = ReleaseHint { f: self.on_release_hint.as_deref_mut(), last: start };
+        match read_generation_with_spill(&mut self.cursor, self.spill.take(), self.version, &mut hint) {
             Err(e) => {
                 self.table = None;
                 self.spill_err = Some(e.at(start));
