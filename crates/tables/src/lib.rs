@@ -17,6 +17,8 @@
 
 use std::collections::HashMap;
 
+use gotrace::table::IdMap;
+
 use gotrace::{Event, EventKind, GoState, ProcState, Resource, Stack, Transition};
 
 /// A NULL-able 64-bit integer column value: sqlprof stores -1 IDs as NULL.
@@ -224,7 +226,7 @@ struct Interner {
     frames: HashMap<(u64, u64, u64), u64>,
     stacks: HashMap<Vec<u64>, u64>,
     /// Per-generation cache from the trace's own stack ID to ours.
-    by_trace_id: HashMap<u64, Option<u64>>,
+    by_trace_id: IdMap<u64, Option<u64>>,
     scratch: Vec<u64>,
 }
 
@@ -280,11 +282,11 @@ impl Interner {
 pub struct TableBuilder {
     t: TraceTables,
     interner: Interner,
-    g_last: HashMap<i64, i64>,
-    p_last: HashMap<i64, i64>,
+    g_last: IdMap<i64, i64>,
+    p_last: IdMap<i64, i64>,
     open_ranges: HashMap<(Vec<u8>, Option<i64>), usize>,
-    open_tasks: HashMap<u64, usize>,
-    open_regions: HashMap<i64, Vec<usize>>,
+    open_tasks: IdMap<u64, usize>,
+    open_regions: IdMap<i64, Vec<usize>>,
     first: bool,
 }
 
