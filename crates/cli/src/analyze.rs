@@ -8,7 +8,7 @@ use schedstat_db::Database;
 use schedstat_report::Options;
 use schedstat_tables::{TableBuilder, TraceTables};
 
-use crate::input::{explain, open_trace};
+use crate::input::{open_trace, streaming_reader};
 use crate::render::text::{render, StackStyle};
 use crate::{report_read_error, Outcome};
 
@@ -23,40 +23,47 @@ pub struct ReportArgs {
     pub verbose: bool,
 }
 
-/// Marks a message as a file problem (exit code 2) rather than a failed load.
-const FILE_ERROR: &str = "\u{0}file:";
+/// Why a trace could not be loaded; each maps to a documented exit code.
+pub enum LoadError {
+    /// The file could not be opened (exit 2).
+    File(String),
+    /// The trace could not be read at all; the reader already said why on stderr (exit 1).
+    Unreadable,
+    /// The database failed (exit 4).
+    Db(String),
+}
+
+impl From<schedstat_db::DbError> for LoadError {
+    fn from(e: schedstat_db::DbError) -> Self {
+        LoadError::Db(e.to_string())
+    }
+}
 
 /// Rows handed to the database at a time: bounds memory while reading.
 const CHUNK_ROWS: usize = 1 << 20;
 
+/// A progress bar for big files when stderr is a terminal.
+fn progress_bar(path: &Path, total: u64) -> Option<ProgressBar> {
+    if total <= 4 << 20 || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let b = ProgressBar::new(total);
+    b.set_style(
+        ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} ({eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    b.set_message(format!("reading {}", path.file_name().and_then(|n| n.to_str()).unwrap_or("trace")));
+    Some(b)
+}
+
 /// Reads a trace into a database whose schema exists, streaming rows in
-/// chunks, with a progress bar for big files on a terminal. Returns the
-/// trace-wide facts (first and last time, event count).
-pub fn load_trace(path: &Path, db: &Database, verbose: bool) -> Result<(TraceTables, Outcome), String> {
-    let bytes = open_trace(path).map_err(|e| format!("{FILE_ERROR}{e}"))?;
-    let data = bytes.as_slice();
-    let mut reader = gotrace::Reader::new(data).map_err(|e| format!("{}: {}", path.display(), explain(&e)))?;
-    let total = data.len() as u64;
-    let bar = if total > 4 << 20 && std::io::stderr().is_terminal() {
-        let b = ProgressBar::new(total);
-        b.set_style(
-            ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} ({eta})")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        b.set_message(format!("reading {}", path.file_name().and_then(|n| n.to_str()).unwrap_or("trace")));
-        Some(b)
-    } else {
-        None
-    };
-    let progress = bar.clone();
-    let bytes_ref = &bytes;
-    reader.on_release_hint(move |upto| bytes_ref.release_before(upto));
-    reader.on_generation_done(move |upto| {
-        bytes_ref.release_before(upto);
-        if let Some(b) = &progress {
-            b.set_position(upto as u64);
-        }
-    });
+/// chunks. Returns the remaining tables (with the trace-wide facts: first and
+/// last time, event count) and whether the trace was complete.
+pub fn load_trace(path: &Path, db: &Database, verbose: bool) -> Result<(TraceTables, Outcome), LoadError> {
+    let bytes = open_trace(path).map_err(|e| LoadError::File(e.to_string()))?;
+    let total = bytes.as_slice().len() as u64;
+    let bar = progress_bar(path, total);
+    let mut reader = streaming_reader(path, &bytes, bar.clone()).ok_or(LoadError::Unreadable)?;
     if verbose {
         eprintln!("schedstat: reading {} ({} bytes)", path.display(), total);
     }
@@ -66,7 +73,7 @@ pub fn load_trace(path: &Path, db: &Database, verbose: bool) -> Result<(TraceTab
             Ok(Some(ev)) => {
                 builder.add(&ev);
                 if builder.pending_rows() >= CHUNK_ROWS {
-                    db.append(&builder.take_rows()).map_err(|e| e.to_string())?;
+                    db.append(&builder.take_rows())?;
                 }
             }
             Ok(None) => break None,
@@ -81,11 +88,11 @@ pub fn load_trace(path: &Path, db: &Database, verbose: bool) -> Result<(TraceTab
         Some(e) => report_read_error(path, &reader, e),
     };
     if matches!(outcome, Outcome::Unreadable) {
-        return Err(String::new());
+        return Err(LoadError::Unreadable);
     }
     let rest = builder.finish();
-    db.append(&rest).map_err(|e| e.to_string())?;
-    db.finish(&rest).map_err(|e| e.to_string())?;
+    db.append(&rest)?;
+    db.finish(&rest)?;
     if verbose {
         eprintln!("schedstat: {} events loaded", rest.events);
     }
@@ -113,19 +120,19 @@ fn is_our_db(path: &Path) -> bool {
 
 /// Builds the database: in memory, or (with --keep-db) in TRACE.duckdb,
 /// written under a temporary name and renamed when complete.
-fn build_db(trace: &Path, keep: bool, verbose: bool) -> Result<(Database, Option<PathBuf>, TraceTables, Outcome), String> {
+fn build_db(trace: &Path, keep: bool, verbose: bool) -> Result<(Database, Option<PathBuf>, TraceTables, Outcome), LoadError> {
     if !keep {
-        let db = Database::create(None).map_err(|e| e.to_string())?;
-        db.create_schema().map_err(|e| e.to_string())?;
+        let db = Database::create(None)?;
+        db.create_schema()?;
         let (t, o) = load_trace(trace, &db, verbose)?;
         return Ok((db, None, t, o));
     }
     let final_path = db_path_for(trace);
     if final_path.exists() && !is_our_db(&final_path) {
-        return Err(format!(
+        return Err(LoadError::Db(format!(
             "{} exists and is not a schedstat database; move it away or run without --keep-db",
             final_path.display()
-        ));
+        )));
     }
     let tmp = PathBuf::from(format!("{}.tmp-{}", final_path.display(), std::process::id()));
     let cleanup = |p: &Path| {
@@ -134,13 +141,13 @@ fn build_db(trace: &Path, keep: bool, verbose: bool) -> Result<(Database, Option
     };
     cleanup(&tmp);
     let result = (|| {
-        let db = Database::create(Some(&tmp)).map_err(|e| e.to_string())?;
-        db.create_schema().map_err(|e| e.to_string())?;
+        let db = Database::create(Some(&tmp))?;
+        db.create_schema()?;
         let (t, o) = load_trace(trace, &db, verbose)?;
-        db.execute_batch("checkpoint;").map_err(|e| e.to_string())?;
+        db.execute_batch("checkpoint;")?;
         drop(db);
-        std::fs::rename(&tmp, &final_path).map_err(|e| format!("{}: {e}", final_path.display()))?;
-        let db = Database::open(&final_path).map_err(|e| e.to_string())?;
+        std::fs::rename(&tmp, &final_path).map_err(|e| LoadError::Db(format!("{}: {e}", final_path.display())))?;
+        let db = Database::open(&final_path)?;
         Ok((db, t, o))
     })();
     match result {
@@ -184,17 +191,19 @@ pub fn run(traces: &[PathBuf], args: &ReportArgs) -> Result<Outcome, Box<dyn std
         }
         let (db, db_path, tables, o) = match build_db(trace, args.keep_db, args.verbose) {
             Ok(x) => x,
-            Err(msg) => {
-                // An empty message: the reader already explained on stderr.
-                if msg.is_empty() {
-                    outcome = worse(outcome, Outcome::Unreadable);
-                } else if let Some(m) = msg.strip_prefix(FILE_ERROR) {
-                    eprintln!("schedstat: error: {m}");
-                    outcome = worse(outcome, Outcome::FileError);
-                } else {
-                    eprintln!("schedstat: error: {msg}");
-                    outcome = worse(outcome, Outcome::Failed);
-                }
+            Err(e) => {
+                let o = match e {
+                    LoadError::Unreadable => Outcome::Unreadable,
+                    LoadError::File(m) => {
+                        eprintln!("schedstat: error: {m}");
+                        Outcome::FileError
+                    }
+                    LoadError::Db(m) => {
+                        eprintln!("schedstat: error: {m}");
+                        Outcome::Failed
+                    }
+                };
+                outcome = worse(outcome, o);
                 continue;
             }
         };

@@ -9,7 +9,7 @@ use crate::{report_read_error, Outcome};
 /// Prints every event, then stops at the first error like Go does.
 pub fn run(path: &Path) -> Result<Outcome, Box<dyn std::error::Error>> {
     let bytes = open_trace(path)?;
-    let Some(mut reader) = streaming_reader(path, &bytes) else {
+    let Some(mut reader) = streaming_reader(path, &bytes, None) else {
         return Ok(Outcome::Unreadable);
     };
     let stdout = io::stdout();

@@ -100,13 +100,22 @@ pub fn explain(e: &gotrace::Error) -> String {
 }
 impl std::error::Error for OpenError {}
 
-/// A streaming reader over an opened trace that releases finished
-/// generations' pages; `None` (after a one-line error on stderr) when the
-/// trace cannot be read at all.
-pub fn streaming_reader<'a>(path: &Path, bytes: &'a TraceBytes) -> Option<gotrace::Reader<'a>> {
+/// A streaming reader over an opened trace that releases the pages it no
+/// longer needs and moves `progress` (if any) at each finished generation;
+/// `None` (after a one-line error on stderr) when the trace cannot be read at all.
+pub fn streaming_reader<'a>(
+    path: &Path,
+    bytes: &'a TraceBytes,
+    progress: Option<indicatif::ProgressBar>,
+) -> Option<gotrace::Reader<'a>> {
     match gotrace::Reader::new(bytes.as_slice()) {
         Ok(mut r) => {
-            r.on_generation_done(move |upto| bytes.release_before(upto));
+            r.on_generation_done(move |upto| {
+                bytes.release_before(upto);
+                if let Some(b) = &progress {
+                    b.set_position(upto as u64);
+                }
+            });
             r.on_release_hint(move |upto| bytes.release_before(upto));
             Some(r)
         }

@@ -20,7 +20,7 @@ struct Census {
 /// Reads every event (ordering and validation included) and prints the census.
 pub fn run(path: &Path, json: bool) -> Result<Outcome, Box<dyn std::error::Error>> {
     let bytes = open_trace(path)?;
-    let Some(mut reader) = streaming_reader(path, &bytes) else {
+    let Some(mut reader) = streaming_reader(path, &bytes, None) else {
         return Ok(Outcome::Unreadable);
     };
     let mut c = Census::default();

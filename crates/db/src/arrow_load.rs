@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use duckdb::arrow::array::{ArrayRef, BooleanArray, Int32Array, Int64Array, StringArray, UInt64Array};
+use duckdb::arrow::array::{ArrayRef, BooleanArray, Int64Array, StringArray, UInt64Array};
 use duckdb::arrow::datatypes::{Field, Schema};
 use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::Connection;
@@ -46,10 +46,6 @@ fn null_u64(n: usize) -> ArrayRef {
 }
 fn null_bool(n: usize) -> ArrayRef {
     Arc::new(BooleanArray::from(vec![None; n]))
-}
-#[allow(dead_code)]
-fn null_i32(n: usize) -> ArrayRef {
-    Arc::new(Int32Array::from(vec![None; n]))
 }
 
 /// Appends one batch; the appender matches columns by position.

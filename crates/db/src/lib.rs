@@ -240,8 +240,4 @@ impl Database {
         Ok(QueryResult { columns, rows: rows_out })
     }
 
-    /// The underlying connection, for callers that need DuckDB directly.
-    pub fn connection(&self) -> &Connection {
-        &self.conn
-    }
 }

@@ -132,6 +132,35 @@ pub struct Ranges {
     pub bytes_reclaimed: Vec<Option<i64>>,
 }
 
+impl Ranges {
+    /// Adds a range that has not ended yet and returns its row. A missing
+    /// start means it was already in progress (RangeActive, or an end without
+    /// a begin).
+    fn open(
+        &mut self,
+        name: &[u8],
+        scope: Option<&'static str>,
+        scope_id: Nullable,
+        start: Option<i64>,
+        start_stack: Option<u64>,
+        ev: &Event<'_>,
+    ) -> usize {
+        self.name.push(text(name));
+        self.scope.push(scope);
+        self.scope_id.push(scope_id);
+        self.start_time_ns.push(start);
+        self.end_time_ns.push(None);
+        self.started_before.push(start.is_none());
+        self.start_stack_id.push(start_stack);
+        self.src_g.push(resource(ev.goroutine()));
+        self.src_p.push(resource(ev.proc()));
+        self.src_m.push(resource(ev.thread()));
+        self.bytes_swept.push(None);
+        self.bytes_reclaimed.push(None);
+        self.name.len() - 1
+    }
+}
+
 /// `tasks`: user tasks (runtime/trace.NewTask).
 #[derive(Debug, Default, Clone)]
 #[allow(missing_docs)]
@@ -226,7 +255,7 @@ struct Interner {
     frames: HashMap<(u64, u64, u64), u64>,
     stacks: HashMap<Vec<u64>, u64>,
     /// Per-generation cache from the trace's own stack ID to ours.
-    by_trace_id: IdMap<u64, Option<u64>>,
+    by_trace_id: IdMap<u64, u64>,
     scratch: Vec<u64>,
 }
 
@@ -236,7 +265,7 @@ impl Interner {
             return None;
         }
         if let Some(&id) = self.by_trace_id.get(&s.id()) {
-            return id;
+            return Some(id);
         }
         self.scratch.clear();
         for f in s.frames() {
@@ -272,7 +301,7 @@ impl Interner {
                 next
             }
         };
-        self.by_trace_id.insert(s.id(), Some(id));
+        self.by_trace_id.insert(s.id(), id);
         Some(id)
     }
 }
@@ -287,21 +316,22 @@ pub struct TableBuilder {
     open_ranges: HashMap<(Vec<u8>, Option<i64>), usize>,
     open_tasks: IdMap<u64, usize>,
     open_regions: IdMap<i64, Vec<usize>>,
-    first: bool,
+    /// Time of the first non-Sync event, once seen.
+    origin: Option<i64>,
 }
 
 impl TableBuilder {
     /// A builder with empty tables.
     pub fn new() -> Self {
-        TableBuilder { first: true, ..Default::default() }
+        TableBuilder::default()
     }
 
     /// Adds one event (events must come in reader order).
     pub fn add(&mut self, ev: &Event<'_>) {
         let time = ev.time();
         let kind = ev.kind();
-        if self.first && kind != EventKind::Sync {
-            self.first = false;
+        if self.origin.is_none() && kind != EventKind::Sync {
+            self.origin = Some(time);
             self.t.first_time_ns = time;
         }
         self.t.last_time_ns = time;
@@ -416,42 +446,15 @@ impl TableBuilder {
                 if active && self.open_ranges.contains_key(&key) {
                     return;
                 }
-                let s = &mut self.t.ranges;
-                let row = s.name.len();
-                s.name.push(text(&name));
-                s.scope.push(scope);
-                s.scope_id.push(scope_id);
-                s.start_time_ns.push((!active).then_some(time));
-                s.end_time_ns.push(None);
-                s.started_before.push(active);
-                s.start_stack_id.push(src_stack);
-                s.src_g.push(resource(ev.goroutine()));
-                s.src_p.push(resource(ev.proc()));
-                s.src_m.push(resource(ev.thread()));
-                s.bytes_swept.push(None);
-                s.bytes_reclaimed.push(None);
+                let start = (!active).then_some(time);
+                let row = self.t.ranges.open(&name, scope, scope_id, start, src_stack, ev);
                 self.open_ranges.insert(key, row);
             }
             _ => {
                 let row = match self.open_ranges.remove(&key) {
                     Some(row) => row,
-                    None => {
-                        // Began before the trace: a row with an unknown start.
-                        let s = &mut self.t.ranges;
-                        s.name.push(text(&name));
-                        s.scope.push(scope);
-                        s.scope_id.push(scope_id);
-                        s.start_time_ns.push(None);
-                        s.end_time_ns.push(None);
-                        s.started_before.push(true);
-                        s.start_stack_id.push(None);
-                        s.src_g.push(resource(ev.goroutine()));
-                        s.src_p.push(resource(ev.proc()));
-                        s.src_m.push(resource(ev.thread()));
-                        s.bytes_swept.push(None);
-                        s.bytes_reclaimed.push(None);
-                        s.name.len() - 1
-                    }
+                    // Began before the trace: a row with an unknown start.
+                    None => self.t.ranges.open(&name, scope, scope_id, None, None, ev),
                 };
                 let s = &mut self.t.ranges;
                 s.end_time_ns[row] = Some(time);

@@ -50,7 +50,8 @@ pub fn go_duration(ns: i64) -> String {
         if rem == 0 {
             return whole.to_string();
         }
-        let digits = unit.trailing_zeros_decimal();
+        // unit is a power of ten: the fraction has that many digits.
+        let digits = unit.to_string().len() - 1;
         let s = format!("{rem:0width$}", width = digits);
         format!("{whole}.{}", s.trim_end_matches('0'))
     };
@@ -77,22 +78,6 @@ pub fn go_duration(ns: i64) -> String {
         format!("-{s}")
     } else {
         s
-    }
-}
-
-trait DecimalDigits {
-    fn trailing_zeros_decimal(self) -> usize;
-}
-
-impl DecimalDigits for u64 {
-    fn trailing_zeros_decimal(self) -> usize {
-        let mut n = self;
-        let mut d = 0;
-        while n > 1 && n % 10 == 0 {
-            n /= 10;
-            d += 1;
-        }
-        d
     }
 }
 
