@@ -1,0 +1,5 @@
+//! Writers for the file formats other tools read: pprof's gzipped
+//! `profile.proto` (for `go tool pprof`) and the Chrome trace-event JSON that
+//! ui.perfetto.dev and chrome://tracing show.
+
+#![warn(missing_docs)]
