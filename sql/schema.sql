@@ -3,14 +3,19 @@
 -- sqlprof's names, columns and meanings so its users' queries run unchanged.
 -- Times are nanoseconds on the trace clock; -1 IDs are stored as NULL.
 
+-- The states of goroutines and procs, stored as one byte and compared and
+-- printed as text. Declared in alphabetical order so that sorting by a state
+-- orders rows as sqlprof's varchar columns do.
+create type state as enum ('idle', 'notexist', 'runnable', 'running', 'syscall', 'undetermined', 'waiting');
+
 -- One row per goroutine state transition. duration_ns is the time spent in
 -- from_state (0 for the goroutine's first row); end_time_ns is when it left it.
 -- stack_id: the transitioning goroutine's stack; src_*: who caused the
 -- transition (the running goroutine, its thread and proc) and its stack.
 create table g_transitions (
     g bigint,
-    from_state varchar,
-    to_state varchar,
+    from_state state,
+    to_state state,
     reason varchar,
     duration_ns bigint,
     end_time_ns bigint,
@@ -24,8 +29,8 @@ create table g_transitions (
 -- One row per proc (P) state transition.
 create table p_transitions (
     p bigint,
-    from_state varchar,
-    to_state varchar,
+    from_state state,
+    to_state state,
     duration_ns bigint,
     end_time_ns bigint,
     src_p bigint,

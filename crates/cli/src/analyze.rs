@@ -68,12 +68,16 @@ pub fn load_trace(path: &Path, db: &Database, verbose: bool) -> Result<(TraceTab
         eprintln!("schedstat: reading {} ({} bytes)", path.display(), total);
     }
     let mut builder = TableBuilder::new();
+    let mut append_time = std::time::Duration::ZERO;
+    let started = std::time::Instant::now();
     let err = loop {
         match reader.read_event() {
             Ok(Some(ev)) => {
                 builder.add(&ev);
                 if builder.pending_rows() >= CHUNK_ROWS {
+                    let t = std::time::Instant::now();
                     db.append(&builder.take_rows())?;
+                    append_time += t.elapsed();
                 }
             }
             Ok(None) => break None,
@@ -91,8 +95,13 @@ pub fn load_trace(path: &Path, db: &Database, verbose: bool) -> Result<(TraceTab
         return Err(LoadError::Unreadable);
     }
     let rest = builder.finish();
+    let t = std::time::Instant::now();
     db.append(&rest)?;
     db.finish(&rest)?;
+    append_time += t.elapsed();
+    if std::env::var_os("SCHEDSTAT_TIMINGS").is_some() {
+        eprintln!("load: {:?} total, {:?} appending", started.elapsed(), append_time);
+    }
     if verbose {
         eprintln!("schedstat: {} events loaded", rest.events);
     }

@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-mod arrow_load;
+mod chunk_load;
 
 use duckdb::types::{TimeUnit, Value, ValueRef};
 use duckdb::{params, Connection};
@@ -46,7 +46,11 @@ pub type Result<T> = std::result::Result<T, DbError>;
 
 /// A DuckDB database holding one trace.
 pub struct Database {
+    // Field order matters: the connection must close before the raw database.
     conn: Connection,
+    /// The raw handles that appending needs; only a database this process
+    /// creates has them.
+    raw: Option<chunk_load::RawDb>,
 }
 
 /// A query's result, with every value converted to an owned [`Cell`].
@@ -127,6 +131,7 @@ fn cell_owned(v: Value) -> Cell {
         Value::SmallInt(x) => Cell::Int(x.into()),
         Value::Int(x) => Cell::Int(x.into()),
         Value::BigInt(x) => Cell::Int(x),
+        Value::Enum(s) => Cell::Text(s),
         Value::HugeInt(x) => Cell::HugeInt(x),
         Value::UTinyInt(x) => Cell::UInt(x.into()),
         Value::USmallInt(x) => Cell::UInt(x.into()),
@@ -146,22 +151,25 @@ fn cell_owned(v: Value) -> Cell {
 impl Database {
     /// An empty database in memory, or in a file at `path` (which must not exist).
     pub fn create(path: Option<&Path>) -> Result<Self> {
-        let conn = match path {
-            Some(p) => Connection::open(p)?,
-            None => Connection::open_in_memory()?,
+        let path = match path {
+            Some(p) => Some(p.to_str().ok_or_else(|| DbError(format!("{}: path is not UTF-8", p.display())))?),
+            None => None,
         };
-        Ok(Database { conn })
+        let raw = chunk_load::RawDb::open(path)?;
+        // SAFETY: the database stays open until `raw` drops, after `conn`.
+        let conn = unsafe { Connection::open_from_raw(raw.database())? };
+        Ok(Database { conn, raw: Some(raw) })
     }
 
     /// Opens an existing database file.
     pub fn open(path: &Path) -> Result<Self> {
-        Ok(Database { conn: Connection::open(path)? })
+        Ok(Database { conn: Connection::open(path)?, raw: None })
     }
 
     /// Opens an existing database file without taking the write lock or changing it.
     pub fn open_read_only(path: &Path) -> Result<Self> {
         let cfg = duckdb::Config::default().access_mode(duckdb::AccessMode::ReadOnly)?;
-        Ok(Database { conn: Connection::open_with_flags(path, cfg)? })
+        Ok(Database { conn: Connection::open_with_flags(path, cfg)?, raw: None })
     }
 
     /// Creates the schema and loads a trace's tables into it, in one go.
@@ -179,7 +187,8 @@ impl Database {
 
     /// Appends a chunk of rows (columnar, through Arrow) to every table.
     pub fn append(&self, t: &TraceTables) -> Result<()> {
-        arrow_load::append_all(&self.conn, t)
+        let raw = self.raw.as_ref().ok_or_else(|| DbError("rows can only be added to a database this process created".into()))?;
+        chunk_load::append_all(raw, t)
     }
 
     /// Adds what needs the whole trace: facts about it, `std_packages`, and

@@ -547,7 +547,13 @@ struct Runner<'d> {
 
 impl Runner<'_> {
     fn q(&self, sql: &str, params: &[(&str, i64)]) -> Result<QueryResult> {
-        Ok(self.db.query(&sql::bind(sql, params))?)
+        let t = std::time::Instant::now();
+        let r = self.db.query(&sql::bind(sql, params))?;
+        if std::env::var_os("SCHEDSTAT_TIMINGS").is_some() {
+            let name = sql.lines().next().unwrap_or("");
+            eprintln!("{:8.1} ms  {}", t.elapsed().as_secs_f64() * 1e3, &name[..name.len().min(80)]);
+        }
+        Ok(r)
     }
 }
 
