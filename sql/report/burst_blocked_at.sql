@@ -2,11 +2,9 @@
 -- last stack-bearing exit from 'running' before it was unblocked.
 with unblocked as (
     select distinct g, end_time_ns as unblocked_ns
-    from g_transitions
+    from burst_rows
     where from_state = 'waiting' and to_state = 'runnable'
-      and end_time_ns - duration_ns between {{center_ns}} - 1000000 and {{center_ns}} + 1000000
-      -- implied by the line above; lets DuckDB skip row groups by their time range
-      and end_time_ns >= {{center_ns}} - 1000000
+      and start_ns between {{center_ns}} - 1000000 and {{center_ns}} + 1000000
 ),
 blocked as (
     select u.g, (

@@ -9,10 +9,8 @@ select
         else 'other'
     end as category,
     count(*) as count
-from g_transitions
+from burst_rows
 where to_state = 'runnable'
-  and end_time_ns - duration_ns between {{center_ns}} - 1000000 and {{center_ns}} + 1000000
-      -- implied by the line above; lets DuckDB skip row groups by their time range
-      and end_time_ns >= {{center_ns}} - 1000000
+      and start_ns between {{center_ns}} - 1000000 and {{center_ns}} + 1000000
 group by category
 order by count desc, min(end_time_ns);

@@ -1,11 +1,9 @@
 -- Stacks that created the goroutines of a burst (±1 ms of center_ns), most first.
 with c as (
     select src_stack_id as stack_id, count(*) as count
-    from g_transitions
+    from burst_rows
     where from_state = 'notexist' and to_state = 'runnable'
-      and end_time_ns - duration_ns between {{center_ns}} - 1000000 and {{center_ns}} + 1000000
-      -- implied by the line above; lets DuckDB skip row groups by their time range
-      and end_time_ns >= {{center_ns}} - 1000000
+      and start_ns between {{center_ns}} - 1000000 and {{center_ns}} + 1000000
     group by src_stack_id
 ),
 named as (select stack_id, count, stack_terse(stack_id) as terse from c)

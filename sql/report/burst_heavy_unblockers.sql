@@ -1,4 +1,7 @@
 -- Goroutines that unblocked the most goroutines of a burst, with their usual stack.
+-- This one reads g_transitions itself, not burst_rows: mode() breaks ties by
+-- where in its input a value was first seen, and dt/schedstat's answers come
+-- from g_transitions' own row order.
 with h as (
     select src_g as g, count(*) as count, mode(src_stack_id) as stack_id
     from g_transitions

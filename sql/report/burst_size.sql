@@ -2,8 +2,6 @@
 -- ±1 ms of center_ns. Times are when each goroutine entered its previous state
 -- (end_time_ns - duration_ns), as dt/schedstat counts them.
 select count(distinct g) as goroutines
-from g_transitions
+from burst_rows
 where (to_state = 'runnable' or (from_state = 'notexist' and to_state = 'running'))
-  and end_time_ns - duration_ns between {{center_ns}} - 1000000 and {{center_ns}} + 1000000
-      -- implied by the line above; lets DuckDB skip row groups by their time range
-      and end_time_ns >= {{center_ns}} - 1000000;
+      and start_ns between {{center_ns}} - 1000000 and {{center_ns}} + 1000000;

@@ -1,11 +1,9 @@
 -- Innermost frames (with file:line) that unblocked the goroutines of a burst, most first.
 with u as (
     select src_stack_id
-    from g_transitions
+    from burst_rows
     where from_state = 'waiting' and to_state = 'runnable' and src_stack_id is not null
-      and end_time_ns - duration_ns between {{center_ns}} - 1000000 and {{center_ns}} + 1000000
-      -- implied by the line above; lets DuckDB skip row groups by their time range
-      and end_time_ns >= {{center_ns}} - 1000000
+      and start_ns between {{center_ns}} - 1000000 and {{center_ns}} + 1000000
 ),
 leaves as (select stack_terse(src_stack_id)[1] as leaf from u)
 select leaf, count(*) as count

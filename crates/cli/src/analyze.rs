@@ -40,7 +40,7 @@ impl From<schedstat_db::DbError> for LoadError {
 }
 
 /// Rows handed to the database at a time: bounds memory while reading.
-const CHUNK_ROWS: usize = 1 << 20;
+const CHUNK_ROWS: usize = 1 << 18;
 
 /// A progress bar for big files when stderr is a terminal.
 fn progress_bar(path: &Path, total: u64) -> Option<ProgressBar> {
@@ -59,25 +59,67 @@ fn progress_bar(path: &Path, total: u64) -> Option<ProgressBar> {
 /// Reads a trace into a database whose schema exists, streaming rows in
 /// chunks. Returns the remaining tables (with the trace-wide facts: first and
 /// last time, event count) and whether the trace was complete.
+///
+/// Reading and appending overlap: a second thread reads events and builds
+/// each chunk of rows while this one appends the previous chunk to DuckDB
+/// (the two cost about the same). At most two chunks are alive at once.
 pub fn load_trace(path: &Path, db: &Database, verbose: bool) -> Result<(TraceTables, Outcome), LoadError> {
     let bytes = open_trace(path).map_err(|e| LoadError::File(e.to_string()))?;
     let total = bytes.as_slice().len() as u64;
-    let bar = progress_bar(path, total);
-    let mut reader = streaming_reader(path, &bytes, bar.clone()).ok_or(LoadError::Unreadable)?;
     if verbose {
         eprintln!("schedstat: reading {} ({} bytes)", path.display(), total);
     }
-    let mut builder = TableBuilder::new();
-    let mut append_time = std::time::Duration::ZERO;
     let started = std::time::Instant::now();
+    let mut append_time = std::time::Duration::ZERO;
+    let (chunks, received) = std::sync::mpsc::sync_channel::<TraceTables>(0);
+    let (rest, outcome) = std::thread::scope(|s| {
+        let reading = s.spawn(|| read_chunks(path, &bytes, chunks));
+        let mut failed = None;
+        for chunk in received.iter() {
+            let t = std::time::Instant::now();
+            if let Err(e) = db.append(&chunk) {
+                failed = Some(e);
+                break;
+            }
+            append_time += t.elapsed();
+        }
+        // Dropping the receiver makes the reader stop at its next chunk.
+        drop(received);
+        let read = reading.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        match failed {
+            Some(e) => Err(LoadError::from(e)),
+            None => read,
+        }
+    })?;
+    let t = std::time::Instant::now();
+    db.append(&rest)?;
+    db.finish(&rest)?;
+    append_time += t.elapsed();
+    if std::env::var_os("SCHEDSTAT_TIMINGS").is_some() {
+        eprintln!("load: {:?} total, {:?} appending", started.elapsed(), append_time);
+    }
+    if verbose {
+        eprintln!("schedstat: {} events loaded", rest.events);
+    }
+    Ok((rest, outcome))
+}
+
+/// The reading half of [`load_trace`]: sends full chunks of rows, returns the
+/// rest. Stops early (returning what it has) when the receiver hangs up.
+fn read_chunks(
+    path: &Path,
+    bytes: &crate::input::TraceBytes,
+    chunks: std::sync::mpsc::SyncSender<TraceTables>,
+) -> Result<(TraceTables, Outcome), LoadError> {
+    let bar = progress_bar(path, bytes.as_slice().len() as u64);
+    let mut reader = streaming_reader(path, bytes, bar.clone()).ok_or(LoadError::Unreadable)?;
+    let mut builder = TableBuilder::new();
     let err = loop {
         match reader.read_event() {
             Ok(Some(ev)) => {
                 builder.add(&ev);
-                if builder.pending_rows() >= CHUNK_ROWS {
-                    let t = std::time::Instant::now();
-                    db.append(&builder.take_rows())?;
-                    append_time += t.elapsed();
+                if builder.pending_rows() >= CHUNK_ROWS && chunks.send(builder.take_rows()).is_err() {
+                    break None;
                 }
             }
             Ok(None) => break None,
@@ -94,18 +136,7 @@ pub fn load_trace(path: &Path, db: &Database, verbose: bool) -> Result<(TraceTab
     if matches!(outcome, Outcome::Unreadable) {
         return Err(LoadError::Unreadable);
     }
-    let rest = builder.finish();
-    let t = std::time::Instant::now();
-    db.append(&rest)?;
-    db.finish(&rest)?;
-    append_time += t.elapsed();
-    if std::env::var_os("SCHEDSTAT_TIMINGS").is_some() {
-        eprintln!("load: {:?} total, {:?} appending", started.elapsed(), append_time);
-    }
-    if verbose {
-        eprintln!("schedstat: {} events loaded", rest.events);
-    }
-    Ok((rest, outcome))
+    Ok((builder.finish(), outcome))
 }
 
 /// The database file `--keep-db` writes: next to the trace, `TRACE.duckdb`.

@@ -82,6 +82,7 @@ impl Col<'_> {
 pub struct RawDb {
     db: ffi::duckdb_database,
     conn: ffi::duckdb_connection,
+    appenders: std::cell::RefCell<Vec<Appender>>,
 }
 
 impl RawDb {
@@ -114,7 +115,7 @@ impl RawDb {
             unsafe { ffi::duckdb_close(&mut db) };
             return Err(DbError("could not connect to the database".into()));
         }
-        Ok(RawDb { db, conn })
+        Ok(RawDb { db, conn, appenders: Default::default() })
     }
 
     /// The database handle, for `duckdb::Connection::open_from_raw`.
@@ -128,6 +129,7 @@ impl Drop for RawDb {
         // SAFETY: both handles are ours and still open; `Database` drops its
         // `duckdb::Connection` before this (field order), and that one does
         // not close the database it was given.
+        self.appenders.get_mut().clear();
         unsafe {
             ffi::duckdb_disconnect(&mut self.conn);
             ffi::duckdb_close(&mut self.db);
@@ -407,22 +409,39 @@ fn fill(vector: ffi::duckdb_vector, col: &Col<'_>, sink: &Sink, start: usize, n:
     Ok(())
 }
 
-/// Appends rows to one table.
-fn append(raw: &RawDb, table: &str, cols: &[Col<'_>]) -> Result<()> {
-    if cols.first().map_or(0, Col::len) == 0 {
-        return Ok(());
+impl RawDb {
+    /// Appends rows to one table, through an appender kept open across
+    /// chunks: closing an appender commits, and committing after every chunk
+    /// cost more than the appending.
+    fn append(&self, table: &str, cols: &[Col<'_>]) -> Result<()> {
+        if cols.first().map_or(0, Col::len) == 0 {
+            return Ok(());
+        }
+        let mut open = self.appenders.borrow_mut();
+        let k = match open.iter().position(|a| a.table == table) {
+            Some(k) => k,
+            None => {
+                open.push(Appender::new(self, table)?);
+                open.len() - 1
+            }
+        };
+        open[k].append(cols)
     }
-    let mut a = Appender::new(raw, table)?;
-    a.append(cols)?;
-    a.close()
+
+    /// Writes and commits everything appended so far.
+    pub fn commit(&self) -> Result<()> {
+        for a in self.appenders.borrow_mut().drain(..) {
+            a.close()?;
+        }
+        Ok(())
+    }
 }
 
 /// Appends every row of `t` to the matching tables.
 pub fn append_all(raw: &RawDb, t: &TraceTables) -> Result<()> {
     use Col::*;
     let g = &t.g_transitions;
-    append(
-        raw,
+    raw.append(
         "g_transitions",
         &[
             OptI64(&g.g),
@@ -439,8 +458,7 @@ pub fn append_all(raw: &RawDb, t: &TraceTables) -> Result<()> {
         ],
     )?;
     let p = &t.p_transitions;
-    append(
-        raw,
+    raw.append(
         "p_transitions",
         &[
             OptI64(&p.p),
@@ -455,8 +473,7 @@ pub fn append_all(raw: &RawDb, t: &TraceTables) -> Result<()> {
     )?;
     let s = &t.stack_samples;
     let n = s.end_time_ns.len();
-    append(
-        raw,
+    raw.append(
         "stack_samples",
         &[
             ConstStr("samples/count", n),
@@ -470,8 +487,7 @@ pub fn append_all(raw: &RawDb, t: &TraceTables) -> Result<()> {
         ],
     )?;
     let m = &t.metrics;
-    append(
-        raw,
+    raw.append(
         "metrics",
         &[
             I64(&m.end_time_ns),
@@ -484,18 +500,16 @@ pub fn append_all(raw: &RawDb, t: &TraceTables) -> Result<()> {
         ],
     )?;
     let sf = &t.stack_frames;
-    append(raw, "stack_frames", &[U64(&sf.stack_id), U64(&sf.frame_id), U64(&sf.position)])?;
+    raw.append("stack_frames", &[U64(&sf.stack_id), U64(&sf.frame_id), U64(&sf.position)])?;
     let f = &t.frames;
-    append(
-        raw,
+    raw.append(
         "frames",
         &[U64(&f.frame_id), U64(&f.address), U64(&f.function_id), U64(&f.line), Null(f.frame_id.len())],
     )?;
     let fun = &t.functions;
-    append(raw, "functions", &[U64(&fun.function_id), String(&fun.name), String(&fun.file)])?;
+    raw.append("functions", &[U64(&fun.function_id), String(&fun.name), String(&fun.file)])?;
     let r = &t.ranges;
-    append(
-        raw,
+    raw.append(
         "ranges",
         &[
             String(&r.name),
@@ -513,8 +527,7 @@ pub fn append_all(raw: &RawDb, t: &TraceTables) -> Result<()> {
         ],
     )?;
     let tk = &t.tasks;
-    append(
-        raw,
+    raw.append(
         "tasks",
         &[
             U64(&tk.task_id),
@@ -528,8 +541,7 @@ pub fn append_all(raw: &RawDb, t: &TraceTables) -> Result<()> {
         ],
     )?;
     let rg = &t.regions;
-    append(
-        raw,
+    raw.append(
         "regions",
         &[
             OptI64(&rg.g),
@@ -542,8 +554,7 @@ pub fn append_all(raw: &RawDb, t: &TraceTables) -> Result<()> {
         ],
     )?;
     let l = &t.logs;
-    append(
-        raw,
+    raw.append(
         "logs",
         &[
             I64(&l.end_time_ns),

@@ -194,6 +194,9 @@ impl Database {
     /// Adds what needs the whole trace: facts about it, `std_packages`, and
     /// the views and macros. `t` supplies the trace-wide facts only.
     pub fn finish(&self, t: &TraceTables) -> Result<()> {
+        if let Some(raw) = &self.raw {
+            raw.commit()?;
+        }
         let c = &self.conn;
         {
             let mut a = c.appender("std_packages")?;

@@ -36,6 +36,7 @@ pub mod sql {
         GC_RANGES => "gc_ranges.sql",
         STW_PAUSES => "stw_pauses.sql",
         WORST_DELAY_IN_WINDOW => "worst_delay_in_window.sql",
+        BURST_ROWS => "burst_rows.sql",
         BURST_SIZE => "burst_size.sql",
         PROC_ACTIVITY_DURING => "proc_activity_during.sql",
         BURST_BREAKDOWN => "burst_breakdown.sql",
@@ -543,15 +544,32 @@ fn col(r: &QueryResult, name: &str) -> usize {
 
 struct Runner<'d> {
     db: &'d Database,
+    /// Whether `burst_rows.sql` has made the table the burst queries read.
+    burst_rows: std::cell::Cell<bool>,
 }
 
 impl Runner<'_> {
+    /// Runs a burst query, first making the table it reads if need be.
+    fn burst_q(&self, sql: &str, params: &[(&str, i64)]) -> Result<QueryResult> {
+        if !self.burst_rows.get() {
+            self.db.execute_batch(sql::BURST_ROWS)?;
+            self.burst_rows.set(true);
+        }
+        self.q(sql, params)
+    }
+
     fn q(&self, sql: &str, params: &[(&str, i64)]) -> Result<QueryResult> {
         let t = std::time::Instant::now();
+        let cpu = || {
+            let s = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+            let f: Vec<&str> = s.rsplit(')').next().unwrap_or("").split_whitespace().collect();
+            f.get(11).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0) + f.get(12).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0)
+        };
+        let c0 = cpu();
         let r = self.db.query(&sql::bind(sql, params))?;
         if std::env::var_os("SCHEDSTAT_TIMINGS").is_some() {
             let name = sql.lines().next().unwrap_or("");
-            eprintln!("{:8.1} ms  {}", t.elapsed().as_secs_f64() * 1e3, &name[..name.len().min(80)]);
+            eprintln!("{:8.1} ms {:6} cpu  {}", t.elapsed().as_secs_f64() * 1e3, (cpu() - c0) * 10, &name[..name.len().min(70)]);
         }
         Ok(r)
     }
@@ -559,7 +577,7 @@ impl Runner<'_> {
 
 /// Runs every analysis the options ask for.
 pub fn build(db: &Database, opts: &Options) -> Result<Report> {
-    let r = Runner { db };
+    let r = Runner { db, burst_rows: std::cell::Cell::new(false) };
     let s = r.q(sql::LATENCY_SUMMARY, &[])?;
     let row = &s.rows[0];
     let count = int(&row[col(&s, "count")]);
@@ -663,7 +681,7 @@ pub fn build(db: &Database, opts: &Options) -> Result<Report> {
         if let Some(row) = wd.rows.first() {
             let (g, dur, wait_start, end_t, p) =
                 (int(&row[0]), int(&row[1]), int(&row[2]), int(&row[3]), opt_int(&row[4]));
-            detail.burst_goroutines = int(&r.q(sql::BURST_SIZE, &[("center_ns", wait_start)])?.rows[0][0]);
+            detail.burst_goroutines = int(&r.burst_q(sql::BURST_SIZE, &[("center_ns", wait_start)])?.rows[0][0]);
             let mut worst = WorstInWindow {
                 g,
                 duration_ns: dur,
@@ -869,7 +887,7 @@ pub fn build(db: &Database, opts: &Options) -> Result<Report> {
 
 fn breakdown(r: &Runner<'_>, center: i64) -> Result<BurstBreakdown> {
     let p = [("center_ns", center)];
-    let cats = r.q(sql::BURST_BREAKDOWN, &p)?;
+    let cats = r.burst_q(sql::BURST_BREAKDOWN, &p)?;
     let mut b = BurstBreakdown {
         categories: cats.rows.iter().map(|row| (text(&row[0]).unwrap_or_default(), int(&row[1]))).collect(),
         ..Default::default()
@@ -878,13 +896,13 @@ fn breakdown(r: &Runner<'_>, center: i64) -> Result<BurstBreakdown> {
     for (cat, _) in b.categories.clone() {
         match cat.as_str() {
             "new" => {
-                let q = r.q(sql::BURST_CREATORS, &p)?;
+                let q = r.burst_q(sql::BURST_CREATORS, &p)?;
                 b.created_by = q.rows.iter().map(|row| (int(&row[1]), list(&row[2]))).collect();
             }
             "unblocked" => {
-                let q = r.q(sql::BURST_UNBLOCKERS, &p)?;
+                let q = r.burst_q(sql::BURST_UNBLOCKERS, &p)?;
                 b.unblocked_by = q.rows.iter().map(|row| (int(&row[1]), text(&row[0]).unwrap_or_default())).collect();
-                let q = r.q(sql::BURST_BLOCKED_AT, &p)?;
+                let q = r.burst_q(sql::BURST_BLOCKED_AT, &p)?;
                 b.blocked_at = q.rows.iter().map(|row| (int(&row[1]), list(&row[0]).unwrap_or_default())).collect();
                 let q = r.q(sql::BURST_HEAVY_UNBLOCKERS, &p)?;
                 b.heavy_unblockers = q
