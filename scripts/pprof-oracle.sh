@@ -60,6 +60,30 @@ for dir in "$ROOT"/testdata/fixtures/go1.*; do
     done
   done
 done
+# Traces cut short: the first 70% of the multigen fixtures (several generations),
+# recorded as truncated/goVER.multigen.BYTES.TYPE.txt (the test cuts the same bytes).
+[ "$MODE" = record ] && mkdir -p "$ROOT/testdata/oracle/pprof/truncated"
+for ver in go1.22 go1.25 go1.27; do
+  trace="$ROOT/testdata/fixtures/$ver/multigen.trace"
+  size=$(stat -c %s "$trace")
+  cut=$((size * 7 / 10))
+  head -c "$cut" "$trace" > "$TMP/cut.trace"
+  for type in net sync syscall sched; do
+    GOTOOLCHAIN=local GOWORK=off "$GO" tool trace -pprof="$type" "$TMP/cut.trace" > "$TMP/go.pb.gz" 2>/dev/null
+    "$CANON" "$TMP/go.pb.gz" > "$TMP/go.txt"
+    if [ "$MODE" = record ]; then
+      cp "$TMP/go.txt" "$ROOT/testdata/oracle/pprof/truncated/$ver.multigen.$cut.$type.txt"
+    else
+      "$SCHEDSTAT" pprof "$type" "$TMP/cut.trace" -o "$TMP/ours.pb.gz" 2>/dev/null || [ $? -eq 3 ]
+      "$CANON" "$TMP/ours.pb.gz" > "$TMP/ours.txt"
+      if ! diff -u "$TMP/go.txt" "$TMP/ours.txt" > "$TMP/diff.txt"; then
+        echo "FAIL truncated $ver/multigen($cut bytes).$type differs:"; head -20 "$TMP/diff.txt"; fail=1
+      fi
+    fi
+    n=$((n + 1))
+  done
+done
+
 if [ "$MODE" = record ]; then
   echo "recorded $n profiles under testdata/oracle/pprof/"
 else

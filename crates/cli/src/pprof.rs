@@ -97,11 +97,20 @@ pub fn run(a: &PprofArgs) -> Result<Outcome, Box<dyn std::error::Error>> {
             "total_delay_ns": profile.total_delay_ns(),
             "stacks": profile.stacks,
         });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        out(&format!("{}\n", serde_json::to_string_pretty(&doc)?))?;
     } else if a.output.is_none() {
-        print!("{}", table(&profile, &a.trace, a.top, a.full_stacks));
+        out(&table(&profile, &a.trace, a.top, a.full_stacks))?;
     }
     Ok(outcome)
+}
+
+/// Prints to stdout; a closed pipe (`| head`) is not an error.
+fn out(s: &str) -> std::io::Result<()> {
+    let mut so = std::io::stdout().lock();
+    match so.write_all(s.as_bytes()).and_then(|_| so.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r,
+    }
 }
 
 /// Checks that `out` names a file in an existing directory.
