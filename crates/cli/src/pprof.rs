@@ -171,12 +171,13 @@ fn table(p: &Profile, trace: &Path, top: usize, full: bool) -> String {
         ProfileKind::Net => "blocked on the network",
         ProfileKind::Sync => "blocked on synchronization (channels, select, sync)",
         ProfileKind::Syscall => "in system calls",
-        ProfileKind::Sched => "runnable, waiting for a P (charged to what made them runnable)",
+        ProfileKind::Sched => "runnable but not running (charged to what made them runnable)",
     };
-    let _ = writeln!(o, "{} profile of {}: time goroutines spent {what}", p.kind, trace.display());
+    let _ = writeln!(o, "{} profile: time goroutines spent {what}", p.kind);
     let _ = writeln!(
         o,
-        "{} intervals, {} in total, {} stacks (as go tool trace -pprof={} counts them)",
+        "{}: {} intervals, {} in total, {} stacks (as go tool trace -pprof={})",
+        trace.display(),
         p.total_count(),
         dur(total as f64),
         p.stacks.len(),
