@@ -44,7 +44,11 @@ for dir in "$ROOT"/testdata/fixtures/go1.*; do
       if [ "$MODE" = record ]; then
         cp "$TMP/go.txt" "$out/$scen.$type.txt"
       else
-        "$SCHEDSTAT" pprof "$type" "$trace" -o "$TMP/ours.pb.gz"
+        if ! "$SCHEDSTAT" pprof "$type" "$trace" -o "$TMP/ours.pb.gz" 2>"$TMP/ours.err"; then
+          echo "FAIL $ver/$scen.$type: schedstat pprof: $(cat "$TMP/ours.err")"
+          fail=1
+          continue
+        fi
         if ! GOTOOLCHAIN=local GOWORK=off "$GO" tool pprof -raw "$TMP/ours.pb.gz" > "$TMP/raw.txt" 2>"$TMP/raw.err"; then
           echo "FAIL $ver/$scen.$type: go tool pprof cannot open our file: $(head -1 "$TMP/raw.err")"
           fail=1
