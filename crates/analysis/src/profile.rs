@@ -423,3 +423,25 @@ pub fn profile_of_trace(bytes: &[u8], kind: ProfileKind) -> Result<(Profile, Opt
     };
     Ok((b.finish(), err))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_each_profile_takes() {
+        // The runtime's wait reasons (anchors.md §6.3).
+        for r in ["chan send", "chan receive", "select", "sync", "sync.(*Cond).Wait", "synctest", "select (no cases)"] {
+            assert!(ProfileKind::Sync.accepts(r.as_bytes()), "{r}");
+        }
+        for r in ["network", "sleep", "forever", "GC mark assist wait for work", "preempted", ""] {
+            assert!(!ProfileKind::Sync.accepts(r.as_bytes()), "{r}");
+        }
+        assert!(ProfileKind::Net.accepts(b"network"));
+        assert!(!ProfileKind::Net.accepts(b"network poller"));
+        assert!(ProfileKind::Sched.accepts(b"") && ProfileKind::Syscall.accepts(b""));
+        assert_eq!(ProfileKind::parse("sched"), Some(ProfileKind::Sched));
+        assert_eq!(ProfileKind::parse("block"), None);
+        assert_eq!(ProfileKind::Sync.state(), GoState::Waiting);
+    }
+}
