@@ -151,7 +151,8 @@ const PPROF_HELP: &str = "\
 Examples:
   schedstat pprof sync trace.out                  the top 10 stacks by delay
   schedstat pprof sync trace.out -o sync.pb.gz && go tool pprof -top sync.pb.gz
-  schedstat pprof sched trace.out -o - | go tool pprof -http=:8080 /dev/stdin
+  schedstat pprof sched trace.out -o sched.pb.gz && go tool pprof -http=:8080 sched.pb.gz
+  schedstat pprof sched trace.out -o - > sched.pb.gz    the file on stdout
   schedstat pprof syscall --json trace.out | jq '.stacks[0]'
 
 Per stack: contentions (intervals) and delay (ns), equal to Go 1.27.3's
