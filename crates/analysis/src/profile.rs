@@ -387,28 +387,6 @@ impl ProfileBuilder {
     }
 }
 
-/// Builds several profiles in the same pass over the events.
-pub struct ProfileSet {
-    builders: Vec<ProfileBuilder>,
-}
-
-impl ProfileSet {
-    /// Builders for the given kinds.
-    pub fn new(kinds: &[ProfileKind]) -> Self {
-        ProfileSet { builders: kinds.iter().map(|&k| ProfileBuilder::new(k)).collect() }
-    }
-    /// Takes the next event of the trace.
-    pub fn event(&mut self, ev: &Event<'_>) {
-        for b in &mut self.builders {
-            b.event(ev);
-        }
-    }
-    /// The profiles, in the order the kinds were given.
-    pub fn finish(self) -> Vec<Profile> {
-        self.builders.into_iter().map(ProfileBuilder::finish).collect()
-    }
-}
-
 /// Builds one profile from a whole trace in memory; on a read error, the
 /// profile of the complete generations and the error.
 pub fn profile_of_trace(bytes: &[u8], kind: ProfileKind) -> Result<(Profile, Option<gotrace::Error>), gotrace::Error> {
