@@ -9,3 +9,6 @@
 //! terminal output: renderers live in the CLI and in `schedstat-export`.
 
 #![warn(missing_docs)]
+
+pub mod goroutines;
+pub mod leaks;
