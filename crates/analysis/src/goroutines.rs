@@ -18,10 +18,11 @@
 //!   Go's maps exactly as Go does (it can forget another goroutine's binding
 //!   on the same P; we keep that behaviour so the numbers stay equal).
 //! - Waiting with reason `forever` ends the goroutine like an exit.
-//! - Goroutines alive at the end are closed at the time of the last event;
-//!   time still pending in a syscall whose P went idle counts as scheduler
-//!   wait there (Go's snapshot does this; on a real syscall exit it counts as
-//!   syscall blocked).
+//! - Goroutines alive at the end are closed at the time of the last event.
+//!   A syscall still pending then counts whole as syscall execution and, from
+//!   the moment its P went idle, *also* as scheduler wait: Go's snapshot counts
+//!   that stretch twice (on a real syscall exit it is syscall blocked instead).
+//!   We keep it so the figures equal Go's page.
 //! - Ranges (GC mark assist, sweep, stop-the-world) overlap the other stats:
 //!   goroutine-scoped ranges are charged to their goroutine whole, P-scoped
 //!   ones (sweep) only when they end on the goroutine they began on; ranges
@@ -45,7 +46,8 @@ pub struct ExecStats {
     /// Time running on a P.
     pub exec_ns: i64,
     /// Time runnable, waiting for a P (and, for goroutines alive at the end,
-    /// time pending in a syscall that lost its P: Go counts that here).
+    /// the part of a pending syscall after its P went idle, which Go counts
+    /// here on top of syscall execution).
     pub sched_wait_ns: i64,
     /// Time blocked, by wait reason (`""` for a goroutine found waiting when
     /// the trace began). A reason present with 0 ns still makes a column.
@@ -348,37 +350,31 @@ impl Summarizer {
                         g.stats.exec_ns = g.stats.exec_ns.wrapping_add(t.wrapping_sub(g.pending.last_start));
                         g.pending.last_start = 0;
                     }
-                    GoState::Waiting => {
-                        if g.pending.last_block != 0 {
-                            let d = t.wrapping_sub(g.pending.last_block);
-                            let reason = std::mem::take(&mut g.pending.last_block_reason);
-                            add(&mut g.stats.block_ns, &reason, d);
-                            g.pending.last_block_reason = reason;
-                            g.pending.last_block = 0;
-                        }
+                    GoState::Waiting if g.pending.last_block != 0 => {
+                        let d = t.wrapping_sub(g.pending.last_block);
+                        let reason = std::mem::take(&mut g.pending.last_block_reason);
+                        add(&mut g.stats.block_ns, &reason, d);
+                        g.pending.last_block_reason = reason;
+                        g.pending.last_block = 0;
                     }
-                    GoState::Runnable => {
-                        if g.pending.last_runnable != 0 {
-                            g.stats.sched_wait_ns += t.wrapping_sub(g.pending.last_runnable);
-                            g.pending.last_runnable = 0;
-                        }
+                    GoState::Runnable if g.pending.last_runnable != 0 => {
+                        g.stats.sched_wait_ns += t.wrapping_sub(g.pending.last_runnable);
+                        g.pending.last_runnable = 0;
                     }
-                    GoState::Syscall => {
-                        if g.pending.last_syscall != 0 {
-                            let p = &mut g.pending;
-                            if p.last_syscall_block != 0 {
-                                g.stats.syscall_block_ns += t.wrapping_sub(p.last_syscall_block);
-                                g.stats.syscall_ns += p.last_syscall_block.wrapping_sub(p.last_syscall);
-                            } else {
-                                g.stats.syscall_ns += t.wrapping_sub(p.last_syscall);
-                            }
-                            p.last_syscall = 0;
-                            p.last_syscall_block = 0;
-                            // Go deletes the P recorded for this goroutine, or P 0 if none.
-                            let p = self.syscalling_g.get(&id).copied().unwrap_or(0);
-                            self.syscalling_p.remove(&p);
-                            self.syscalling_g.remove(&id);
+                    GoState::Syscall if g.pending.last_syscall != 0 => {
+                        let p = &mut g.pending;
+                        if p.last_syscall_block != 0 {
+                            g.stats.syscall_block_ns += t.wrapping_sub(p.last_syscall_block);
+                            g.stats.syscall_ns += p.last_syscall_block.wrapping_sub(p.last_syscall);
+                        } else {
+                            g.stats.syscall_ns += t.wrapping_sub(p.last_syscall);
                         }
+                        p.last_syscall = 0;
+                        p.last_syscall_block = 0;
+                        // Go deletes the P recorded for this goroutine, or P 0 if none.
+                        let p = self.syscalling_g.get(&id).copied().unwrap_or(0);
+                        self.syscalling_p.remove(&p);
+                        self.syscalling_g.remove(&id);
                     }
                     _ => {}
                 }

@@ -146,20 +146,26 @@ pub struct LeakReport {
     pub timeline: Vec<Window>,
 }
 
+impl LeakGroup {
+    /// Whether every wait in the group is measured from its start (none is a lower bound).
+    pub fn since_known_all(&self) -> bool {
+        self.goroutines.iter().all(|b| b.since_known)
+    }
+}
+
 impl LeakTracker {
     /// An empty tracker.
     pub fn new() -> Self {
         Self::default()
     }
 
-    fn intern(&mut self, ev: &Event<'_>, stack: gotrace::Stack<'_, '_>) -> u32 {
+    fn intern(&mut self, stack: gotrace::Stack<'_, '_>) -> u32 {
         if stack.is_none() || stack.id() == 0 {
             return u32::MAX;
         }
         if let Some(&i) = self.gen_cache.get(&stack.id()) {
             return i;
         }
-        let _ = ev;
         let frames: Vec<Frame> = stack
             .frames()
             .map(|f| Frame {
@@ -168,12 +174,17 @@ impl LeakTracker {
                 line: f.line,
             })
             .collect();
+        let id = self.intern_frames(frames);
+        self.gen_cache.insert(stack.id(), id);
+        id
+    }
+
+    fn intern_frames(&mut self, frames: Vec<Frame>) -> u32 {
         let next = self.stacks.len() as u32;
         let id = *self.stack_ids.entry(frames.clone()).or_insert(next);
         if id == next {
             self.stacks.push(frames);
         }
-        self.gen_cache.insert(stack.id(), id);
         id
     }
 
@@ -197,43 +208,49 @@ impl LeakTracker {
                     return;
                 }
                 let is_new = matches!(from, GoState::Undetermined | GoState::NotExist) || !self.gs.contains_key(&id);
-                if is_new && to != GoState::NotExist {
-                    let at = if from == GoState::NotExist { t } else { self.sync_ts };
-                    self.deltas.push((at, 1));
-                }
-                let stack = if to == GoState::Waiting || is_new { self.intern(ev, st.stack) } else { u32::MAX };
-                let g = self.gs.entry(id).or_insert_with(|| GState {
-                    state: from,
-                    since: t,
-                    since_known: true,
-                    reason: String::new(),
-                    stack: u32::MAX,
-                    name: String::new(),
-                });
-                if g.name.is_empty() && stack != u32::MAX {
-                    if let Some(root) = self.stacks[stack as usize].last() {
-                        g.name = root.func.clone();
-                    }
-                }
-                if to == GoState::NotExist {
-                    self.gs.remove(&id);
-                    self.deltas.push((t, -1));
-                    return;
-                }
-                g.state = to;
-                if to == GoState::Waiting {
-                    g.reason = String::from_utf8_lossy(st.reason).into_owned();
-                    g.stack = stack;
-                    if from == GoState::Undetermined {
-                        g.since = self.sync_ts;
-                        g.since_known = false;
-                    } else {
-                        g.since = t;
-                        g.since_known = true;
-                    }
-                }
+                let stack = if to == GoState::Waiting || is_new { self.intern(st.stack) } else { u32::MAX };
+                self.goroutine(t, id, from, to, st.reason, stack);
             }
             _ => {}
+        }
+    }
+
+    /// One goroutine state change (`stack`: interned, or `u32::MAX` for none).
+    fn goroutine(&mut self, t: i64, id: GoId, from: GoState, to: GoState, reason: &[u8], stack: u32) {
+        let is_new = matches!(from, GoState::Undetermined | GoState::NotExist) || !self.gs.contains_key(&id);
+        if is_new && to != GoState::NotExist {
+            let at = if from == GoState::NotExist { t } else { self.sync_ts };
+            self.deltas.push((at, 1));
+        }
+        let g = self.gs.entry(id).or_insert_with(|| GState {
+            state: from,
+            since: t,
+            since_known: true,
+            reason: String::new(),
+            stack: u32::MAX,
+            name: String::new(),
+        });
+        if g.name.is_empty() && stack != u32::MAX {
+            if let Some(root) = self.stacks[stack as usize].last() {
+                g.name = root.func.clone();
+            }
+        }
+        if to == GoState::NotExist {
+            self.gs.remove(&id);
+            self.deltas.push((t, -1));
+            return;
+        }
+        g.state = to;
+        if to == GoState::Waiting {
+            g.reason = String::from_utf8_lossy(reason).into_owned();
+            g.stack = stack;
+            if from == GoState::Undetermined {
+                g.since = self.sync_ts;
+                g.since_known = false;
+            } else {
+                g.since = t;
+                g.since_known = true;
+            }
         }
     }
 
@@ -358,6 +375,56 @@ fn timeline(deltas: &[(i64, i32)], start: i64, end: i64, window: i64) -> Vec<Win
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn frames(funcs: &[&str]) -> Vec<Frame> {
+        funcs.iter().map(|f| Frame { func: f.to_string(), file: "x.go".into(), line: 1 }).collect()
+    }
+
+    /// Two workers wait on each other's channel and main waits for both: all
+    /// application goroutines blocked, so the report warns; a runtime
+    /// goroutine running does not change that, an application one does.
+    #[test]
+    fn all_application_goroutines_blocked_is_a_possible_deadlock() {
+        use GoState::*;
+        let mut t = LeakTracker::new();
+        t.first_ts = Some(100);
+        t.sync_ts = 100;
+        let main = t.intern_frames(frames(&["main.main"]));
+        let worker = t.intern_frames(frames(&["main.worker"]));
+        let recv = t.intern_frames(frames(&["runtime.chanrecv1", "main.worker"]));
+        let wg = t.intern_frames(frames(&["sync.(*WaitGroup).Wait", "main.main"]));
+        let sweeper = t.intern_frames(frames(&["runtime.bgsweep"]));
+        t.goroutine(110, 1, Undetermined, Running, b"", main);
+        t.goroutine(110, 3, Undetermined, Waiting, b"", sweeper);
+        t.goroutine(120, 7, NotExist, Runnable, b"", worker);
+        t.goroutine(121, 8, NotExist, Runnable, b"", worker);
+        t.goroutine(130, 7, Runnable, Running, b"", u32::MAX);
+        t.goroutine(140, 7, Running, Waiting, b"chan receive", recv);
+        t.goroutine(150, 8, Runnable, Running, b"", u32::MAX);
+        t.goroutine(160, 8, Running, Waiting, b"chan receive", recv);
+        t.goroutine(170, 1, Running, Waiting, b"sync", wg);
+        t.last_ts = 200;
+        let r = t.finish(None);
+        assert!(r.possible_deadlock);
+        assert_eq!((r.app_alive_at_end, r.app_blocked_at_end), (3, 3));
+        assert_eq!(r.groups[0].count, 2);
+        assert_eq!(r.groups[0].reason, "chan receive");
+        assert_eq!((r.groups[0].min_wait_ns, r.groups[0].max_wait_ns, r.groups[0].longest_id), (40, 60, 7));
+        let sys = r.groups.iter().find(|g| g.start_function == "runtime.bgsweep").unwrap();
+        assert!(sys.system && !sys.since_known_all());
+        assert_eq!(sys.max_wait_ns, 100);
+
+        // One application goroutine still runnable: no warning.
+        let mut t = LeakTracker::new();
+        t.first_ts = Some(0);
+        let w = t.intern_frames(frames(&["main.worker"]));
+        t.goroutine(10, 7, NotExist, Waiting, b"select", w);
+        t.goroutine(10, 8, NotExist, Runnable, b"", w);
+        t.last_ts = 20;
+        let r = t.finish(None);
+        assert!(!r.possible_deadlock);
+        assert_eq!(r.app_blocked_at_end, 1);
+    }
 
     #[test]
     fn windows_count_alive_goroutines() {

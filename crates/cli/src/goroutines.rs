@@ -253,6 +253,8 @@ fn alias(col: &str) -> String {
         "Block time (syscall)" => "sys-block".into(),
         "Unknown time" => "unknown".into(),
         "Total time" => "total".into(),
+        // The empty reason: waiting when first seen, reason not recorded.
+        "Block time ()" => "block:initial".into(),
         c => match c.strip_prefix("Block time (").and_then(|r| r.strip_suffix(')')) {
             Some(reason) => format!("block:{reason}"),
             None => c.to_string(),
@@ -298,7 +300,10 @@ fn breakdown_table(gs: &[&GoroutineSummary], cols: &[String], top: usize) -> Str
     let colsum = |c: &String| stats.iter().map(|m| m.get(c).copied().unwrap_or(0)).sum::<i64>();
     let mut keep: Vec<String> = cols.iter().filter(|c| colsum(c) != 0).cloned().collect();
     let mut dropped: Vec<String> = cols.iter().filter(|c| colsum(c) == 0).map(|c| alias(c)).collect();
-    let width = |cols: &[String]| 8 + 10 + cols.iter().map(|c| alias(c).chars().count().clamp(9, HEADER_MAX) + 1).sum::<usize>();
+    // Whole headers (up to 24 characters) when they fit, else cut at 14.
+    let full = |cols: &[String]| 19 + cols.iter().map(|c| alias(c).chars().count().clamp(9, 24) + 1).sum::<usize>();
+    let hmax = if full(&keep) <= MAX_COLS { 24 } else { HEADER_MAX };
+    let width = |cols: &[String]| 19 + cols.iter().map(|c| alias(c).chars().count().clamp(9, hmax) + 1).sum::<usize>();
     let mut merged: Vec<String> = Vec::new();
     while width(&keep) + if merged.is_empty() { 0 } else { 12 } > MAX_COLS {
         // The smallest block column goes into "block:other".
@@ -313,9 +318,9 @@ fn breakdown_table(gs: &[&GoroutineSummary], cols: &[String], top: usize) -> Str
         merged.push(keep.remove(i));
     }
     let mut o = String::new();
-    let hdr = |c: &str| fit_right(c, HEADER_MAX);
-    let cw: Vec<usize> = keep.iter().map(|c| alias(c).chars().count().clamp(9, HEADER_MAX)).collect();
-    o += &format!("{:>8} {:>9}", "goroutine", "total");
+    let hdr = |c: &str| fit_right(c, hmax);
+    let cw: Vec<usize> = keep.iter().map(|c| alias(c).chars().count().clamp(9, hmax)).collect();
+    o += &format!("{:>9} {:>9}", "goroutine", "total");
     for (c, w) in keep.iter().zip(&cw) {
         o += &format!(" {:>w$}", hdr(&alias(c)));
     }
@@ -324,7 +329,7 @@ fn breakdown_table(gs: &[&GoroutineSummary], cols: &[String], top: usize) -> Str
     }
     o += "\n";
     for (g, m) in shown.iter().zip(&stats) {
-        o += &format!("{:>8} {:>9}", g.id, dur(g.stats.total_ns as f64));
+        o += &format!("{:>9} {:>9}", g.id, dur(g.stats.total_ns as f64));
         for (c, w) in keep.iter().zip(&cw) {
             o += &format!(" {:>w$}", dur(m.get(c).copied().unwrap_or(0) as f64));
         }
@@ -383,34 +388,40 @@ fn range_alias(name: &str) -> String {
 
 /// The special-ranges table; stop-the-world kinds that do not fit are summed into `stw:other`.
 fn range_table(gs: &[&GoroutineSummary], ranges: &[String], top: usize) -> String {
+    const RANGE_MAX: usize = 24;
+    let cw = |r: &String| range_alias(r).chars().count().clamp(9, RANGE_MAX);
     let mut keep: Vec<String> = ranges.to_vec();
     let mut merged: Vec<String> = Vec::new();
-    let width = |n: usize| 8 + 10 + n * (HEADER_MAX + 1);
-    while width(keep.len() + usize::from(!merged.is_empty())) > MAX_COLS {
+    let width = |keep: &[String], merged: bool| 19 + keep.iter().map(|r| cw(r) + 1).sum::<usize>() + if merged { 10 } else { 0 };
+    while width(&keep, !merged.is_empty()) > MAX_COLS {
         let Some(i) = keep.iter().rposition(|r| r.starts_with("stop-the-world")) else { break };
         merged.push(keep.remove(i));
     }
-    let mut o = format!("{:>8} {:>9}", "goroutine", "total");
+    let mut o = format!("{:>9} {:>9}", "goroutine", "total");
     for r in &keep {
-        o += &format!(" {:>HEADER_MAX$}", fit_right(&range_alias(r), HEADER_MAX));
+        o += &format!(" {:>w$}", fit_right(&range_alias(r), RANGE_MAX), w = cw(r));
     }
     if !merged.is_empty() {
-        o += &format!(" {:>HEADER_MAX$}", "stw:other");
+        o += &format!(" {:>9}", "stw:other");
     }
     o += "\n";
     for g in gs.iter().take(top) {
-        o += &format!("{:>8} {:>9}", g.id, dur(g.stats.total_ns as f64));
+        o += &format!("{:>9} {:>9}", g.id, dur(g.stats.total_ns as f64));
         for r in &keep {
-            o += &format!(" {:>HEADER_MAX$}", dur(g.stats.range_ns.get(r).copied().unwrap_or(0) as f64));
+            o += &format!(" {:>w$}", dur(g.stats.range_ns.get(r).copied().unwrap_or(0) as f64), w = cw(r));
         }
         if !merged.is_empty() {
             let v: i64 = merged.iter().map(|r| g.stats.range_ns.get(r).copied().unwrap_or(0)).sum();
-            o += &format!(" {:>HEADER_MAX$}", dur(v as f64));
+            o += &format!(" {:>9}", dur(v as f64));
         }
         o += "\n";
     }
     if gs.len() > top {
         o += &format!("({} more goroutines; -n shows more)\n", gs.len() - top);
+    }
+    if !merged.is_empty() {
+        let names: Vec<String> = merged.iter().map(|r| range_alias(r)).collect();
+        o += &wrap(&format!("stw:other = {}", names.join(", ")));
     }
     o
 }
