@@ -9,6 +9,14 @@ Usage:
       /goroutine?name=NAME page, parse the figures out of the HTML and write
       testdata/oracle/goroutines/go1.2X/<scenario>.json. The server is killed
       afterwards, also on error.
+  scripts/goroutines-oracle.py --corpus
+      Record the same for the .trace files of the shared corpus beside the
+      clone (../shared/testdata/go-corpus: hand-made edge cases such as procs
+      stolen from syscalls across generations) into
+      testdata/oracle/goroutines/corpus/<name>.json. Traces that our reader
+      refuses because their first generation is broken are skipped: Go's
+      server shows the events before the damage, schedstat exits 1 (see
+      README, exit codes).
   scripts/goroutines-oracle.py --check [--schedstat BIN] [TRACE...]
       Live: the same pages for a few fixtures (default: three), compared with
       `schedstat goroutines --json TRACE`. Prints one summary line; exit 1 on
@@ -265,6 +273,35 @@ def record(args, tool, env):
     print(f"goroutines oracle: recorded {n} fixtures")
 
 
+def record_corpus(tool, env):
+    corpus = os.path.join(ROOT, "..", "shared", "testdata", "go-corpus")
+    outdir = os.path.join(ROOT, "testdata/oracle/goroutines/corpus")
+    os.makedirs(outdir, exist_ok=True)
+    target = os.environ.get("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/schedstat/target"))
+    bin_ = os.path.join(target, "release/schedstat")
+    n = 0
+    for dirpath, _, files in sorted(os.walk(corpus)):
+        for name in sorted(files):
+            if not name.endswith(".trace"):
+                continue
+            trace = os.path.join(dirpath, name)
+            r = subprocess.run([bin_, "stats", trace], capture_output=True)
+            if r.returncode == 1:
+                print(f"skipped {trace}: unreadable for schedstat", file=sys.stderr)
+                continue
+            rel = os.path.relpath(trace, ROOT)
+            doc = {"source": "go tool trace (Go 1.27.3) -http: /goroutines and /goroutine?name=...",
+                   "trace": rel}
+            doc.update(scrape(tool, env, trace))
+            out = os.path.join(outdir, name[:-len(".trace")] + ".json")
+            with open(out + ".tmp", "w") as f:
+                json.dump(doc, f, separators=(",", ":"), ensure_ascii=False)
+                f.write("\n")
+            os.replace(out + ".tmp", out)
+            n += 1
+    print(f"goroutines oracle: recorded {n} corpus traces")
+
+
 def check(args, tool, env):
     target = os.environ.get("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/schedstat/target"))
     bin_ = args.schedstat or os.path.join(target, "release/schedstat")
@@ -296,6 +333,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--check", action="store_true", help="compare live instead of recording")
     ap.add_argument("--schedstat", help="schedstat binary for --check")
+    ap.add_argument("--corpus", action="store_true", help="record the shared corpus's traces")
     ap.add_argument("--versions", help="comma-separated, e.g. go1.22,go1.27 (record)")
     ap.add_argument("--scenarios", help="comma-separated scenario names (record)")
     ap.add_argument("traces", nargs="*", help="traces for --check")
@@ -303,6 +341,9 @@ def main():
     tool, env = go_tool_trace_binary()
     if args.check:
         sys.exit(check(args, tool, env))
+    if args.corpus:
+        record_corpus(tool, env)
+        return
     record(args, tool, env)
 
 

@@ -140,6 +140,36 @@ fn goroutine_pages_equal_go_tool_trace_on_every_fixture() {
     assert!(ranged > 50, "special ranges compared: {ranged}");
 }
 
+/// The shared corpus's hand-made traces (procs stolen from syscalls, across
+/// generation boundaries, bare Ms, ...) exercise Go's syscall bookkeeping.
+#[test]
+fn goroutine_pages_equal_go_tool_trace_on_the_shared_corpus() {
+    let corpus = root().join("../shared/testdata/go-corpus");
+    if !corpus.is_dir() {
+        assert!(
+            std::env::var_os("SCHEDSTAT_NO_SHARED_CORPUS").is_some(),
+            "the shared corpus is missing at {}; place shared/ beside the clone or set SCHEDSTAT_NO_SHARED_CORPUS=1",
+            corpus.display()
+        );
+        return;
+    }
+    let dir = root().join("testdata/oracle/goroutines/corpus");
+    let mut n = 0;
+    for e in std::fs::read_dir(dir).unwrap() {
+        let f = e.unwrap().path();
+        let go: Value = serde_json::from_slice(&std::fs::read(&f).unwrap()).unwrap();
+        let trace = root().join(go["trace"].as_str().unwrap());
+        let o = run(&["goroutines", "--json", trace.to_str().unwrap()]);
+        // Go's server shows what it read before a damage; so do we (exit 3).
+        assert!(matches!(o.status.code(), Some(0 | 3)), "{}: {}", f.display(), String::from_utf8_lossy(&o.stderr));
+        let ours: Value = serde_json::from_slice(&o.stdout).unwrap();
+        let errs = differences(&go, &ours);
+        assert!(errs.is_empty(), "{}: {}", f.display(), errs.join("\n"));
+        n += 1;
+    }
+    assert_eq!(n, 22);
+}
+
 /// The comparison catches a changed figure (it is not vacuous).
 #[test]
 fn comparison_detects_a_wrong_figure() {
