@@ -266,13 +266,22 @@ pub struct Summarizer {
     sync_ts: i64,
 }
 
+/// `m[k] += v`, creating the key (even for 0, as Go's map does); allocates only for a new key.
 fn add(m: &mut BTreeMap<String, i64>, k: &str, v: i64) {
-    let e = m.entry(k.to_string()).or_insert(0);
-    *e = e.wrapping_add(v);
+    match m.get_mut(k) {
+        Some(e) => *e = e.wrapping_add(v),
+        None => {
+            m.insert(k.to_string(), v);
+        }
+    }
 }
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
+}
+
+fn text_ref(b: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(b)
 }
 
 impl Summarizer {
@@ -313,7 +322,7 @@ impl Summarizer {
                         let d = t.wrapping_sub(self.sync_ts);
                         match to {
                             GoState::Running => g.stats.exec_ns += d,
-                            GoState::Waiting => add(&mut g.stats.block_ns, &text(st.reason), d),
+                            GoState::Waiting => add(&mut g.stats.block_ns, &text_ref(st.reason), d),
                             GoState::Runnable => g.stats.sched_wait_ns += d,
                             GoState::Syscall => {
                                 if ev.proc() == NO_PROC {
@@ -394,7 +403,10 @@ impl Summarizer {
                     GoState::Runnable => g.pending.last_runnable = t,
                     GoState::Waiting if st.reason != b"forever" => {
                         g.pending.last_block = t;
-                        g.pending.last_block_reason = text(st.reason);
+                        let r = text_ref(st.reason);
+                        if g.pending.last_block_reason != r {
+                            g.pending.last_block_reason = r.into_owned();
+                        }
                     }
                     GoState::Waiting | GoState::NotExist => g.finalize(t, Some(t)),
                     GoState::Syscall => {
