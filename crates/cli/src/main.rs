@@ -187,7 +187,7 @@ enum Command {
         /// Window for the alive-goroutine count over time [default: 1/20 of the trace].
         #[arg(short = 'w', long, value_parser = parse_duration)]
         window: Option<i64>,
-        /// At most N groups (and N goroutine IDs per group in --json).
+        /// At most N groups (text and --json; --json lists every goroutine of a group).
         #[arg(short = 'n', long, default_value_t = 10)]
         top: usize,
         /// Include runtime-internal goroutines (GC workers, sweeper, finalizers, the tracer's own).
