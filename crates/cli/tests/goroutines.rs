@@ -387,3 +387,41 @@ fn leaks_window_flag_and_all() {
     let bad = run(&["leaks", "-w", "soon", t]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// Causes the generator planted, seen through the goroutine breakdown on every
+/// Go version: the 6 contendedLock goroutines lead by execution time and wait
+/// mostly on the mutex (`sync`); the syscall workers carry the syscall time;
+/// the 3 allocHeavy goroutines carry the GC mark assists.
+#[test]
+fn planted_causes_show_in_the_breakdown() {
+    let sum = |gs: &Value, f: &dyn Fn(&Value) -> i64| gs.as_array().unwrap().iter().map(f).sum::<i64>();
+    for ver in VERSIONS {
+        let fx = |s: &str| root().join(format!("testdata/fixtures/{ver}/{s}.trace"));
+        let doc = json_of(&["goroutines", "--json", fx("mutex").to_str().unwrap()]);
+        let top = &doc["groups"][0];
+        assert_eq!((top["name"].as_str().unwrap(), top["count"].as_i64().unwrap()), ("main.runMutex.func1.1", 6), "{ver}");
+        let mut by_reason: BTreeMap<String, i64> = BTreeMap::new();
+        for g in top["goroutines"].as_array().unwrap() {
+            for (r, v) in g["block_ns"].as_object().unwrap() {
+                *by_reason.entry(r.clone()).or_default() += ns(v);
+            }
+        }
+        let worst = by_reason.iter().max_by_key(|(_, v)| **v).unwrap();
+        assert_eq!(worst.0, "sync", "{ver}: {by_reason:?}");
+
+        let doc = json_of(&["goroutines", "--json", fx("syscall").to_str().unwrap()]);
+        let most = doc["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .max_by_key(|g| sum(&g["goroutines"], &|x| ns(&x["syscall_ns"]) + ns(&x["syscall_block_ns"])))
+            .unwrap();
+        assert!(most["name"].as_str().unwrap().starts_with("main.runSyscall"), "{ver}: {}", most["name"]);
+        assert!(sum(&most["goroutines"], &|x| ns(&x["syscall_ns"])) > 1_000_000, "{ver}");
+
+        let doc = json_of(&["goroutines", "--json", "-g", "main.runGC.func1.1", fx("gc").to_str().unwrap()]);
+        let g = &doc["groups"][0];
+        assert_eq!(g["count"], 3, "{ver}");
+        assert!(sum(&g["goroutines"], &|x| get_or_zero(&x["range_ns"], "GC mark assist")) > 0, "{ver}");
+    }
+}
