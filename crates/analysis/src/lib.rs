@@ -11,3 +11,5 @@
 #![warn(missing_docs)]
 
 pub mod profile;
+pub mod goroutines;
+pub mod leaks;

@@ -8,8 +8,10 @@
 
 mod analyze;
 mod dump;
+mod goroutines;
 mod input;
 mod pprof;
+mod leaks;
 mod render;
 mod sqlshell;
 mod stats;
@@ -29,6 +31,8 @@ Examples:
   schedstat --sql trace.out              interactive SQL (sqlprof's tables and more)
   schedstat stats trace.out              event counts, generations and time span
   schedstat dump trace.out               every event, as `go tool trace -d=parsed` prints it
+  schedstat goroutines trace.out         goroutines by start function, as go tool trace shows them
+  schedstat leaks trace.out              goroutines still blocked at the end, grouped by stack
 
 Record a trace with `go test -trace=trace.out`, runtime/trace.Start, or
 `curl -o trace.out http://HOST/debug/pprof/trace?seconds=5`.
@@ -38,6 +42,38 @@ Durations take Go's syntax: 100ms, 1s, 250us, 1m30s.
 Exit codes: 0 ok; 1 the trace could not be read; 2 usage or file error;
 3 the trace is truncated or damaged (results cover its complete generations);
 4 an analysis or query failed.";
+
+const GOROUTINES_HELP: &str = "\
+Examples:
+  schedstat goroutines trace.out                         groups by start function
+  schedstat goroutines --group main.worker trace.out     per-goroutine breakdown of one group
+  schedstat goroutines -g main.worker --sort block:sync -n 20 trace.out
+  schedstat goroutines --id 42 trace.out                 one goroutine, exact figures
+  schedstat goroutines --json trace.out | jq '.groups[0]'
+
+The figures equal go tool trace's /goroutines and /goroutine pages (Go 1.27):
+execution, scheduler wait, syscall execution, syscall blocked, block time per
+wait reason, unknown time, and the GC mark assist / sweep / stop-the-world time
+that overlaps them. Text rounds durations; --json gives exact nanoseconds.
+
+Exit codes: 0 ok; 1 the trace could not be read; 2 usage or file error (also an
+unknown --group, --id or --sort); 3 the trace is truncated (figures cover what was read).";
+
+const LEAKS_HELP: &str = "\
+Examples:
+  schedstat leaks trace.out                  blocked goroutines at the end, biggest group first
+  schedstat leaks -w 100ms trace.out         alive goroutines per 100 ms window
+  schedstat leaks --all --full-stacks trace.out
+  schedstat leaks --json trace.out | jq '.groups[] | {count, reason, start_function}'
+
+A goroutine is blocked at the end when its last state is waiting (chan, select,
+sync, sleep, network, ...). Groups share the blocking stack and wait reason;
+waits count from the moment it blocked (a lower bound, marked >=, when it was
+already blocked when first seen). When every goroutine other than the runtime's
+own is blocked, a warning says the program may be deadlocked.
+
+Exit codes: 0 ok; 1 the trace could not be read; 2 usage or file error;
+3 the trace is truncated (the end is the last event read).";
 
 /// What is making your goroutines wait? Reads Go execution traces (Go 1.22 and newer).
 #[derive(Parser)]
@@ -145,6 +181,49 @@ enum Command {
         #[arg(long)]
         full_stacks: bool,
     },
+    /// Goroutines by start function and each one's time breakdown, as go tool trace's /goroutines.
+    #[command(after_help = GOROUTINES_HELP)]
+    Goroutines {
+        /// The trace file.
+        trace: PathBuf,
+        /// Break down one group (its start function, as listed) per goroutine.
+        #[arg(long, short = 'g', value_name = "NAME", conflicts_with = "id")]
+        group: Option<String>,
+        /// Show one goroutine's breakdown, regions and ranges.
+        #[arg(long, value_name = "G")]
+        id: Option<i64>,
+        /// Sort a group's goroutines by a column: total (default), exec, sched, syscall,
+        /// sys-block, unknown, block:REASON, or Go's column name.
+        #[arg(long, value_name = "COLUMN")]
+        sort: Option<String>,
+        /// At most N rows per listing (also in --json).
+        #[arg(short = 'n', long, value_name = "N")]
+        top: Option<usize>,
+        /// Print one JSON document (all durations in ns).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Goroutines still blocked at the end of the trace (leaks), grouped by stack and reason.
+    #[command(after_help = LEAKS_HELP)]
+    Leaks {
+        /// The trace file.
+        trace: PathBuf,
+        /// Window for the alive-goroutine count over time [default: 1/20 of the trace].
+        #[arg(short = 'w', long, value_parser = parse_duration)]
+        window: Option<i64>,
+        /// At most N groups (text and --json; --json lists every goroutine of a group).
+        #[arg(short = 'n', long, default_value_t = 10)]
+        top: usize,
+        /// Include runtime-internal goroutines (GC workers, sweeper, finalizers, the tracer's own).
+        #[arg(long)]
+        all: bool,
+        /// Show whole stacks instead of application paths.
+        #[arg(long)]
+        full_stacks: bool,
+        /// Print one JSON document (all durations in ns).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 const PPROF_HELP: &str = "\
@@ -240,6 +319,12 @@ fn main() -> ExitCode {
             }
             let kind = analysis::profile::ProfileKind::parse(&kind).expect("clap checked the type");
             pprof::run(&pprof::PprofArgs { kind, trace, output, json, top, full_stacks })
+        }
+        Some(Command::Goroutines { trace, group, id, sort, top, json }) => {
+            goroutines::run(&trace, &goroutines::Args { group, id, sort, top, json })
+        }
+        Some(Command::Leaks { trace, window, top, all, full_stacks, json }) => {
+            leaks::run(&trace, &leaks::Args { window, top, all, full_stacks, json })
         }
         None => {
             let mut f = cli.report;
