@@ -9,3 +9,7 @@
 //! terminal output: renderers live in the CLI and in `schedstat-export`.
 
 #![warn(missing_docs)]
+
+pub mod annotations;
+pub mod gc;
+pub mod mmu;
