@@ -90,7 +90,8 @@ pub fn run(path: &Path, args: &GcArgs) -> Result<Outcome, Box<dyn std::error::Er
     }
 
     let pct = |ns: i64| if span > 0 { ns as f64 * 100.0 / span as f64 } else { 0.0 };
-    outln!("GC in {} ({} of trace)", path.display(), go_duration(span));
+    let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    outln!("GC in {} ({} of trace)", name, go_duration(span));
     outln!(
         "{} mark phases, {} stop-the-world pauses ({} by the GC), {} stopped ({:.2}% of the trace)",
         sum.mark_phases.len(),

@@ -148,7 +148,8 @@ pub fn run_tasks(
                 if t.children.is_empty() {
                     "none".to_string()
                 } else {
-                    t.children.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(",")
+                    let ids = t.children.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(",");
+                    format!("{} ({})", t.children.len(), trunc(&ids, 30))
                 }
             );
             outln!("began {} after the trace start", go_duration(start - a.trace_start_ns));
@@ -203,7 +204,7 @@ pub fn run_tasks(
         return Ok(outcome);
     }
     if a.tasks.is_empty() {
-        outln!("no user tasks or logs in {} (runtime/trace.NewTask, trace.Log)", path.display());
+        outln!("no user tasks or logs in this trace (runtime/trace.NewTask, trace.Log)");
         return Ok(outcome);
     }
     outln!("Tasks by type (durations of complete tasks)");
@@ -243,7 +244,7 @@ pub fn run_tasks(
         }
     }
     outln!();
-    outln!("One task's events: schedstat tasks --task ID {}", path.display());
+    outln!("One task's events: schedstat tasks --task ID TRACE");
     Ok(outcome)
 }
 
@@ -291,7 +292,7 @@ pub fn run_regions(path: &Path, top: usize, json: bool) -> Result<Outcome, Box<d
         return Ok(outcome);
     }
     if groups.is_empty() {
-        outln!("no user regions in {} (runtime/trace.WithRegion, StartRegion)", path.display());
+        outln!("no user regions in this trace (runtime/trace.WithRegion, StartRegion)");
         return Ok(outcome);
     }
     outln!("Regions by type and where they began (the goroutine's entry function, as go tool trace)");
