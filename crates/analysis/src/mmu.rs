@@ -78,6 +78,26 @@ impl UtilFlags {
     }
 }
 
+/// How background mark workers are booked.
+///
+/// Go's /mmu books a worker's P as busy once when the worker's label event
+/// ("GC (dedicated)", "GC (fractional)") arrives *and* once more each time the
+/// worker starts running, but releases it only once when it stops. The runtime
+/// emits the label every time a worker is scheduled, so every worker run
+/// leaves its P counted as busy forever: after a few GC cycles every P is
+/// "in GC", utilization is 0 until the trace ends, and Go's curve only
+/// reflects the trace's first GC cycles. [`WorkerModel::Go`] reproduces this
+/// (it is what go tool trace shows); [`WorkerModel::Fixed`] books each worker
+/// run once, from its label (or start, when already labelled) until it stops,
+/// and not at all while its latest label is "GC (idle)".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum WorkerModel {
+    /// Exactly go tool trace's bookkeeping (the default).
+    Go,
+    /// One count per worker run.
+    Fixed,
+}
+
 /// A change of mutator utilization: from `time` on, the mean utilization is `util` (0..=1).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct MutatorUtil {
@@ -103,6 +123,11 @@ pub struct MutatorUtilBuilder {
     in_gc: HashSet<GoId>,
     states: HashMap<GoId, GoState>,
     bg_mark: HashSet<GoId>,
+    /// Fixed worker model: goroutine → the P its background-worker run is counted on.
+    worker_on: HashMap<GoId, i64>,
+    /// Fixed worker model: the mode of each worker's latest label counts as GC work.
+    worker_counts: HashMap<GoId, bool>,
+    model: WorkerModel,
     procs: Vec<(i64, usize)>,
     n_sync: u64,
     last_time: Option<i64>,
@@ -129,8 +154,19 @@ fn add_util(util: &mut Vec<MutatorUtil>, mu: MutatorUtil) {
 }
 
 impl MutatorUtilBuilder {
-    /// A builder counting the GC work `flags` selects.
+    /// A builder counting the GC work `flags` selects, with Go's worker model.
     pub fn new(flags: UtilFlags) -> Self {
+        Self::with_model(flags, WorkerModel::Go)
+    }
+
+    /// A builder counting the GC work `flags` selects, with the given worker model.
+    pub fn with_model(flags: UtilFlags, model: WorkerModel) -> Self {
+        let mut b = Self::new_go(flags);
+        b.model = model;
+        b
+    }
+
+    fn new_go(flags: UtilFlags) -> Self {
         MutatorUtilBuilder {
             flags,
             out: Vec::new(),
@@ -139,6 +175,9 @@ impl MutatorUtilBuilder {
             in_gc: HashSet::new(),
             states: HashMap::new(),
             bg_mark: HashSet::new(),
+            worker_on: HashMap::new(),
+            worker_counts: HashMap::new(),
+            model: WorkerModel::Go,
             procs: Vec::new(),
             n_sync: 0,
             last_time: None,
@@ -259,7 +298,18 @@ impl MutatorUtilBuilder {
             EventKind::StateTransition => {
                 if let Some(st) = ev.state_transition() {
                     if let Transition::Goroutine { id, from, to } = st.transition {
-                        if self.in_gc.contains(&id) || self.bg_mark.contains(&id) {
+                        if self.model == WorkerModel::Fixed && !self.in_gc.contains(&id) {
+                            if !from.executing() && to.executing() {
+                                if self.worker_counts.get(&id) == Some(&true) && !self.worker_on.contains_key(&id) {
+                                    self.worker_on.insert(id, ev.proc());
+                                    self.p_gc(ev.proc(), 1);
+                                }
+                            } else if from.executing() && !to.executing() {
+                                if let Some(p) = self.worker_on.remove(&id) {
+                                    self.p_gc(p, -1);
+                                }
+                            }
+                        } else if self.in_gc.contains(&id) || self.bg_mark.contains(&id) {
                             if !from.executing() && to.executing() {
                                 self.p_gc(ev.proc(), 1);
                             } else if from.executing() && !to.executing() {
@@ -272,7 +322,23 @@ impl MutatorUtilBuilder {
             }
             EventKind::Label => {
                 if let Some((label, _)) = ev.label() {
-                    if flags.background && label.starts_with(b"GC ") && label != b"GC (idle)"
+                    if self.model == WorkerModel::Fixed {
+                        if flags.background {
+                            let g = ev.goroutine();
+                            let counts = label.starts_with(b"GC ")
+                                && label != b"GC (idle)"
+                                && !(flags.per_proc && label == b"GC (dedicated)");
+                            self.worker_counts.insert(g, counts);
+                            if counts && !self.worker_on.contains_key(&g) {
+                                self.worker_on.insert(g, ev.proc());
+                                self.p_gc(ev.proc(), 1);
+                            } else if !counts {
+                                if let Some(p) = self.worker_on.remove(&g) {
+                                    self.p_gc(p, -1);
+                                }
+                            }
+                        }
+                    } else if flags.background && label.starts_with(b"GC ") && label != b"GC (idle)"
                         && !(flags.per_proc && label == b"GC (dedicated)")
                     {
                         self.bg_mark.insert(ev.goroutine());

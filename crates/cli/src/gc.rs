@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use analysis::gc::GcAnalysis;
-use analysis::mmu::{mmu_plot, MmuCurve, MutatorUtilBuilder, UtilFlags};
+use analysis::mmu::{mmu_plot, MmuCurve, MutatorUtilBuilder, UtilFlags, WorkerModel};
 use serde_json::json;
 
 use crate::render::text::go_duration;
@@ -17,6 +17,8 @@ use crate::Outcome;
 pub struct GcArgs {
     /// Which GC work counts against the mutator.
     pub flags: UtilFlags,
+    /// How background mark workers are booked (Go's way, or fixed).
+    pub model: WorkerModel,
     /// Window sizes (ns) whose worst windows are listed; empty: 1ms, 10ms, 100ms (within the trace).
     pub worst_at: Vec<i64>,
     /// Entries per listing.
@@ -28,7 +30,7 @@ pub struct GcArgs {
 /// `schedstat gc`.
 pub fn run(path: &Path, args: &GcArgs) -> Result<Outcome, Box<dyn std::error::Error>> {
     let mut gc = GcAnalysis::new();
-    let mut mu = MutatorUtilBuilder::new(args.flags);
+    let mut mu = MutatorUtilBuilder::with_model(args.flags, args.model);
     let Some(outcome) = read_events(path, |ev| {
         gc.event(ev);
         mu.event(ev);
@@ -37,7 +39,12 @@ pub fn run(path: &Path, args: &GcArgs) -> Result<Outcome, Box<dyn std::error::Er
         return Ok(Outcome::Unreadable);
     };
     let sum = gc.finish();
-    let curve = MmuCurve::new(mu.finish());
+    let utils = mu.finish();
+    // Where the utilization function stops changing: with Go's worker model
+    // it can sink to 0 for good long before the trace ends (see WorkerModel).
+    let util_end = utils.iter().filter_map(|u| u.last().map(|x| x.time)).max().unwrap_or(sum.trace_end_ns);
+    let stuck = !args.flags.per_proc && util_end < sum.trace_end_ns;
+    let curve = MmuCurve::new(utils);
     let plot = mmu_plot(&curve, go_uses_fma());
     let span = sum.trace_end_ns - sum.trace_start_ns;
     let worst_at: Vec<i64> = if args.worst_at.is_empty() {
@@ -72,6 +79,8 @@ pub fn run(path: &Path, args: &GcArgs) -> Result<Outcome, Box<dyn std::error::Er
             "assists": sum.assists,
             "mmu": {
                 "flags": args.flags.go_query(),
+                "model": if args.model == WorkerModel::Go { "go" } else { "fixed" },
+                "utilization_stuck_at_zero_ns": if stuck { Some(util_end) } else { None },
                 "x_min": plot.x_min,
                 "x_max": plot.x_max,
                 "curve": plot.curve,
@@ -145,10 +154,17 @@ pub fn run(path: &Path, args: &GcArgs) -> Result<Outcome, Box<dyn std::error::Er
         }
     }
     outln!();
-    outln!("Minimum mutator utilization ({}; as go tool trace's /mmu)", args.flags.go_query());
+    let how = if args.model == WorkerModel::Go { "as go tool trace's /mmu" } else { "workers booked once per run" };
+    outln!("Minimum mutator utilization ({}; {how})", args.flags.go_query());
     if plot.curve.is_empty() {
         outln!("  no data (no GOMAXPROCS in the trace)");
         return Ok(outcome);
+    }
+    if stuck {
+        outln!(
+            "note: utilization is 0 from {} on (Go's worker bookkeeping; see --mmu-model fixed)",
+            go_duration(util_end - sum.trace_start_ns)
+        );
     }
     outln!("{:>14}  {:>8}", "WINDOW", "MMU");
     let mut last_w = -1;

@@ -67,11 +67,24 @@ Examples:
   schedstat gc trace.out
   schedstat gc --mmu-flags stw,background,assist,sweep,perproc trace.out
   schedstat gc --worst-at 500us,5ms trace.out
+  schedstat gc --mmu-model fixed trace.out
   schedstat gc --json trace.out | jq '.mmu.curve'
 
 The MMU uses go tool trace's /mmu algorithm and, by default, the flags its page
 plots when opened (system view; STW, background workers and mark assists).
+Go's page counts a background worker's P as busy once more on every worker run,
+so after a few GC cycles its utilization sinks to 0 for good (the output says
+so); --mmu-model fixed counts each run once.
 Exit codes: 0 ok; 1 unreadable trace; 2 usage or file error; 3 truncated trace.";
+
+/// Parses `--mmu-model`.
+fn parse_model(s: &str) -> Result<analysis::mmu::WorkerModel, String> {
+    match s {
+        "go" => Ok(analysis::mmu::WorkerModel::Go),
+        "fixed" => Ok(analysis::mmu::WorkerModel::Fixed),
+        _ => Err(format!("unknown MMU model '{s}': use go or fixed")),
+    }
+}
 
 /// Parses a window size: a Go duration (`1ms`) or a plain number of ns.
 fn parse_window(s: &str) -> Result<i64, String> {
@@ -203,6 +216,9 @@ enum Command {
         /// GC work that counts against the mutator: any of stw, background, assist, sweep, perproc.
         #[arg(long, value_name = "LIST", default_value = "stw,background,assist", value_parser = analysis::mmu::UtilFlags::parse)]
         mmu_flags: analysis::mmu::UtilFlags,
+        /// How background mark workers are booked: `go` (exactly go tool trace) or `fixed` (once per run).
+        #[arg(long, value_name = "MODEL", default_value = "go", value_parser = parse_model)]
+        mmu_model: analysis::mmu::WorkerModel,
         /// Window sizes whose 10 worst windows are listed (Go durations or ns) [default: 1ms,10ms,100ms].
         #[arg(long, value_name = "DURS", value_delimiter = ',', value_parser = parse_window)]
         worst_at: Vec<i64>,
@@ -286,8 +302,8 @@ fn main() -> ExitCode {
         Some(Command::Stats { trace, json }) => stats::run(&trace, json),
         Some(Command::Tasks { trace, task, logs, top, json }) => tasks::run_tasks(&trace, task, logs, top, json),
         Some(Command::Regions { trace, top, json }) => tasks::run_regions(&trace, top, json),
-        Some(Command::Gc { trace, mmu_flags, worst_at, top, json }) => {
-            gc::run(&trace, &gc::GcArgs { flags: mmu_flags, worst_at, top, json })
+        Some(Command::Gc { trace, mmu_flags, mmu_model, worst_at, top, json }) => {
+            gc::run(&trace, &gc::GcArgs { flags: mmu_flags, model: mmu_model, worst_at, top, json })
         }
         None => {
             let mut f = cli.report;

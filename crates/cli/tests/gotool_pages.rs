@@ -435,3 +435,96 @@ fn text_output_fits_100_columns() {
         }
     }
 }
+
+/// Go's /mmu books a background worker's P once more on every worker run
+/// (label event + start transition, one release at stop), so on the gc
+/// scenario its utilization sinks to 0 for good early in the trace; the
+/// default model reproduces that (the test above checks it equals Go) and
+/// says so. `--mmu-model fixed` must not get stuck, and must equal Go's model
+/// whenever background workers are not counted.
+#[test]
+fn mmu_fixed_worker_model() {
+    for ver in VERSIONS {
+        let trace = fixture(ver, "gc");
+        let t = trace.to_str().unwrap();
+        let go = json_of(&["gc", "--json", t]);
+        assert!(go["mmu"]["utilization_stuck_at_zero_ns"].is_i64(), "{ver}: Go's model is expected to get stuck");
+        let fixed = json_of(&["gc", "--json", "--mmu-model", "fixed", t]);
+        assert!(fixed["mmu"]["utilization_stuck_at_zero_ns"].is_null(), "{ver}");
+        assert_eq!(fixed["mmu"]["model"], "fixed");
+        // The whole-trace window: 1 - mean GC share, strictly between 0 and 1.
+        let curve = fixed["mmu"]["curve"].as_array().unwrap();
+        let last = curve.last().unwrap()[1].as_f64().unwrap();
+        assert!(last > 0.0 && last < 1.0, "{ver}: {last}");
+        for flags in ["stw", "stw,assist", "stw,assist,sweep,perproc"] {
+            let a = json_of(&["gc", "--json", "--mmu-flags", flags, t]);
+            let b = json_of(&["gc", "--json", "--mmu-flags", flags, "--mmu-model", "fixed", t]);
+            assert_eq!(a["mmu"]["curve"], b["mmu"]["curve"], "{ver} {flags}");
+            assert_eq!(a["mmu"]["worst"], b["mmu"]["worst"], "{ver} {flags}");
+        }
+    }
+}
+
+/// The fixed worker model's whole-trace utilization with only background
+/// workers counted equals 1 − (time non-idle workers ran)/(GOMAXPROCS × span),
+/// computed here straight from Go's `-d=parsed` dump of the fixture.
+#[test]
+fn mmu_fixed_model_matches_worker_time_from_go_dump() {
+    use std::collections::HashMap;
+    use std::io::Read;
+    for ver in VERSIONS {
+        let trace = fixture(ver, "gc");
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(std::fs::File::open(trace.with_extension("parsed.gz")).unwrap())
+            .read_to_string(&mut text)
+            .unwrap();
+        let field = |l: &str, k: &str| -> Option<String> {
+            let i = l.find(k)? + k.len();
+            Some(l[i..].split(' ').next().unwrap().to_string())
+        };
+        let executing = |s: &str| s == "Running" || s == "Syscall";
+        let (mut first, mut last, mut procs) = (None, 0i64, 0i64);
+        let mut counts: HashMap<i64, bool> = HashMap::new();
+        let mut since: HashMap<i64, i64> = HashMap::new();
+        let mut total = 0i64;
+        for l in text.lines() {
+            let Some(t) = field(l, "Time=").and_then(|t| t.parse::<i64>().ok()) else { continue };
+            last = t;
+            if l.contains("/sched/gomaxprocs:threads") {
+                first.get_or_insert(t);
+                procs = l.split("Uint64(").nth(1).unwrap().split(')').next().unwrap().parse().unwrap();
+            }
+            if l.contains(" Label ") {
+                let g: i64 = field(l, " G=").unwrap().parse().unwrap();
+                let label = l.split("Label=\"").nth(1).unwrap().split('"').next().unwrap();
+                let c = label.starts_with("GC ") && label != "GC (idle)";
+                counts.insert(g, c);
+                if c {
+                    since.entry(g).or_insert(t);
+                } else if let Some(s) = since.remove(&g) {
+                    total += t - s;
+                }
+            } else if let Some(gs) = field(l, "GoID=") {
+                let g: i64 = gs.parse().unwrap();
+                let tr = l.split(&format!("GoID={g} ")).nth(1).unwrap().split(' ').next().unwrap();
+                let (a, b) = tr.split_once("->").unwrap();
+                if !executing(a) && executing(b) && counts.get(&g) == Some(&true) {
+                    since.entry(g).or_insert(t);
+                } else if executing(a) && !executing(b) {
+                    if let Some(s) = since.remove(&g) {
+                        total += t - s;
+                    }
+                }
+            }
+        }
+        total += since.values().map(|s| last - s).sum::<i64>();
+        let span = last - first.unwrap();
+        let want = 1.0 - total as f64 / (procs * span) as f64;
+        let got = json_of(&[
+            "gc", "--json", "--mmu-flags", "background", "--mmu-model", "fixed", "--worst-at",
+            &span.to_string(), trace.to_str().unwrap(),
+        ]);
+        let mu = got["mmu"]["worst"][0]["windows"][0]["mu"].as_f64().unwrap();
+        assert!((mu - want).abs() < 1e-9, "{ver}: {mu} vs {want}");
+    }
+}
