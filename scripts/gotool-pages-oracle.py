@@ -31,6 +31,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -39,6 +40,9 @@ from decimal import Decimal
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VERSIONS = ["1.22", "1.23", "1.24", "1.25", "1.26", "1.27"]
 DEFAULT_SCENARIOS = ["gc", "annotations", "mutex", "http"]
+# Truncated traces: (version, scenario, bytes kept). go tool trace keeps the
+# complete generations; the view is written as <scenario>.cut<bytes>.mmu.json.
+CUTS = [("1.27", "multigen", 24000)]
 FLAG_SETS = {
     "default": "system|stw|background|assist",
     "all": "perProc|stw|background|assist|sweep",
@@ -193,8 +197,16 @@ def mmu_view(base):
     return out
 
 
-def record(go, version, scenario):
+def record(go, version, scenario, cut=None):
     trace = os.path.join(ROOT, "testdata/fixtures/go%s/%s.trace" % (version, scenario))
+    name = scenario
+    if cut is not None:
+        with open(trace, "rb") as f:
+            data = f.read()[:cut]
+        fd, trace = tempfile.mkstemp(suffix=".trace")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        name = "%s.cut%d" % (scenario, cut)
     if not os.path.exists(trace):
         print("skip", trace, file=sys.stderr)
         return
@@ -217,11 +229,11 @@ def record(go, version, scenario):
         outdir = os.path.join(ROOT, "testdata/oracle/gotool/go" + version)
         os.makedirs(outdir, exist_ok=True)
         views = {"mmu": mmu_view(base)}
-        if scenario == "annotations" or scenario == "http":
+        if cut is None and scenario in ("annotations", "http"):
             views["tasks"] = tasks_view(base)
             views["regions"] = regions_view(base)
         for view, doc in views.items():
-            path = os.path.join(outdir, "%s.%s.json" % (scenario, view))
+            path = os.path.join(outdir, "%s.%s.json" % (name, view))
             tmp = path + ".tmp"
             with open(tmp, "w") as f:
                 json.dump(doc, f, indent=None, separators=(",", ":"), ensure_ascii=False)
@@ -234,6 +246,8 @@ def record(go, version, scenario):
         except ProcessLookupError:
             pass
         proc.wait()
+        if cut is not None:
+            os.unlink(trace)
 
 
 def main():
@@ -242,6 +256,9 @@ def main():
     for v in VERSIONS:
         for s in scenarios:
             record(go, v, s)
+    if not sys.argv[1:]:
+        for v, s, cut in CUTS:
+            record(go, v, s, cut)
 
 
 if __name__ == "__main__":

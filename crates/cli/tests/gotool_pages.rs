@@ -528,3 +528,32 @@ fn mmu_fixed_model_matches_worker_time_from_go_dump() {
         assert!((mu - want).abs() < 1e-9, "{ver}: {mu} vs {want}");
     }
 }
+
+/// A trace cut short: exit code 3, one line on stderr, and the MMU over the
+/// complete generations equals what go tool trace serves for the same bytes.
+#[test]
+fn truncated_trace_mmu_equals_go_and_exits_3() {
+    if !cpu_has_fma() {
+        return;
+    }
+    let want = oracle("go1.27", "multigen.cut24000", "mmu").unwrap();
+    let bytes = std::fs::read(fixture("go1.27", "multigen")).unwrap();
+    let dir = std::env::temp_dir().join(format!("schedstat-gcann-cut-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cut = dir.join("cut.trace");
+    std::fs::write(&cut, &bytes[..24000]).unwrap();
+    let o = run(&["gc", "--json", cut.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3));
+    assert_eq!(String::from_utf8_lossy(&o.stderr).lines().count(), 1);
+    let got: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let pts = |v: &Value| -> Vec<(f64, f64)> {
+        v.as_array().unwrap().iter().map(|p| (p[0].as_f64().unwrap(), p[1].as_f64().unwrap())).collect()
+    };
+    assert_eq!(pts(&got["mmu"]["curve"]), pts(&want["default"]["curve"]));
+    assert_eq!(got["mmu"]["x_max"], want["default"]["x_max"]);
+    for cmd in ["tasks", "regions"] {
+        let o = run(&[cmd, cut.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(3), "{cmd}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
