@@ -344,6 +344,7 @@ impl AnnotationAnalysis {
     }
 
     /// Feeds one event, in the reader's order.
+    #[allow(clippy::collapsible_match)] // one arm per Go case reads closest to Go's summarizer
     pub fn event(&mut self, ev: &Event<'_>) {
         let t = ev.time();
         if self.first.is_none() {
@@ -702,7 +703,7 @@ pub struct TimeHistogram {
 }
 
 /// ln(10^(1/5)) exactly as Go computes `math.Log(math.Pow(10, 1.0/5))` (bits 0x3fdd791c5f888824).
-const LOG_DIV: f64 = f64::from_bits(0x3fdd791c5f888824);
+const LOG_DIV: f64 = 0.4605170185988092;
 
 impl TimeHistogram {
     /// The histogram of `durations` (ns), bucketed as Go buckets them.
@@ -792,5 +793,24 @@ impl Annotations {
                 members,
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TimeHistogram;
+
+    /// Bucket bounds as go tool trace prints them (1ms, 1.584893ms, 6.309573ms, 39.81µs).
+    #[test]
+    fn histogram_buckets_like_go() {
+        assert_eq!(super::LOG_DIV.to_bits(), 0x3fdd791c5f888824);
+        assert_eq!(TimeHistogram::bucket_min(30, true), 1_000_000);
+        assert_eq!(TimeHistogram::bucket_min(31, true), 1_584_893);
+        assert_eq!(TimeHistogram::bucket_min(34, true), 6_309_573);
+        assert_eq!(TimeHistogram::bucket_min(23, true), 39_810);
+        // Exactly 1ms lands in the bucket below: ln(1e6)/logDiv is 29.999…, as in Go.
+        let h = TimeHistogram::of([1_000_000, 1_200_000, 1_500_000, 40_128, 0], true);
+        assert_eq!(h.count, 5);
+        assert_eq!(h.buckets, vec![(0, 1, 1), (23, 39_810, 1), (29, 630_957, 1), (30, 1_000_000, 2)]);
     }
 }

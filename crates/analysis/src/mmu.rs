@@ -777,6 +777,7 @@ pub fn mmu_plot(curve: &MmuCurve, fma: bool) -> MmuPlot {
 /// Go's `math.Exp` as Go computes it on amd64 (the assembly routine), with
 /// (`fma`) or without fused multiply-adds. Other platforms' Go uses other
 /// code; amd64 is where the oracle runs.
+#[allow(clippy::approx_constant, clippy::excessive_precision)] // Go's own literals, kept as written
 pub fn go_exp(x: f64, fma: bool) -> f64 {
     const LOG2E: f64 = 1.4426950408889634073599246810018920;
     const LN2U: f64 = 0.69314718055966295651160180568695068359375;
@@ -846,6 +847,7 @@ pub fn go_exp(x: f64, fma: bool) -> f64 {
 }
 
 /// Go's `math.Log` as Go computes it on amd64 (the assembly routine).
+#[allow(clippy::approx_constant, clippy::excessive_precision)] // Go's own literals, kept as written
 pub fn go_log(x: f64) -> f64 {
     const HSQRT2: f64 = 7.07106781186547524401e-01;
     const LN2HI: f64 = 6.93147180369123816490e-01;
@@ -871,7 +873,8 @@ pub fn go_log(x: f64) -> f64 {
     }
     let mut f1 = f64::from_bits((bits & 0x000FFFFFFFFFFFFF) | 0x3FE0000000000000);
     let mut k = (((bits >> 52) & 0x7FF) as i32 - 0x3FE) as f64;
-    if !(HSQRT2 < f1) {
+    // The assembly's CMPSD "not less than" test: f1 is never NaN here.
+    if f1 <= HSQRT2 {
         k -= 1.0;
         f1 *= 2.0;
     }
@@ -913,5 +916,27 @@ mod tests {
         assert_eq!(c.mmu(100), 0.5);
         let w = c.worst_windows(100, 3);
         assert_eq!(w[0].mutator_util, 0.5);
+    }
+
+    /// Values printed by Go 1.27.3's math.Exp/math.Log on an amd64 CPU with FMA.
+    #[test]
+    fn exp_and_log_equal_go_amd64() {
+        let cases: [(u64, u64, u64); 4] = [
+            (0x3f50624dd2f1a9fc, 0x3ff0041919b7ee34, 0xc01ba18a998fffa0),
+            (0x3f809dea613249ff, 0x3ff0215e708b2ad0, 0xc01341bdfb818782),
+            // ln(1000): Go's Exp gives 999.9999999999998, so the plot's first window is 999 ns.
+            (0x401ba18a998fffa0, 0x408f3ffffffffffe, 0x3ffeec1ce26f4c48),
+            (0x4034b927f32bffb8, 0x41cdcd64fffffffa, 0x40084003ae8e27a9),
+        ];
+        for (x, e, l) in cases {
+            let x = f64::from_bits(x);
+            assert_eq!(go_exp(x, true).to_bits(), e, "exp({x})");
+            assert_eq!(go_log(x).to_bits(), l, "log({x})");
+        }
+        assert_eq!(go_log(1000.0).to_bits(), 0x401ba18a998fffa0);
+        assert_eq!(go_exp(0.0, false), 1.0);
+        assert_eq!(go_exp(f64::NEG_INFINITY, true), 0.0);
+        assert_eq!(go_log(0.0), f64::NEG_INFINITY);
+        assert!(go_log(-1.0).is_nan());
     }
 }
