@@ -115,6 +115,15 @@ pub fn run_tasks(
             return Ok(Outcome::FileError);
         };
         let (start, end) = a.task_interval(t);
+        // Child tasks' begin and end, which Go's page does not list with the parent.
+        let child_events: Vec<(u64, &analysis::annotations::TaskEvent)> = t
+            .children
+            .iter()
+            .filter_map(|c| a.tasks.get(c))
+            .flat_map(|c| {
+                c.events.iter().filter(|e| e.what.starts_with("task ")).map(move |e| (c.id, e))
+            })
+            .collect();
         if json {
             let doc = json!({
                 "file": path.display().to_string(),
@@ -131,6 +140,13 @@ pub fn run_tasks(
                 "events": t.events.iter().map(|e| json!({
                     "time_ns": e.time_ns,
                     "since_trace_ns": e.time_ns - a.trace_start_ns,
+                    "since_task_ns": e.time_ns - start,
+                    "goroutine": e.goroutine,
+                    "what": e.what,
+                })).collect::<Vec<_>>(),
+                "child_events": child_events.iter().map(|(id, e)| json!({
+                    "task": id,
+                    "time_ns": e.time_ns,
                     "since_task_ns": e.time_ns - start,
                     "goroutine": e.goroutine,
                     "what": e.what,
@@ -154,8 +170,15 @@ pub fn run_tasks(
             );
             outln!("began {} after the trace start", go_duration(start - a.trace_start_ns));
             outln!("{:>14}  {:>6}  EVENT", "SINCE START", "G");
-            for e in &t.events {
-                outln!("{:>14}  {:>6}  {}", go_duration(e.time_ns - start), e.goroutine, trunc(&e.what, 76));
+            let mut lines: Vec<(i64, i64, String)> =
+                t.events.iter().map(|e| (e.time_ns, e.goroutine, e.what.clone())).collect();
+            for (id, e) in &child_events {
+                let what = if e.what == "task end" { format!("child task {id} end") } else { format!("child {}", e.what) };
+                lines.push((e.time_ns, e.goroutine, what));
+            }
+            lines.sort_by_key(|l| l.0);
+            for (time, g, what) in lines {
+                outln!("{:>14}  {:>6}  {}", go_duration(time - start), g, trunc(&what, 76));
             }
         }
         return Ok(outcome);

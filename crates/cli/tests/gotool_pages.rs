@@ -295,6 +295,16 @@ fn annotations_ground_truth() {
         let children = tasks.iter().filter(|x| x["parent"].as_u64() == Some(batch_id)).count();
         assert_eq!(children, 25, "{ver}");
         assert_eq!(batch["children"].as_array().unwrap().len(), 25, "{ver}");
+        // `--task` on batch: its own events as Go lists them, plus the 25
+        // children's begins and the 19 ends (18 items and handoff).
+        let one = json_of(&["tasks", "--json", "--task", &batch_id.to_string(), trace.to_str().unwrap()]);
+        let ce = one["child_events"].as_array().unwrap();
+        assert_eq!(ce.iter().filter(|e| e["what"] != "task end").count(), 25, "{ver}");
+        assert_eq!(ce.iter().filter(|e| e["what"] == "task end").count(), 19, "{ver}");
+        let what: Vec<&str> = one["events"].as_array().unwrap().iter().map(|e| e["what"].as_str().unwrap()).collect();
+        assert!(what[0].starts_with("task \"batch\""), "{ver}");
+        assert_eq!(*what.last().unwrap(), "task end", "{ver}");
+        assert_eq!(what.iter().filter(|w| **w == "region \"wait\" begin").count(), 28, "{ver}");
         // The handoff task ended on another goroutine than it began on.
         let handoff = tasks.iter().find(|x| x["type"] == "handoff").unwrap();
         assert_eq!(handoff["goroutines"].as_array().unwrap().len(), 2, "{ver}");
