@@ -39,7 +39,7 @@ from decimal import Decimal
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VERSIONS = ["1.22", "1.23", "1.24", "1.25", "1.26", "1.27"]
-DEFAULT_SCENARIOS = ["gc", "annotations", "mutex", "http"]
+DEFAULT_SCENARIOS = ["gc", "annotations", "mutex", "http", "regionsgc"]
 # Truncated traces: (version, scenario, bytes kept). go tool trace keeps the
 # complete generations; the view is written as <scenario>.cut<bytes>.mmu.json.
 CUTS = [("1.27", "multigen", 24000)]
@@ -229,7 +229,7 @@ def record(go, version, scenario, cut=None):
         outdir = os.path.join(ROOT, "testdata/oracle/gotool/go" + version)
         os.makedirs(outdir, exist_ok=True)
         views = {"mmu": mmu_view(base)}
-        if cut is None and scenario in ("annotations", "http"):
+        if cut is None and scenario in ("annotations", "http", "regionsgc"):
             views["tasks"] = tasks_view(base)
             views["regions"] = regions_view(base)
         for view, doc in views.items():

@@ -84,7 +84,7 @@ fn hist_text(h: &TimeHistogram, indent: &str) -> String {
     let mut s = String::new();
     for (_, min, n) in &h.buckets {
         let bar = "█".repeat(((*n as f64 / max as f64) * 40.0).ceil() as usize);
-        s.push_str(&format!("{indent}≥ {:>10}  {bar} {n}\n", go_duration(*min)));
+        s.push_str(&format!("{indent}≥ {:>11}  {bar} {n}\n", go_duration(*min)));
     }
     s
 }

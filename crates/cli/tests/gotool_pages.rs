@@ -60,7 +60,7 @@ fn mmu_equals_go_tool_trace() {
     }
     let mut checked = 0;
     for ver in VERSIONS {
-        for scenario in ["gc", "annotations", "mutex", "http"] {
+        for scenario in ["gc", "annotations", "mutex", "http", "regionsgc"] {
             let Some(want) = oracle(ver, scenario, "mmu") else { continue };
             let trace = fixture(ver, scenario);
             for (set, flags) in [("default", "stw,background,assist"), ("all", "perproc,stw,background,assist,sweep")] {
@@ -107,7 +107,7 @@ fn mmu_equals_go_tool_trace() {
             }
         }
     }
-    assert!(checked >= 6 * 4 * 2 * 3 - 10, "only {checked} worst-window lists checked");
+    assert!(checked >= 6 * 5 * 2 * 3 - 10, "only {checked} worst-window lists checked");
 }
 
 fn hist(v: &Value) -> Vec<(i64, u64)> {
@@ -122,7 +122,7 @@ fn ohist(v: &Value) -> Vec<(i64, u64)> {
 fn tasks_equal_go_tool_trace() {
     let mut checked = 0;
     for ver in VERSIONS {
-        for scenario in ["annotations", "http"] {
+        for scenario in ["annotations", "http", "regionsgc"] {
             let Some(want) = oracle(ver, scenario, "tasks") else { continue };
             let trace = fixture(ver, scenario);
             let got = json_of(&["tasks", "--json", trace.to_str().unwrap()]);
@@ -174,7 +174,7 @@ fn tasks_equal_go_tool_trace() {
             }
         }
     }
-    assert!(checked >= 6 * 28, "only {checked} tasks checked");
+    assert!(checked >= 6 * (28 + 12), "only {checked} tasks checked");
 }
 
 type Row = (i64, u64, i64, Vec<(String, i64)>);
@@ -202,7 +202,7 @@ fn rows(list: &Value, field: &str, cols: &[String]) -> Vec<Row> {
 fn regions_equal_go_tool_trace() {
     let mut checked = 0;
     for ver in VERSIONS {
-        for scenario in ["annotations", "http"] {
+        for scenario in ["annotations", "http", "regionsgc"] {
             let Some(want) = oracle(ver, scenario, "regions") else { continue };
             let trace = fixture(ver, scenario);
             let got = json_of(&["regions", "--json", trace.to_str().unwrap()]);
@@ -259,7 +259,7 @@ fn regions_equal_go_tool_trace() {
             }
         }
     }
-    assert!(checked >= 6 * 5, "only {checked} region groups checked");
+    assert!(checked >= 6 * (5 + 3), "only {checked} region groups checked");
 }
 
 /// The annotations scenario makes known tasks, regions and logs
@@ -566,4 +566,40 @@ fn truncated_trace_mmu_equals_go_and_exits_3() {
         assert_eq!(o.status.code(), Some(3), "{cmd}");
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The regionsgc scenario (testdata/generator/regionsgc.go): 12 "request"
+/// tasks, each with regions alloc, write and sleep, under GC pressure.
+#[test]
+fn regionsgc_ground_truth() {
+    for ver in VERSIONS {
+        let trace = fixture(ver, "regionsgc");
+        let t = json_of(&["tasks", "--json", trace.to_str().unwrap()]);
+        let types: Vec<(String, u64, u64)> = t["types"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| (x["type"].as_str().unwrap().into(), x["count"].as_u64().unwrap(), x["complete"].as_u64().unwrap()))
+            .collect();
+        assert_eq!(types, vec![("request".to_string(), 12, 12)], "{ver}");
+        let r = json_of(&["regions", "--json", trace.to_str().unwrap()]);
+        let groups = r["groups"].as_array().unwrap();
+        let counts: Vec<(&str, u64)> =
+            groups.iter().map(|g| (g["type"].as_str().unwrap(), g["count"].as_u64().unwrap())).collect();
+        assert_eq!(counts, vec![("alloc", 12), ("sleep", 12), ("write", 12)], "{ver}");
+        let group = |name: &str| groups.iter().find(|g| g["type"] == name).unwrap();
+        // Allocation under GOGC=50 drafts the allocating goroutines into mark assists.
+        let assisted = group("alloc")["regions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["ranges"]["GC mark assist"].as_i64().unwrap_or(0) > 0)
+            .count();
+        assert!(assisted > 0, "{ver}: no alloc region saw a mark assist");
+        let sleep = group("sleep");
+        let slept = sleep["breakdown_ns"]["Block time (sleep)"].as_i64().unwrap();
+        assert!(slept >= 12 * 100_000, "{ver}: {slept}");
+        let write = group("write");
+        assert!(write["breakdown_ns"]["Syscall execution time"].as_i64().unwrap() > 0, "{ver}");
+    }
 }
