@@ -359,6 +359,8 @@ fn gc_ranges_equal_go_parsed_dump() {
         let mut open: BTreeMap<String, (i64, String)> = BTreeMap::new();
         let mut stw: Vec<(i64, i64, String)> = Vec::new();
         let mut marks = 0;
+        let mut assist_open: BTreeMap<String, i64> = BTreeMap::new();
+        let mut assists: BTreeMap<i64, (u64, i64)> = BTreeMap::new();
         for line in text.lines() {
             let kind = if line.contains(" RangeBegin ") {
                 "b"
@@ -378,6 +380,15 @@ fn gc_ranges_equal_go_parsed_dump() {
                 }
             } else if name == "GC concurrent mark phase" && kind == "b" {
                 marks += 1;
+            } else if name == "GC mark assist" {
+                if kind == "b" {
+                    assist_open.insert(scope, time);
+                } else if let Some(s) = assist_open.remove(&scope) {
+                    let g: i64 = scope.trim_start_matches("Goroutine(").trim_end_matches(')').parse().unwrap();
+                    let e = assists.entry(g).or_insert((0, 0));
+                    e.0 += 1;
+                    e.1 += time - s;
+                }
             }
         }
         let got = json_of(&["gc", "--json", trace.to_str().unwrap()]);
@@ -394,8 +405,33 @@ fn gc_ranges_equal_go_parsed_dump() {
         assert_eq!(ours, stw, "{ver}");
         let complete_marks = got["mark_phases"].as_array().unwrap().iter().filter(|m| m["complete"] == true).count();
         assert!(complete_marks <= marks && marks <= complete_marks + 1, "{ver}: {complete_marks} vs {marks}");
-        // The gc scenario allocates from worker goroutines: some assist.
-        assert!(!got["assists"].as_array().unwrap().is_empty(), "{ver}");
+        // The gc scenario allocates from worker goroutines: some assist, and
+        // per goroutine the count and total equal the dump's assist ranges.
+        assert!(!assists.is_empty(), "{ver}");
+        // Assists still running at the end count to the last event.
+        let last_time: i64 = text
+            .lines()
+            .rev()
+            .find_map(|l| l.split("Time=").nth(1))
+            .map(|t| t.split(' ').next().unwrap().parse().unwrap())
+            .unwrap();
+        for (scope, s) in &assist_open {
+            let g: i64 = scope.trim_start_matches("Goroutine(").trim_end_matches(')').parse().unwrap();
+            let e = assists.entry(g).or_insert((0, 0));
+            e.0 += 1;
+            e.1 += last_time - s;
+        }
+        {
+            let ours: BTreeMap<i64, (u64, i64)> = got["assists"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| {
+                    (a["goroutine"].as_i64().unwrap(), (a["count"].as_u64().unwrap(), a["total_ns"].as_i64().unwrap()))
+                })
+                .collect();
+            assert_eq!(ours, assists, "{ver}");
+        }
     }
 }
 
