@@ -367,9 +367,7 @@ impl AnnotationAnalysis {
                                 let dt = t - self.sync_ts;
                                 match to {
                                     GoState::Running => g.stats.exec_ns += dt,
-                                    GoState::Waiting => {
-                                        *g.stats.block_ns.entry(s(st.reason)).or_insert(0) += dt
-                                    }
+                                    GoState::Waiting => *g.stats.block_ns.entry(s(st.reason)).or_insert(0) += dt,
                                     GoState::Runnable => g.stats.sched_wait_ns += dt,
                                     GoState::Syscall => {
                                         if ev.proc() == gotrace::event::NO_PROC {
@@ -600,12 +598,7 @@ impl AnnotationAnalysis {
                 let gid = ev.goroutine();
                 let begin = ev.kind() == EventKind::TaskBegin;
                 let what = if begin {
-                    format!(
-                        "task {} (ID {}, parent {}) begin",
-                        go_quote(tk.kind),
-                        tk.id,
-                        tk.parent
-                    )
+                    format!("task {} (ID {}, parent {}) begin", go_quote(tk.kind), tk.id, tk.parent)
                 } else {
                     "task end".to_string()
                 };
@@ -672,11 +665,7 @@ impl AnnotationAnalysis {
                     let r = &region_list[ri].summary;
                     let q = go_quote(r.name.as_bytes());
                     if let Some(s) = r.start_ns {
-                        evs.push(TaskEvent {
-                            time_ns: s,
-                            goroutine: r.goroutine,
-                            what: format!("region {q} begin"),
-                        });
+                        evs.push(TaskEvent { time_ns: s, goroutine: r.goroutine, what: format!("region {q} begin") });
                     }
                     if let Some(e) = r.end_ns {
                         let what = region_list[ri].end_what.clone().unwrap_or_else(|| format!("region {q} end"));
@@ -715,10 +704,7 @@ impl TimeHistogram {
             *counts.entry(b).or_insert(0) += 1;
             n += 1;
         }
-        TimeHistogram {
-            count: n,
-            buckets: counts.into_iter().map(|(b, c)| (b, Self::bucket_min(b, fma), c)).collect(),
-        }
+        TimeHistogram { count: n, buckets: counts.into_iter().map(|(b, c)| (b, Self::bucket_min(b, fma), c)).collect() }
     }
 
     /// The lower bound of bucket `b` in ns, as Go prints it (`Duration(math.Exp(b*logDiv))`).

@@ -54,11 +54,7 @@ impl UtilFlags {
                 "sweep" => f.sweep = true,
                 "perproc" | "per-proc" => f.per_proc = true,
                 "system" => {}
-                _ => {
-                    return Err(format!(
-                        "unknown MMU flag '{part}': use stw, background, assist, sweep, perproc"
-                    ))
-                }
+                _ => return Err(format!("unknown MMU flag '{part}': use stw, background, assist, sweep, perproc")),
             }
         }
         Ok(f)
@@ -248,8 +244,7 @@ impl MutatorUtilBuilder {
                     // 1/GOMAXPROCS off everything recorded so far.
                     let mut fix = handle_sweep(&r.name);
                     if handle_assist(&r.name) {
-                        let executing =
-                            self.states.get(&ev.goroutine()).is_some_and(|s| s.executing());
+                        let executing = self.states.get(&ev.goroutine()).is_some_and(|s| s.executing());
                         fix = executing;
                     }
                     if fix && !flags.per_proc {
@@ -338,7 +333,9 @@ impl MutatorUtilBuilder {
                                 }
                             }
                         }
-                    } else if flags.background && label.starts_with(b"GC ") && label != b"GC (idle)"
+                    } else if flags.background
+                        && label.starts_with(b"GC ")
+                        && label != b"GC (idle)"
                         && !(flags.per_proc && label == b"GC (dedicated)")
                     {
                         self.bg_mark.insert(ev.goroutine());

@@ -179,7 +179,12 @@ pub fn run(path: &Path, args: &GcArgs) -> Result<Outcome, Box<dyn std::error::Er
         outln!();
         outln!("Lowest mutator utilization in {} windows", go_duration(*w));
         for u in ws.iter().take(args.top.max(10)) {
-            outln!("  {:.3} at {} (trace time {} ns)", u.mutator_util, go_duration(u.time - sum.trace_start_ns), u.time);
+            outln!(
+                "  {:.3} at {} (trace time {} ns)",
+                u.mutator_util,
+                go_duration(u.time - sum.trace_start_ns),
+                u.time
+            );
         }
     }
     Ok(outcome)

@@ -229,7 +229,6 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-
 }
 
 /// How a command ended, mapped to the documented exit codes.

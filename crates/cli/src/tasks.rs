@@ -29,7 +29,10 @@ pub(crate) use outln;
 
 /// Reads the whole trace, feeding every event to `f`. Returns the outcome
 /// (None: nothing could be read; the error is already printed).
-pub fn read_events(path: &Path, mut f: impl FnMut(&gotrace::Event<'_>)) -> Result<Option<Outcome>, Box<dyn std::error::Error>> {
+pub fn read_events(
+    path: &Path,
+    mut f: impl FnMut(&gotrace::Event<'_>),
+) -> Result<Option<Outcome>, Box<dyn std::error::Error>> {
     let bytes = crate::input::open_trace(path)?;
     let Some(mut reader) = crate::input::streaming_reader(path, &bytes, None) else {
         return Ok(None);
@@ -111,7 +114,11 @@ pub fn run_tasks(
     let fma = go_uses_fma();
     if let Some(id) = task {
         let Some(t) = a.tasks.get(&id) else {
-            eprintln!("schedstat: error: {}: no task with ID {id} (see `schedstat tasks {}`)", path.display(), path.display());
+            eprintln!(
+                "schedstat: error: {}: no task with ID {id} (see `schedstat tasks {}`)",
+                path.display(),
+                path.display()
+            );
             return Ok(Outcome::FileError);
         };
         let (start, end) = a.task_interval(t);
@@ -120,9 +127,7 @@ pub fn run_tasks(
             .children
             .iter()
             .filter_map(|c| a.tasks.get(c))
-            .flat_map(|c| {
-                c.events.iter().filter(|e| e.what.starts_with("task ")).map(move |e| (c.id, e))
-            })
+            .flat_map(|c| c.events.iter().filter(|e| e.what.starts_with("task ")).map(move |e| (c.id, e)))
             .collect();
         if json {
             let doc = json!({
@@ -173,7 +178,8 @@ pub fn run_tasks(
             let mut lines: Vec<(i64, i64, String)> =
                 t.events.iter().map(|e| (e.time_ns, e.goroutine, e.what.clone())).collect();
             for (id, e) in &child_events {
-                let what = if e.what == "task end" { format!("child task {id} end") } else { format!("child {}", e.what) };
+                let what =
+                    if e.what == "task end" { format!("child task {id} end") } else { format!("child {}", e.what) };
                 lines.push((e.time_ns, e.goroutine, what));
             }
             lines.sort_by_key(|l| l.0);

@@ -67,15 +67,7 @@ fn mmu_equals_go_tool_trace() {
                 let w = &want[set];
                 let windows: Vec<&String> = w["worst"].as_object().unwrap().keys().collect();
                 let at = windows.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",");
-                let got = json_of(&[
-                    "gc",
-                    "--json",
-                    "--mmu-flags",
-                    flags,
-                    "--worst-at",
-                    &at,
-                    trace.to_str().unwrap(),
-                ]);
+                let got = json_of(&["gc", "--json", "--mmu-flags", flags, "--worst-at", &at, trace.to_str().unwrap()]);
                 let m = &got["mmu"];
                 let ctx = format!("{ver} {scenario} {set}");
                 assert_eq!(m["x_min"].as_i64(), w["x_min"].as_i64(), "{ctx}");
@@ -111,7 +103,12 @@ fn mmu_equals_go_tool_trace() {
 }
 
 fn hist(v: &Value) -> Vec<(i64, u64)> {
-    v["buckets"].as_array().unwrap().iter().map(|b| (b["min_ns"].as_i64().unwrap(), b["count"].as_u64().unwrap())).collect()
+    v["buckets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| (b["min_ns"].as_i64().unwrap(), b["count"].as_u64().unwrap()))
+        .collect()
 }
 
 fn ohist(v: &Value) -> Vec<(i64, u64)> {
@@ -231,7 +228,12 @@ fn regions_equal_go_tool_trace() {
                         assert!(cols.contains(k), "{ctx} {}: column {k} not on Go's page", b["type"]);
                     }
                 }
-                assert_eq!(rows(&a["regions"], "stats", &cols), rows(&b["regions"], "stats", &cols), "{ctx} {}", b["type"]);
+                assert_eq!(
+                    rows(&a["regions"], "stats", &cols),
+                    rows(&b["regions"], "stats", &cols),
+                    "{ctx} {}",
+                    b["type"]
+                );
                 // Special ranges: Go lists only regions with some range time.
                 let rcols: Vec<String> = {
                     let mut c = BTreeMap::new();
@@ -274,11 +276,14 @@ fn annotations_ground_truth() {
             .unwrap()
             .iter()
             .map(|x| {
-                (x["type"].as_str().unwrap().to_string(), (x["count"].as_u64().unwrap(), x["complete"].as_u64().unwrap()))
+                (
+                    x["type"].as_str().unwrap().to_string(),
+                    (x["count"].as_u64().unwrap(), x["complete"].as_u64().unwrap()),
+                )
             })
             .collect();
         let want: BTreeMap<String, (u64, u64)> = [
-            ("", (1, 0)),            // the background task (ID 0) holding the untasked log
+            ("", (1, 0)),           // the background task (ID 0) holding the untasked log
             ("background", (1, 0)), // never ended
             ("batch", (1, 1)),
             ("handoff", (1, 1)),
@@ -314,11 +319,10 @@ fn annotations_ground_truth() {
             .iter()
             .map(|x| (x["category"].as_str().unwrap().to_string(), x["count"].as_u64().unwrap()))
             .collect();
-        let want_logs: BTreeMap<String, u64> =
-            [("", 1), ("config", 1), ("handoff", 1), ("job", 24), ("result", 24)]
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect();
+        let want_logs: BTreeMap<String, u64> = [("", 1), ("config", 1), ("handoff", 1), ("job", 24), ("result", 24)]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
         assert_eq!(logs, want_logs, "{ver}");
 
         let r = json_of(&["regions", "--json", trace.to_str().unwrap()]);
@@ -398,7 +402,11 @@ fn gc_ranges_equal_go_parsed_dump() {
             .iter()
             .filter(|p| p["complete"] == true)
             .map(|p| {
-                (p["start_ns"].as_i64().unwrap(), p["duration_ns"].as_i64().unwrap(), p["reason"].as_str().unwrap().into())
+                (
+                    p["start_ns"].as_i64().unwrap(),
+                    p["duration_ns"].as_i64().unwrap(),
+                    p["reason"].as_str().unwrap().into(),
+                )
             })
             .collect();
         assert!(!stw.is_empty(), "{ver}");
@@ -567,8 +575,15 @@ fn mmu_fixed_model_matches_worker_time_from_go_dump() {
         let span = last - first.unwrap();
         let want = 1.0 - total as f64 / (procs * span) as f64;
         let got = json_of(&[
-            "gc", "--json", "--mmu-flags", "background", "--mmu-model", "fixed", "--worst-at",
-            &span.to_string(), trace.to_str().unwrap(),
+            "gc",
+            "--json",
+            "--mmu-flags",
+            "background",
+            "--mmu-model",
+            "fixed",
+            "--worst-at",
+            &span.to_string(),
+            trace.to_str().unwrap(),
         ]);
         let mu = got["mmu"]["worst"][0]["windows"][0]["mu"].as_f64().unwrap();
         assert!((mu - want).abs() < 1e-9, "{ver}: {mu} vs {want}");
@@ -615,7 +630,9 @@ fn regionsgc_ground_truth() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|x| (x["type"].as_str().unwrap().into(), x["count"].as_u64().unwrap(), x["complete"].as_u64().unwrap()))
+            .map(|x| {
+                (x["type"].as_str().unwrap().into(), x["count"].as_u64().unwrap(), x["complete"].as_u64().unwrap())
+            })
             .collect();
         assert_eq!(types, vec![("request".to_string(), 12, 12)], "{ver}");
         let r = json_of(&["regions", "--json", trace.to_str().unwrap()]);
