@@ -43,6 +43,10 @@ DEFAULT_SCENARIOS = ["gc", "annotations", "mutex", "http", "regionsgc"]
 # Truncated traces: (version, scenario, bytes kept). go tool trace keeps the
 # complete generations; the view is written as <scenario>.cut<bytes>.mmu.json.
 CUTS = [("1.27", "multigen", 24000)]
+# Go's amd64 math.Exp has an FMA path and a plain one, chosen by the CPU; MMU
+# window sizes and histogram bounds depend on it. These fixtures are also
+# recorded with GODEBUG=cpu.fma=off, under testdata/oracle/gotool/nofma/.
+NOFMA = [("1.27", "gc"), ("1.27", "annotations"), ("1.22", "regionsgc")]
 FLAG_SETS = {
     "default": "system|stw|background|assist",
     "all": "perProc|stw|background|assist|sweep",
@@ -197,7 +201,7 @@ def mmu_view(base):
     return out
 
 
-def record(go, version, scenario, cut=None):
+def record(go, version, scenario, cut=None, nofma=False):
     trace = os.path.join(ROOT, "testdata/fixtures/go%s/%s.trace" % (version, scenario))
     name = scenario
     if cut is not None:
@@ -212,6 +216,8 @@ def record(go, version, scenario, cut=None):
         return
     port = free_port()
     env = dict(os.environ, GOTOOLCHAIN="local", BROWSER="true")
+    if nofma:
+        env["GODEBUG"] = "cpu.fma=off"
     proc = subprocess.Popen([go, "tool", "trace", "-http=127.0.0.1:%d" % port, trace],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
                             start_new_session=True)
@@ -226,7 +232,7 @@ def record(go, version, scenario, cut=None):
                 if proc.poll() is not None or time.time() > deadline:
                     raise RuntimeError("go tool trace did not start for " + trace)
                 time.sleep(0.3)
-        outdir = os.path.join(ROOT, "testdata/oracle/gotool/go" + version)
+        outdir = os.path.join(ROOT, "testdata/oracle/gotool", "nofma" if nofma else "", "go" + version)
         os.makedirs(outdir, exist_ok=True)
         views = {"mmu": mmu_view(base)}
         if cut is None and scenario in ("annotations", "http", "regionsgc"):
@@ -259,6 +265,8 @@ def main():
     if not sys.argv[1:]:
         for v, s, cut in CUTS:
             record(go, v, s, cut)
+        for v, s in NOFMA:
+            record(go, v, s, nofma=True)
 
 
 if __name__ == "__main__":

@@ -691,8 +691,12 @@ pub struct TimeHistogram {
     pub buckets: Vec<(i64, i64, u64)>,
 }
 
-/// ln(10^(1/5)) exactly as Go computes `math.Log(math.Pow(10, 1.0/5))` (bits 0x3fdd791c5f888824).
-const LOG_DIV: f64 = 0.4605170185988092;
+/// ln(10^(1/5)) as Go computes `math.Log(math.Pow(10, 1.0/5))` on amd64: Pow
+/// goes through Go's Exp, so the value depends on its FMA path (bits
+/// 0x3fdd791c5f888824 with FMA, 0x3fdd791c5f888826 without).
+fn log_div(fma: bool) -> f64 {
+    f64::from_bits(if fma { 0x3fdd791c5f888824 } else { 0x3fdd791c5f888826 })
+}
 
 impl TimeHistogram {
     /// The histogram of `durations` (ns), bucketed as Go buckets them.
@@ -700,7 +704,7 @@ impl TimeHistogram {
         let mut counts: BTreeMap<i64, u64> = BTreeMap::new();
         let mut n = 0;
         for d in durations {
-            let b = if d > 0 { (crate::mmu::go_log(d as f64) / LOG_DIV) as i64 } else { 0 };
+            let b = if d > 0 { (crate::mmu::go_log(d as f64) / log_div(fma)) as i64 } else { 0 };
             *counts.entry(b).or_insert(0) += 1;
             n += 1;
         }
@@ -709,7 +713,7 @@ impl TimeHistogram {
 
     /// The lower bound of bucket `b` in ns, as Go prints it (`Duration(math.Exp(b*logDiv))`).
     pub fn bucket_min(b: i64, fma: bool) -> i64 {
-        crate::mmu::go_exp(b as f64 * LOG_DIV, fma) as i64
+        crate::mmu::go_exp(b as f64 * log_div(fma), fma) as i64
     }
 }
 
@@ -789,7 +793,6 @@ mod tests {
     /// Bucket bounds as go tool trace prints them (1ms, 1.584893ms, 6.309573ms, 39.81µs).
     #[test]
     fn histogram_buckets_like_go() {
-        assert_eq!(super::LOG_DIV.to_bits(), 0x3fdd791c5f888824);
         assert_eq!(TimeHistogram::bucket_min(30, true), 1_000_000);
         assert_eq!(TimeHistogram::bucket_min(31, true), 1_584_893);
         assert_eq!(TimeHistogram::bucket_min(34, true), 6_309_573);

@@ -931,6 +931,15 @@ mod tests {
             assert_eq!(go_log(x).to_bits(), l, "log({x})");
         }
         assert_eq!(go_log(1000.0).to_bits(), 0x401ba18a998fffa0);
+        // Go with GODEBUG=cpu.fma=off (its non-FMA Exp path) differs from the FMA path in the last bit.
+        for (x, fma, nofma) in [
+            (0x3fb9fa451884d0a7u64, 0x3ff1b57659a8c475u64, 0x3ff1b57659a8c474u64),
+            (0x3fc04b3e30a515ef, 0x3ff22c0bc5b5bec5, 0x3ff22c0bc5b5bec6),
+            (0x3fc16d0ab0a54ca2, 0x3ff2555ef6ef7c5b, 0x3ff2555ef6ef7c5a),
+        ] {
+            assert_eq!(go_exp(f64::from_bits(x), true).to_bits(), fma);
+            assert_eq!(go_exp(f64::from_bits(x), false).to_bits(), nofma);
+        }
         assert_eq!(go_exp(0.0, false), 1.0);
         assert_eq!(go_exp(f64::NEG_INFINITY, true), 0.0);
         assert_eq!(go_log(0.0), f64::NEG_INFINITY);

@@ -57,7 +57,16 @@ pub fn read_events(
 /// Whether Go's `math.Exp` takes its FMA path on this CPU (it does when the
 /// CPU has AVX and FMA); histogram bucket bounds and MMU window sizes go
 /// through it, so matching Go bit for bit depends on it.
+///
+/// `SCHEDSTAT_GO_FMA=1` or `=0` imitates Go on a CPU with or without FMA
+/// (Go's own switch is `GODEBUG=cpu.fma=off`), e.g. to match output recorded
+/// on another machine.
 pub fn go_uses_fma() -> bool {
+    match std::env::var("SCHEDSTAT_GO_FMA").as_deref() {
+        Ok("1") => return true,
+        Ok("0") => return false,
+        _ => {}
+    }
     #[cfg(target_arch = "x86_64")]
     {
         std::arch::is_x86_feature_detected!("avx") && std::arch::is_x86_feature_detected!("fma")

@@ -6,8 +6,10 @@
 //! MMU values and window sizes are compared as exact f64/i64: Go's JSON
 //! prints floats in shortest round-trip form, so parsing gives Go's bits.
 //! Window sizes and histogram bucket bounds go through Go's amd64 `math.Exp`,
-//! whose result depends on whether the CPU has FMA; the oracle was recorded
-//! on a CPU with FMA and schedstat picks the same path when the CPU has it.
+//! whose result depends on whether the CPU has FMA. The main oracle was
+//! recorded on a CPU with FMA, a second one with GODEBUG=cpu.fma=off; the
+//! tests tell schedstat which Go to imitate (SCHEDSTAT_GO_FMA=1 or 0), so they
+//! pass on any CPU.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -26,48 +28,48 @@ fn fixture(ver: &str, scenario: &str) -> PathBuf {
 }
 
 fn oracle(ver: &str, scenario: &str, view: &str) -> Option<Value> {
-    let p = root().join("testdata/oracle/gotool").join(ver).join(format!("{scenario}.{view}.json"));
+    oracle_in("", ver, scenario, view)
+}
+
+/// `sub`: "" for the oracle recorded as Go runs on a CPU with FMA, "nofma"
+/// for the one recorded with GODEBUG=cpu.fma=off.
+fn oracle_in(sub: &str, ver: &str, scenario: &str, view: &str) -> Option<Value> {
+    let p = root().join("testdata/oracle/gotool").join(sub).join(ver).join(format!("{scenario}.{view}.json"));
     let s = std::fs::read_to_string(p).ok()?;
     Some(serde_json::from_str(&s).unwrap())
 }
 
+/// Runs schedstat imitating Go on a CPU with FMA (the machine the main oracle
+/// was recorded on), whatever this CPU has.
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_schedstat")).args(args).output().unwrap()
+    run_fma(args, "1")
+}
+
+fn run_fma(args: &[&str], fma: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_schedstat")).env("SCHEDSTAT_GO_FMA", fma).args(args).output().unwrap()
 }
 
 fn json_of(args: &[&str]) -> Value {
-    let o = run(args);
+    json_fma(args, "1")
+}
+
+fn json_fma(args: &[&str], fma: &str) -> Value {
+    let o = run_fma(args, fma);
     assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
     serde_json::from_slice(&o.stdout).unwrap()
 }
 
-fn cpu_has_fma() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx") && std::arch::is_x86_feature_detected!("fma")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
-}
-
-#[test]
-fn mmu_equals_go_tool_trace() {
-    if !cpu_has_fma() {
-        eprintln!("skipped: the oracle's window sizes come from Go's FMA Exp path");
-        return;
-    }
+fn check_mmu(sub: &str, fma: &str) -> usize {
     let mut checked = 0;
     for ver in VERSIONS {
         for scenario in ["gc", "annotations", "mutex", "http", "regionsgc"] {
-            let Some(want) = oracle(ver, scenario, "mmu") else { continue };
+            let Some(want) = oracle_in(sub, ver, scenario, "mmu") else { continue };
             let trace = fixture(ver, scenario);
             for (set, flags) in [("default", "stw,background,assist"), ("all", "perproc,stw,background,assist,sweep")] {
                 let w = &want[set];
                 let windows: Vec<&String> = w["worst"].as_object().unwrap().keys().collect();
                 let at = windows.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",");
-                let got = json_of(&["gc", "--json", "--mmu-flags", flags, "--worst-at", &at, trace.to_str().unwrap()]);
+                let got = json_fma(&["gc", "--json", "--mmu-flags", flags, "--worst-at", &at, trace.to_str().unwrap()], fma);
                 let m = &got["mmu"];
                 let ctx = format!("{ver} {scenario} {set}");
                 assert_eq!(m["x_min"].as_i64(), w["x_min"].as_i64(), "{ctx}");
@@ -99,7 +101,14 @@ fn mmu_equals_go_tool_trace() {
             }
         }
     }
+    checked
+}
+
+#[test]
+fn mmu_equals_go_tool_trace() {
+    let checked = check_mmu("", "1");
     assert!(checked >= 6 * 5 * 2 * 3 - 10, "only {checked} worst-window lists checked");
+    assert!(check_mmu("nofma", "0") >= 16, "the GODEBUG=cpu.fma=off oracle");
 }
 
 fn hist(v: &Value) -> Vec<(i64, u64)> {
@@ -115,14 +124,13 @@ fn ohist(v: &Value) -> Vec<(i64, u64)> {
     v.as_array().unwrap().iter().map(|b| (b[0].as_i64().unwrap(), b[1].as_u64().unwrap())).collect()
 }
 
-#[test]
-fn tasks_equal_go_tool_trace() {
+fn check_tasks(sub: &str, fma: &str) -> usize {
     let mut checked = 0;
     for ver in VERSIONS {
         for scenario in ["annotations", "http", "regionsgc"] {
-            let Some(want) = oracle(ver, scenario, "tasks") else { continue };
+            let Some(want) = oracle_in(sub, ver, scenario, "tasks") else { continue };
             let trace = fixture(ver, scenario);
-            let got = json_of(&["tasks", "--json", trace.to_str().unwrap()]);
+            let got = json_fma(&["tasks", "--json", trace.to_str().unwrap()], fma);
             let ctx = format!("{ver} {scenario}");
             let gt = got["types"].as_array().unwrap();
             let wt = want["types"].as_array().unwrap();
@@ -136,7 +144,7 @@ fn tasks_equal_go_tool_trace() {
             for (ty, tasks) in want["tasks"].as_object().unwrap() {
                 for wtask in tasks.as_array().unwrap() {
                     let id = wtask["id"].as_u64().unwrap();
-                    let g = json_of(&["tasks", "--json", "--task", &id.to_string(), trace.to_str().unwrap()]);
+                    let g = json_fma(&["tasks", "--json", "--task", &id.to_string(), trace.to_str().unwrap()], fma);
                     assert_eq!(g["type"].as_str(), Some(ty.as_str()), "{ctx} task {id}");
                     assert_eq!(g["complete"], wtask["complete"], "{ctx} task {id}");
                     assert_eq!(g["duration_ns"], wtask["duration_ns"], "{ctx} task {id}");
@@ -171,7 +179,14 @@ fn tasks_equal_go_tool_trace() {
             }
         }
     }
+    checked
+}
+
+#[test]
+fn tasks_equal_go_tool_trace() {
+    let checked = check_tasks("", "1");
     assert!(checked >= 6 * (28 + 12), "only {checked} tasks checked");
+    assert!(check_tasks("nofma", "0") >= 40, "the GODEBUG=cpu.fma=off oracle");
 }
 
 type Row = (i64, u64, i64, Vec<(String, i64)>);
@@ -195,14 +210,13 @@ fn rows(list: &Value, field: &str, cols: &[String]) -> Vec<Row> {
     v
 }
 
-#[test]
-fn regions_equal_go_tool_trace() {
+fn check_regions(sub: &str, fma: &str) -> usize {
     let mut checked = 0;
     for ver in VERSIONS {
         for scenario in ["annotations", "http", "regionsgc"] {
-            let Some(want) = oracle(ver, scenario, "regions") else { continue };
+            let Some(want) = oracle_in(sub, ver, scenario, "regions") else { continue };
             let trace = fixture(ver, scenario);
-            let got = json_of(&["regions", "--json", trace.to_str().unwrap()]);
+            let got = json_fma(&["regions", "--json", trace.to_str().unwrap()], fma);
             let ctx = format!("{ver} {scenario}");
             let gg = got["groups"].as_array().unwrap();
             let wg = want["groups"].as_array().unwrap();
@@ -261,7 +275,14 @@ fn regions_equal_go_tool_trace() {
             }
         }
     }
+    checked
+}
+
+#[test]
+fn regions_equal_go_tool_trace() {
+    let checked = check_regions("", "1");
     assert!(checked >= 6 * (5 + 3), "only {checked} region groups checked");
+    assert!(check_regions("nofma", "0") >= 8, "the GODEBUG=cpu.fma=off oracle");
 }
 
 /// The annotations scenario makes known tasks, regions and logs
@@ -594,9 +615,6 @@ fn mmu_fixed_model_matches_worker_time_from_go_dump() {
 /// complete generations equals what go tool trace serves for the same bytes.
 #[test]
 fn truncated_trace_mmu_equals_go_and_exits_3() {
-    if !cpu_has_fma() {
-        return;
-    }
     let want = oracle("go1.27", "multigen.cut24000", "mmu").unwrap();
     let bytes = std::fs::read(fixture("go1.27", "multigen")).unwrap();
     let dir = std::env::temp_dir().join(format!("schedstat-gcann-cut-{}", std::process::id()));
