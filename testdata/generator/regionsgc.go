@@ -16,7 +16,8 @@ func init() { register("regionsgc", runRegionsGC) }
 // region breakdowns include GC ranges: three goroutines each run four tasks
 // "request"; in each, region "alloc" allocates quickly with GOGC=50 (mark
 // assists and stop-the-world pauses land inside it), region "write" writes
-// 64 KiB to /dev/null (syscalls), and region "sleep" sleeps 100 µs.
+// 64 KiB to /dev/null (syscalls), and region "sleep" sleeps 100 µs. Task
+// "spawn" starts two short-lived goroutines from inside its region "spawner".
 func runRegionsGC(opts *options) error {
 	prevPct := debug.SetGCPercent(50)
 	defer debug.SetGCPercent(prevPct)
@@ -36,6 +37,19 @@ func runRegionsGC(opts *options) error {
 				annotatedRequests(i, devnull, buf)
 			}()
 		}
+		// Goroutines created inside a region inherit its task: Go records
+		// each as a nameless region of that task on the new goroutine.
+		ctx, spawn := trace.NewTask(context.Background(), "spawn")
+		trace.WithRegion(ctx, "spawner", func() {
+			for range 2 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					time.Sleep(50 * time.Microsecond)
+				}()
+			}
+		})
+		spawn.End()
 		wg.Wait()
 		return nil
 	})

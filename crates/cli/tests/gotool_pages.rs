@@ -638,7 +638,8 @@ fn truncated_trace_mmu_equals_go_and_exits_3() {
 }
 
 /// The regionsgc scenario (testdata/generator/regionsgc.go): 12 "request"
-/// tasks, each with regions alloc, write and sleep, under GC pressure.
+/// tasks, each with regions alloc, write and sleep, under GC pressure, and a
+/// task "spawn" whose region "spawner" starts two goroutines.
 #[test]
 fn regionsgc_ground_truth() {
     for ver in VERSIONS {
@@ -652,12 +653,19 @@ fn regionsgc_ground_truth() {
                 (x["type"].as_str().unwrap().into(), x["count"].as_u64().unwrap(), x["complete"].as_u64().unwrap())
             })
             .collect();
-        assert_eq!(types, vec![("request".to_string(), 12, 12)], "{ver}");
+        assert_eq!(types, vec![("request".to_string(), 12, 12), ("spawn".to_string(), 1, 1)], "{ver}");
         let r = json_of(&["regions", "--json", trace.to_str().unwrap()]);
         let groups = r["groups"].as_array().unwrap();
         let counts: Vec<(&str, u64)> =
             groups.iter().map(|g| (g["type"].as_str().unwrap(), g["count"].as_u64().unwrap())).collect();
-        assert_eq!(counts, vec![("alloc", 12), ("sleep", 12), ("write", 12)], "{ver}");
+        // Two goroutines created inside "spawner" inherit task "spawn": Go
+        // lists each as a nameless region, located at the creator's entry.
+        assert_eq!(counts, vec![("", 2), ("alloc", 12), ("sleep", 12), ("spawner", 1), ("write", 12)], "{ver}");
+        let spawn_id = t["tasks"].as_array().unwrap().iter().find(|x| x["type"] == "spawn").unwrap()["id"].clone();
+        for r in groups[0]["regions"].as_array().unwrap() {
+            assert_eq!(r["task"], spawn_id, "{ver}");
+            assert!(r["end_ns"].is_i64(), "{ver}: ends when the goroutine exits");
+        }
         let group = |name: &str| groups.iter().find(|g| g["type"] == name).unwrap();
         // Allocation under GOGC=50 drafts the allocating goroutines into mark assists.
         let assisted = group("alloc")["regions"]
