@@ -13,3 +13,6 @@
 pub mod profile;
 pub mod goroutines;
 pub mod leaks;
+pub mod annotations;
+pub mod gc;
+pub mod mmu;

@@ -9,12 +9,14 @@
 mod analyze;
 mod dump;
 mod goroutines;
+mod gc;
 mod input;
 mod pprof;
 mod leaks;
 mod render;
 mod sqlshell;
 mod stats;
+mod tasks;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -74,6 +76,60 @@ own is blocked, a warning says the program may be deadlocked.
 
 Exit codes: 0 ok; 1 the trace could not be read; 2 usage or file error;
 3 the trace is truncated (the end is the last event read).";
+const TASKS_HELP: &str = "\
+Examples:
+  schedstat tasks trace.out               task types, durations, slowest tasks
+  schedstat tasks --logs trace.out        plus trace.Log messages by category
+  schedstat tasks --task 7 trace.out      task 7's begin/end, logs and regions in order
+  schedstat tasks --json trace.out | jq '.types[] | {type, count}'
+
+Counts include incomplete tasks; histograms count complete ones (as go tool trace).
+Exit codes: 0 ok; 1 unreadable trace; 2 usage or file error (or no such task);
+3 truncated trace (results cover its complete generations).";
+
+const REGIONS_HELP: &str = "\
+Examples:
+  schedstat regions trace.out
+  schedstat regions --json trace.out | jq '.groups[] | {type, count, breakdown_ns}'
+
+A region's location is the outermost frame of the stack that began it (its
+goroutine's entry function), as go tool trace groups them. The breakdown is
+where the region's goroutine spent the region's time: execution, each block
+reason, syscall, scheduler wait, unknown.
+Exit codes: 0 ok; 1 unreadable trace; 2 usage or file error; 3 truncated trace.";
+
+const GC_HELP: &str = "\
+Examples:
+  schedstat gc trace.out
+  schedstat gc --mmu-flags stw,background,assist,sweep,perproc trace.out
+  schedstat gc --worst-at 500us,5ms trace.out
+  schedstat gc --mmu-model fixed trace.out
+  schedstat gc --json trace.out | jq '.mmu.curve'
+
+The MMU uses go tool trace's /mmu algorithm and, by default, the flags its page
+plots when opened (system view; STW, background workers and mark assists).
+Go's page counts a background worker's P as busy once more on every worker run,
+so after a few GC cycles its utilization sinks to 0 for good (the output says
+so); --mmu-model fixed counts each run once.
+Exit codes: 0 ok; 1 unreadable trace; 2 usage or file error; 3 truncated trace.";
+
+/// Parses `--mmu-model`.
+fn parse_model(s: &str) -> Result<analysis::mmu::WorkerModel, String> {
+    match s {
+        "go" => Ok(analysis::mmu::WorkerModel::Go),
+        "fixed" => Ok(analysis::mmu::WorkerModel::Fixed),
+        _ => Err(format!("unknown MMU model '{s}': use go or fixed")),
+    }
+}
+
+/// Parses a window size: a Go duration (`1ms`) or a plain number of ns.
+fn parse_window(s: &str) -> Result<i64, String> {
+    match s.trim().parse::<i64>() {
+        Ok(n) if n > 0 => Ok(n),
+        Ok(_) => Err(format!("window '{s}' must be positive")),
+        Err(_) => parse_duration(s),
+    }
+}
 
 /// What is making your goroutines wait? Reads Go execution traces (Go 1.22 and newer).
 #[derive(Parser)]
@@ -224,6 +280,57 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// User tasks by type (count, duration histogram, slowest), logs, or one task's events (go tool trace's /usertasks, /usertask).
+    #[command(after_help = TASKS_HELP)]
+    Tasks {
+        /// The trace file.
+        trace: PathBuf,
+        /// Print this task's events in order (begin, end, logs, regions), times relative to its start.
+        #[arg(long, value_name = "ID")]
+        task: Option<u64>,
+        /// Also list logs by category (JSON always has them).
+        #[arg(long)]
+        logs: bool,
+        /// Entries per listing.
+        #[arg(short = 'n', long, default_value_t = 10)]
+        top: usize,
+        /// Print one JSON document instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// User regions by type and start location: count, duration histogram, time breakdown (go tool trace's /userregions, /userregion).
+    #[command(after_help = REGIONS_HELP)]
+    Regions {
+        /// The trace file.
+        trace: PathBuf,
+        /// Breakdown lines per region group.
+        #[arg(short = 'n', long, default_value_t = 5)]
+        top: usize,
+        /// Print one JSON document instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// GC: stop-the-world pauses, mark phases, mark assists, and the MMU curve with its worst windows (go tool trace's /mmu).
+    #[command(after_help = GC_HELP)]
+    Gc {
+        /// The trace file.
+        trace: PathBuf,
+        /// GC work that counts against the mutator: any of stw, background, assist, sweep, perproc.
+        #[arg(long, value_name = "LIST", default_value = "stw,background,assist", value_parser = analysis::mmu::UtilFlags::parse)]
+        mmu_flags: analysis::mmu::UtilFlags,
+        /// How background mark workers are booked: `go` (exactly go tool trace) or `fixed` (once per run).
+        #[arg(long, value_name = "MODEL", default_value = "go", value_parser = parse_model)]
+        mmu_model: analysis::mmu::WorkerModel,
+        /// Window sizes whose 10 worst windows are listed (Go durations or ns) [default: 1ms,10ms,100ms].
+        #[arg(long, value_name = "DURS", value_delimiter = ',', value_parser = parse_window)]
+        worst_at: Vec<i64>,
+        /// Entries per listing.
+        #[arg(short = 'n', long, default_value_t = 5)]
+        top: usize,
+        /// Print one JSON document instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 const PPROF_HELP: &str = "\
@@ -325,6 +432,11 @@ fn main() -> ExitCode {
         }
         Some(Command::Leaks { trace, window, top, all, full_stacks, json }) => {
             leaks::run(&trace, &leaks::Args { window, top, all, full_stacks, json })
+        }
+        Some(Command::Tasks { trace, task, logs, top, json }) => tasks::run_tasks(&trace, task, logs, top, json),
+        Some(Command::Regions { trace, top, json }) => tasks::run_regions(&trace, top, json),
+        Some(Command::Gc { trace, mmu_flags, mmu_model, worst_at, top, json }) => {
+            gc::run(&trace, &gc::GcArgs { flags: mmu_flags, model: mmu_model, worst_at, top, json })
         }
         None => {
             let mut f = cli.report;

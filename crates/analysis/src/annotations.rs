@@ -1,0 +1,805 @@
+//! User annotations (runtime/trace tasks, regions and logs), summarized as go
+//! tool trace's /usertasks, /usertask, /userregions and /userregion pages
+//! summarize them (Go's internal/trace/summary.go and cmd/trace).
+//!
+//! Why follow Go's summarizer closely: a region's time breakdown (execution,
+//! block reasons, syscall, scheduler wait) is the difference between two
+//! snapshots of its goroutine's running totals, so it depends on exactly how
+//! each state transition is booked. Booking them the same way gives the same
+//! nanoseconds as Go's page, including its quirks, which are kept on purpose
+//! and listed where they happen:
+//! - a region's "location" is the *outermost* frame of the stack that began
+//!   it (Go calls it the top frame but takes the last one, i.e. the
+//!   goroutine's entry function);
+//! - time after a syscall lost its P is booked as scheduler wait in snapshots
+//!   taken during that syscall;
+//! - regions of system goroutines (entry function `runtime.*`) that are still
+//!   open when the goroutine ends are dropped.
+
+use gotrace::{Event, EventKind, GoId, GoState, ProcId, ProcState, Resource, TaskId, Transition};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Non-overlapping time accounts of a goroutine over some period, in ns
+/// (Go's `GoroutineExecStats`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ExecStats {
+    /// Running.
+    pub exec_ns: i64,
+    /// Runnable, waiting for a P.
+    pub sched_wait_ns: i64,
+    /// Waiting, by reason ("chan receive", "sleep", ...). Every reason the
+    /// goroutine had waited for up to then is a key, even with 0.
+    pub block_ns: BTreeMap<String, i64>,
+    /// In a syscall, holding its P.
+    pub syscall_ns: i64,
+    /// In a syscall after the P was taken away.
+    pub syscall_block_ns: i64,
+    /// The whole period.
+    pub total_ns: i64,
+    /// Time inside runtime ranges ("GC mark assist", "stop-the-world (...)",
+    /// "GC incremental sweep"); overlaps the accounts above.
+    pub range_ns: BTreeMap<String, i64>,
+}
+
+impl ExecStats {
+    /// Whatever the accounts do not cover of `total_ns` (never negative).
+    pub fn unknown_ns(&self) -> i64 {
+        let sum = self.exec_ns
+            + self.sched_wait_ns
+            + self.syscall_ns
+            + self.syscall_block_ns
+            + self.block_ns.values().sum::<i64>();
+        if sum < self.total_ns {
+            self.total_ns - sum
+        } else {
+            0
+        }
+    }
+
+    /// The accounts under the names go tool trace's /userregion page uses as
+    /// columns ("Execution time", "Block time (chan receive)", ...).
+    pub fn non_overlapping(&self) -> BTreeMap<String, i64> {
+        let mut m = BTreeMap::new();
+        m.insert("Execution time".to_string(), self.exec_ns);
+        m.insert("Sched wait time".to_string(), self.sched_wait_ns);
+        m.insert("Syscall execution time".to_string(), self.syscall_ns);
+        m.insert("Block time (syscall)".to_string(), self.syscall_block_ns);
+        m.insert("Unknown time".to_string(), self.unknown_ns());
+        for (reason, dt) in &self.block_ns {
+            *m.entry(format!("Block time ({reason})")).or_insert(0) += dt;
+        }
+        m
+    }
+
+    fn sub(&self, v: &ExecStats) -> ExecStats {
+        let mut r = self.clone();
+        r.exec_ns -= v.exec_ns;
+        r.sched_wait_ns -= v.sched_wait_ns;
+        for (k, x) in r.block_ns.iter_mut() {
+            *x -= v.block_ns.get(k).copied().unwrap_or(0);
+        }
+        r.syscall_ns -= v.syscall_ns;
+        r.syscall_block_ns -= v.syscall_block_ns;
+        r.total_ns -= v.total_ns;
+        for (k, x) in r.range_ns.iter_mut() {
+            *x -= v.range_ns.get(k).copied().unwrap_or(0);
+        }
+        r
+    }
+}
+
+/// A stack frame, owned.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct FrameInfo {
+    /// Program counter (0 when unknown).
+    pub pc: u64,
+    /// Function.
+    pub func: String,
+    /// Source file.
+    pub file: String,
+    /// Line.
+    pub line: u64,
+}
+
+/// One user region (or, with an empty name, the task a goroutine inherited
+/// from the region its creator was in, as Go records it).
+#[derive(Debug, Clone, Serialize)]
+pub struct RegionSummary {
+    /// Region type (trace.StartRegion's name).
+    pub name: String,
+    /// Task the region belongs to (0: none).
+    pub task: TaskId,
+    /// Goroutine it ran on.
+    pub goroutine: GoId,
+    /// Start time, ns; None when it began before the trace.
+    pub start_ns: Option<i64>,
+    /// End time, ns; None when still open at the trace's end.
+    pub end_ns: Option<i64>,
+    /// The outermost frame of the stack that began it (Go's "region location").
+    pub frame: FrameInfo,
+    /// Where the goroutine's time went while in the region.
+    pub stats: ExecStats,
+}
+
+/// An event in a task's history.
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskEvent {
+    /// Trace time, ns.
+    pub time_ns: i64,
+    /// Goroutine the event happened on.
+    pub goroutine: GoId,
+    /// What happened, worded as Go's /usertask page words it.
+    pub what: String,
+}
+
+/// A user task (trace.NewTask), with everything the trace says about it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskSummary {
+    /// Task ID.
+    pub id: TaskId,
+    /// Task type (empty for a task only known from logs or regions).
+    pub name: String,
+    /// Parent task, when known.
+    pub parent: Option<TaskId>,
+    /// Child tasks, in the order they appeared.
+    pub children: Vec<TaskId>,
+    /// Begin event time, ns (None: began before the trace).
+    pub start_ns: Option<i64>,
+    /// End event time, ns (None: not ended within the trace).
+    pub end_ns: Option<i64>,
+    /// Goroutines that began, ended, logged or ran regions in it.
+    pub goroutines: BTreeSet<GoId>,
+    /// Begin, end, logs and region begin/end, in time order (Go's event list).
+    pub events: Vec<TaskEvent>,
+    /// Logs as (category, message).
+    pub logs: Vec<(String, String)>,
+    /// Number of regions in the task.
+    pub regions: usize,
+}
+
+impl TaskSummary {
+    /// Both a begin and an end are in the trace.
+    pub fn complete(&self) -> bool {
+        self.start_ns.is_some() && self.end_ns.is_some()
+    }
+}
+
+/// All annotations of a trace.
+#[derive(Debug, Clone, Serialize)]
+pub struct Annotations {
+    /// First event's time, ns.
+    pub trace_start_ns: i64,
+    /// Last event's time, ns.
+    pub trace_end_ns: i64,
+    /// Tasks by ID.
+    pub tasks: BTreeMap<TaskId, TaskSummary>,
+    /// Every region, grouped by goroutine (ascending) and in start order within one.
+    pub regions: Vec<RegionSummary>,
+}
+
+impl Annotations {
+    /// A task's span as Go measures it: missing ends are the trace's ends.
+    pub fn task_interval(&self, t: &TaskSummary) -> (i64, i64) {
+        (t.start_ns.unwrap_or(self.trace_start_ns), t.end_ns.unwrap_or(self.trace_end_ns))
+    }
+
+    /// A region's span as Go measures it: missing ends are the trace's ends.
+    pub fn region_interval(&self, r: &RegionSummary) -> (i64, i64) {
+        (r.start_ns.unwrap_or(self.trace_start_ns), r.end_ns.unwrap_or(self.trace_end_ns))
+    }
+}
+
+#[derive(Default)]
+struct GState {
+    name: Option<String>,
+    creation: i64,
+    stats: ExecStats,
+    last_start: i64,
+    last_runnable: i64,
+    last_block: i64,
+    last_block_reason: String,
+    last_syscall: i64,
+    last_syscall_block: i64,
+    last_range: BTreeMap<String, i64>,
+    active: Vec<usize>,
+    regions: Vec<usize>,
+}
+
+impl GState {
+    fn new(creation: i64) -> GState {
+        GState { creation, ..Default::default() }
+    }
+
+    fn snapshot(&self, last: i64) -> ExecStats {
+        let mut r = self.stats.clone();
+        if r.total_ns == 0 {
+            r.total_ns = last - self.creation;
+        }
+        if self.last_start != 0 {
+            r.exec_ns += last - self.last_start;
+        }
+        if self.last_runnable != 0 {
+            r.sched_wait_ns += last - self.last_runnable;
+        }
+        if self.last_block != 0 {
+            *r.block_ns.entry(self.last_block_reason.clone()).or_insert(0) += last - self.last_block;
+        }
+        if self.last_syscall != 0 {
+            r.syscall_ns += last - self.last_syscall;
+        }
+        if self.last_syscall_block != 0 {
+            // Go books this as scheduler wait (see the module docs).
+            r.sched_wait_ns += last - self.last_syscall_block;
+        }
+        for (name, ts) in &self.last_range {
+            *r.range_ns.entry(name.clone()).or_insert(0) += last - ts;
+        }
+        r
+    }
+}
+
+struct RegionBuild {
+    summary: RegionSummary,
+    /// How the end shows in a task's event list (Go describes the event that ended it).
+    end_what: Option<String>,
+}
+
+struct TaskBuild {
+    summary: TaskSummary,
+    region_events: Vec<usize>,
+    log_events: Vec<TaskEvent>,
+    start_ev: Option<TaskEvent>,
+    end_ev: Option<TaskEvent>,
+}
+
+/// Streams events into [`Annotations`] (Go's `Summarizer`, restricted to
+/// what the annotation pages use, plus the goroutine accounts regions need).
+#[derive(Default)]
+pub struct AnnotationAnalysis {
+    gs: HashMap<GoId, GState>,
+    tasks: BTreeMap<TaskId, TaskBuild>,
+    regions: Vec<RegionBuild>,
+    syscalling_p: HashMap<ProcId, GoId>,
+    syscalling_g: HashMap<GoId, ProcId>,
+    ranges_p: HashMap<(ProcId, String), GoId>,
+    first: Option<i64>,
+    last: i64,
+    sync_ts: i64,
+}
+
+fn is_system_goroutine(entry: &str) -> bool {
+    entry.is_empty() || (entry != "runtime.main" && entry.starts_with("runtime."))
+}
+
+fn s(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn go_quote(b: &[u8]) -> String {
+    gotrace::quote::GoQuoted(b).to_string()
+}
+
+fn outermost_frame(ev: &Event<'_>) -> FrameInfo {
+    let st = ev.stack();
+    if st.is_none() {
+        return FrameInfo::default();
+    }
+    st.frames()
+        .last()
+        .map(|f| FrameInfo { pc: f.pc, func: s(f.func), file: s(f.file), line: f.line })
+        .unwrap_or_default()
+}
+
+impl AnnotationAnalysis {
+    /// An empty analysis.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn task(&mut self, id: TaskId) -> &mut TaskBuild {
+        self.tasks.entry(id).or_insert_with(|| TaskBuild {
+            summary: TaskSummary {
+                id,
+                name: String::new(),
+                parent: None,
+                children: Vec::new(),
+                start_ns: None,
+                end_ns: None,
+                goroutines: BTreeSet::new(),
+                events: Vec::new(),
+                logs: Vec::new(),
+                regions: 0,
+            },
+            region_events: Vec::new(),
+            log_events: Vec::new(),
+            start_ev: None,
+            end_ev: None,
+        })
+    }
+
+    fn finalize_g(&mut self, id: GoId, last: i64, trigger: Option<(i64, String)>) {
+        let Some(g) = self.gs.get_mut(&id) else { return };
+        let fin = g.snapshot(last);
+        g.stats = fin.clone();
+        let system = is_system_goroutine(g.name.as_deref().unwrap_or(""));
+        let active = std::mem::take(&mut g.active);
+        if !system {
+            for ri in active {
+                let rb = &mut self.regions[ri];
+                rb.end_what = trigger.as_ref().map(|t| t.1.clone());
+                let r = &mut rb.summary;
+                r.end_ns = trigger.as_ref().map(|t| t.0);
+                r.stats = fin.sub(&r.stats);
+                g.regions.push(ri);
+            }
+        }
+        g.last_start = 0;
+        g.last_runnable = 0;
+        g.last_block = 0;
+        g.last_block_reason.clear();
+        g.last_syscall = 0;
+        g.last_syscall_block = 0;
+        g.last_range.clear();
+    }
+
+    /// Feeds one event, in the reader's order.
+    #[allow(clippy::collapsible_match)] // one arm per Go case reads closest to Go's summarizer
+    pub fn event(&mut self, ev: &Event<'_>) {
+        let t = ev.time();
+        if self.first.is_none() {
+            self.first = Some(t);
+            self.sync_ts = t;
+        }
+        self.last = t;
+        match ev.kind() {
+            EventKind::Sync => self.sync_ts = t,
+            EventKind::StateTransition => {
+                let Some(st) = ev.state_transition() else { return };
+                match st.transition {
+                    Transition::Goroutine { id, from, to } => {
+                        if from == to {
+                            return;
+                        }
+                        match from {
+                            GoState::Undetermined => {
+                                let mut g = GState::new(self.sync_ts);
+                                let dt = t - self.sync_ts;
+                                match to {
+                                    GoState::Running => g.stats.exec_ns += dt,
+                                    GoState::Waiting => *g.stats.block_ns.entry(s(st.reason)).or_insert(0) += dt,
+                                    GoState::Runnable => g.stats.sched_wait_ns += dt,
+                                    GoState::Syscall => {
+                                        if ev.proc() == gotrace::event::NO_PROC {
+                                            g.stats.syscall_block_ns += dt
+                                        } else {
+                                            g.stats.syscall_ns += dt
+                                        }
+                                    }
+                                    _ => {}
+                                }
+                                self.gs.insert(id, g);
+                            }
+                            GoState::NotExist => {
+                                let mut g = GState::new(t);
+                                // A new goroutine inherits the task of its creator's innermost region.
+                                let creator = ev.goroutine();
+                                let inherited = self
+                                    .gs
+                                    .get(&creator)
+                                    .and_then(|c| c.active.last())
+                                    .map(|&ri| self.regions[ri].summary.task);
+                                if let Some(task) = inherited {
+                                    let ri = self.regions.len();
+                                    self.regions.push(RegionBuild {
+                                        summary: RegionSummary {
+                                            name: String::new(),
+                                            task,
+                                            goroutine: id,
+                                            start_ns: Some(t),
+                                            end_ns: None,
+                                            frame: outermost_frame(ev),
+                                            stats: ExecStats::default(),
+                                        },
+                                        end_what: None,
+                                    });
+                                    g.active.push(ri);
+                                }
+                                self.gs.insert(id, g);
+                            }
+                            _ => {
+                                let sc = &mut self.syscalling_g;
+                                let sp = &mut self.syscalling_p;
+                                let Some(g) = self.gs.get_mut(&id) else { return };
+                                match from {
+                                    GoState::Running => {
+                                        g.stats.exec_ns += t - g.last_start;
+                                        g.last_start = 0;
+                                    }
+                                    GoState::Waiting => {
+                                        if g.last_block != 0 {
+                                            *g.stats.block_ns.entry(g.last_block_reason.clone()).or_insert(0) +=
+                                                t - g.last_block;
+                                            g.last_block = 0;
+                                        }
+                                    }
+                                    GoState::Runnable => {
+                                        if g.last_runnable != 0 {
+                                            g.stats.sched_wait_ns += t - g.last_runnable;
+                                            g.last_runnable = 0;
+                                        }
+                                    }
+                                    GoState::Syscall => {
+                                        if g.last_syscall != 0 {
+                                            if g.last_syscall_block != 0 {
+                                                g.stats.syscall_block_ns += t - g.last_syscall_block;
+                                                g.stats.syscall_ns += g.last_syscall_block - g.last_syscall;
+                                            } else {
+                                                g.stats.syscall_ns += t - g.last_syscall;
+                                            }
+                                            g.last_syscall = 0;
+                                            g.last_syscall_block = 0;
+                                            if let Some(p) = sc.remove(&id) {
+                                                sp.remove(&p);
+                                            } else {
+                                                // Go deletes syscallingP[0-value] here.
+                                                sp.remove(&0);
+                                            }
+                                        }
+                                    }
+                                    _ => {}
+                                }
+                            }
+                        }
+                        let Some(g) = self.gs.get_mut(&id) else { return };
+                        if g.name.is_none() {
+                            if let Some(f) = st.stack.frames().last() {
+                                g.name = Some(s(f.func));
+                            }
+                        }
+                        match to {
+                            GoState::Running => g.last_start = t,
+                            GoState::Runnable => g.last_runnable = t,
+                            GoState::Waiting if st.reason != b"forever" => {
+                                g.last_block = t;
+                                g.last_block_reason = s(st.reason);
+                            }
+                            GoState::Waiting | GoState::NotExist => {
+                                let what = format!("{} -> {}", from.as_str(), to.as_str());
+                                self.finalize_g(id, t, Some((t, what)))
+                            }
+                            GoState::Syscall => {
+                                self.syscalling_p.insert(ev.proc(), id);
+                                self.syscalling_g.insert(id, ev.proc());
+                                g.last_syscall = t;
+                            }
+                            GoState::Undetermined => {}
+                        }
+                    }
+                    Transition::Proc { id, from, to } => {
+                        if from != to && to == ProcState::Idle {
+                            if let Some(goid) = self.syscalling_p.remove(&id) {
+                                if let Some(g) = self.gs.get_mut(&goid) {
+                                    g.last_syscall_block = t;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            EventKind::RangeBegin | EventKind::RangeActive => {
+                let Some(r) = ev.range() else { return };
+                let name = s(&r.name.to_bytes());
+                let gid = match r.scope {
+                    Resource::Goroutine(g) => Some(g),
+                    Resource::Proc(p) => {
+                        let g = ev.goroutine();
+                        if self.gs.contains_key(&g) {
+                            self.ranges_p.insert((p, name.clone()), g);
+                            Some(g)
+                        } else {
+                            None
+                        }
+                    }
+                    _ => None,
+                };
+                let sync_ts = self.sync_ts;
+                let Some(g) = gid.and_then(|g| self.gs.get_mut(&g)) else { return };
+                if ev.kind() == EventKind::RangeActive {
+                    if let Some(&ts) = g.last_range.get(&name) {
+                        if ts != 0 {
+                            *g.stats.range_ns.entry(name.clone()).or_insert(0) += sync_ts - ts;
+                        }
+                    }
+                    g.last_range.insert(name, sync_ts);
+                } else {
+                    g.last_range.insert(name, t);
+                }
+            }
+            EventKind::RangeEnd => {
+                let Some(r) = ev.range() else { return };
+                let name = s(&r.name.to_bytes());
+                let gid = match r.scope {
+                    Resource::Goroutine(g) => Some(g),
+                    Resource::Proc(p) => match self.ranges_p.remove(&(p, name.clone())) {
+                        Some(g) if g == ev.goroutine() => Some(g),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                let Some(g) = gid.and_then(|g| self.gs.get_mut(&g)) else { return };
+                if let Some(ts) = g.last_range.remove(&name) {
+                    if ts != 0 {
+                        *g.stats.range_ns.entry(name).or_insert(0) += t - ts;
+                    }
+                }
+            }
+            EventKind::RegionBegin => {
+                let Some(r) = ev.region() else { return };
+                let gid = ev.goroutine();
+                let Some(g) = self.gs.get(&gid) else { return };
+                let snap = g.snapshot(t);
+                let ri = self.regions.len();
+                self.regions.push(RegionBuild {
+                    summary: RegionSummary {
+                        name: s(r.kind),
+                        task: r.task,
+                        goroutine: gid,
+                        start_ns: Some(t),
+                        end_ns: None,
+                        frame: outermost_frame(ev),
+                        stats: snap,
+                    },
+                    end_what: None,
+                });
+                self.gs.get_mut(&gid).unwrap().active.push(ri);
+                let task = self.task(r.task);
+                task.summary.regions += 1;
+                task.summary.goroutines.insert(gid);
+                task.region_events.push(ri);
+            }
+            EventKind::RegionEnd => {
+                let Some(r) = ev.region() else { return };
+                let gid = ev.goroutine();
+                let Some(g) = self.gs.get_mut(&gid) else { return };
+                let ri = match g.active.pop() {
+                    Some(ri) => ri,
+                    None => {
+                        // An end without a begin: the region began before the trace.
+                        let ri = self.regions.len();
+                        self.regions.push(RegionBuild {
+                            summary: RegionSummary {
+                                name: s(r.kind),
+                                task: r.task,
+                                goroutine: gid,
+                                start_ns: None,
+                                end_ns: None,
+                                frame: FrameInfo::default(),
+                                stats: ExecStats::default(),
+                            },
+                            end_what: None,
+                        });
+                        let task = self.task(r.task);
+                        task.summary.regions += 1;
+                        task.summary.goroutines.insert(gid);
+                        task.region_events.push(ri);
+                        ri
+                    }
+                };
+                let g = self.gs.get_mut(&gid).unwrap();
+                let snap = g.snapshot(t);
+                let reg = &mut self.regions[ri].summary;
+                reg.stats = snap.sub(&reg.stats);
+                reg.end_ns = Some(t);
+                g.regions.push(ri);
+            }
+            EventKind::TaskBegin | EventKind::TaskEnd => {
+                let Some(tk) = ev.task() else { return };
+                let gid = ev.goroutine();
+                let begin = ev.kind() == EventKind::TaskBegin;
+                let what = if begin {
+                    format!("task {} (ID {}, parent {}) begin", go_quote(tk.kind), tk.id, tk.parent)
+                } else {
+                    "task end".to_string()
+                };
+                let e = TaskEvent { time_ns: t, goroutine: gid, what };
+                let task = self.task(tk.id);
+                task.summary.name = s(tk.kind);
+                task.summary.goroutines.insert(gid);
+                if begin {
+                    task.summary.start_ns = Some(t);
+                    task.start_ev = Some(e);
+                } else {
+                    task.summary.end_ns = Some(t);
+                    task.end_ev = Some(e);
+                }
+                if tk.parent != gotrace::event::NO_TASK && task.summary.parent.is_none() {
+                    task.summary.parent = Some(tk.parent);
+                    let id = tk.id;
+                    self.task(tk.parent).summary.children.push(id);
+                }
+            }
+            EventKind::Log => {
+                let Some(l) = ev.log() else { return };
+                let gid = ev.goroutine();
+                let what = if l.category.is_empty() {
+                    format!("log {}", go_quote(l.message))
+                } else {
+                    format!("log (category: {}): {}", s(l.category), go_quote(l.message))
+                };
+                let task = self.task(l.task);
+                task.summary.goroutines.insert(gid);
+                task.summary.logs.push((s(l.category), s(l.message)));
+                task.log_events.push(TaskEvent { time_ns: t, goroutine: gid, what });
+            }
+            _ => {}
+        }
+    }
+
+    /// Closes goroutines and regions still open at the last event and returns everything.
+    pub fn finish(mut self) -> Annotations {
+        let last = self.last;
+        let mut ids: Vec<GoId> = self.gs.keys().copied().collect();
+        ids.sort_unstable();
+        for &id in &ids {
+            self.finalize_g(id, last, None);
+        }
+        let mut regions = Vec::new();
+        for id in ids {
+            let g = &self.gs[&id];
+            let mut rs: Vec<RegionSummary> = g.regions.iter().map(|&ri| self.regions[ri].summary.clone()).collect();
+            // Go sorts by start (unknown starts first); ties keep the order they ended in.
+            rs.sort_by_key(|r| r.start_ns.map_or((0, 0), |s| (1, s)));
+            regions.extend(rs);
+        }
+        let region_list = &self.regions;
+        let tasks = self
+            .tasks
+            .into_iter()
+            .map(|(id, mut tb)| {
+                let mut evs: Vec<TaskEvent> = Vec::new();
+                evs.extend(tb.start_ev.take());
+                evs.extend(tb.end_ev.take());
+                evs.append(&mut tb.log_events);
+                for &ri in &tb.region_events {
+                    let r = &region_list[ri].summary;
+                    let q = go_quote(r.name.as_bytes());
+                    if let Some(s) = r.start_ns {
+                        evs.push(TaskEvent { time_ns: s, goroutine: r.goroutine, what: format!("region {q} begin") });
+                    }
+                    if let Some(e) = r.end_ns {
+                        let what = region_list[ri].end_what.clone().unwrap_or_else(|| format!("region {q} end"));
+                        evs.push(TaskEvent { time_ns: e, goroutine: r.goroutine, what });
+                    }
+                }
+                evs.sort_by_key(|e| e.time_ns);
+                tb.summary.events = evs;
+                (id, tb.summary)
+            })
+            .collect();
+        Annotations { trace_start_ns: self.first.unwrap_or(0), trace_end_ns: last, tasks, regions }
+    }
+}
+
+/// Go's high-dynamic-range duration histogram (traceviewer.TimeHistogram):
+/// five log-spaced buckets per power of ten.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct TimeHistogram {
+    /// Samples added.
+    pub count: u64,
+    /// Non-empty buckets as (bucket index, lower bound ns, samples).
+    pub buckets: Vec<(i64, i64, u64)>,
+}
+
+/// ln(10^(1/5)) as Go computes `math.Log(math.Pow(10, 1.0/5))` on amd64: Pow
+/// goes through Go's Exp, so the value depends on its FMA path (bits
+/// 0x3fdd791c5f888824 with FMA, 0x3fdd791c5f888826 without).
+fn log_div(fma: bool) -> f64 {
+    f64::from_bits(if fma { 0x3fdd791c5f888824 } else { 0x3fdd791c5f888826 })
+}
+
+impl TimeHistogram {
+    /// The histogram of `durations` (ns), bucketed as Go buckets them.
+    pub fn of(durations: impl IntoIterator<Item = i64>, fma: bool) -> TimeHistogram {
+        let mut counts: BTreeMap<i64, u64> = BTreeMap::new();
+        let mut n = 0;
+        for d in durations {
+            let b = if d > 0 { (crate::mmu::go_log(d as f64) / log_div(fma)) as i64 } else { 0 };
+            *counts.entry(b).or_insert(0) += 1;
+            n += 1;
+        }
+        TimeHistogram { count: n, buckets: counts.into_iter().map(|(b, c)| (b, Self::bucket_min(b, fma), c)).collect() }
+    }
+
+    /// The lower bound of bucket `b` in ns, as Go prints it (`Duration(math.Exp(b*logDiv))`).
+    pub fn bucket_min(b: i64, fma: bool) -> i64 {
+        crate::mmu::go_exp(b as f64 * log_div(fma), fma) as i64
+    }
+}
+
+/// Tasks of one type, as a row of /usertasks.
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskType {
+    /// Task type.
+    pub name: String,
+    /// All tasks of the type, complete or not.
+    pub count: usize,
+    /// Durations of the complete ones.
+    pub histogram: TimeHistogram,
+}
+
+/// Regions of one type begun at one location, as a row of /userregions.
+#[derive(Debug, Clone, Serialize)]
+pub struct RegionGroup {
+    /// Region type.
+    pub name: String,
+    /// Outermost frame of the stack that began them.
+    pub frame: FrameInfo,
+    /// Number of regions.
+    pub count: usize,
+    /// Durations (unknown ends are the trace's ends).
+    pub histogram: TimeHistogram,
+    /// Indexes into [`Annotations::regions`].
+    pub members: Vec<usize>,
+}
+
+impl Annotations {
+    /// /usertasks: task types in name order.
+    pub fn task_types(&self, fma: bool) -> Vec<TaskType> {
+        let mut by: BTreeMap<&str, Vec<&TaskSummary>> = BTreeMap::new();
+        for t in self.tasks.values() {
+            by.entry(t.name.as_str()).or_default().push(t);
+        }
+        by.into_iter()
+            .map(|(name, ts)| TaskType {
+                name: name.to_string(),
+                count: ts.len(),
+                histogram: TimeHistogram::of(
+                    ts.iter().filter(|t| t.complete()).map(|t| t.end_ns.unwrap() - t.start_ns.unwrap()),
+                    fma,
+                ),
+            })
+            .collect()
+    }
+
+    /// /userregions: groups by (type, outermost frame), ordered by type then PC.
+    pub fn region_groups(&self, fma: bool) -> Vec<RegionGroup> {
+        let mut by: BTreeMap<(&str, u64, &FrameInfo), Vec<usize>> = BTreeMap::new();
+        for (i, r) in self.regions.iter().enumerate() {
+            by.entry((r.name.as_str(), r.frame.pc, &r.frame)).or_default().push(i);
+        }
+        by.into_iter()
+            .map(|((name, _, frame), members)| RegionGroup {
+                name: name.to_string(),
+                frame: frame.clone(),
+                count: members.len(),
+                histogram: TimeHistogram::of(
+                    members.iter().map(|&i| {
+                        let (a, b) = self.region_interval(&self.regions[i]);
+                        b - a
+                    }),
+                    fma,
+                ),
+                members,
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TimeHistogram;
+
+    /// Bucket bounds as go tool trace prints them (1ms, 1.584893ms, 6.309573ms, 39.81µs).
+    #[test]
+    fn histogram_buckets_like_go() {
+        assert_eq!(TimeHistogram::bucket_min(30, true), 1_000_000);
+        assert_eq!(TimeHistogram::bucket_min(31, true), 1_584_893);
+        assert_eq!(TimeHistogram::bucket_min(34, true), 6_309_573);
+        assert_eq!(TimeHistogram::bucket_min(23, true), 39_810);
+        // Exactly 1ms lands in the bucket below: ln(1e6)/logDiv is 29.999…, as in Go.
+        let h = TimeHistogram::of([1_000_000, 1_200_000, 1_500_000, 40_128, 0], true);
+        assert_eq!(h.count, 5);
+        assert_eq!(h.buckets, vec![(0, 1, 1), (23, 39_810, 1), (29, 630_957, 1), (30, 1_000_000, 2)]);
+    }
+}
