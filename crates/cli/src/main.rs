@@ -8,6 +8,7 @@
 
 mod analyze;
 mod dump;
+mod export;
 mod input;
 mod render;
 mod sqlshell;
@@ -28,6 +29,7 @@ Examples:
   schedstat --sql trace.out              interactive SQL (sqlprof's tables and more)
   schedstat stats trace.out              event counts, generations and time span
   schedstat dump trace.out               every event, as `go tool trace -d=parsed` prints it
+  schedstat export trace.out -o t.json   swimlanes for ui.perfetto.dev
 
 Record a trace with `go test -trace=trace.out`, runtime/trace.Start, or
 `curl -o trace.out http://HOST/debug/pprof/trace?seconds=5`.
@@ -121,6 +123,21 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write the trace as Chrome trace-event JSON for ui.perfetto.dev (swimlanes).
+    #[command(after_help = export::AFTER_HELP)]
+    Export {
+        /// The trace file.
+        trace: PathBuf,
+        /// Chrome trace-event JSON for Perfetto (the only format so far, and the default).
+        #[arg(long, default_value_t = true)]
+        perfetto: bool,
+        /// Output file (`-` for stdout); written to a temporary name, then renamed.
+        #[arg(short = 'o', long, value_name = "FILE")]
+        output: PathBuf,
+        /// Print a JSON summary of what was written on stdout.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// How a command ended, mapped to the documented exit codes.
@@ -191,6 +208,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Dump { trace }) => dump::run(&trace),
         Some(Command::Stats { trace, json }) => stats::run(&trace, json),
+        Some(Command::Export { trace, output, json, perfetto: _ }) => export::run(&trace, &output, json),
         None => {
             let mut f = cli.report;
             // `schedstat --sql trace.out` means a prompt on trace.out, not the query "trace.out".

@@ -3,3 +3,5 @@
 //! ui.perfetto.dev and chrome://tracing show.
 
 #![warn(missing_docs)]
+
+pub mod perfetto;
