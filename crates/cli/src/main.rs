@@ -7,6 +7,7 @@
 //! query failed.
 
 mod analyze;
+mod diff;
 mod dump;
 mod export;
 mod input;
@@ -30,6 +31,7 @@ Examples:
   schedstat stats trace.out              event counts, generations and time span
   schedstat dump trace.out               every event, as `go tool trace -d=parsed` prints it
   schedstat export trace.out -o t.json   swimlanes for ui.perfetto.dev
+  schedstat diff before.out after.out    what changed: latency, goroutines, GC, stacks
 
 Record a trace with `go test -trace=trace.out`, runtime/trace.Start, or
 `curl -o trace.out http://HOST/debug/pprof/trace?seconds=5`.
@@ -123,6 +125,23 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Compare two traces: latency, goroutines, GC share, and per-stack blocking and scheduling changes.
+    #[command(after_help = diff::AFTER_HELP)]
+    Diff {
+        /// The trace before the change.
+        before: PathBuf,
+        /// The trace after the change.
+        after: PathBuf,
+        /// Changes listed per section.
+        #[arg(short = 'n', long, default_value_t = 10)]
+        top: usize,
+        /// Print one JSON document instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Show whole stacks instead of application paths.
+        #[arg(long)]
+        full_stacks: bool,
+    },
     /// Write the trace as Chrome trace-event JSON for ui.perfetto.dev (swimlanes).
     #[command(after_help = export::AFTER_HELP)]
     Export {
@@ -208,6 +227,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Dump { trace }) => dump::run(&trace),
         Some(Command::Stats { trace, json }) => stats::run(&trace, json),
+        Some(Command::Diff { before, after, top, json, full_stacks }) => {
+            diff::run(&before, &after, &diff::DiffArgs { top, json, full_stacks })
+        }
         Some(Command::Export { trace, output, json, perfetto: _ }) => export::run(&trace, &output, json),
         None => {
             let mut f = cli.report;
