@@ -98,7 +98,16 @@ fn ratio(before: f64, after: f64) -> String {
     if before == after {
         String::new()
     } else if before > 0.0 {
-        format!("×{:.2}", after / before)
+        let r = after / before;
+        if r == 0.0 {
+            "×0".into()
+        } else if r < 0.001 {
+            "<×0.001".into()
+        } else if r < 0.1 {
+            format!("×{r:.3}")
+        } else {
+            format!("×{r:.2}")
+        }
     } else {
         "new".into()
     }

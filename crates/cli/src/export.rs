@@ -20,6 +20,7 @@ Examples:
   schedstat export --perfetto trace.out -o trace.json
   schedstat export trace.out -o - | gzip > trace.json.gz
   schedstat export trace.out -o trace.json --json      summary as JSON on stdout
+  schedstat export trace.out -o cut.json --from 1.5s --to 2s   only half a second
 
 Open the file at https://ui.perfetto.dev (Open trace file) or chrome://tracing.
 Groups: Procs (GC and STW lanes, a lane per P with the goroutine on it),
@@ -28,8 +29,10 @@ goroutine: running, runnable, blocked with reason, syscall; user regions and GC
 mark assists enclose them; logs are instants; arrows show create and unblock),
 GC sweeps, and Tasks (one async lane per user task).
 
-The JSON is about 150 bytes per state change; Perfetto's web UI handles files
-up to roughly 1 GB (use `trace_processor --httpd` beyond that).
+The JSON takes about 100-200 bytes per trace event (15-40 times the trace
+file); Perfetto's web UI handles files up to roughly 1 GB. For bigger traces
+export a window (--from/--to, slices clipped to it) or use
+`trace_processor --httpd`.
 
 Exit codes: 0 ok; 1 the trace could not be read (no file written); 2 usage or
 file error; 3 the trace is damaged (the file covers its complete generations).";
@@ -41,7 +44,7 @@ enum Sink {
 }
 
 /// Writes the JSON document for `trace` to `output` (`-` = stdout).
-pub fn run(trace: &Path, output: &Path, json: bool) -> Result<Outcome, Box<dyn std::error::Error>> {
+pub fn run(trace: &Path, output: &Path, json: bool, window: (Option<i64>, Option<i64>)) -> Result<Outcome, Box<dyn std::error::Error>> {
     let bytes = match open_trace(trace) {
         Ok(b) => b,
         Err(e) => {
@@ -74,7 +77,7 @@ pub fn run(trace: &Path, output: &Path, json: bool) -> Result<Outcome, Box<dyn s
         }
     };
     let result = (|| -> std::io::Result<(Summary, Option<gotrace::Error>)> {
-        let mut pw = PerfettoWriter::new(BufWriter::with_capacity(1 << 20, w))?;
+        let mut pw = PerfettoWriter::new(BufWriter::with_capacity(1 << 20, w))?.window(window.0, window.1);
         let err = loop {
             match reader.read_event() {
                 Ok(Some(ev)) => pw.event(&ev)?,
@@ -140,7 +143,7 @@ pub fn run(trace: &Path, output: &Path, json: bool) -> Result<Outcome, Box<dyn s
         );
     }
     if summary.bytes > 1 << 30 {
-        eprintln!("schedstat: warning: files over ~1 GB can exhaust the Perfetto web UI's memory; use `trace_processor --httpd` and the UI's local-server mode");
+        eprintln!("schedstat: warning: files over ~1 GB can exhaust the Perfetto web UI's memory; export a window with --from/--to, or use `trace_processor --httpd`");
     }
     Ok(outcome)
 }

@@ -156,6 +156,12 @@ enum Command {
         /// Print a JSON summary of what was written on stdout.
         #[arg(long)]
         json: bool,
+        /// Only what happens from this long after the trace's first event (e.g. 1.5s).
+        #[arg(long, value_name = "DURATION", value_parser = parse_offset)]
+        from: Option<i64>,
+        /// Only what happens until this long after the trace's first event (e.g. 2s).
+        #[arg(long, value_name = "DURATION", value_parser = parse_offset)]
+        to: Option<i64>,
     },
 }
 
@@ -215,6 +221,15 @@ fn parse_duration(s: &str) -> Result<i64, String> {
     Ok(total.round() as i64)
 }
 
+/// A time offset: a Go duration, or `0`.
+fn parse_offset(s: &str) -> Result<i64, String> {
+    if s.trim() == "0" {
+        Ok(0)
+    } else {
+        parse_duration(s)
+    }
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -230,7 +245,15 @@ fn main() -> ExitCode {
         Some(Command::Diff { before, after, top, json, full_stacks }) => {
             diff::run(&before, &after, &diff::DiffArgs { top, json, full_stacks })
         }
-        Some(Command::Export { trace, output, json, perfetto: _ }) => export::run(&trace, &output, json),
+        Some(Command::Export { trace, output, json, from, to, perfetto: _ }) => {
+            if let (Some(f), Some(t)) = (from, to) {
+                if f >= t {
+                    eprintln!("schedstat: error: --from must be before --to");
+                    return ExitCode::from(2);
+                }
+            }
+            export::run(&trace, &output, json, (from, to))
+        }
         None => {
             let mut f = cli.report;
             // `schedstat --sql trace.out` means a prompt on trace.out, not the query "trace.out".

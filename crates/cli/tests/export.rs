@@ -357,3 +357,35 @@ fn help_has_examples_and_exit_codes() {
     let h = String::from_utf8(o.stdout).unwrap();
     assert!(h.contains("Examples:") && h.contains("Exit codes") && h.contains("--perfetto"));
 }
+
+#[test]
+fn a_window_keeps_only_what_overlaps_it_and_still_obeys_the_format() {
+    let full = export("go1.27", "annotations");
+    let events = full["traceEvents"].as_array().unwrap();
+    let end = events.iter().filter(|e| e["ts"].is_number()).map(|e| ns(&e["ts"]) + e.get("dur").map_or(0, ns)).max().unwrap();
+    let (from, to) = (end / 4, end / 2);
+    let dir = tempdir("window");
+    let out = dir.join("w.json");
+    let t = fixture("go1.27", "annotations");
+    let arg = |ns: i64| format!("{ns}ns");
+    let o = run(&["export", t.to_str().unwrap(), "-o", out.to_str().unwrap(), "--from", &arg(from), "--to", &arg(to)]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let doc: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    check_format(&doc, "window");
+    let cut = doc["traceEvents"].as_array().unwrap();
+    for e in cut.iter().filter(|e| e["ts"].is_number()) {
+        let (s, d) = (ns(&e["ts"]), e.get("dur").map_or(0, ns));
+        assert!(s >= from && s + d <= to, "outside the window: {e}");
+    }
+    // Every full-document slice overlapping the window is there, clipped.
+    let overlapping = events
+        .iter()
+        .filter(|e| e["ph"] == "X" && ns(&e["ts"]) <= to && ns(&e["ts"]) + ns(&e["dur"]) >= from)
+        .count();
+    assert_eq!(cut.iter().filter(|e| e["ph"] == "X").count(), overlapping);
+    assert!(overlapping > 0 && overlapping < events.iter().filter(|e| e["ph"] == "X").count());
+    // --from after --to is a usage error.
+    let o = run(&["export", t.to_str().unwrap(), "-o", out.to_str().unwrap(), "--from", "2s", "--to", "1s"]);
+    assert_eq!(o.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
+}

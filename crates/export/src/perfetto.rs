@@ -34,7 +34,7 @@
 //! - Nothing but the per-track state is kept in memory: events go out
 //!   through the caller's writer as they complete.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 use gotrace::{Event, EventKind, GoState, ProcState, RangeName, Resource, Transition};
@@ -159,6 +159,14 @@ struct MInfo {
     state: Option<Open>,
 }
 
+/// An async span in progress (task or sweep), written whole when it ends.
+#[derive(Debug, Clone)]
+struct OpenSpan {
+    name: String,
+    start: i64,
+    args: String,
+}
+
 /// A track's metadata.
 struct TrackMeta {
     pid: u32,
@@ -186,9 +194,12 @@ pub struct PerfettoWriter<W: Write> {
     proc_thread: HashMap<i64, i64>,
     gc_mark: Option<i64>,
     stw: Option<(i64, String)>,
-    sweeps: HashSet<i64>,
-    /// Open tasks and their names.
-    tasks: HashMap<u64, String>,
+    /// Sweeps in progress, per proc.
+    sweeps: HashMap<i64, OpenSpan>,
+    /// Tasks in progress.
+    tasks: HashMap<u64, OpenSpan>,
+    /// Only what overlaps this window (ns from the first event) is written.
+    window: (i64, i64),
     tracks: HashMap<i64, TrackMeta>,
     overflow: HashMap<(u32, i64), i64>,
     next_flow: u64,
@@ -240,13 +251,27 @@ impl<W: Write> PerfettoWriter<W> {
             proc_thread: HashMap::new(),
             gc_mark: None,
             stw: None,
-            sweeps: HashSet::new(),
+            sweeps: HashMap::new(),
             tasks: HashMap::new(),
+            window: (0, i64::MAX),
             tracks: HashMap::new(),
             overflow: HashMap::new(),
             next_flow: 1,
             summary: Summary::default(),
         })
+    }
+
+    /// Writes only what overlaps `[from_ns, to_ns]`, in nanoseconds from the
+    /// trace's first event (slices are clipped to it; instants and arrows
+    /// outside it are left out): the way to cut a huge trace down to a size
+    /// the viewer can load.
+    pub fn window(mut self, from_ns: Option<i64>, to_ns: Option<i64>) -> Self {
+        self.window = (from_ns.unwrap_or(0).max(0), to_ns.unwrap_or(i64::MAX));
+        self
+    }
+
+    fn in_window(&self, rel: i64) -> bool {
+        self.window.0 <= rel && rel <= self.window.1
     }
 
     /// Writes one record (a JSON object's body, without braces).
@@ -269,7 +294,11 @@ impl<W: Write> PerfettoWriter<W> {
 
     /// A complete slice on a track.
     fn slice(&mut self, pid: u32, tid: i64, cat: &str, name: &str, start: i64, end: i64, args: Option<&str>) -> io::Result<()> {
-        let (ts, dur) = (self.rel(start), (end - start).max(0));
+        let (s, e) = (self.rel(start).max(self.window.0), self.rel(end).min(self.window.1));
+        if e < s {
+            return Ok(());
+        }
+        let (ts, dur) = (s, e - s);
         let args = args.map(|a| format!(",\"args\":{a}")).unwrap_or_default();
         self.record(format_args!(
             "\"ph\":\"X\",\"pid\":{pid},\"tid\":{tid},\"ts\":{},\"dur\":{},\"cat\":{},\"name\":{}{args}",
@@ -552,7 +581,8 @@ impl<W: Write> PerfettoWriter<W> {
                 }
                 // The flow ends where the goroutine starts running.
                 if to == GoState::Running {
-                    if let Some(f) = self.gs.get_mut(&id).expect("exists").flow.take() {
+                    let flow = self.gs.get_mut(&id).expect("exists").flow.take();
+                    if let Some(f) = flow.filter(|f| self.in_window(self.rel(f.ts)) && self.in_window(self.rel(t))) {
                         let to_tid = self.gs[&id].tid;
                         let fid = self.next_flow;
                         self.next_flow += 1;
@@ -661,29 +691,42 @@ impl<W: Write> PerfettoWriter<W> {
                 self.track(TID_SWEEPS, PID_GC, "Sweeps".into(), 0);
                 match kind {
                     EventKind::RangeEnd => {
-                        if !self.sweeps.remove(&p) {
-                            let b = self.rel(self.base.unwrap_or(t));
-                            self.async_event('b', PID_GC, TID_SWEEPS, "gc.sweep", p as u64, "GC incremental sweep", b, None)?;
-                        }
+                        // One begun before the trace spans from its start.
+                        let base = self.base.unwrap_or(t);
+                        let open = self.sweeps.remove(&p).unwrap_or_else(|| OpenSpan {
+                            name: "GC incremental sweep".into(),
+                            start: base,
+                            args: format!("{{\"p\":{p},\"began\":\"before the trace\"}}"),
+                        });
                         let attrs = ev.range_attributes();
                         let args = format!(
                             "{{{}}}",
                             attrs.iter().map(|(k, v)| format!("{}:{v}", js(k))).collect::<Vec<_>>().join(",")
                         );
-                        let ts = self.rel(t);
-                        self.async_event('e', PID_GC, TID_SWEEPS, "gc.sweep", p as u64, "GC incremental sweep", ts, Some(&args))?;
+                        self.span(PID_GC, TID_SWEEPS, "gc.sweep", p as u64, &open, t, &args)?;
                     }
                     _ => {
-                        if self.sweeps.insert(p) {
-                            let ts = self.rel(t);
-                            let args = format!("{{\"p\":{p}}}");
-                            self.async_event('b', PID_GC, TID_SWEEPS, "gc.sweep", p as u64, "GC incremental sweep", ts, Some(&args))?;
-                        }
+                        self.sweeps.entry(p).or_insert_with(|| OpenSpan {
+                            name: "GC incremental sweep".into(),
+                            start: t,
+                            args: format!("{{\"p\":{p}}}"),
+                        });
                     }
                 }
             }
         }
         Ok(())
+    }
+
+    /// An async span (`b` and `e` with the same category and id), clipped to the window.
+    #[allow(clippy::too_many_arguments)]
+    fn span(&mut self, pid: u32, tid: i64, cat: &str, id: u64, open: &OpenSpan, end: i64, end_args: &str) -> io::Result<()> {
+        let (s, e) = (self.rel(open.start).max(self.window.0), self.rel(end).min(self.window.1));
+        if e < s {
+            return Ok(());
+        }
+        self.async_event('b', pid, tid, cat, id, &open.name, s, Some(&open.args))?;
+        self.async_event('e', pid, tid, cat, id, &open.name, e, Some(end_args))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -701,24 +744,25 @@ impl<W: Write> PerfettoWriter<W> {
         let Some(task) = ev.task() else { return Ok(()) };
         let name = if task.kind.is_empty() { "(unnamed task)".to_string() } else { lossy(task.kind) };
         self.track(TID_TASKS, PID_TASKS, "Tasks".into(), 0);
-        let ts = self.rel(t);
         let parent = if task.parent == gotrace::event::NO_TASK { "null".to_string() } else { task.parent.to_string() };
         if ev.kind() == EventKind::TaskBegin {
             if !self.tasks.contains_key(&task.id) {
-                self.tasks.insert(task.id, name.clone());
                 self.summary.tasks += 1;
                 let args = format!("{{\"task\":{},\"parent\":{parent},\"g\":{}}}", task.id, ev.goroutine());
-                self.async_event('b', PID_TASKS, TID_TASKS, "task", task.id, &name, ts, Some(&args))?;
+                self.tasks.insert(task.id, OpenSpan { name, start: t, args });
             }
         } else {
-            if self.tasks.remove(&task.id).is_none() {
-                // Begun before the trace: it spans from the trace's start.
-                self.summary.tasks += 1;
-                let args = format!("{{\"task\":{},\"began\":\"before the trace\"}}", task.id);
-                self.async_event('b', PID_TASKS, TID_TASKS, "task", task.id, &name, 0, Some(&args))?;
-            }
+            let open = match self.tasks.remove(&task.id) {
+                Some(o) => o,
+                None => {
+                    // Begun before the trace: it spans from the trace's start.
+                    self.summary.tasks += 1;
+                    let args = format!("{{\"task\":{},\"began\":\"before the trace\"}}", task.id);
+                    OpenSpan { name, start: self.base.unwrap_or(t), args }
+                }
+            };
             let args = format!("{{\"ended_by_g\":{}}}", ev.goroutine());
-            self.async_event('e', PID_TASKS, TID_TASKS, "task", task.id, &name, ts, Some(&args))?;
+            self.span(PID_TASKS, TID_TASKS, "task", task.id, &open, t, &args)?;
         }
         Ok(())
     }
@@ -751,6 +795,9 @@ impl<W: Write> PerfettoWriter<W> {
         let args = format!("{{\"category\":{},\"message\":{},\"task\":{task}}}", js(&cat), js(&lossy(l.message)));
         let g = ev.goroutine();
         let ts = self.rel(t);
+        if !self.in_window(ts) {
+            return Ok(());
+        }
         let (pid, tid) = if g >= 0 {
             self.g(g, t);
             (PID_GOROUTINES, self.gs[&g].tid)
@@ -804,16 +851,16 @@ impl<W: Write> PerfettoWriter<W> {
             self.track(TID_STW, PID_PROCS, "STW".into(), -1);
             self.slice(PID_PROCS, TID_STW, "gc", &name, start, end, Some("{\"ended\":\"after the trace\"}"))?;
         }
-        let ts = self.rel(end);
-        let mut sw: Vec<i64> = self.sweeps.drain().collect();
-        sw.sort_unstable();
-        for p in sw {
-            self.async_event('e', PID_GC, TID_SWEEPS, "gc.sweep", p as u64, "GC incremental sweep", ts, Some("{\"ended\":\"after the trace\"}"))?;
+        let after = "{\"ended\":\"after the trace\"}";
+        let mut sw: Vec<(i64, OpenSpan)> = self.sweeps.drain().collect();
+        sw.sort_by_key(|(p, _)| *p);
+        for (p, open) in sw {
+            self.span(PID_GC, TID_SWEEPS, "gc.sweep", p as u64, &open, end, after)?;
         }
-        let mut open_tasks: Vec<(u64, String)> = self.tasks.drain().collect();
-        open_tasks.sort_unstable();
-        for (id, name) in open_tasks {
-            self.async_event('e', PID_TASKS, TID_TASKS, "task", id, &name, ts, Some("{\"ended\":\"after the trace\"}"))?;
+        let mut open_tasks: Vec<(u64, OpenSpan)> = self.tasks.drain().collect();
+        open_tasks.sort_by_key(|(id, _)| *id);
+        for (id, open) in open_tasks {
+            self.span(PID_TASKS, TID_TASKS, "task", id, &open, end, after)?;
         }
         // Metadata.
         for id in ids {
