@@ -128,9 +128,10 @@ fn render(d: &Diff, before: &Path, after: &Path, args: &DiffArgs) -> String {
     let _ = writeln!(o, "schedstat diff: {} → {}", name(before), name(after));
     let _ = writeln!(o);
     let row = |o: &mut String, label: &str, b: String, a: String, c: String, r: String| {
-        let _ = writeln!(o, "  {label:<24} {b:>12} {a:>12} {c:>12} {r:>7}");
+        let line = format!("  {label:<24} {b:>12} {a:>12} {c:>12} {r:>8}");
+        let _ = writeln!(o, "{}", line.trim_end());
     };
-    let _ = writeln!(o, "  {:<24} {:>12} {:>12} {:>12} {:>7}", "", "before", "after", "change", "ratio");
+    let _ = writeln!(o, "  {:<24} {:>12} {:>12} {:>12} {:>8}", "", "before", "after", "change", "ratio");
     let (bl, al) = (&d.before.latency, &d.after.latency);
     let _ = writeln!(o, "Scheduling latency (runnable → running)");
     row(&mut o, "delays", bl.count.to_string(), al.count.to_string(), count_change(bl.count, al.count), ratio(bl.count as f64, al.count as f64));
@@ -162,7 +163,7 @@ fn render(d: &Diff, before: &Path, after: &Path, args: &DiffArgs) -> String {
     row(&mut o, "stop-the-world pauses", bc.stw_count.to_string(), ac.stw_count.to_string(), count_change(bc.stw_count, ac.stw_count), String::new());
     row(&mut o, "trace length", dur(bc.duration_ns as f64), dur(ac.duration_ns as f64), sdur((ac.duration_ns - bc.duration_ns) as f64), ratio(bc.duration_ns as f64, ac.duration_ns as f64));
     section(&mut o, "Blocked time by wait reason and stack", &d.blocking, d.blocking_changed, args);
-    section(&mut o, "Scheduling delay by cause and the stack that made the goroutine runnable", &d.sched, d.sched_changed, args);
+    section(&mut o, "Scheduling delay by cause and the stack that made it runnable", &d.sched, d.sched_changed, args);
     o
 }
 
@@ -172,20 +173,22 @@ fn section(o: &mut String, title: &str, rows: &[StackDelta], total: usize, args:
         let _ = writeln!(o, "{title}: no change.");
         return;
     }
-    let more = if total > rows.len() { format!(" (top {} of {total}; -n to see more)", rows.len()) } else { String::new() };
-    let _ = writeln!(o, "{title}, biggest change first{more}:");
-    let _ = writeln!(o, "  {:>9} {:>9} {:>10} {:>6}  {:<18} stack", "before", "after", "change", "ratio", "reason");
+    let _ = writeln!(o, "{title}, biggest change first:");
+    let _ = writeln!(o, "  {:>9} {:>9} {:>10} {:>7}  {:<18} stack", "before", "after", "change", "ratio", "reason");
     for r in rows {
         let reason: String = if r.reason.chars().count() > 18 { r.reason.chars().take(17).collect::<String>() + "…" } else { r.reason.clone() };
-        let stack = if args.full_stacks { stack::full(&r.funcs) } else { stack::path(&r.funcs, 40) };
+        let stack = if args.full_stacks { stack::full(&r.funcs) } else { stack::path(&r.funcs, 38) };
         let _ = writeln!(
             o,
-            "  {:>9} {:>9} {:>10} {:>6}  {:<18} {stack}",
+            "  {:>9} {:>9} {:>10} {:>7}  {:<18} {stack}",
             dur(r.before_ns as f64),
             dur(r.after_ns as f64),
             sdur(r.delta_ns as f64),
             ratio(r.before_ns as f64, r.after_ns as f64),
             reason
         );
+    }
+    if total > rows.len() {
+        let _ = writeln!(o, "  … {} more (-n to see them)", total - rows.len());
     }
 }

@@ -100,6 +100,10 @@ fn the_contended_lock_tops_the_blocking_changes() {
     let first = text.lines().skip_while(|l| !l.starts_with("Blocked time")).nth(2).unwrap();
     assert!(first.contains("pairWorker → pairLock") && first.contains("new") && first.contains("sync"), "{first}");
     assert!(text.lines().all(|l| l.chars().count() <= 100), "{text}");
+    let o = run(&["diff", "-n", "2", fixture("go1.27", "lockfree").to_str().unwrap(), fixture("go1.27", "contended").to_str().unwrap()]);
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(text.lines().all(|l| l.chars().count() <= 100), "{text}");
+    assert!(text.contains(" more (-n to see them)"), "{text}");
 }
 
 #[test]
