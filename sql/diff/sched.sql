@@ -1,8 +1,8 @@
 -- Scheduling delay (runnable → running) by cause and stack, for
--- `schedstat diff`. Each delay is charged where go tool trace's scheduler
--- profile charges it: the stack that made the goroutine runnable (the
--- creator or the unblocker), or the goroutine's own stack when it was
--- preempted, yielded or came back from a syscall. Stacks are keyed by their
+-- `schedstat diff`. Each delay is charged, much as go tool trace's scheduler
+-- profile does, to the stack that made the goroutine runnable (the creator
+-- or the unblocker), or to the goroutine's own stack when it was preempted
+-- or yielded (none when it came back from a blocked syscall). Stacks are keyed by their
 -- function names (leaf first), so the same code path matches across traces.
 with d as (
     select cause as reason, coalesce(made_runnable_by_stack_id, own_stack_id) as stack_id, duration_ns

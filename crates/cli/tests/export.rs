@@ -56,9 +56,12 @@ fn ns(v: &Value) -> i64 {
     (f * 1000.0).round() as i64
 }
 
-fn key(e: &Value) -> (i64, i64) {
-    (e["pid"].as_i64().unwrap(), e["tid"].as_i64().unwrap())
-}
+/// A track: (pid, tid).
+type Track = (i64, i64);
+/// B/E events of a track: (ts, name, is begin).
+type BeEvents = Vec<(i64, String, bool)>;
+/// Flow ends: (ts, track) of the s and of the f events.
+type FlowEnds = (Vec<(i64, Track)>, Vec<(i64, Track)>);
 
 /// Every rule of the format this exporter relies on; panics naming the first broken one.
 fn check_format(doc: &Value, what: &str) {
@@ -66,9 +69,9 @@ fn check_format(doc: &Value, what: &str) {
     let events = doc["traceEvents"].as_array().unwrap_or_else(|| panic!("{what}: no traceEvents array"));
     assert!(!events.is_empty());
     let mut slices: HashMap<(i64, i64), Vec<(i64, i64)>> = HashMap::new();
-    let mut be: HashMap<(i64, i64), Vec<(i64, String, bool)>> = HashMap::new();
+    let mut be: HashMap<Track, BeEvents> = HashMap::new();
     let mut asyncs: HashMap<(String, String), Vec<(i64, char)>> = HashMap::new();
-    let mut flows: HashMap<String, (Vec<(i64, (i64, i64))>, Vec<(i64, (i64, i64))>)> = HashMap::new();
+    let mut flows: HashMap<String, FlowEnds> = HashMap::new();
     let mut used: HashSet<(i64, i64)> = HashSet::new();
     let mut thread_names: HashSet<(i64, i64)> = HashSet::new();
     let mut process_names: HashSet<i64> = HashSet::new();
@@ -77,7 +80,7 @@ fn check_format(doc: &Value, what: &str) {
         let ph = e["ph"].as_str().unwrap_or_else(|| panic!("{what}: event without ph: {e}"));
         let pid = e["pid"].as_i64().unwrap_or_else(|| panic!("{what}: no pid: {e}"));
         let tid = e["tid"].as_i64().unwrap_or_else(|| panic!("{what}: no tid: {e}"));
-        assert!(pid >= 1 && pid < 1 << 31, "{what}: pid out of range: {e}");
+        assert!((1..1 << 31).contains(&pid), "{what}: pid out of range: {e}");
         assert!((0..1 << 31).contains(&tid), "{what}: tid out of 31 bits: {e}");
         assert!(e["name"].is_string(), "{what}: no name: {e}");
         if ph == "M" {

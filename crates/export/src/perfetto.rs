@@ -293,6 +293,7 @@ impl<W: Write> PerfettoWriter<W> {
     }
 
     /// A complete slice on a track.
+    #[allow(clippy::too_many_arguments)]
     fn slice(&mut self, pid: u32, tid: i64, cat: &str, name: &str, start: i64, end: i64, args: Option<&str>) -> io::Result<()> {
         let (s, e) = (self.rel(start).max(self.window.0), self.rel(end).min(self.window.1));
         if e < s {
