@@ -215,12 +215,33 @@ fn goroutines_in_go_parse(text: &str) -> usize {
 #[test]
 fn every_scenario_of_every_go_version_obeys_the_format() {
     for v in VERSIONS {
-        for s in ["storm", "mutex", "syscall", "gc", "annotations", "multigen"] {
+        let scenarios = ["storm", "cpuhog", "mutex", "syscall", "http", "gc", "annotations", "cpuprofile", "multigen", "leak", "flight", "lockfree", "contended"];
+        for s in scenarios {
+            if !fixture(v, s).exists() {
+                assert!(s == "flight" && v < "go1.25", "{v}/{s} missing");
+                continue;
+            }
             let doc = export(v, s);
             check_format(&doc, &format!("{v}/{s}"));
             // One goroutine track per goroutine of the trace.
             let tracks = named(&doc, "M", 3).filter(|e| e["name"] == "thread_name").count();
             assert_eq!(tracks, goroutines_in_go_parse(&parsed(v, s)), "{v}/{s}: goroutine tracks");
+            // One goroutine per P at a time, one state per goroutine at a
+            // time, one activity per thread at a time: those never even nest.
+            let mut lanes: HashMap<Track, Vec<(i64, i64)>> = HashMap::new();
+            for e in doc["traceEvents"].as_array().unwrap() {
+                let exclusive = (e["pid"] == 1 && e["cat"] == "running") || e["pid"] == 2 || e["cat"] == "state";
+                if e["ph"] == "X" && exclusive {
+                    let k = (e["pid"].as_i64().unwrap(), e["tid"].as_i64().unwrap());
+                    lanes.entry(k).or_default().push((ns(&e["ts"]), ns(&e["ts"]) + ns(&e["dur"])));
+                }
+            }
+            for (k, mut spans) in lanes {
+                spans.sort_unstable();
+                for w in spans.windows(2) {
+                    assert!(w[1].0 >= w[0].1, "{v}/{s}: {k:?}: {:?} and {:?} overlap", w[0], w[1]);
+                }
+            }
             // Every P and thread has its track, and goroutines ran on them.
             assert!(named(&doc, "X", 1).any(|e| e["cat"] == "running"), "{v}/{s}: no P slices");
             assert!(named(&doc, "X", 2).count() > 0, "{v}/{s}: no thread slices");
