@@ -29,7 +29,7 @@ goroutine: running, runnable, blocked with reason, syscall; user regions and GC
 mark assists enclose them; logs are instants; arrows show create and unblock),
 GC sweeps, and Tasks (one async lane per user task).
 
-The JSON takes about 100-200 bytes per trace event (15-40 times the trace
+The JSON takes about 100-250 bytes per trace event (15-45 times the trace
 file); Perfetto's web UI handles files up to roughly 1 GB. For bigger traces
 export a window (--from/--to, slices clipped to it) or use
 `trace_processor --httpd`.

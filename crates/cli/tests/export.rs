@@ -413,3 +413,22 @@ fn a_window_keeps_only_what_overlaps_it_and_still_obeys_the_format() {
     assert_eq!(o.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn blocked_slices_say_where_and_arrows_say_why() {
+    for v in VERSIONS {
+        let doc = export(v, "contended");
+        let ev = doc["traceEvents"].as_array().unwrap();
+        // The planted contention: blocked (sync) in pairLock, with its stack.
+        let at_lock = ev
+            .iter()
+            .filter(|e| e["ph"] == "X" && e["name"] == "blocked (sync)")
+            .filter(|e| e["args"]["stack"].as_str().is_some_and(|s| s.starts_with("sync.(*Mutex).Lock") && s.contains("main.pairLock")))
+            .count();
+        assert!(at_lock > 10, "{v}: {at_lock}");
+        // Woken goroutines get an arrow named after what they waited for.
+        assert!(ev.iter().any(|e| e["ph"] == "s" && e["name"] == "unblock (sync)"), "{v}");
+        // Running slices name their P.
+        assert!(ev.iter().filter(|e| e["ph"] == "X" && e["name"] == "running").all(|e| e["args"]["p"].is_i64()), "{v}");
+    }
+}

@@ -7,7 +7,7 @@
 //! |-----|--------------|---------------------------------------------------------------------|
 //! | 1   | `Procs`      | `GC` (mark phases), `STW` (pauses with reason), one per P: the goroutine running on it |
 //! | 2   | `Threads`    | one per M: `P<n>` while it holds a P, `syscall` while in a syscall  |
-//! | 3   | `Goroutines` | one per goroutine: `running`, `runnable`, `blocked (<reason>)`, `syscall`, with user regions and GC mark assists as enclosing slices, and logs as instants |
+//! | 3   | `Goroutines` | one per goroutine: `running`, `runnable`, `blocked (<reason>)`, `syscall` (args: reason, innermost frames of the stack), with user regions and GC mark assists as enclosing slices, and logs as instants |
 //! | 4   | `GC sweeps`  | incremental sweeps per P (async slices)                              |
 //! | 5   | `Tasks`      | one async track per user task, begin → end; logs outside a goroutine |
 //!
@@ -116,7 +116,7 @@ struct Enclosing {
 /// A flow arrow waiting for its target goroutine to run.
 #[derive(Debug, Clone)]
 struct PendingFlow {
-    name: &'static str,
+    name: String,
     from_tid: i64,
     ts: i64,
 }
@@ -229,6 +229,18 @@ fn with_field(obj: &str, field: &str) -> String {
     } else {
         format!("{{{body},{field}}}")
     }
+}
+
+/// Frames shown in a slice's `stack` argument.
+const STACK_FRAMES: usize = 6;
+
+/// The innermost frames of a stack, leaf first (`a ← b ← c`); `None` without one.
+fn stack_arg(stack: &gotrace::Stack<'_, '_>) -> Option<String> {
+    if stack.is_none() {
+        return None;
+    }
+    let frames: Vec<String> = stack.frames().take(STACK_FRAMES).map(|f| lossy(f.func)).collect();
+    (!frames.is_empty()).then(|| frames.join(" ← "))
 }
 
 fn lossy(b: &[u8]) -> String {
@@ -547,25 +559,42 @@ impl<W: Write> PerfettoWriter<W> {
                     let src = ev.goroutine();
                     if src >= 0 && src != id && self.gs.contains_key(&src) {
                         let from_tid = self.gs[&src].tid;
-                        let name = if from == GoState::NotExist { "go" } else { "unblock" };
+                        // Named like go tool trace's arrows: "go", "unblock (chan receive)".
+                        let blocked = self.gs[&id].state.as_ref().and_then(|o| o.name.strip_prefix("blocked ").map(str::to_string));
+                        let name = match (from, blocked) {
+                            (GoState::NotExist, _) => "go".to_string(),
+                            (_, Some(why)) => format!("unblock {why}"),
+                            _ => "unblock".to_string(),
+                        };
                         self.gs.get_mut(&id).expect("exists").flow = Some(PendingFlow { name, from_tid, ts: t });
                     } else {
                         self.gs.get_mut(&id).expect("exists").flow = None;
                     }
                 }
-                let open = |name: String, args: Option<String>| Some(Open { name, start: t, args });
+                // Where it blocked, entered the syscall or was preempted: the
+                // innermost frames of the transition's stack.
+                let stack = stack_arg(&st.stack);
+                let open = |name: String, fields: Vec<String>| {
+                    let mut fields = fields;
+                    if let Some(s) = &stack {
+                        fields.push(format!("\"stack\":{}", js(s)));
+                    }
+                    let args = (!fields.is_empty()).then(|| format!("{{{}}}", fields.join(",")));
+                    Some(Open { name, start: t, args })
+                };
+                let p = ev.proc();
                 let next = match to {
-                    GoState::Running => open("running".into(), None),
+                    GoState::Running => open("running".into(), if p >= 0 { vec![format!("\"p\":{p}")] } else { vec![] }),
                     GoState::Runnable => {
-                        let args = (!reason.is_empty()).then(|| format!("{{\"reason\":{}}}", js(&reason)));
-                        open("runnable".into(), args)
+                        let f = if reason.is_empty() { vec![] } else { vec![format!("\"reason\":{}", js(&reason))] };
+                        open("runnable".into(), f)
                     }
                     GoState::Waiting => {
                         // A goroutine found waiting at a generation start has no reason on record.
                         let why = if reason.is_empty() { "unknown".to_string() } else { reason.clone() };
-                        open(format!("blocked ({why})"), Some(format!("{{\"reason\":{}}}", js(&why))))
+                        open(format!("blocked ({why})"), vec![format!("\"reason\":{}", js(&why))])
                     }
-                    GoState::Syscall => open("syscall".into(), None),
+                    GoState::Syscall => open("syscall".into(), vec![]),
                     GoState::NotExist | GoState::Undetermined => None,
                 };
                 if to == GoState::NotExist {
@@ -588,15 +617,15 @@ impl<W: Write> PerfettoWriter<W> {
                         let fid = self.next_flow;
                         self.next_flow += 1;
                         self.record(format_args!(
-                            "\"ph\":\"s\",\"pid\":{PID_GOROUTINES},\"tid\":{},\"ts\":{},\"cat\":\"flow\",\"name\":\"{}\",\"id\":{fid}",
+                            "\"ph\":\"s\",\"pid\":{PID_GOROUTINES},\"tid\":{},\"ts\":{},\"cat\":\"flow\",\"name\":{},\"id\":{fid}",
                             f.from_tid,
                             Us(self.rel(f.ts)),
-                            f.name
+                            js(&f.name)
                         ))?;
                         self.record(format_args!(
-                            "\"ph\":\"f\",\"pid\":{PID_GOROUTINES},\"tid\":{to_tid},\"ts\":{},\"cat\":\"flow\",\"name\":\"{}\",\"id\":{fid}",
+                            "\"ph\":\"f\",\"pid\":{PID_GOROUTINES},\"tid\":{to_tid},\"ts\":{},\"cat\":\"flow\",\"name\":{},\"id\":{fid}",
                             Us(self.rel(t)),
-                            f.name
+                            js(&f.name)
                         ))?;
                         self.summary.flows += 1;
                     }
