@@ -33,6 +33,9 @@
 //!   its own id space (task ids, P ids).
 //! - Nothing but the per-track state is kept in memory: events go out
 //!   through the caller's writer as they complete.
+//!
+//! The writer does no file I/O of its own (any `io::Write`) and builds for
+//! wasm32, so a web page can offer the same file.
 
 use std::collections::HashMap;
 use std::io::{self, Write};
