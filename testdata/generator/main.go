@@ -17,6 +17,7 @@ import (
 // options are the command-line settings a scenario may look at.
 type options struct {
 	out    string // path of the trace file to write
+	name   string // the scenario being run (for scenarios registered under several names)
 	sizeMB int    // bench: minimum size of the trace in MB
 }
 
@@ -86,7 +87,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: generator -scenario NAME -o FILE.trace [-size-mb N] | generator -list")
 		os.Exit(2)
 	}
-	if err := run(&options{out: *out, sizeMB: *size}); err != nil {
+	if err := run(&options{out: *out, name: *name, sizeMB: *size}); err != nil {
 		fmt.Fprintf(os.Stderr, "generator: %s: %v\n", *name, err)
 		os.Exit(1)
 	}

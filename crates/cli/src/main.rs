@@ -7,9 +7,11 @@
 //! query failed.
 
 mod analyze;
+mod diff;
 mod dump;
 mod goroutines;
 mod gc;
+mod export;
 mod input;
 mod pprof;
 mod leaks;
@@ -35,6 +37,8 @@ Examples:
   schedstat dump trace.out               every event, as `go tool trace -d=parsed` prints it
   schedstat goroutines trace.out         goroutines by start function, as go tool trace shows them
   schedstat leaks trace.out              goroutines still blocked at the end, grouped by stack
+  schedstat export trace.out -o t.json   swimlanes for ui.perfetto.dev
+  schedstat diff before.out after.out    what changed: latency, goroutines, GC, stacks
 
 Record a trace with `go test -trace=trace.out`, runtime/trace.Start, or
 `curl -o trace.out http://HOST/debug/pprof/trace?seconds=5`.
@@ -331,6 +335,44 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Compare two traces: latency, goroutines, GC share, and per-stack blocking and scheduling changes.
+    #[command(after_help = diff::AFTER_HELP)]
+    Diff {
+        /// The trace before the change.
+        before: PathBuf,
+        /// The trace after the change.
+        after: PathBuf,
+        /// Changes listed per section.
+        #[arg(short = 'n', long, default_value_t = 10)]
+        top: usize,
+        /// Print one JSON document instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Show whole stacks instead of application paths.
+        #[arg(long)]
+        full_stacks: bool,
+    },
+    /// Write the trace as Chrome trace-event JSON for ui.perfetto.dev (swimlanes).
+    #[command(after_help = export::AFTER_HELP)]
+    Export {
+        /// The trace file.
+        trace: PathBuf,
+        /// Chrome trace-event JSON for Perfetto (the only format so far, and the default).
+        #[arg(long, default_value_t = true)]
+        perfetto: bool,
+        /// Output file (`-` for stdout); written to a temporary name, then renamed.
+        #[arg(short = 'o', long, value_name = "FILE")]
+        output: PathBuf,
+        /// Print a JSON summary of what was written on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Only what happens from this long after the trace's first event (e.g. 1.5s).
+        #[arg(long, value_name = "DURATION", value_parser = parse_offset)]
+        from: Option<i64>,
+        /// Only what happens until this long after the trace's first event (e.g. 2s).
+        #[arg(long, value_name = "DURATION", value_parser = parse_offset)]
+        to: Option<i64>,
+    },
 }
 
 const PPROF_HELP: &str = "\
@@ -407,6 +449,15 @@ fn parse_duration(s: &str) -> Result<i64, String> {
     Ok(total.round() as i64)
 }
 
+/// A time offset: a Go duration, or `0`.
+fn parse_offset(s: &str) -> Result<i64, String> {
+    if s.trim() == "0" {
+        Ok(0)
+    } else {
+        parse_duration(s)
+    }
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
@@ -437,6 +488,18 @@ fn main() -> ExitCode {
         Some(Command::Regions { trace, top, json }) => tasks::run_regions(&trace, top, json),
         Some(Command::Gc { trace, mmu_flags, mmu_model, worst_at, top, json }) => {
             gc::run(&trace, &gc::GcArgs { flags: mmu_flags, model: mmu_model, worst_at, top, json })
+        }
+        Some(Command::Diff { before, after, top, json, full_stacks }) => {
+            diff::run(&before, &after, &diff::DiffArgs { top, json, full_stacks })
+        }
+        Some(Command::Export { trace, output, json, from, to, perfetto: _ }) => {
+            if let (Some(f), Some(t)) = (from, to) {
+                if f >= t {
+                    eprintln!("schedstat: error: --from must be before --to");
+                    return ExitCode::from(2);
+                }
+            }
+            export::run(&trace, &output, json, (from, to))
         }
         None => {
             let mut f = cli.report;

@@ -16,6 +16,8 @@
 use schedstat_db::{Cell, Database, DbError, QueryResult};
 use serde::Serialize;
 
+pub mod diff;
+
 /// The analysis SQL, compiled in from `sql/report/` (the web page imports the same files).
 pub mod sql {
     macro_rules! sql_files {
