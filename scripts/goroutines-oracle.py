@@ -46,7 +46,7 @@ from fractions import Fraction
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VERSIONS = ["go1.22", "go1.23", "go1.24", "go1.25", "go1.26", "go1.27"]
 SCENARIOS = ["storm", "cpuhog", "mutex", "syscall", "http", "gc", "annotations",
-             "cpuprofile", "multigen", "leak", "flight"]
+             "cpuprofile", "multigen", "leak", "flight", "regionsgc", "lockfree", "contended"]
 CHECK_DEFAULT = ["go1.27/gc", "go1.22/mutex", "go1.25/syscall"]
 INACTIVE = "(Inactive, no stack trace sampled)"
 

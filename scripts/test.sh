@@ -41,6 +41,14 @@ LOG=$(mktemp "${TMPDIR:-/tmp}/schedstat-test.XXXXXX")
 trap 'rm -f "$LOG"' EXIT
 set -o pipefail
 cargo test --locked --release --workspace 2>&1 | tee "$LOG"
+
+step "live: goroutine pages and blocking profiles against Go 1.27.3's go tool trace"
+# Reads /goroutines and /goroutine?name= from `go tool trace -http` on a few
+# fixtures, and compares every fixture's four pprof profiles with
+# `go tool trace -pprof=TYPE` computed now (and opens ours with go tool pprof).
+python3 scripts/goroutines-oracle.py --check
+scripts/pprof-oracle.sh check | tail -20
+
 # One closing line over every test binary (cargo prints one per binary, the last
 # ones being doc-test binaries that may hold no test at all).
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }

@@ -47,7 +47,9 @@ Durations take Go's syntax: 100ms, 1s, 250us, 1m30s.
 
 Exit codes: 0 ok; 1 the trace could not be read; 2 usage or file error;
 3 the trace is truncated or damaged (results cover its complete generations);
-4 an analysis or query failed.";
+4 an analysis or query failed. When the reader of the output goes away
+(`schedstat dump t.out | head`), schedstat stops quietly, killed by SIGPIPE
+like other Unix filters.";
 
 const GOROUTINES_HELP: &str = "\
 Examples:
@@ -459,6 +461,14 @@ fn parse_offset(s: &str) -> Result<i64, String> {
 }
 
 fn main() -> ExitCode {
+    // Like other Unix filters: when the reader of our output goes away
+    // (`schedstat stats t.out | head`), stop quietly instead of panicking in
+    // println! on the broken pipe.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of one signal, before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

@@ -134,8 +134,17 @@ fn goroutine_pages_equal_go_tool_trace_on_every_fixture() {
             ranged += go["pages"].as_array().unwrap().iter().map(|p| p["ranges"].as_array().unwrap().len()).sum::<usize>();
         }
     }
-    // Six versions × 10 scenarios, plus flight for 1.25–1.27.
-    assert_eq!(files, 63);
+    // Every fixture has its recorded pages (scripts/goroutines-oracle.py).
+    let fixtures: usize = VERSIONS
+        .iter()
+        .map(|v| {
+            std::fs::read_dir(root().join("testdata/fixtures").join(v))
+                .unwrap()
+                .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "trace"))
+                .count()
+        })
+        .sum();
+    assert_eq!(files, fixtures);
     assert!(goroutines > 10_000, "{goroutines}");
     assert!(ranged > 50, "special ranges compared: {ranged}");
 }

@@ -185,7 +185,7 @@ impl Database {
         Ok(self.conn.execute_batch(SCHEMA_SQL)?)
     }
 
-    /// Appends a chunk of rows (columnar, through Arrow) to every table.
+    /// Appends a chunk of rows to every table (straight into DuckDB vectors).
     pub fn append(&self, t: &TraceTables) -> Result<()> {
         let raw = self.raw.as_ref().ok_or_else(|| DbError("rows can only be added to a database this process created".into()))?;
         chunk_load::append_all(raw, t)
