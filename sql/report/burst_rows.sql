@@ -1,11 +1,20 @@
 -- The transitions the burst analyses read (goroutines becoming runnable, or
--- starting to run right away), ordered by start_ns: when each goroutine
--- entered its previous state (end_time_ns - duration_ns), the time
--- dt/schedstat groups bursts by. Stored in that order, each burst query
--- reads only the row groups around its centre instead of the whole table.
--- Run once before the burst_*.sql analyses; temporary, never kept in a file.
+-- starting to run right away) around the spikes' centres, with start_ns: when
+-- each goroutine entered its previous state (end_time_ns - duration_ns), the
+-- time dt/schedstat groups bursts by. Made once before the burst_*.sql
+-- analyses, so each of them reads a few thousand rows instead of the whole
+-- table; temporary, never kept in a file.
+-- {{earliest_ns}}: the first centre minus 1 ms (a row starting in a window
+-- ends after it, so DuckDB skips row groups that end earlier);
+-- {{in_windows}}: "start_ns between C - 1000000 and C + 1000000 or ..." for
+-- every centre C ("false" when there is none).
 create or replace temp table burst_rows as
-select g, from_state, to_state, end_time_ns - duration_ns as start_ns, end_time_ns, src_stack_id, src_g
-from g_transitions
-where to_state = 'runnable' or (from_state = 'notexist' and to_state = 'running')
+select *
+from (
+    select g, from_state, to_state, end_time_ns - duration_ns as start_ns, end_time_ns, src_stack_id
+    from g_transitions
+    where (to_state = 'runnable' or (from_state = 'notexist' and to_state = 'running'))
+      and end_time_ns >= {{earliest_ns}}
+)
+where {{in_windows}}
 order by start_ns, end_time_ns;

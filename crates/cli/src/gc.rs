@@ -10,7 +10,8 @@ use analysis::mmu::{mmu_plot, MmuCurve, MutatorUtilBuilder, UtilFlags, WorkerMod
 use serde_json::json;
 
 use crate::render::text::go_duration;
-use crate::tasks::{go_uses_fma, outln, read_events};
+use crate::input::read_events;
+use crate::tasks::{go_uses_fma, outln};
 use crate::Outcome;
 
 /// What `schedstat gc` was asked for.
@@ -35,7 +36,7 @@ pub fn run(path: &Path, args: &GcArgs) -> Result<Outcome, Box<dyn std::error::Er
         gc.event(ev);
         mu.event(ev);
     })?
-    else {
+    .map(|r| r.outcome) else {
         return Ok(Outcome::Unreadable);
     };
     let sum = gc.finish();

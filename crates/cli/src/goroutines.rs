@@ -9,9 +9,9 @@ use std::path::Path;
 use analysis::goroutines::{ExecStats, GoroutineSummary, Summarizer, Summary};
 use serde_json::{json, Value};
 
-use crate::input::{open_trace, streaming_reader};
+use crate::input::read_events;
 use crate::render::text::{dur, go_duration};
-use crate::{report_read_error, Outcome};
+use crate::Outcome;
 
 /// What to show.
 pub struct Args {
@@ -25,46 +25,6 @@ pub struct Args {
     pub top: Option<usize>,
     /// JSON instead of text.
     pub json: bool,
-}
-
-/// The events' first and last times and the outcome of reading them.
-pub struct Read {
-    /// How reading ended (Ok, or Partial after a one-line error).
-    pub outcome: Outcome,
-    /// First event time (0 if none).
-    pub start_ns: i64,
-}
-
-/// Streams every event of `path` into `f`. `None` when the trace could not be
-/// read at all (after a one-line error). Like `go tool trace`, the events
-/// before a damage are all used.
-pub fn read_events(
-    path: &Path,
-    mut f: impl FnMut(&gotrace::Event<'_>),
-) -> Result<Option<Read>, Box<dyn std::error::Error>> {
-    let bytes = open_trace(path)?;
-    let Some(mut reader) = streaming_reader(path, &bytes, None) else {
-        return Ok(None);
-    };
-    let mut start = None;
-    let err = loop {
-        match reader.read_event() {
-            Ok(Some(ev)) => {
-                start.get_or_insert(ev.time());
-                f(&ev);
-            }
-            Ok(None) => break None,
-            Err(e) => break Some(e),
-        }
-    };
-    let outcome = match &err {
-        None => Outcome::Ok,
-        Some(e) => report_read_error(path, &reader, e),
-    };
-    if matches!(outcome, Outcome::Unreadable) {
-        return Ok(None);
-    }
-    Ok(Some(Read { outcome, start_ns: start.unwrap_or(0) }))
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error.

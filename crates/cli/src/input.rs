@@ -125,3 +125,43 @@ pub fn streaming_reader<'a>(
         }
     }
 }
+
+/// How reading a whole trace went, for commands that fold every event into an analysis.
+pub struct Read {
+    /// How reading ended (Ok, or Partial after a one-line error).
+    pub outcome: crate::Outcome,
+    /// First event time (0 if none).
+    pub start_ns: i64,
+}
+
+/// Streams every event of `path` into `f`. `None` when the trace could not be
+/// read at all (after a one-line error). Like `go tool trace`, the events
+/// before a damage are all used.
+pub fn read_events(
+    path: &Path,
+    mut f: impl FnMut(&gotrace::Event<'_>),
+) -> Result<Option<Read>, Box<dyn std::error::Error>> {
+    let bytes = open_trace(path)?;
+    let Some(mut reader) = streaming_reader(path, &bytes, None) else {
+        return Ok(None);
+    };
+    let mut start = None;
+    let err = loop {
+        match reader.read_event() {
+            Ok(Some(ev)) => {
+                start.get_or_insert(ev.time());
+                f(&ev);
+            }
+            Ok(None) => break None,
+            Err(e) => break Some(e),
+        }
+    };
+    let outcome = match &err {
+        None => crate::Outcome::Ok,
+        Some(e) => crate::report_read_error(path, &reader, e),
+    };
+    if matches!(outcome, crate::Outcome::Unreadable) {
+        return Ok(None);
+    }
+    Ok(Some(Read { outcome, start_ns: start.unwrap_or(0) }))
+}

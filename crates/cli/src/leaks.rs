@@ -7,7 +7,8 @@ use std::path::Path;
 use analysis::leaks::{LeakGroup, LeakTracker};
 use serde_json::json;
 
-use crate::goroutines::{emit, read_events};
+use crate::goroutines::emit;
+use crate::input::read_events;
 use crate::render::stack;
 use crate::render::text::dur;
 use crate::Outcome;

@@ -8,8 +8,9 @@ use std::path::Path;
 use analysis::annotations::{AnnotationAnalysis, Annotations, TimeHistogram};
 use serde_json::{json, Value};
 
+use crate::input::read_events;
 use crate::render::text::go_duration;
-use crate::{report_read_error, Outcome};
+use crate::Outcome;
 
 /// Prints a line; a closed stdout (`| head`) just ends the output.
 macro_rules! outln {
@@ -26,33 +27,6 @@ macro_rules! out {
     }};
 }
 pub(crate) use outln;
-
-/// Reads the whole trace, feeding every event to `f`. Returns the outcome
-/// (None: nothing could be read; the error is already printed).
-pub fn read_events(
-    path: &Path,
-    mut f: impl FnMut(&gotrace::Event<'_>),
-) -> Result<Option<Outcome>, Box<dyn std::error::Error>> {
-    let bytes = crate::input::open_trace(path)?;
-    let Some(mut reader) = crate::input::streaming_reader(path, &bytes, None) else {
-        return Ok(None);
-    };
-    let err = loop {
-        match reader.read_event() {
-            Ok(Some(ev)) => f(&ev),
-            Ok(None) => break None,
-            Err(e) => break Some(e),
-        }
-    };
-    let outcome = match &err {
-        None => Outcome::Ok,
-        Some(e) => report_read_error(path, &reader, e),
-    };
-    if matches!(outcome, Outcome::Unreadable) {
-        return Ok(None);
-    }
-    Ok(Some(outcome))
-}
 
 /// Whether Go's `math.Exp` takes its FMA path on this CPU (it does when the
 /// CPU has AVX and FMA); histogram bucket bounds and MMU window sizes go
@@ -79,7 +53,7 @@ pub fn go_uses_fma() -> bool {
 
 fn load(path: &Path) -> Result<Option<(Annotations, Outcome)>, Box<dyn std::error::Error>> {
     let mut a = AnnotationAnalysis::new();
-    let Some(outcome) = read_events(path, |ev| a.event(ev))? else { return Ok(None) };
+    let Some(outcome) = read_events(path, |ev| a.event(ev))?.map(|r| r.outcome) else { return Ok(None) };
     Ok(Some((a.finish(), outcome)))
 }
 

@@ -546,18 +546,24 @@ fn col(r: &QueryResult, name: &str) -> usize {
 
 struct Runner<'d> {
     db: &'d Database,
-    /// Whether `burst_rows.sql` has made the table the burst queries read.
-    burst_rows: std::cell::Cell<bool>,
 }
 
 impl Runner<'_> {
-    /// Runs a burst query, first making the table it reads if need be.
-    fn burst_q(&self, sql: &str, params: &[(&str, i64)]) -> Result<QueryResult> {
-        if !self.burst_rows.get() {
-            self.db.execute_batch(sql::BURST_ROWS)?;
-            self.burst_rows.set(true);
-        }
-        self.q(sql, params)
+    /// Makes `burst_rows`, the table the burst queries read: the transitions
+    /// within ±1 ms of any of `centres` (an empty table when there are none).
+    fn make_burst_rows(&self, centres: &[i64]) -> Result<()> {
+        let windows = if centres.is_empty() {
+            "false".to_string()
+        } else {
+            centres
+                .iter()
+                .map(|c| format!("start_ns between {} and {}", c - 1_000_000, c + 1_000_000))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        };
+        let earliest = centres.iter().min().map_or(0, |c| c - 1_000_000);
+        let q = sql::bind(sql::BURST_ROWS, &[("earliest_ns", earliest)]).replace("{{in_windows}}", &windows);
+        Ok(self.db.execute_batch(&q)?)
     }
 
     fn q(&self, sql: &str, params: &[(&str, i64)]) -> Result<QueryResult> {
@@ -571,7 +577,18 @@ impl Runner<'_> {
         let r = self.db.query(&sql::bind(sql, params))?;
         if std::env::var_os("SCHEDSTAT_TIMINGS").is_some() {
             let name = sql.lines().next().unwrap_or("");
-            eprintln!("{:8.1} ms {:6} cpu  {}", t.elapsed().as_secs_f64() * 1e3, (cpu() - c0) * 10, &name[..name.len().min(70)]);
+            let hwm = std::fs::read_to_string("/proc/self/status")
+                .unwrap_or_default()
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:").map(|v| v.trim().to_string()))
+                .unwrap_or_default();
+            eprintln!(
+                "{:8.1} ms {:6} cpu-ms peak {:>12}  {}",
+                t.elapsed().as_secs_f64() * 1e3,
+                (cpu() - c0) * 10,
+                hwm,
+                &name[..name.len().min(60)]
+            );
         }
         Ok(r)
     }
@@ -579,7 +596,7 @@ impl Runner<'_> {
 
 /// Runs every analysis the options ask for.
 pub fn build(db: &Database, opts: &Options) -> Result<Report> {
-    let r = Runner { db, burst_rows: std::cell::Cell::new(false) };
+    let r = Runner { db };
     let s = r.q(sql::LATENCY_SUMMARY, &[])?;
     let row = &s.rows[0];
     let count = int(&row[col(&s, "count")]);
@@ -666,11 +683,31 @@ pub fn build(db: &Database, opts: &Options) -> Result<Report> {
         .collect();
 
     // Spike details.
-    let mut spike_details = Vec::new();
+    // Every spike's centre first: the burst queries then read one small
+    // table holding just the transitions around those centres.
+    let mut worst_in_spike = Vec::new();
     for s in &latency_spikes {
         let lo = t0 + s.window * opts.window_ns;
         let hi = lo + opts.window_ns;
-        let wd = r.q(sql::WORST_DELAY_IN_WINDOW, &[("lo_ns", lo), ("hi_ns", hi)])?;
+        worst_in_spike.push(r.q(sql::WORST_DELAY_IN_WINDOW, &[("lo_ns", lo), ("hi_ns", hi)])?);
+    }
+    let mut busiest_in_spike = Vec::new();
+    for s in &runnable_spikes {
+        let b = r.q(
+            sql::BUSIEST_RUNNABLE_BUCKET,
+            &[("t0_ns", t0), ("lo_bucket", s.window * window_ms), ("hi_bucket", (s.window + 1) * window_ms)],
+        )?;
+        busiest_in_spike.push(b.rows.first().map(|row| t0 + int(&row[0]) * 1_000_000));
+    }
+    let centres: Vec<i64> = worst_in_spike
+        .iter()
+        .filter_map(|wd| wd.rows.first().map(|row| int(&row[2])))
+        .chain(busiest_in_spike.iter().flatten().copied())
+        .collect();
+    r.make_burst_rows(&centres)?;
+
+    let mut spike_details = Vec::new();
+    for (s, wd) in latency_spikes.iter().zip(worst_in_spike) {
         let mut detail = SpikeDetail {
             index: s.index,
             kind: "latency",
@@ -683,7 +720,7 @@ pub fn build(db: &Database, opts: &Options) -> Result<Report> {
         if let Some(row) = wd.rows.first() {
             let (g, dur, wait_start, end_t, p) =
                 (int(&row[0]), int(&row[1]), int(&row[2]), int(&row[3]), opt_int(&row[4]));
-            detail.burst_goroutines = int(&r.burst_q(sql::BURST_SIZE, &[("center_ns", wait_start)])?.rows[0][0]);
+            detail.burst_goroutines = int(&r.q(sql::BURST_SIZE, &[("center_ns", wait_start)])?.rows[0][0]);
             let mut worst = WorstInWindow {
                 g,
                 duration_ns: dur,
@@ -709,11 +746,7 @@ pub fn build(db: &Database, opts: &Options) -> Result<Report> {
         }
         spike_details.push(detail);
     }
-    for s in &runnable_spikes {
-        let b = r.q(
-            sql::BUSIEST_RUNNABLE_BUCKET,
-            &[("t0_ns", t0), ("lo_bucket", s.window * window_ms), ("hi_bucket", (s.window + 1) * window_ms)],
-        )?;
+    for (s, centre) in runnable_spikes.iter().zip(busiest_in_spike) {
         let mut detail = SpikeDetail {
             index: s.index,
             kind: "runnable",
@@ -723,8 +756,7 @@ pub fn build(db: &Database, opts: &Options) -> Result<Report> {
             burst_goroutines: 0,
             breakdown: None,
         };
-        if let Some(row) = b.rows.first() {
-            let center = t0 + int(&row[0]) * 1_000_000;
+        if let Some(center) = centre {
             detail.breakdown = Some(breakdown(&r, center)?);
         }
         spike_details.push(detail);
@@ -889,7 +921,7 @@ pub fn build(db: &Database, opts: &Options) -> Result<Report> {
 
 fn breakdown(r: &Runner<'_>, center: i64) -> Result<BurstBreakdown> {
     let p = [("center_ns", center)];
-    let cats = r.burst_q(sql::BURST_BREAKDOWN, &p)?;
+    let cats = r.q(sql::BURST_BREAKDOWN, &p)?;
     let mut b = BurstBreakdown {
         categories: cats.rows.iter().map(|row| (text(&row[0]).unwrap_or_default(), int(&row[1]))).collect(),
         ..Default::default()
@@ -898,13 +930,13 @@ fn breakdown(r: &Runner<'_>, center: i64) -> Result<BurstBreakdown> {
     for (cat, _) in b.categories.clone() {
         match cat.as_str() {
             "new" => {
-                let q = r.burst_q(sql::BURST_CREATORS, &p)?;
+                let q = r.q(sql::BURST_CREATORS, &p)?;
                 b.created_by = q.rows.iter().map(|row| (int(&row[1]), list(&row[2]))).collect();
             }
             "unblocked" => {
-                let q = r.burst_q(sql::BURST_UNBLOCKERS, &p)?;
+                let q = r.q(sql::BURST_UNBLOCKERS, &p)?;
                 b.unblocked_by = q.rows.iter().map(|row| (int(&row[1]), text(&row[0]).unwrap_or_default())).collect();
-                let q = r.burst_q(sql::BURST_BLOCKED_AT, &p)?;
+                let q = r.q(sql::BURST_BLOCKED_AT, &p)?;
                 b.blocked_at = q.rows.iter().map(|row| (int(&row[1]), list(&row[0]).unwrap_or_default())).collect();
                 let q = r.q(sql::BURST_HEAVY_UNBLOCKERS, &p)?;
                 b.heavy_unblockers = q
