@@ -266,3 +266,37 @@ fn window_context_sees_the_planted_causes() {
         assert!(c["avg_idle_procs"].as_f64().unwrap() < 0.5, "cpuhog's only P is busy: {c}");
     }
 }
+
+#[test]
+fn report_bad_input_gets_one_line_and_the_documented_exit_code() {
+    let dir = std::env::temp_dir().join(format!("schedstat-report-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // Not a trace: exit 1, one line naming the file.
+    let junk = dir.join("junk.trace");
+    std::fs::write(&junk, b"this is not a trace\n").unwrap();
+    let o = run(&[junk.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("junk.trace"), "{err}");
+    assert!(o.stdout.is_empty());
+    // Missing file: exit 2.
+    let o = run(&[dir.join("missing.trace").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    assert_eq!(String::from_utf8_lossy(&o.stderr).trim_end().lines().count(), 1);
+    // Cut short after complete generations: exit 3, a report of what was kept, and a warning.
+    let whole = std::fs::read(fixture("go1.27", "multigen")).unwrap();
+    let cut = dir.join("cut.trace");
+    std::fs::write(&cut, &whole[..whole.len() * 7 / 10]).unwrap();
+    let o = run(&["--json", cut.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3), "{o:?}");
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(doc["latency"]["count"].as_i64().unwrap() > 0, "{doc}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("lost"));
+    // --keep-db on a file that is not a trace leaves no database behind.
+    let o = run(&["--keep-db", junk.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let left: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(left.iter().all(|n| !n.to_string_lossy().contains("duckdb")), "{left:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
