@@ -20,74 +20,9 @@ use gotrace::{Event, EventKind, GoId, GoState, ProcId, ProcState, Resource, Task
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// Non-overlapping time accounts of a goroutine over some period, in ns
-/// (Go's `GoroutineExecStats`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct ExecStats {
-    /// Running.
-    pub exec_ns: i64,
-    /// Runnable, waiting for a P.
-    pub sched_wait_ns: i64,
-    /// Waiting, by reason ("chan receive", "sleep", ...). Every reason the
-    /// goroutine had waited for up to then is a key, even with 0.
-    pub block_ns: BTreeMap<String, i64>,
-    /// In a syscall, holding its P.
-    pub syscall_ns: i64,
-    /// In a syscall after the P was taken away.
-    pub syscall_block_ns: i64,
-    /// The whole period.
-    pub total_ns: i64,
-    /// Time inside runtime ranges ("GC mark assist", "stop-the-world (...)",
-    /// "GC incremental sweep"); overlaps the accounts above.
-    pub range_ns: BTreeMap<String, i64>,
-}
-
-impl ExecStats {
-    /// Whatever the accounts do not cover of `total_ns` (never negative).
-    pub fn unknown_ns(&self) -> i64 {
-        let sum = self.exec_ns
-            + self.sched_wait_ns
-            + self.syscall_ns
-            + self.syscall_block_ns
-            + self.block_ns.values().sum::<i64>();
-        if sum < self.total_ns {
-            self.total_ns - sum
-        } else {
-            0
-        }
-    }
-
-    /// The accounts under the names go tool trace's /userregion page uses as
-    /// columns ("Execution time", "Block time (chan receive)", ...).
-    pub fn non_overlapping(&self) -> BTreeMap<String, i64> {
-        let mut m = BTreeMap::new();
-        m.insert("Execution time".to_string(), self.exec_ns);
-        m.insert("Sched wait time".to_string(), self.sched_wait_ns);
-        m.insert("Syscall execution time".to_string(), self.syscall_ns);
-        m.insert("Block time (syscall)".to_string(), self.syscall_block_ns);
-        m.insert("Unknown time".to_string(), self.unknown_ns());
-        for (reason, dt) in &self.block_ns {
-            *m.entry(format!("Block time ({reason})")).or_insert(0) += dt;
-        }
-        m
-    }
-
-    fn sub(&self, v: &ExecStats) -> ExecStats {
-        let mut r = self.clone();
-        r.exec_ns -= v.exec_ns;
-        r.sched_wait_ns -= v.sched_wait_ns;
-        for (k, x) in r.block_ns.iter_mut() {
-            *x -= v.block_ns.get(k).copied().unwrap_or(0);
-        }
-        r.syscall_ns -= v.syscall_ns;
-        r.syscall_block_ns -= v.syscall_block_ns;
-        r.total_ns -= v.total_ns;
-        for (k, x) in r.range_ns.iter_mut() {
-            *x -= v.range_ns.get(k).copied().unwrap_or(0);
-        }
-        r
-    }
-}
+/// The same time accounts as the goroutine analysis keeps (Go uses one
+/// `GoroutineExecStats` for goroutines and for regions).
+pub use crate::goroutines::ExecStats;
 
 /// A stack frame, owned.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

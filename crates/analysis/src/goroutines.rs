@@ -102,7 +102,7 @@ impl ExecStats {
     }
 
     /// `self - earlier`, over the keys of `self` (how Go measures a region).
-    fn sub(&self, earlier: &ExecStats) -> ExecStats {
+    pub(crate) fn sub(&self, earlier: &ExecStats) -> ExecStats {
         let mut r = self.clone();
         r.exec_ns = r.exec_ns.wrapping_sub(earlier.exec_ns);
         r.sched_wait_ns = r.sched_wait_ns.wrapping_sub(earlier.sched_wait_ns);
