@@ -20,10 +20,11 @@ step() { printf '\n=== %s (%s)\n' "$*" "$(date +%H:%M:%S)"; }
 step "prebuilt DuckDB library (npm registry, cached outside the clone)"
 scripts/duckdb-lib.sh
 
-step "the reader builds for wasm32 (no SQL, no terminal, no threads)"
+step "the reader, tables, analyses and exporters build for wasm32 (no SQL, no terminal, no threads)"
 rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$' \
   || rustup target add wasm32-unknown-unknown
-cargo build --locked --release -p gotrace --target wasm32-unknown-unknown --no-default-features
+cargo build --locked --release -p gotrace -p schedstat-tables -p schedstat-analysis -p schedstat-export \
+  --target wasm32-unknown-unknown --no-default-features
 
 step "README's first command: the main job on a trace shipped in the repo"
 scripts/schedstat testdata/fixtures/go1.27/storm.trace
