@@ -36,8 +36,11 @@ Examples:
   schedstat stats trace.out              event counts, generations and time span
   schedstat dump trace.out               every event, as `go tool trace -d=parsed` prints it
   schedstat goroutines trace.out         goroutines by start function, as go tool trace shows them
-  schedstat leaks trace.out              goroutines still blocked at the end, grouped by stack
+  schedstat pprof sync trace.out -o sync.pb.gz   blocking profile for go tool pprof
+  schedstat gc trace.out                 pauses, mark phases, assists, MMU
+  schedstat tasks trace.out              user tasks (also: regions)
   schedstat export trace.out -o t.json   swimlanes for ui.perfetto.dev
+  schedstat leaks trace.out              goroutines still blocked at the end, grouped by stack
   schedstat diff before.out after.out    what changed: latency, goroutines, GC, stacks
 
 Record a trace with `go test -trace=trace.out`, runtime/trace.Start, or
