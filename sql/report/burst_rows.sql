@@ -11,7 +11,7 @@
 create or replace temp table burst_rows as
 select *
 from (
-    select g, from_state, to_state, end_time_ns - duration_ns as start_ns, end_time_ns, src_stack_id
+    select g, from_state, to_state, end_time_ns - duration_ns as start_ns, end_time_ns, src_stack_id, src_g
     from g_transitions
     where (to_state = 'runnable' or (from_state = 'notexist' and to_state = 'running'))
       and end_time_ns >= {{earliest_ns}}
