@@ -30,7 +30,7 @@ out=web/src/wasm
 rm -rf "$out.tmp" && mkdir -p "$out.tmp"
 # --target web: an ES module whose init() / initSync() takes the .wasm, so the
 # same output loads in the browser and in Node (the tests).
-"$bindgen" --target web --out-dir "$out.tmp" "$target/wasm32-unknown-unknown/wasm/schedstat_wasm.wasm"
+"$bindgen" --target web --remove-name-section --out-dir "$out.tmp" "$target/wasm32-unknown-unknown/wasm/schedstat_wasm.wasm"
 rm -rf "$out" && mv "$out.tmp" "$out"
 
 (cd web && npm ci --no-audit --no-fund --loglevel=error >/dev/null)

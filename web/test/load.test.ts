@@ -56,6 +56,32 @@ describe("latency summary equals the CLI's", () => {
   }
 });
 
+describe("the CLI's schema and views run unchanged", () => {
+  test("every view of sql/views.sql answers, and the facts match the CLI's", async () => {
+    const conn = await freshDb();
+    const res = await loadTrace(conn, fixture("go1.27/mutex"));
+    const views = conn
+      .query("select view_name from duckdb_views() where not internal order by view_name")
+      .toArray()
+      .map((r) => String(r.view_name));
+    expect(views).toContain("goroutines");
+    expect(views).toContain("stacks");
+    for (const v of views) conn.query(`select count(*) from "${v}"`);
+    // Macros that need the tables, std_packages and rel_time_ns.
+    const row = conn
+      .query(
+        `select is_std('sync.(*Mutex).Lock') as std, is_std('main.worker') as app,
+                rel_time_ns(${res.firstTimeNs}) as zero,
+                (select value from trace_info where key = 'events') as events,
+                (select count(*) from goroutines where name is not null)::int as named`,
+      )
+      .get(0)!
+      .toJSON();
+    expect(row).toEqual({ std: true, app: false, zero: 0n, events: String(res.events), named: expect.any(Number) });
+    expect(row.named).toBeGreaterThan(0);
+  });
+});
+
 describe("bad input", () => {
   test("a file that is not a trace gives the CLI's one-line message", () => {
     const bytes = new TextEncoder().encode("this is a README, not a Go execution trace\n");
