@@ -1,0 +1,142 @@
+//! The JavaScript face of the reader: [`TraceParser`] and the conversion of
+//! [`Table`]s into plain JS objects holding typed arrays.
+
+use js_sys::{Array, BigInt64Array, BigUint64Array, Int32Array, Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+
+use crate::{columns, Data, Parse, Table};
+
+/// Parses one trace, step by step, so the page can show progress and stay
+/// responsive. Takes the whole file (copied once into wasm memory).
+///
+/// ```js
+/// const p = new TraceParser(bytes);          // throws Error("bad file format ...")
+/// let chunk;
+/// while ((chunk = p.next_chunk(200000)) !== undefined) { load(chunk); show(p.progress()); }
+/// const last = p.finish();                   // { tables, first_time_ns, last_time_ns, events, warning }
+/// ```
+#[wasm_bindgen]
+pub struct TraceParser {
+    // Field order: `parse` borrows `bytes` and is dropped first (see Drop).
+    parse: Option<Parse<'static>>,
+    bytes: *mut [u8],
+    warning: Option<String>,
+}
+
+#[wasm_bindgen]
+impl TraceParser {
+    /// Checks the header; throws the CLI's one-line message for a file that
+    /// is not a Go execution trace (or of an unsupported version).
+    #[wasm_bindgen(constructor)]
+    pub fn new(bytes: Vec<u8>) -> Result<TraceParser, JsError> {
+        let bytes: *mut [u8] = Box::into_raw(bytes.into_boxed_slice());
+        // SAFETY: the box is freed only in Drop, after `parse` (the only
+        // borrower) has been dropped; nothing else aliases it mutably.
+        let slice: &'static [u8] = unsafe { &*bytes };
+        match Parse::new(slice) {
+            Ok(p) => Ok(TraceParser { parse: Some(p), bytes, warning: None }),
+            Err(msg) => {
+                // SAFETY: nothing borrows the slice any more.
+                drop(unsafe { Box::from_raw(bytes) });
+                Err(JsError::new(&msg))
+            }
+        }
+    }
+
+    /// Reads up to `step` events; returns the rows completed so far as an
+    /// array of `{name, rows, columns}` (see [`table_to_js`]), or `undefined`
+    /// when the trace is read. Throws the reader's one-line message when the
+    /// trace breaks before its first complete generation.
+    pub fn next_chunk(&mut self, step: u32) -> Result<JsValue, JsError> {
+        let Some(p) = self.parse.as_mut() else { return Ok(JsValue::UNDEFINED) };
+        match p.step(step) {
+            Ok(Some(t)) => {
+                self.warning = p.warning.clone();
+                Ok(tables_to_js(&columns(&t)).into())
+            }
+            Ok(None) => Ok(JsValue::UNDEFINED),
+            Err(msg) => Err(JsError::new(&msg)),
+        }
+    }
+
+    /// Fraction of the file read, 0 to 1 (moves at each complete generation).
+    pub fn progress(&self) -> f64 {
+        self.parse.as_ref().map_or(1.0, Parse::progress)
+    }
+
+    /// The one-line message when the trace was cut or broken after at least
+    /// one complete generation (its events up to there are kept, as in the CLI).
+    pub fn warning(&self) -> Option<String> {
+        self.warning.clone()
+    }
+
+    /// Ends parsing: returns the remaining tables (ranges, tasks, regions are
+    /// completed only at the end) and the trace-wide facts the schema's
+    /// `trace_info` and `rel_time_ns` need: `{tables, first_time_ns,
+    /// last_time_ns, events, warning}` (times as BigInt). Frees the file copy.
+    pub fn finish(&mut self) -> Result<JsValue, JsError> {
+        let Some(p) = self.parse.take() else { return Err(JsError::new("finish() was already called")) };
+        let warning = p.warning.clone().or(self.warning.take());
+        let t = p.finish();
+        let o = Object::new();
+        set(&o, "tables", &tables_to_js(&columns(&t)));
+        set(&o, "first_time_ns", &JsValue::from(t.first_time_ns));
+        set(&o, "last_time_ns", &JsValue::from(t.last_time_ns));
+        set(&o, "events", &JsValue::from(t.events));
+        set(&o, "warning", &warning.map_or(JsValue::NULL, |w| JsValue::from_str(&w)));
+        Ok(o.into())
+    }
+}
+
+impl Drop for TraceParser {
+    fn drop(&mut self) {
+        self.parse = None;
+        // SAFETY: created by Box::into_raw in `new`; its only borrower is gone.
+        drop(unsafe { Box::from_raw(self.bytes) });
+    }
+}
+
+fn set(o: &Object, k: &str, v: &JsValue) {
+    // Setting a property on a fresh plain object cannot fail.
+    let _ = Reflect::set(o, &JsValue::from_str(k), v);
+}
+
+fn tables_to_js(tables: &[Table]) -> Array {
+    tables.iter().map(|t| JsValue::from(table_to_js(t))).collect()
+}
+
+/// `{name, rows, columns: [{name, type, data, offsets?, validity?}]}` where
+/// `type` is `"i64"` (BigInt64Array), `"u64"` (BigUint64Array), `"utf8"`
+/// (Uint8Array of UTF-8 plus Int32Array offsets) or `"bool"` (bit-packed
+/// Uint8Array), and `validity` (Uint8Array bitmap) is present only when some
+/// row is NULL: exactly what Arrow's `makeData` takes.
+fn table_to_js(t: &Table) -> Object {
+    let o = Object::new();
+    set(&o, "name", &JsValue::from_str(t.name));
+    set(&o, "rows", &JsValue::from(t.rows as u32));
+    let cols: Array = t
+        .columns
+        .iter()
+        .map(|c| {
+            let co = Object::new();
+            set(&co, "name", &JsValue::from_str(c.name));
+            let (ty, data): (&str, JsValue) = match &c.data {
+                Data::I64(v) => ("i64", BigInt64Array::from(&v[..]).into()),
+                Data::U64(v) => ("u64", BigUint64Array::from(&v[..]).into()),
+                Data::Bool(v) => ("bool", Uint8Array::from(&v[..]).into()),
+                Data::Utf8 { bytes, offsets } => {
+                    set(&co, "offsets", &Int32Array::from(&offsets[..]));
+                    ("utf8", Uint8Array::from(&bytes[..]).into())
+                }
+            };
+            set(&co, "type", &JsValue::from_str(ty));
+            set(&co, "data", &data);
+            if let Some(v) = &c.validity {
+                set(&co, "validity", &Uint8Array::from(&v[..]));
+            }
+            JsValue::from(co)
+        })
+        .collect();
+    set(&o, "columns", &cols);
+    o
+}

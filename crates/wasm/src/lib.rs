@@ -1,0 +1,438 @@
+//! The web page's trace reader: our Go execution trace reader and table
+//! builder compiled to WebAssembly, handing each table's columns to
+//! JavaScript already laid out as Arrow buffers (values, validity bitmaps,
+//! UTF-8 bytes plus offsets), so the page builds Arrow record batches for
+//! DuckDB-WASM without touching rows one by one.
+//!
+//! The tables and their column order are the CLI's (`crates/db`'s loader):
+//! the page runs the same `sql/*.sql` files on them, so both must agree.
+//! Columns the CLI fills with constants or NULL (`stack_samples.type`,
+//! `.value`, `.label_set_id`, `frames.inlined`) are filled the same way here.
+//!
+//! The layout code ([`columns`], [`Column`]) is plain Rust, tested natively;
+//! only [`TraceParser`] and the conversion to JS values are wasm-specific.
+
+#![warn(missing_docs)]
+
+use schedstat_tables::{TableBuilder, TraceTables};
+
+mod js;
+
+pub use js::TraceParser;
+
+/// One column of one chunk, in Arrow's memory layout.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    /// The schema's column name.
+    pub name: &'static str,
+    /// The values.
+    pub data: Data,
+    /// Arrow validity bitmap (bit i set = row i is not NULL, LSB first);
+    /// `None` when no row is NULL.
+    pub validity: Option<Vec<u8>>,
+}
+
+/// A column's values in Arrow's layout (NULL rows hold 0 / empty text).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Data {
+    /// Arrow Int64 (SQL BIGINT).
+    I64(Vec<i64>),
+    /// Arrow UInt64 (SQL UBIGINT).
+    U64(Vec<u64>),
+    /// Arrow Utf8 (SQL VARCHAR, or the `state` ENUM, which DuckDB casts on insert):
+    /// the concatenated UTF-8 bytes and `rows + 1` offsets into them.
+    Utf8 {
+        /// Every row's text, back to back.
+        bytes: Vec<u8>,
+        /// Row i is `bytes[offsets[i]..offsets[i + 1]]`.
+        offsets: Vec<i32>,
+    },
+    /// Arrow Bool (SQL BOOLEAN): bit-packed, LSB first.
+    Bool(Vec<u8>),
+}
+
+/// One table of one chunk: its name in `sql/schema.sql`, row count and
+/// columns in the schema's order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// Table name in `sql/schema.sql`.
+    pub name: &'static str,
+    /// Rows in this chunk.
+    pub rows: usize,
+    /// Columns, in the schema's order.
+    pub columns: Vec<Column>,
+}
+
+fn bitmap(n: usize, valid: impl Fn(usize) -> bool) -> Option<Vec<u8>> {
+    let mut any_null = false;
+    let mut bits = vec![0u8; n.div_ceil(8)];
+    for i in 0..n {
+        if valid(i) {
+            bits[i / 8] |= 1 << (i % 8);
+        } else {
+            any_null = true;
+        }
+    }
+    any_null.then_some(bits)
+}
+
+fn col(name: &'static str, data: Data, validity: Option<Vec<u8>>) -> Column {
+    Column { name, data, validity }
+}
+
+fn i64s(name: &'static str, v: &[i64]) -> Column {
+    col(name, Data::I64(v.to_vec()), None)
+}
+
+fn opt_i64s(name: &'static str, v: &[Option<i64>]) -> Column {
+    col(name, Data::I64(v.iter().map(|x| x.unwrap_or(0)).collect()), bitmap(v.len(), |i| v[i].is_some()))
+}
+
+fn u64s(name: &'static str, v: &[u64]) -> Column {
+    col(name, Data::U64(v.to_vec()), None)
+}
+
+fn opt_u64s(name: &'static str, v: &[Option<u64>]) -> Column {
+    col(name, Data::U64(v.iter().map(|x| x.unwrap_or(0)).collect()), bitmap(v.len(), |i| v[i].is_some()))
+}
+
+fn utf8<'a>(name: &'static str, n: usize, row: impl Fn(usize) -> Option<&'a str>) -> Column {
+    let mut bytes = Vec::new();
+    let mut offsets = Vec::with_capacity(n + 1);
+    offsets.push(0i32);
+    for i in 0..n {
+        if let Some(s) = row(i) {
+            bytes.extend_from_slice(s.as_bytes());
+        }
+        offsets.push(bytes.len() as i32);
+    }
+    col(name, Data::Utf8 { bytes, offsets }, bitmap(n, |i| row(i).is_some()))
+}
+
+fn strs(name: &'static str, v: &[&'static str]) -> Column {
+    utf8(name, v.len(), |i| Some(v[i]))
+}
+
+fn strings(name: &'static str, v: &[String]) -> Column {
+    utf8(name, v.len(), |i| Some(v[i].as_str()))
+}
+
+fn all_null_u64(name: &'static str, n: usize) -> Column {
+    col(name, Data::U64(vec![0; n]), Some(vec![0; n.div_ceil(8)]))
+}
+
+fn table(name: &'static str, columns: Vec<Column>) -> Table {
+    let rows = match columns.first().map(|c| &c.data) {
+        Some(Data::I64(v)) => v.len(),
+        Some(Data::U64(v)) => v.len(),
+        Some(Data::Utf8 { offsets, .. }) => offsets.len() - 1,
+        // Bool is never a first column; its bit count is not its row count.
+        Some(Data::Bool(_)) | None => 0,
+    };
+    Table { name, rows, columns }
+}
+
+/// Every table of `t` in the schema's column order, as the CLI's loader
+/// (`crates/db/src/chunk_load.rs`, `append_all`) appends them. Tables with no
+/// rows in this chunk are left out.
+pub fn columns(t: &TraceTables) -> Vec<Table> {
+    let g = &t.g_transitions;
+    let p = &t.p_transitions;
+    let s = &t.stack_samples;
+    let ns = s.end_time_ns.len();
+    let m = &t.metrics;
+    let sf = &t.stack_frames;
+    let f = &t.frames;
+    let fun = &t.functions;
+    let r = &t.ranges;
+    let tk = &t.tasks;
+    let rg = &t.regions;
+    let l = &t.logs;
+    let tables = vec![
+        table(
+            "g_transitions",
+            vec![
+                opt_i64s("g", &g.g),
+                strs("from_state", &g.from_state),
+                strs("to_state", &g.to_state),
+                utf8("reason", g.reason.len(), |i| g.reason[i].as_deref()),
+                i64s("duration_ns", &g.duration_ns),
+                i64s("end_time_ns", &g.end_time_ns),
+                opt_u64s("stack_id", &g.stack_id),
+                opt_u64s("src_stack_id", &g.src_stack_id),
+                opt_i64s("src_g", &g.src_g),
+                opt_i64s("src_m", &g.src_m),
+                opt_i64s("src_p", &g.src_p),
+            ],
+        ),
+        table(
+            "p_transitions",
+            vec![
+                opt_i64s("p", &p.p),
+                strs("from_state", &p.from_state),
+                strs("to_state", &p.to_state),
+                i64s("duration_ns", &p.duration_ns),
+                i64s("end_time_ns", &p.end_time_ns),
+                opt_i64s("src_p", &p.src_p),
+                opt_i64s("src_g", &p.src_g),
+                opt_i64s("src_m", &p.src_m),
+            ],
+        ),
+        table(
+            "stack_samples",
+            vec![
+                utf8("type", ns, |_| Some("samples/count")),
+                opt_u64s("src_stack_id", &s.src_stack_id),
+                i64s("value", &vec![1; ns]),
+                i64s("end_time_ns", &s.end_time_ns),
+                all_null_u64("label_set_id", ns),
+                opt_i64s("src_g", &s.src_g),
+                opt_i64s("src_p", &s.src_p),
+                opt_i64s("src_m", &s.src_m),
+            ],
+        ),
+        table(
+            "metrics",
+            vec![
+                i64s("end_time_ns", &m.end_time_ns),
+                strs("name", &m.name),
+                i64s("value", &m.value),
+                opt_u64s("src_stack_id", &m.src_stack_id),
+                opt_i64s("src_g", &m.src_g),
+                opt_i64s("src_p", &m.src_p),
+                opt_i64s("src_m", &m.src_m),
+            ],
+        ),
+        table(
+            "stack_frames",
+            vec![u64s("stack_id", &sf.stack_id), u64s("frame_id", &sf.frame_id), u64s("position", &sf.position)],
+        ),
+        table(
+            "frames",
+            vec![
+                u64s("frame_id", &f.frame_id),
+                u64s("address", &f.address),
+                u64s("function_id", &f.function_id),
+                u64s("line", &f.line),
+                {
+                    let n = f.frame_id.len();
+                    col("inlined", Data::Bool(vec![0; n.div_ceil(8)]), Some(vec![0; n.div_ceil(8)]))
+                },
+            ],
+        ),
+        table("functions", vec![u64s("function_id", &fun.function_id), strings("name", &fun.name), strings("file", &fun.file)]),
+        table(
+            "ranges",
+            vec![
+                strings("name", &r.name),
+                utf8("scope", r.scope.len(), |i| r.scope[i]),
+                opt_i64s("scope_id", &r.scope_id),
+                opt_i64s("start_time_ns", &r.start_time_ns),
+                opt_i64s("end_time_ns", &r.end_time_ns),
+                {
+                    let v = &r.started_before;
+                    let bits = bitmap(v.len(), |i| v[i]).unwrap_or_else(|| vec![0xff; v.len().div_ceil(8)]);
+                    col("started_before", Data::Bool(bits), None)
+                },
+                opt_u64s("start_stack_id", &r.start_stack_id),
+                opt_i64s("src_g", &r.src_g),
+                opt_i64s("src_p", &r.src_p),
+                opt_i64s("src_m", &r.src_m),
+                opt_i64s("bytes_swept", &r.bytes_swept),
+                opt_i64s("bytes_reclaimed", &r.bytes_reclaimed),
+            ],
+        ),
+        table(
+            "tasks",
+            vec![
+                u64s("task_id", &tk.task_id),
+                opt_u64s("parent_id", &tk.parent_id),
+                strings("type", &tk.type_),
+                opt_i64s("start_time_ns", &tk.start_time_ns),
+                opt_i64s("end_time_ns", &tk.end_time_ns),
+                opt_i64s("start_g", &tk.start_g),
+                opt_i64s("end_g", &tk.end_g),
+                opt_u64s("start_stack_id", &tk.start_stack_id),
+            ],
+        ),
+        table(
+            "regions",
+            vec![
+                opt_i64s("g", &rg.g),
+                u64s("task_id", &rg.task_id),
+                strings("type", &rg.type_),
+                opt_i64s("start_time_ns", &rg.start_time_ns),
+                opt_i64s("end_time_ns", &rg.end_time_ns),
+                i64s("depth", &rg.depth),
+                opt_u64s("start_stack_id", &rg.start_stack_id),
+            ],
+        ),
+        table(
+            "logs",
+            vec![
+                i64s("end_time_ns", &l.end_time_ns),
+                u64s("task_id", &l.task_id),
+                strings("category", &l.category),
+                strings("message", &l.message),
+                opt_i64s("src_g", &l.src_g),
+                opt_u64s("src_stack_id", &l.src_stack_id),
+            ],
+        ),
+    ];
+    tables.into_iter().filter(|t| t.rows > 0).collect()
+}
+
+/// The reader's error in the CLI's words (`crates/cli/src/input.rs`,
+/// `explain`), so the page and the terminal say the same thing.
+pub fn explain(e: &gotrace::Error) -> String {
+    let msg = e.message();
+    if msg.starts_with("bad file format") {
+        format!("{msg} (expected a file written by runtime/trace, e.g. `go test -trace=trace.out`)")
+    } else if e.is_truncation() && !msg.contains("truncated") {
+        format!("{msg}: the file ends early (was the traced process killed, or the copy cut short?)")
+    } else {
+        msg.to_string()
+    }
+}
+
+/// Reads a trace in steps of at most `step` events, building tables; the
+/// wasm [`TraceParser`] wraps it. Plain Rust so it is tested natively.
+pub struct Parse<'a> {
+    reader: gotrace::Reader<'a>,
+    builder: TableBuilder,
+    done: bool,
+    /// The one-line message when the trace ended in an error after at least
+    /// one complete generation (the CLI's exit code 2 case).
+    pub warning: Option<String>,
+}
+
+impl<'a> Parse<'a> {
+    /// Checks the header; the error is the one-line message for a file that
+    /// is not a trace (or of a version the reader does not support).
+    pub fn new(bytes: &'a [u8]) -> Result<Self, String> {
+        let reader = gotrace::Reader::new(bytes).map_err(|e| explain(&e))?;
+        Ok(Parse { reader, builder: TableBuilder::new(), done: false, warning: None })
+    }
+
+    /// Reads up to `step` events and returns the rows completed so far
+    /// (`None` once the trace is read). A read error with no complete
+    /// generation is returned as the one-line message; after at least one,
+    /// reading stops with [`Parse::warning`] set, keeping what was read, as
+    /// the CLI does.
+    pub fn step(&mut self, step: u32) -> Result<Option<TraceTables>, String> {
+        if self.done {
+            return Ok(None);
+        }
+        for _ in 0..step {
+            match self.reader.read_event() {
+                Ok(Some(ev)) => self.builder.add(&ev),
+                Ok(None) => {
+                    self.done = true;
+                    break;
+                }
+                Err(e) => {
+                    self.done = true;
+                    if self.reader.generations_done() == 0 {
+                        return Err(explain(&e));
+                    }
+                    let total = self.reader.len();
+                    let lost = total.saturating_sub(self.reader.valid_bytes());
+                    self.warning = Some(format!(
+                        "{} (kept {} complete generations; lost {:.2}% of the trace: {} of {} bytes)",
+                        explain(&e),
+                        self.reader.generations_done(),
+                        lost as f64 * 100.0 / total.max(1) as f64,
+                        lost,
+                        total
+                    ));
+                    break;
+                }
+            }
+        }
+        Ok(Some(self.builder.take_rows()))
+    }
+
+    /// True once the whole trace (or everything before an error) is read.
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// Fraction of the file read so far, counted in complete generations (0 to 1).
+    pub fn progress(&self) -> f64 {
+        if self.done {
+            return 1.0;
+        }
+        self.reader.valid_bytes() as f64 / self.reader.len().max(1) as f64
+    }
+
+    /// Generations read completely so far.
+    pub fn generations(&self) -> u64 {
+        self.reader.generations_done()
+    }
+
+    /// The rows kept until the end (ranges, tasks, regions) plus trace-wide
+    /// facts (`first_time_ns`, `last_time_ns`, `events`).
+    pub fn finish(self) -> TraceTables {
+        self.builder.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(v: &str, name: &str) -> Vec<u8> {
+        let p = format!("{}/../../testdata/fixtures/{v}/{name}.trace", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read(p).unwrap()
+    }
+
+    #[test]
+    fn chunks_add_up_to_the_whole_table() {
+        let bytes = fixture("go1.27", "storm");
+        let whole = {
+            let mut b = TableBuilder::new();
+            let mut r = gotrace::Reader::new(&bytes).unwrap();
+            while let Some(ev) = r.read_event().unwrap() {
+                b.add(&ev);
+            }
+            b.finish()
+        };
+        let mut p = Parse::new(&bytes).unwrap();
+        let mut g_rows = 0;
+        while let Some(t) = p.step(10_000).unwrap() {
+            g_rows += columns(&t).iter().find(|t| t.name == "g_transitions").map_or(0, |t| t.rows);
+        }
+        assert!(p.warning.is_none());
+        assert_eq!(g_rows, whole.g_transitions.g.len());
+        let last = p.finish();
+        assert_eq!(last.events, whole.events);
+        assert_eq!(last.ranges.name.len(), whole.ranges.name.len());
+    }
+
+    #[test]
+    fn not_a_trace_is_a_one_line_error() {
+        let err = Parse::new(b"hello, this is not a trace").err().unwrap();
+        assert!(err.starts_with("bad file format"), "{err}");
+        assert!(!err.contains('\n'));
+    }
+
+    #[test]
+    fn truncated_trace_keeps_complete_generations() {
+        let bytes = fixture("go1.27", "multigen");
+        let cut = &bytes[..bytes.len() * 2 / 3];
+        let mut p = Parse::new(cut).unwrap();
+        while p.step(100_000).unwrap().is_some() {}
+        let w = p.warning.clone().expect("a warning for a cut trace");
+        assert!(w.contains("complete generations"), "{w}");
+        assert!(p.generations() > 0);
+    }
+
+    #[test]
+    fn nullable_columns_get_bitmaps() {
+        let c = opt_i64s("x", &[Some(1), None, Some(3)]);
+        assert_eq!(c.validity, Some(vec![0b101]));
+        let s = utf8("s", 3, |i| (i != 1).then_some("ab"));
+        assert_eq!(s.data, Data::Utf8 { bytes: b"abab".to_vec(), offsets: vec![0, 2, 2, 4] });
+        assert_eq!(s.validity, Some(vec![0b101]));
+    }
+}

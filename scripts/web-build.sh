@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Builds the web page's foundation: the wasm reader (crates/wasm) with its JS
+# glue into web/src/wasm/ (git-ignored), after installing what it needs into
+# caches outside the clone: wasm-bindgen-cli of exactly the version
+# crates/wasm pins, and web/'s npm packages (npm ci, from the committed lock).
+# Prints the wasm's size, raw and gzipped (the issue's budget: <= 300 KB gzipped).
+#
+# Usage: scripts/web-build.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# The wasm-bindgen crate version pinned in crates/wasm/Cargo.toml ("=X.Y.Z").
+ver=$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)".*/\1/p' crates/wasm/Cargo.toml)
+[ -n "$ver" ] || { echo "web-build: no pinned wasm-bindgen version in crates/wasm/Cargo.toml" >&2; exit 1; }
+root="$HOME/.cache/schedstat/wasm-bindgen-$ver"
+bindgen="$root/bin/wasm-bindgen"
+if [ ! -x "$bindgen" ] || [ "$("$bindgen" --version)" != "wasm-bindgen $ver" ]; then
+  echo "web-build: installing wasm-bindgen-cli $ver into $root"
+  # --locked first (the CLI's own lock); if a crate it locks is no longer in
+  # the registry index, resolve afresh (same wasm-bindgen-cli version).
+  cargo install -q --locked wasm-bindgen-cli --version "$ver" --root "$root" \
+    || cargo install -q wasm-bindgen-cli --version "$ver" --root "$root"
+fi
+rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown \
+  || rustup target add wasm32-unknown-unknown
+
+target="${CARGO_TARGET_DIR:-target}"
+cargo build -q --profile wasm -p schedstat-wasm --target wasm32-unknown-unknown
+out=web/src/wasm
+rm -rf "$out.tmp" && mkdir -p "$out.tmp"
+# --target web: an ES module whose init() / initSync() takes the .wasm, so the
+# same output loads in the browser and in Node (the tests).
+"$bindgen" --target web --remove-name-section --out-dir "$out.tmp" "$target/wasm32-unknown-unknown/wasm/schedstat_wasm.wasm"
+rm -rf "$out" && mv "$out.tmp" "$out"
+
+(cd web && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+
+wasm="$out/schedstat_wasm_bg.wasm"
+raw=$(wc -c < "$wasm")
+gz=$(gzip -9 -c "$wasm" | wc -c)
+echo "web-build: $wasm: $raw bytes, $gz bytes gzipped ($((gz / 1024)) KB; budget 300 KB)"
+[ "$gz" -le $((300 * 1024)) ] || { echo "web-build: the wasm is over the 300 KB gzipped budget" >&2; exit 1; }

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Records what the web page's tests compare with: `schedstat --json TRACE`'s
+# `.latency` for a few fixtures, into testdata/oracle/web/. The vitest tests
+# (scripts/web-test.sh) read these files, so they need no Rust build of the CLI.
+# Re-run after a change to the latency numbers (a new fixture, a report change).
+#
+# Usage: scripts/web-record-expected.sh   (builds the CLI in release if needed)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release -q -p schedstat
+bin="${CARGO_TARGET_DIR:-target}/release/schedstat"
+out=testdata/oracle/web
+mkdir -p "$out"
+for f in go1.22/storm go1.27/storm go1.25/mutex go1.27/cpuhog; do
+  name="${f/\//-}"
+  "$bin" --json "testdata/fixtures/$f.trace" \
+    | python3 -c 'import json,sys; json.dump(json.load(sys.stdin)["latency"], sys.stdout, indent=1, sort_keys=True); print()' \
+    > "$out/$name.latency.json.tmp"
+  mv "$out/$name.latency.json.tmp" "$out/$name.latency.json"
+  echo "recorded $out/$name.latency.json"
+done

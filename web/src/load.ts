@@ -1,0 +1,191 @@
+// From trace bytes to a DuckDB-WASM database that holds exactly what the CLI's
+// database holds: our wasm reader parses the trace into columns (already in
+// Arrow's memory layout), they become Arrow tables, and DuckDB-WASM gets the
+// schema, the facts and the views from the repository's own `sql/` files —
+// imported, never copied — so every query the CLI runs runs here unchanged.
+
+import { Bool, Data, Int64, Table, Uint64, Utf8, makeData, makeVector, tableFromArrays, tableToIPC, type Vector } from "apache-arrow";
+
+import schemaSql from "../../sql/schema.sql?raw";
+import viewsSql from "../../sql/views.sql?raw";
+import stdPackages from "../../sql/std_packages.txt?raw";
+import latencySummarySql from "../../sql/report/latency_summary.sql?raw";
+
+import { TraceParser } from "./wasm/schedstat_wasm.js";
+
+/** What load.ts needs of a DuckDB-WASM connection: both the blocking Node
+ * connection (tests) and the browser's AsyncDuckDBConnection fit. */
+export interface Connection {
+  query(sql: string): Table | Promise<Table>;
+  insertArrowFromIPCStream(buffer: Uint8Array, options: { name: string; create?: boolean }): unknown;
+}
+
+/** Appends an Arrow table to an existing table of the schema (create: false):
+ * text goes into the `state` ENUM columns through DuckDB's varchar -> enum
+ * cast. Serialised here, with our own apache-arrow, rather than through
+ * `insertArrowTable`, which serialises with the apache-arrow module DuckDB-WASM
+ * itself loaded: when that is another copy of the module (Node loads its CJS
+ * build, we the ESM one) the table is not recognised and nothing is inserted,
+ * silently. */
+async function append(conn: Connection, name: string, table: Table): Promise<void> {
+  await conn.insertArrowFromIPCStream(tableToIPC(table, "stream"), { name, create: false });
+}
+
+/** One column as the wasm reader hands it over (see crates/wasm/src/js.rs). */
+interface WasmColumn {
+  name: string;
+  type: "i64" | "u64" | "utf8" | "bool";
+  data: BigInt64Array | BigUint64Array | Uint8Array;
+  offsets?: Int32Array;
+  validity?: Uint8Array;
+}
+
+/** One table's rows of one chunk. */
+interface WasmTable {
+  name: string;
+  rows: number;
+  columns: WasmColumn[];
+}
+
+/** What the reader reports at the end. */
+interface WasmFinish {
+  tables: WasmTable[];
+  first_time_ns: bigint;
+  last_time_ns: bigint;
+  events: bigint;
+  warning: string | null;
+}
+
+/** How loading went. */
+export interface LoadResult {
+  /** Events read (all of them, or those of the complete generations of a cut trace). */
+  events: bigint;
+  firstTimeNs: bigint;
+  lastTimeNs: bigint;
+  /** The CLI's one-line message when the trace was cut or broken after at
+   * least one complete generation; null for a clean trace. */
+  warning: string | null;
+  /** The DuckDB version DuckDB-WASM carries. */
+  duckdbVersion: string;
+}
+
+/** Options for {@link loadTrace}. */
+export interface LoadOptions {
+  /** Events per step: smaller steps report progress more often. */
+  step?: number;
+  /** Called after each step with the fraction of the file read (0..1). */
+  onProgress?: (fraction: number) => void;
+}
+
+/** Builds one Arrow column from the reader's buffers, without copying them. */
+function vector(c: WasmColumn, rows: number): Vector {
+  const nullBitmap = c.validity;
+  let data: Data;
+  switch (c.type) {
+    case "i64":
+      data = makeData({ type: new Int64(), length: rows, data: c.data as BigInt64Array, nullBitmap });
+      break;
+    case "u64":
+      data = makeData({ type: new Uint64(), length: rows, data: c.data as BigUint64Array, nullBitmap });
+      break;
+    case "bool":
+      data = makeData({ type: new Bool(), length: rows, data: c.data as Uint8Array, nullBitmap });
+      break;
+    case "utf8":
+      data = makeData({ type: new Utf8(), length: rows, data: c.data as Uint8Array, valueOffsets: c.offsets!, nullBitmap });
+      break;
+    default:
+      throw new Error(`column ${c.name}: unknown column type ${(c as WasmColumn).type}`);
+  }
+  return makeVector(data);
+}
+
+/** The reader's chunk of one table as an Arrow table (columns in the schema's order). */
+export function toArrow(t: WasmTable): Table {
+  const cols: Record<string, Vector> = {};
+  for (const c of t.columns) cols[c.name] = vector(c, t.rows);
+  return new Table(cols);
+}
+
+async function insert(conn: Connection, tables: WasmTable[]): Promise<void> {
+  for (const t of tables) await append(conn, t.name, toArrow(t));
+}
+
+/**
+ * Parses `bytes` with the wasm reader (its module must be initialised) and
+ * loads every table into `conn`, then adds what the CLI's `finish` adds
+ * (crates/db/src/lib.rs): `std_packages`, `trace_info`, the views and the
+ * `rel_time_ns` macro. Throws the CLI's one-line message for a file that is
+ * not a trace, or that breaks before its first complete generation.
+ */
+export async function loadTrace(conn: Connection, bytes: Uint8Array, opts: LoadOptions = {}): Promise<LoadResult> {
+  const parser = new TraceParser(bytes);
+  try {
+    await conn.query(schemaSql);
+    const step = opts.step ?? 200_000;
+    for (;;) {
+      const chunk = parser.next_chunk(step) as WasmTable[] | undefined;
+      if (chunk === undefined) break;
+      await insert(conn, chunk);
+      opts.onProgress?.(parser.progress());
+    }
+    const end = parser.finish() as WasmFinish;
+    await insert(conn, end.tables);
+
+    const packages = stdPackages.split("\n").filter((l) => l !== "");
+    await append(conn, "std_packages", tableFromArrays({ path: packages }));
+    const info: [string, string][] = [
+      ["created_by", "schedstat"],
+      ["first_time_ns", String(end.first_time_ns)],
+      ["last_time_ns", String(end.last_time_ns)],
+      ["events", String(end.events)],
+    ];
+    await append(conn, "trace_info", tableFromArrays({ key: info.map((r) => r[0]), value: info.map((r) => r[1]) }));
+    await conn.query(viewsSql);
+    // sqlprof's rel_time_ns: time since the trace's first event (as the CLI defines it).
+    await conn.query(`create macro rel_time_ns(_t_) as (_t_ - ${end.first_time_ns});`);
+
+    const version = await conn.query("select version() as v");
+    return {
+      events: end.events,
+      firstTimeNs: end.first_time_ns,
+      lastTimeNs: end.last_time_ns,
+      warning: end.warning,
+      duckdbVersion: String(version.getChild("v")!.get(0)),
+    };
+  } finally {
+    parser.free();
+  }
+}
+
+/** The overall scheduling latency, as `schedstat TRACE --json` prints `.latency`. */
+export interface LatencySummary {
+  count: number;
+  min_ns: number;
+  avg_ns: number;
+  p50_ns: number;
+  p90_ns: number;
+  p99_ns: number;
+  max_ns: number;
+}
+
+function num(v: unknown): number {
+  return v === null || v === undefined ? NaN : Number(v);
+}
+
+/** Runs the CLI's own `sql/report/latency_summary.sql` on a loaded database. */
+export async function latencySummary(conn: Connection): Promise<LatencySummary> {
+  const t = await conn.query(latencySummarySql);
+  const row = t.get(0);
+  if (!row) throw new Error("latency_summary.sql returned no row");
+  const r = row.toJSON() as Record<string, unknown>;
+  return {
+    count: num(r.count),
+    min_ns: num(r.min_ns),
+    avg_ns: num(r.avg_ns),
+    p50_ns: num(r.p50_ns),
+    p90_ns: num(r.p90_ns),
+    p99_ns: num(r.p99_ns),
+    max_ns: num(r.max_ns),
+  };
+}

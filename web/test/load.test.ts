@@ -1,0 +1,107 @@
+// The web page's data path, run under Node: the wasm reader parses real Go
+// traces, DuckDB-WASM (its Node build) gets the tables and the repository's
+// own sql/ files, and the CLI's latency query answers exactly what
+// `schedstat --json TRACE` printed (`.latency`, recorded in
+// testdata/oracle/web/ by scripts/web-record-expected.sh).
+
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { ConsoleLogger, LogLevel, NODE_RUNTIME, createDuckDB, type DuckDBConnection } from "@duckdb/duckdb-wasm/blocking";
+import { beforeAll, describe, expect, test } from "vitest";
+
+import { latencySummary, loadTrace } from "../src/load";
+import { TraceParser, initSync } from "../src/wasm/schedstat_wasm.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, "../..");
+const dist = dirname(createRequire(import.meta.url).resolve("@duckdb/duckdb-wasm/dist/duckdb-mvp.wasm"));
+
+beforeAll(() => {
+  initSync({ module: readFileSync(resolve(here, "../src/wasm/schedstat_wasm_bg.wasm")) });
+});
+
+async function freshDb(): Promise<DuckDBConnection> {
+  const bundles = {
+    mvp: { mainModule: resolve(dist, "duckdb-mvp.wasm"), mainWorker: resolve(dist, "duckdb-node-mvp.worker.cjs") },
+    eh: { mainModule: resolve(dist, "duckdb-eh.wasm"), mainWorker: resolve(dist, "duckdb-node-eh.worker.cjs") },
+  };
+  const db = await createDuckDB(bundles, new ConsoleLogger(LogLevel.WARNING), NODE_RUNTIME);
+  await db.instantiate();
+  return db.connect();
+}
+
+function fixture(name: string): Uint8Array {
+  return new Uint8Array(readFileSync(resolve(repo, "testdata/fixtures", `${name}.trace`)));
+}
+
+describe("latency summary equals the CLI's", () => {
+  for (const name of ["go1.22/storm", "go1.27/storm", "go1.25/mutex", "go1.27/cpuhog"]) {
+    test(name, async () => {
+      const expected = JSON.parse(
+        readFileSync(resolve(repo, "testdata/oracle/web", `${name.replace("/", "-")}.latency.json`), "utf8"),
+      );
+      const conn = await freshDb();
+      const progress: number[] = [];
+      const res = await loadTrace(conn, fixture(name), { step: 50_000, onProgress: (f) => progress.push(f) });
+      expect(res.warning).toBeNull();
+      expect(progress.at(-1)).toBe(1);
+      const got = await latencySummary(conn);
+      // Exact: same SQL, same rows, same doubles.
+      expect(got).toEqual(expected);
+      console.log(`${name}: DuckDB ${res.duckdbVersion}, ${res.events} events, p99 ${got.p99_ns} ns`);
+    });
+  }
+});
+
+describe("the CLI's schema and views run unchanged", () => {
+  test("every view of sql/views.sql answers, and the facts match the CLI's", async () => {
+    const conn = await freshDb();
+    const res = await loadTrace(conn, fixture("go1.27/mutex"));
+    const views = conn
+      .query("select view_name from duckdb_views() where not internal order by view_name")
+      .toArray()
+      .map((r) => String(r.view_name));
+    expect(views).toContain("goroutines");
+    expect(views).toContain("stacks");
+    for (const v of views) conn.query(`select count(*) from "${v}"`);
+    // Macros that need the tables, std_packages and rel_time_ns.
+    const row = conn
+      .query(
+        `select is_std('sync.(*Mutex).Lock') as std, is_std('main.worker') as app,
+                rel_time_ns(${res.firstTimeNs}) as zero,
+                (select value from trace_info where key = 'events') as events,
+                (select count(*) from goroutines where name is not null)::int as named`,
+      )
+      .get(0)!
+      .toJSON();
+    expect(row).toEqual({ std: true, app: false, zero: 0n, events: String(res.events), named: expect.any(Number) });
+    expect(row.named).toBeGreaterThan(0);
+  });
+});
+
+describe("bad input", () => {
+  test("a file that is not a trace gives the CLI's one-line message", () => {
+    const bytes = new TextEncoder().encode("this is a README, not a Go execution trace\n");
+    expect(() => new TraceParser(bytes)).toThrowError(/^bad file format.*expected a file written by runtime\/trace/);
+  });
+
+  test("loadTrace rejects a non-trace with the same message, before touching the database", async () => {
+    const conn = await freshDb();
+    await expect(loadTrace(conn, new Uint8Array([1, 2, 3, 4]))).rejects.toThrowError(/^bad file format/);
+    const tables = conn.query("select count(*)::int as n from duckdb_tables()").getChild("n")!.get(0);
+    expect(tables).toBe(0);
+  });
+
+  test("a cut trace keeps its complete generations and says what was lost", async () => {
+    const whole = fixture("go1.27/multigen");
+    const cut = whole.slice(0, Math.floor((whole.length * 2) / 3));
+    const conn = await freshDb();
+    const res = await loadTrace(conn, cut);
+    expect(res.warning).toMatch(/\(kept \d+ complete generations; lost [\d.]+% of the trace: \d+ of \d+ bytes\)$/);
+    const n = conn.query("select count(*)::int as n from g_transitions").getChild("n")!.get(0);
+    expect(n).toBeGreaterThan(0);
+  });
+});
