@@ -50,6 +50,11 @@ step "live: goroutine pages and blocking profiles against Go 1.27.3's go tool tr
 python3 scripts/goroutines-oracle.py --check
 scripts/pprof-oracle.sh check | tail -20
 
+step "web foundation: wasm reader + DuckDB-WASM run the CLI's SQL (Node, vitest)"
+command -v node >/dev/null && command -v npm >/dev/null \
+  || { echo "test.sh: the web tests need Node 20+ and npm (apt-get install nodejs npm)" >&2; exit 1; }
+scripts/web-test.sh
+
 # One closing line over every test binary (cargo prints one per binary, the last
 # ones being doc-test binaries that may hold no test at all).
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
