@@ -87,17 +87,6 @@ fn describe_io(e: &std::io::Error) -> String {
     }
 }
 
-/// Explains a reader error in one line, with a hint where one helps.
-pub fn explain(e: &gotrace::Error) -> String {
-    let msg = e.message();
-    if msg.starts_with("bad file format") {
-        format!("{msg} (expected a file written by runtime/trace, e.g. `go test -trace=trace.out`)")
-    } else if e.is_truncation() && !msg.contains("truncated") {
-        format!("{msg}: the file ends early (was the traced process killed, or the copy cut short?)")
-    } else {
-        msg.to_string()
-    }
-}
 impl std::error::Error for OpenError {}
 
 /// A streaming reader over an opened trace that releases the pages it no
@@ -120,7 +109,7 @@ pub fn streaming_reader<'a>(
             Some(r)
         }
         Err(e) => {
-            eprintln!("schedstat: error: {}: {}", path.display(), explain(&e));
+            eprintln!("schedstat: error: {}: {}", path.display(), e.explained());
             None
         }
     }

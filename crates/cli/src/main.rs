@@ -569,7 +569,7 @@ pub fn report_read_error(path: &std::path::Path, r: &gotrace::Reader<'_>, e: &go
     let total = r.len();
     let valid = r.valid_bytes();
     if r.generations_done() == 0 {
-        eprintln!("schedstat: error: {}: {}", path.display(), input::explain(e));
+        eprintln!("schedstat: error: {}: {}", path.display(), e.explained());
         Outcome::Unreadable
     } else {
         let lost = total.saturating_sub(valid);
@@ -577,7 +577,7 @@ pub fn report_read_error(path: &std::path::Path, r: &gotrace::Reader<'_>, e: &go
         eprintln!(
             "schedstat: error: {}: {} (kept {} complete generations; lost {:.2}% of the trace: {} of {} bytes)",
             path.display(),
-            input::explain(e),
+            e.explained(),
             r.generations_done(),
             pct,
             lost,

@@ -105,6 +105,20 @@ impl Error {
     pub fn is_truncation(&self) -> bool {
         self.0.truncated
     }
+
+    /// The message with a hint for the two cases users meet most (a file that
+    /// is not a trace, a trace cut short), so every front end (terminal, web
+    /// page) says the same thing.
+    pub fn explained(&self) -> String {
+        let msg = self.message();
+        if msg.starts_with("bad file format") {
+            format!("{msg} (expected a file written by runtime/trace, e.g. `go test -trace=trace.out`)")
+        } else if self.is_truncation() && !msg.contains("truncated") {
+            format!("{msg}: the file ends early (was the traced process killed, or the copy cut short?)")
+        } else {
+            msg.to_string()
+        }
+    }
 }
 
 impl std::fmt::Display for Error {

@@ -282,19 +282,6 @@ pub fn columns(t: &TraceTables) -> Vec<Table> {
     tables.into_iter().filter(|t| t.rows > 0).collect()
 }
 
-/// The reader's error in the CLI's words (`crates/cli/src/input.rs`,
-/// `explain`), so the page and the terminal say the same thing.
-pub fn explain(e: &gotrace::Error) -> String {
-    let msg = e.message();
-    if msg.starts_with("bad file format") {
-        format!("{msg} (expected a file written by runtime/trace, e.g. `go test -trace=trace.out`)")
-    } else if e.is_truncation() && !msg.contains("truncated") {
-        format!("{msg}: the file ends early (was the traced process killed, or the copy cut short?)")
-    } else {
-        msg.to_string()
-    }
-}
-
 /// Reads a trace in steps of at most `step` events, building tables; the
 /// wasm [`TraceParser`] wraps it. Plain Rust so it is tested natively.
 pub struct Parse<'a> {
@@ -310,7 +297,7 @@ impl<'a> Parse<'a> {
     /// Checks the header; the error is the one-line message for a file that
     /// is not a trace (or of a version the reader does not support).
     pub fn new(bytes: &'a [u8]) -> Result<Self, String> {
-        let reader = gotrace::Reader::new(bytes).map_err(|e| explain(&e))?;
+        let reader = gotrace::Reader::new(bytes).map_err(|e| e.explained())?;
         Ok(Parse { reader, builder: TableBuilder::new(), done: false, warning: None })
     }
 
@@ -333,13 +320,13 @@ impl<'a> Parse<'a> {
                 Err(e) => {
                     self.done = true;
                     if self.reader.generations_done() == 0 {
-                        return Err(explain(&e));
+                        return Err(e.explained());
                     }
                     let total = self.reader.len();
                     let lost = total.saturating_sub(self.reader.valid_bytes());
                     self.warning = Some(format!(
                         "{} (kept {} complete generations; lost {:.2}% of the trace: {} of {} bytes)",
-                        explain(&e),
+                        e.explained(),
                         self.reader.generations_done(),
                         lost as f64 * 100.0 / total.max(1) as f64,
                         lost,
