@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 
 use analysis::profile::{Profile, ProfileBuilder, ProfileKind, StackTotal};
 
-use crate::input::{open_trace, streaming_reader};
+use crate::input::read_events;
 use crate::render::stack;
 use crate::render::text::dur;
-use crate::{report_read_error, Outcome};
+use crate::Outcome;
 
 /// What the user asked for.
 pub struct PprofArgs {
@@ -47,25 +47,10 @@ pub fn run(a: &PprofArgs) -> Result<Outcome, Box<dyn std::error::Error>> {
     if let Some(out) = a.output.as_deref().filter(|o| *o != Path::new("-")) {
         check_output(out)?;
     }
-    let bytes = open_trace(&a.trace)?;
-    let Some(mut reader) = streaming_reader(&a.trace, &bytes, None) else {
+    let mut b = ProfileBuilder::new(a.kind);
+    let Some(outcome) = read_events(&a.trace, |ev| b.event(ev))?.map(|r| r.outcome) else {
         return Ok(Outcome::Unreadable);
     };
-    let mut b = ProfileBuilder::new(a.kind);
-    let err = loop {
-        match reader.read_event() {
-            Ok(Some(ev)) => b.event(&ev),
-            Ok(None) => break None,
-            Err(e) => break Some(e),
-        }
-    };
-    let outcome = match &err {
-        None => Outcome::Ok,
-        Some(e) => report_read_error(&a.trace, &reader, e),
-    };
-    if matches!(outcome, Outcome::Unreadable) {
-        return Ok(outcome);
-    }
     let profile = b.finish();
     if let Some(out) = &a.output {
         let data = export::pprof::encode(&profile);
@@ -90,7 +75,7 @@ pub fn run(a: &PprofArgs) -> Result<Outcome, Box<dyn std::error::Error>> {
         let doc = serde_json::json!({
             "file": a.trace.display().to_string(),
             "type": a.kind,
-            "complete": err.is_none(),
+            "complete": matches!(outcome, Outcome::Ok),
             "sample_types": ["contentions/count", "delay/nanoseconds"],
             "stacks_count": profile.stacks.len(),
             "total_count": profile.total_count(),

@@ -252,12 +252,11 @@ impl Appender {
         result
     }
 
-    fn close(mut self) -> Result<()> {
+    fn close(self) -> Result<()> {
         // SAFETY: app is valid; close flushes, destroy (in Drop) frees.
         if unsafe { ffi::duckdb_appender_close(self.app) } != ffi::DuckDBSuccess {
             return Err(self.error("writing"));
         }
-        let _ = &mut self;
         Ok(())
     }
 }

@@ -147,17 +147,7 @@ fn waits(r: &QueryResult) -> Vec<StackWait> {
 
 /// Summarizes one trace's database.
 pub fn side(db: &Database) -> Result<Side> {
-    let s = db.query(crate::sql::LATENCY_SUMMARY)?;
-    let row = &s.rows[0];
-    let latency = Latency {
-        count: int(&row[col(&s, "count")]),
-        min_ns: float(&row[col(&s, "min_ns")]),
-        avg_ns: float(&row[col(&s, "avg_ns")]),
-        p50_ns: float(&row[col(&s, "p50_ns")]),
-        p90_ns: float(&row[col(&s, "p90_ns")]),
-        p99_ns: float(&row[col(&s, "p99_ns")]),
-        max_ns: float(&row[col(&s, "max_ns")]),
-    };
+    let latency = Latency::from_summary(&db.query(crate::sql::LATENCY_SUMMARY)?);
     let g = db.query(sql::GOROUTINES)?;
     let gr = g.rows.first().ok_or_else(|| ReportError::Db(schedstat_db::DbError("goroutines.sql: no row".into())))?;
     let goroutines = Goroutines {

@@ -131,6 +131,23 @@ pub struct Latency {
     pub max_ns: f64,
 }
 
+impl Latency {
+    /// The figures of `latency_summary.sql`'s one row (the report and diff both read it).
+    pub(crate) fn from_summary(s: &QueryResult) -> Latency {
+        let row = &s.rows[0];
+        let f = |name: &str| float(&row[col(s, name)]);
+        Latency {
+            count: int(&row[col(s, "count")]),
+            min_ns: f("min_ns"),
+            avg_ns: f("avg_ns"),
+            p50_ns: f("p50_ns"),
+            p90_ns: f("p90_ns"),
+            p99_ns: f("p99_ns"),
+            max_ns: f("max_ns"),
+        }
+    }
+}
+
 /// A window whose p99 latency exceeded the threshold.
 #[derive(Debug, Clone, Serialize)]
 pub struct LatencySpike {
@@ -546,6 +563,8 @@ fn col(r: &QueryResult, name: &str) -> usize {
 
 struct Runner<'d> {
     db: &'d Database,
+    /// `SCHEDSTAT_TIMINGS` is set: print each query's time, CPU and peak RSS.
+    timings: bool,
 }
 
 impl Runner<'_> {
@@ -567,51 +586,49 @@ impl Runner<'_> {
     }
 
     fn q(&self, sql: &str, params: &[(&str, i64)]) -> Result<QueryResult> {
-        let t = std::time::Instant::now();
-        let cpu = || {
-            let s = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-            let f: Vec<&str> = s.rsplit(')').next().unwrap_or("").split_whitespace().collect();
-            f.get(11).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0) + f.get(12).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0)
-        };
-        let c0 = cpu();
-        let r = self.db.query(&sql::bind(sql, params))?;
-        if std::env::var_os("SCHEDSTAT_TIMINGS").is_some() {
-            let name = sql.lines().next().unwrap_or("");
-            let hwm = std::fs::read_to_string("/proc/self/status")
-                .unwrap_or_default()
-                .lines()
-                .find_map(|l| l.strip_prefix("VmHWM:").map(|v| v.trim().to_string()))
-                .unwrap_or_default();
-            eprintln!(
-                "{:8.1} ms {:6} cpu-ms peak {:>12}  {}",
-                t.elapsed().as_secs_f64() * 1e3,
-                (cpu() - c0) * 10,
-                hwm,
-                &name[..name.len().min(60)]
-            );
+        if !self.timings {
+            return Ok(self.db.query(&sql::bind(sql, params))?);
         }
+        let (t, c0) = (std::time::Instant::now(), cpu_ticks());
+        let r = self.db.query(&sql::bind(sql, params))?;
+        let name = sql.lines().next().unwrap_or("");
+        eprintln!(
+            "{:8.1} ms {:6} cpu-ms peak {:>12}  {}",
+            t.elapsed().as_secs_f64() * 1e3,
+            (cpu_ticks() - c0) * 10,
+            peak_rss(),
+            &name[..name.len().min(60)]
+        );
         Ok(r)
     }
 }
 
+/// This process's user + system CPU time in clock ticks (Linux; 0 elsewhere).
+fn cpu_ticks() -> u64 {
+    let s = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let f: Vec<&str> = s.rsplit(')').next().unwrap_or("").split_whitespace().collect();
+    let field = |i: usize| f.get(i).and_then(|x| x.parse::<u64>().ok()).unwrap_or(0);
+    field(11) + field(12)
+}
+
+/// This process's peak resident memory as /proc says it (Linux; empty elsewhere).
+fn peak_rss() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:").map(|v| v.trim().to_string()))
+        .unwrap_or_default()
+}
+
 /// Runs every analysis the options ask for.
 pub fn build(db: &Database, opts: &Options) -> Result<Report> {
-    let r = Runner { db };
+    let r = Runner { db, timings: std::env::var_os("SCHEDSTAT_TIMINGS").is_some() };
     let s = r.q(sql::LATENCY_SUMMARY, &[])?;
     let row = &s.rows[0];
-    let count = int(&row[col(&s, "count")]);
-    if count == 0 {
+    let latency = Latency::from_summary(&s);
+    if latency.count == 0 {
         return Err(ReportError::NoSchedulingEvents);
     }
-    let latency = Latency {
-        count,
-        min_ns: float(&row[col(&s, "min_ns")]),
-        avg_ns: float(&row[col(&s, "avg_ns")]),
-        p50_ns: float(&row[col(&s, "p50_ns")]),
-        p90_ns: float(&row[col(&s, "p90_ns")]),
-        p99_ns: float(&row[col(&s, "p99_ns")]),
-        max_ns: float(&row[col(&s, "max_ns")]),
-    };
     let t0 = int(&row[col(&s, "t0_ns")]);
     let end = int(&row[col(&s, "end_ns")]);
     let procs = int(&db.query("select count(*) from procs")?.rows[0][0]);
