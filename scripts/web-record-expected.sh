@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Records what the web page's tests compare with: `schedstat --json TRACE`'s
-# `.latency` for a few fixtures, into testdata/oracle/web/. The vitest tests
+# Records what the web page's tests compare with, for a few fixtures, into
+# testdata/oracle/web/: `schedstat --json TRACE`'s `.latency`, and the whole
+# `--json` report with the page's own options (web/src/page-report.json's
+# flags), without the CLI-only `file` and `events`. The vitest tests
 # (scripts/web-test.sh) read these files, so they need no Rust build of the CLI.
 # Re-run after a change to the latency numbers (a new fixture, a report change).
 #
@@ -18,4 +20,10 @@ for f in go1.22/storm go1.27/storm go1.25/mutex go1.27/cpuhog; do
     > "$out/$name.latency.json.tmp"
   mv "$out/$name.latency.json.tmp" "$out/$name.latency.json"
   echo "recorded $out/$name.latency.json"
+  # shellcheck disable=SC2046
+  "$bin" --json $(python3 -c 'import json; print(" ".join(json.load(open("web/src/page-report.json"))["flags"]))') "testdata/fixtures/$f.trace" \
+    | python3 -c 'import json,sys; d=json.load(sys.stdin); d.pop("file"); d.pop("events"); json.dump(d, sys.stdout, indent=1); print()' \
+    > "$out/$name.report.json.tmp"
+  mv "$out/$name.report.json.tmp" "$out/$name.report.json"
+  echo "recorded $out/$name.report.json"
 done

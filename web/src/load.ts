@@ -112,14 +112,15 @@ async function insert(conn: Connection, tables: WasmTable[]): Promise<void> {
 }
 
 /**
- * Parses `bytes` with the wasm reader (its module must be initialised) and
+ * Parses `source` (the file's bytes, or a parser already made from a
+ * streamed TraceBuffer) with the wasm reader (its module must be initialised) and
  * loads every table into `conn`, then adds what the CLI's `finish` adds
  * (crates/db/src/lib.rs): `std_packages`, `trace_info`, the views and the
  * `rel_time_ns` macro. Throws the CLI's one-line message for a file that is
  * not a trace, or that breaks before its first complete generation.
  */
-export async function loadTrace(conn: Connection, bytes: Uint8Array, opts: LoadOptions = {}): Promise<LoadResult> {
-  const parser = new TraceParser(bytes);
+export async function loadTrace(conn: Connection, source: Uint8Array | TraceParser, opts: LoadOptions = {}): Promise<LoadResult> {
+  const parser = source instanceof TraceParser ? source : new TraceParser(source);
   try {
     await conn.query(schemaSql);
     const step = opts.step ?? 200_000;

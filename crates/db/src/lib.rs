@@ -21,24 +21,13 @@ pub const VIEWS_SQL: &str = include_str!("../../../sql/views.sql");
 /// Standard-library package paths for `is_std()`.
 pub const STD_PACKAGES: &str = include_str!("../../../sql/std_packages.txt");
 
-/// A failure from DuckDB, with the statement it came from when known.
-#[derive(Debug)]
-pub struct DbError(pub String);
+pub use schedstat_query::{Cell, DbError, QueryResult, Sql};
 
-impl std::fmt::Display for DbError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for DbError {}
-
-impl From<duckdb::Error> for DbError {
-    fn from(e: duckdb::Error) -> Self {
-        // DuckDB messages can span lines; keep the first, which says what went wrong.
-        let s = e.to_string();
-        DbError(s.lines().next().unwrap_or("").to_string())
-    }
+/// DuckDB's error as ours. DuckDB messages can span lines; the first says
+/// what went wrong.
+pub(crate) fn db_err(e: duckdb::Error) -> DbError {
+    let s = e.to_string();
+    DbError(s.lines().next().unwrap_or("").to_string())
 }
 
 /// Result of [`Database`] operations.
@@ -51,72 +40,6 @@ pub struct Database {
     /// The raw handles that appending needs; only a database this process
     /// creates has them.
     raw: Option<chunk_load::RawDb>,
-}
-
-/// A query's result, with every value converted to an owned [`Cell`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct QueryResult {
-    /// Column names.
-    pub columns: Vec<String>,
-    /// Rows of cells.
-    pub rows: Vec<Vec<Cell>>,
-}
-
-/// One value of a result, in the few shapes schedstat's output needs.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
-    /// SQL NULL.
-    Null,
-    /// Booleans.
-    Bool(bool),
-    /// Signed integers of any width.
-    Int(i64),
-    /// Unsigned integers of any width (UBIGINT and friends).
-    UInt(u64),
-    /// 128-bit integers (sums of BIGINTs).
-    HugeInt(i128),
-    /// Floating point and decimals.
-    Float(f64),
-    /// Text.
-    Text(String),
-    /// Lists (stack function lists).
-    List(Vec<Cell>),
-    /// Maps, as key/value pairs.
-    Map(Vec<(Cell, Cell)>),
-    /// Anything else, as DuckDB prints it.
-    Other(String),
-}
-
-impl Cell {
-    /// As a signed integer, if it is a number.
-    pub fn as_i64(&self) -> Option<i64> {
-        match self {
-            Cell::Int(v) => Some(*v),
-            Cell::UInt(v) => i64::try_from(*v).ok(),
-            Cell::HugeInt(v) => i64::try_from(*v).ok(),
-            Cell::Float(v) => Some(*v as i64),
-            _ => None,
-        }
-    }
-
-    /// As a float, if it is a number.
-    pub fn as_f64(&self) -> Option<f64> {
-        match self {
-            Cell::Int(v) => Some(*v as f64),
-            Cell::UInt(v) => Some(*v as f64),
-            Cell::HugeInt(v) => Some(*v as f64),
-            Cell::Float(v) => Some(*v),
-            _ => None,
-        }
-    }
-
-    /// As text, if it is text.
-    pub fn as_str(&self) -> Option<&str> {
-        match self {
-            Cell::Text(s) => Some(s),
-            _ => None,
-        }
-    }
 }
 
 fn cell(v: ValueRef<'_>) -> Cell {
@@ -157,19 +80,19 @@ impl Database {
         };
         let raw = chunk_load::RawDb::open(path)?;
         // SAFETY: the database stays open until `raw` drops, after `conn`.
-        let conn = unsafe { Connection::open_from_raw(raw.database())? };
+        let conn = unsafe { Connection::open_from_raw(raw.database()).map_err(db_err)? };
         Ok(Database { conn, raw: Some(raw) })
     }
 
     /// Opens an existing database file.
     pub fn open(path: &Path) -> Result<Self> {
-        Ok(Database { conn: Connection::open(path)?, raw: None })
+        Ok(Database { conn: Connection::open(path).map_err(db_err)?, raw: None })
     }
 
     /// Opens an existing database file without taking the write lock or changing it.
     pub fn open_read_only(path: &Path) -> Result<Self> {
-        let cfg = duckdb::Config::default().access_mode(duckdb::AccessMode::ReadOnly)?;
-        Ok(Database { conn: Connection::open_with_flags(path, cfg)?, raw: None })
+        let cfg = duckdb::Config::default().access_mode(duckdb::AccessMode::ReadOnly).map_err(db_err)?;
+        Ok(Database { conn: Connection::open_with_flags(path, cfg).map_err(db_err)?, raw: None })
     }
 
     /// Creates the schema and loads a trace's tables into it, in one go.
@@ -182,7 +105,7 @@ impl Database {
     /// Creates the empty tables; then [`Database::append`] rows as they come
     /// and [`Database::finish`] once.
     pub fn create_schema(&self) -> Result<()> {
-        Ok(self.conn.execute_batch(SCHEMA_SQL)?)
+        Ok(self.conn.execute_batch(SCHEMA_SQL).map_err(db_err)?)
     }
 
     /// Appends a chunk of rows to every table (straight into DuckDB vectors).
@@ -199,40 +122,40 @@ impl Database {
         }
         let c = &self.conn;
         {
-            let mut a = c.appender("std_packages")?;
+            let mut a = c.appender("std_packages").map_err(db_err)?;
             for line in STD_PACKAGES.lines().filter(|l| !l.is_empty()) {
-                a.append_row(params![line])?;
+                a.append_row(params![line]).map_err(db_err)?;
             }
         }
         {
-            let mut a = c.appender("trace_info")?;
+            let mut a = c.appender("trace_info").map_err(db_err)?;
             for (k, v) in [
                 ("created_by", "schedstat".to_string()),
                 ("first_time_ns", t.first_time_ns.to_string()),
                 ("last_time_ns", t.last_time_ns.to_string()),
                 ("events", t.events.to_string()),
             ] {
-                a.append_row(params![k, v])?;
+                a.append_row(params![k, v]).map_err(db_err)?;
             }
         }
-        c.execute_batch(VIEWS_SQL)?;
+        c.execute_batch(VIEWS_SQL).map_err(db_err)?;
         // sqlprof's rel_time_ns: time since the trace's first event.
-        c.execute_batch(&format!("create macro rel_time_ns(_t_) as (_t_ - {});", t.first_time_ns))?;
+        c.execute_batch(&format!("create macro rel_time_ns(_t_) as (_t_ - {});", t.first_time_ns)).map_err(db_err)?;
         Ok(())
     }
 
     /// Runs statements that return nothing (DDL, macros).
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
-        Ok(self.conn.execute_batch(sql)?)
+        Ok(self.conn.execute_batch(sql).map_err(db_err)?)
     }
 
     /// Runs one query and collects its result.
     pub fn query(&self, sql: &str) -> Result<QueryResult> {
-        let mut stmt = self.conn.prepare(sql)?;
+        let mut stmt = self.conn.prepare(sql).map_err(db_err)?;
         let mut rows_out = Vec::new();
-        let mut rows = stmt.query([])?;
+        let mut rows = stmt.query([]).map_err(db_err)?;
         let mut columns: Option<Vec<String>> = None;
-        while let Some(row) = rows.next()? {
+        while let Some(row) = rows.next().map_err(db_err)? {
             let st = row.as_ref();
             let n = st.column_count();
             if columns.is_none() {
@@ -240,7 +163,7 @@ impl Database {
             }
             let mut r = Vec::with_capacity(n);
             for i in 0..n {
-                r.push(cell(row.get_ref(i)?));
+                r.push(cell(row.get_ref(i).map_err(db_err)?));
             }
             rows_out.push(r);
         }
@@ -252,4 +175,14 @@ impl Database {
         Ok(QueryResult { columns, rows: rows_out })
     }
 
+}
+
+impl Sql for Database {
+    fn execute_batch(&self, sql: &str) -> Result<()> {
+        Database::execute_batch(self, sql)
+    }
+
+    fn query(&self, sql: &str) -> Result<QueryResult> {
+        Database::query(self, sql)
+    }
 }

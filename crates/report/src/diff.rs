@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use schedstat_db::{Database, QueryResult};
+use schedstat_query::{QueryResult, Sql};
 use serde::Serialize;
 
 use crate::{col, float, int, list, text, Latency, ReportError, Result};
@@ -146,10 +146,10 @@ fn waits(r: &QueryResult) -> Vec<StackWait> {
 }
 
 /// Summarizes one trace's database.
-pub fn side(db: &Database) -> Result<Side> {
+pub fn side(db: &dyn Sql) -> Result<Side> {
     let latency = Latency::from_summary(&db.query(crate::sql::LATENCY_SUMMARY)?);
     let g = db.query(sql::GOROUTINES)?;
-    let gr = g.rows.first().ok_or_else(|| ReportError::Db(schedstat_db::DbError("goroutines.sql: no row".into())))?;
+    let gr = g.rows.first().ok_or_else(|| ReportError::Db(schedstat_query::DbError("goroutines.sql: no row".into())))?;
     let goroutines = Goroutines {
         seen: int(&gr[col(&g, "seen")]),
         created: int(&gr[col(&g, "created")]),
@@ -158,7 +158,7 @@ pub fn side(db: &Database) -> Result<Side> {
         alive_at_end: int(&gr[col(&g, "alive_at_end")]),
     };
     let c = db.query(sql::GC)?;
-    let cr = c.rows.first().ok_or_else(|| ReportError::Db(schedstat_db::DbError("gc.sql: no row".into())))?;
+    let cr = c.rows.first().ok_or_else(|| ReportError::Db(schedstat_query::DbError("gc.sql: no row".into())))?;
     let gc = GcShare {
         duration_ns: int(&cr[col(&c, "duration_ns")]),
         gc_cycles: int(&cr[col(&c, "gc_cycles")]),

@@ -13,8 +13,8 @@
 
 #![warn(missing_docs)]
 
-use schedstat_db::{Cell, Database, DbError, QueryResult};
-use serde::Serialize;
+use schedstat_query::{Cell, DbError, QueryResult, Sql};
+use serde::{Deserialize, Serialize};
 
 pub mod diff;
 
@@ -67,8 +67,10 @@ pub mod sql {
     }
 }
 
-/// What to compute; the defaults are dt/schedstat's.
-#[derive(Debug, Clone, Serialize)]
+/// What to compute; the defaults are dt/schedstat's. Deserialisable (absent
+/// fields take the defaults) so the web page can pass the same options.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Options {
     /// Analysis window.
     pub window_ns: i64,
@@ -562,7 +564,7 @@ fn col(r: &QueryResult, name: &str) -> usize {
 }
 
 struct Runner<'d> {
-    db: &'d Database,
+    db: &'d dyn Sql,
     /// `SCHEDSTAT_TIMINGS` is set: print each query's time, CPU and peak RSS.
     timings: bool,
 }
@@ -621,7 +623,7 @@ fn peak_rss() -> String {
 }
 
 /// Runs every analysis the options ask for.
-pub fn build(db: &Database, opts: &Options) -> Result<Report> {
+pub fn build(db: &dyn Sql, opts: &Options) -> Result<Report> {
     let r = Runner { db, timings: std::env::var_os("SCHEDSTAT_TIMINGS").is_some() };
     let s = r.q(sql::LATENCY_SUMMARY, &[])?;
     let row = &s.rows[0];

@@ -1,10 +1,51 @@
 //! The JavaScript face of the reader: [`TraceParser`] and the conversion of
 //! [`Table`]s into plain JS objects holding typed arrays.
 
-use js_sys::{Array, BigInt64Array, BigUint64Array, Int32Array, Object, Reflect, Uint8Array};
+use js_sys::{Array, BigInt64Array, BigUint64Array, Function, Int32Array, Object, Reflect, Uint8Array};
+use schedstat_query::{DbError, QueryResult, Sql};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::{columns, Data, Parse, Table};
+
+/// The trace file, filled piece by piece (from `File.stream()` or a fetch
+/// body) straight into wasm memory: the file's one full copy, with no
+/// whole-file ArrayBuffer on the JavaScript side.
+///
+/// ```js
+/// const buf = new TraceBuffer(file.size);
+/// for await (const piece of file.stream()) buf.push(piece);
+/// const p = TraceParser.from_buffer(buf);     // buf is consumed
+/// ```
+#[wasm_bindgen]
+pub struct TraceBuffer {
+    bytes: Vec<u8>,
+}
+
+#[wasm_bindgen]
+impl TraceBuffer {
+    /// Reserves `capacity` bytes (the file's size) up front, so pushing never
+    /// reallocates and copies the file again.
+    #[wasm_bindgen(constructor)]
+    pub fn new(capacity: usize) -> TraceBuffer {
+        TraceBuffer { bytes: Vec::with_capacity(capacity) }
+    }
+
+    /// Appends the next piece of the file.
+    pub fn push(&mut self, piece: &[u8]) {
+        self.bytes.extend_from_slice(piece);
+    }
+
+    /// Bytes pushed so far.
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// True when nothing has been pushed.
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+}
 
 /// Parses one trace, step by step, so the page can show progress and stay
 /// responsive. Takes the whole file (copied once into wasm memory).
@@ -29,6 +70,16 @@ impl TraceParser {
     /// is not a Go execution trace (or of an unsupported version).
     #[wasm_bindgen(constructor)]
     pub fn new(bytes: Vec<u8>) -> Result<TraceParser, JsError> {
+        Self::from_vec(bytes)
+    }
+
+    /// Like the constructor, for a file pushed into a [`TraceBuffer`]; takes
+    /// the buffer's bytes without copying them.
+    pub fn from_buffer(buffer: TraceBuffer) -> Result<TraceParser, JsError> {
+        Self::from_vec(buffer.bytes)
+    }
+
+    fn from_vec(bytes: Vec<u8>) -> Result<TraceParser, JsError> {
         let bytes: *mut [u8] = Box::into_raw(bytes.into_boxed_slice());
         // SAFETY: the box is freed only in Drop, after `parse` (the only
         // borrower) has been dropped; nothing else aliases it mutably.
@@ -139,4 +190,43 @@ fn table_to_js(t: &Table) -> Object {
         .collect();
     set(&o, "columns", &cols);
     o
+}
+
+/// The page's DuckDB-WASM as the report's database: `execute(sql)` runs
+/// statements, `query(sql)` returns the result as JSON text (see
+/// [`crate::report::result_from_json`]); both throw on failure.
+struct JsSql {
+    execute: Function,
+    query: Function,
+}
+
+fn js_error(v: JsValue) -> DbError {
+    let msg = match v.dyn_ref::<js_sys::Error>() {
+        Some(e) => String::from(e.message()),
+        None => v.as_string().unwrap_or_else(|| format!("{v:?}")),
+    };
+    DbError(msg)
+}
+
+impl Sql for JsSql {
+    fn execute_batch(&self, sql: &str) -> schedstat_query::Result<()> {
+        self.execute.call1(&JsValue::NULL, &JsValue::from_str(sql)).map(|_| ()).map_err(js_error)
+    }
+
+    fn query(&self, sql: &str) -> schedstat_query::Result<QueryResult> {
+        let v = self.query.call1(&JsValue::NULL, &JsValue::from_str(sql)).map_err(js_error)?;
+        let text = v.as_string().ok_or_else(|| DbError("query callback returned no JSON text".into()))?;
+        crate::report::result_from_json(&text)
+    }
+}
+
+/// Builds the CLI's report (`schedstat-report`, the same code and SQL files)
+/// over the page's database, and returns the JSON `schedstat --json` prints.
+/// `options` is the CLI's options as JSON (`{"worst": 10, "why": 5, ...}`;
+/// absent fields take the CLI's defaults). Throws the report's error message,
+/// e.g. for a trace with no scheduling events.
+#[wasm_bindgen]
+pub fn report(options: &str, execute: Function, query: Function) -> Result<String, JsError> {
+    let db = JsSql { execute, query };
+    crate::report::report_json(&db, options).map_err(|e| JsError::new(&e))
 }

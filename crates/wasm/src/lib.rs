@@ -17,8 +17,9 @@
 use schedstat_tables::{TableBuilder, TraceTables};
 
 mod js;
+pub mod report;
 
-pub use js::TraceParser;
+pub use js::{TraceBuffer, TraceParser};
 
 /// One column of one chunk, in Arrow's memory layout.
 #[derive(Debug, Clone, PartialEq)]

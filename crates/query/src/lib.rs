@@ -1,0 +1,99 @@
+//! The one interface schedstat's analyses query through.
+//!
+//! `schedstat-report` builds its report by running `sql/report/*.sql` through
+//! [`Sql`]; the CLI implements it over native DuckDB (`schedstat-db`), the web
+//! page over DuckDB-WASM (`schedstat-wasm`, through a JavaScript callback). So
+//! the report's logic exists once, and the page answers exactly what the CLI
+//! answers. This crate has no dependencies, so it builds for wasm32 too.
+
+#![warn(missing_docs)]
+
+/// A failure from the database, with the statement it came from when known.
+#[derive(Debug)]
+pub struct DbError(pub String);
+
+impl std::fmt::Display for DbError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DbError {}
+
+/// Result of a query.
+pub type Result<T> = std::result::Result<T, DbError>;
+
+/// A SQL database holding one trace's tables (`sql/schema.sql`).
+pub trait Sql {
+    /// Runs statements that return nothing (DDL, temporary tables, macros).
+    fn execute_batch(&self, sql: &str) -> Result<()>;
+    /// Runs one query and collects its result.
+    fn query(&self, sql: &str) -> Result<QueryResult>;
+}
+
+/// A query's result, with every value converted to an owned [`Cell`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryResult {
+    /// Column names.
+    pub columns: Vec<String>,
+    /// Rows of cells.
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// One value of a result, in the few shapes schedstat's output needs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// SQL NULL.
+    Null,
+    /// Booleans.
+    Bool(bool),
+    /// Signed integers of any width.
+    Int(i64),
+    /// Unsigned integers of any width (UBIGINT and friends).
+    UInt(u64),
+    /// 128-bit integers (sums of BIGINTs).
+    HugeInt(i128),
+    /// Floating point and decimals.
+    Float(f64),
+    /// Text.
+    Text(String),
+    /// Lists (stack function lists).
+    List(Vec<Cell>),
+    /// Maps, as key/value pairs.
+    Map(Vec<(Cell, Cell)>),
+    /// Anything else, as DuckDB prints it.
+    Other(String),
+}
+
+impl Cell {
+    /// As a signed integer, if it is a number.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Cell::Int(v) => Some(*v),
+            Cell::UInt(v) => i64::try_from(*v).ok(),
+            Cell::HugeInt(v) => i64::try_from(*v).ok(),
+            Cell::Float(v) => Some(*v as i64),
+            _ => None,
+        }
+    }
+
+    /// As a float, if it is a number.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Cell::Int(v) => Some(*v as f64),
+            Cell::UInt(v) => Some(*v as f64),
+            Cell::HugeInt(v) => Some(*v as f64),
+            Cell::Float(v) => Some(*v),
+            _ => None,
+        }
+    }
+
+    /// As text, if it is text.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Cell::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+

@@ -1,0 +1,142 @@
+// The page's Web Worker: it owns the wasm reader and DuckDB-WASM (its
+// synchronous build, so the report's Rust code can query it directly), so
+// the page stays responsive while a trace is read, parsed, loaded and queried.
+//
+// Protocol: src/protocol.ts. One request at a time is served in order.
+
+import * as duckdb from "duckdb-browser-blocking";
+import duckdbWasmUrl from "@duckdb/duckdb-wasm/dist/duckdb-eh.wasm?url";
+
+import { toJsonText, toResult, type ArrowTable } from "./arrow";
+import { loadTrace } from "./load";
+import type { Loaded, Progress, Reply, Request } from "./protocol";
+import initReader, { TraceBuffer, TraceParser, report as buildReport } from "./wasm/schedstat_wasm.js";
+import readerWasmUrl from "./wasm/schedstat_wasm_bg.wasm?url";
+
+type Conn = ReturnType<duckdb.DuckDBBindings["connect"]>;
+
+const post = (r: Reply) => (self as unknown as Worker).postMessage(r);
+
+/** Started at once, before any file is chosen: compiling DuckDB-WASM's
+ * module is the slowest part of a first visit. */
+const ready: Promise<{ db: duckdb.DuckDBBindings }> = (async () => {
+  const features = await duckdb.getPlatformFeatures();
+  if (!features.wasmExceptions) {
+    throw new Error("this browser lacks WebAssembly exception handling, which DuckDB-WASM needs (Chrome 95+, Firefox 100+, Safari 15.2+)");
+  }
+  const bundle = { mainModule: duckdbWasmUrl, mainWorker: "" };
+  const [db] = await Promise.all([
+    duckdb.createDuckDB({ mvp: bundle, eh: bundle }, new duckdb.VoidLogger(), duckdb.BROWSER_RUNTIME).then((d) => d.instantiate(() => {})),
+    initReader({ module_or_path: readerWasmUrl }),
+  ]);
+  return { db };
+})();
+
+let db: duckdb.DuckDBBindings | null = null;
+let conn: Conn | null = null;
+
+/** Reads a stream straight into wasm memory, reporting progress. */
+async function readInto(stream: ReadableStream<Uint8Array>, size: number, progress: (p: Progress) => void): Promise<TraceBuffer> {
+  const buf = new TraceBuffer(size);
+  const reader = stream.getReader();
+  let last = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    buf.push(value);
+    const n = buf.len();
+    if (size > 0 && n - last > size / 50) {
+      last = n;
+      progress({ phase: "reading", fraction: Math.min(1, n / size) });
+    }
+  }
+  return buf;
+}
+
+async function load(id: number, source: Extract<Request, { kind: "load" }>["source"]): Promise<Loaded> {
+  const t0 = performance.now();
+  const progress = (p: Progress) => post({ id, kind: "progress", progress: p });
+  let name: string;
+  let buf: TraceBuffer;
+  if ("file" in source) {
+    name = source.file.name;
+    buf = await readInto(source.file.stream(), source.file.size, progress);
+  } else {
+    name = source.name;
+    const res = await fetch(source.url);
+    if (!res.ok || !res.body) throw new Error(`could not fetch the trace ${source.url}: HTTP ${res.status} ${res.statusText}`);
+    buf = await readInto(res.body, Number(res.headers.get("content-length") ?? 0), progress);
+  }
+  const bytes = buf.len();
+  const ready_ = await ready;
+  const t1 = performance.now();
+  // A fresh database per trace: the old one's memory is given back.
+  conn?.close();
+  db?.reset?.();
+  db = ready_.db;
+  conn = db.connect();
+  const parser = TraceParser.from_buffer(buf);
+  const c = conn;
+  const res = await loadTrace(
+    { query: (sql) => c.query(sql), insertArrowFromIPCStream: (b, o) => c.insertArrowFromIPCStream(b, o) },
+    parser,
+    { step: 250_000, onProgress: (f) => progress({ phase: "parsing", fraction: f }) },
+  );
+  return {
+    name,
+    bytes,
+    events: Number(res.events),
+    firstTimeNs: res.firstTimeNs,
+    lastTimeNs: res.lastTimeNs,
+    warning: res.warning,
+    duckdbVersion: res.duckdbVersion,
+    timings: { readMs: t1 - t0, parseLoadMs: performance.now() - t1 },
+  };
+}
+
+function needConn(): Conn {
+  if (!conn) throw new Error("no trace is loaded");
+  return conn;
+}
+
+function report(options: string): string {
+  const c = needConn();
+  return buildReport(
+    options,
+    (sql: string) => {
+      c.query(sql);
+    },
+    (sql: string) => toJsonText(c.query(sql) as unknown as ArrowTable),
+  );
+}
+
+function message(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  // DuckDB's messages can span lines; the first says what went wrong.
+  return m.split("\n")[0];
+}
+
+let queue: Promise<void> = Promise.resolve();
+
+self.onmessage = (ev: MessageEvent<Request>) => {
+  const req = ev.data;
+  queue = queue.then(async () => {
+    try {
+      let value: unknown;
+      switch (req.kind) {
+        case "load":
+          value = await load(req.id, req.source);
+          break;
+        case "query":
+          value = toResult(needConn().query(req.sql) as unknown as ArrowTable, req.maxRows ?? 10_000);
+          break;
+        case "report":
+          value = report(req.options);
+          break;
+      }
+      post({ id: req.id, kind: "ok", value });
+    } catch (e) {
+      post({ id: req.id, kind: "error", message: message(e) });
+    }
+  });
+};
