@@ -1,7 +1,8 @@
 //! `schedstat`: what is making your goroutines wait?
 //!
 //! Exit codes: 0 success; 1 the trace could not be read at all (not a trace,
-//! unsupported version, broken in its first generation); 2 usage or file
+//! unsupported version, broken in its first generation; for `schedstat web`
+//! also: the binary was built without the page, or the port is taken); 2 usage or file
 //! errors; 3 the trace is truncated or broken after some complete generations
 //! (output covers those, a warning says how much was lost); 4 an analysis or
 //! query failed.
@@ -19,6 +20,7 @@ mod render;
 mod sqlshell;
 mod stats;
 mod tasks;
+mod web;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,15 +44,16 @@ Examples:
   schedstat export trace.out -o t.json   swimlanes for ui.perfetto.dev
   schedstat leaks trace.out              goroutines still blocked at the end, grouped by stack
   schedstat diff before.out after.out    what changed: latency, goroutines, GC, stacks
+  schedstat web trace.out                the web page on http://127.0.0.1:8787, trace preloaded
 
 Record a trace with `go test -trace=trace.out`, runtime/trace.Start, or
 `curl -o trace.out http://HOST/debug/pprof/trace?seconds=5`.
 
 Durations take Go's syntax: 100ms, 1s, 250us, 1m30s.
 
-Exit codes: 0 ok; 1 the trace could not be read; 2 usage or file error;
-3 the trace is truncated or damaged (results cover its complete generations);
-4 an analysis or query failed. When the reader of the output goes away
+Exit codes: 0 ok; 1 the trace could not be read (`web`: also no page built
+in, or the port is taken); 2 usage or file error; 3 the trace is truncated or
+damaged (results cover its complete generations); 4 an analysis or query failed. When the reader of the output goes away
 (`schedstat dump t.out | head`), schedstat stops quietly, killed by SIGPIPE
 like other Unix filters.";
 
@@ -357,6 +360,21 @@ enum Command {
         #[arg(long)]
         full_stacks: bool,
     },
+    /// Serve the web page with the trace preloaded on 127.0.0.1 (page embedded in the binary).
+    #[command(after_help = web::AFTER_HELP)]
+    Web {
+        /// The trace file (read again from disk by each page load).
+        trace: PathBuf,
+        /// Port on 127.0.0.1; 0 picks any free port.
+        #[arg(long, default_value_t = web::DEFAULT_PORT)]
+        port: u16,
+        /// Open the URL in the default browser (xdg-open on Linux, open on macOS).
+        #[arg(long)]
+        open: bool,
+        /// Log each request on stderr.
+        #[arg(short, long)]
+        verbose: bool,
+    },
     /// Write the trace as Chrome trace-event JSON for ui.perfetto.dev (swimlanes).
     #[command(after_help = export::AFTER_HELP)]
     Export {
@@ -505,6 +523,7 @@ fn main() -> ExitCode {
         Some(Command::Diff { before, after, top, json, full_stacks }) => {
             diff::run(&before, &after, &diff::DiffArgs { top, json, full_stacks })
         }
+        Some(Command::Web { trace, port, open, verbose }) => web::run(&trace, &web::WebArgs { port, open, verbose }),
         Some(Command::Export { trace, output, json, from, to, perfetto: _ }) => {
             if let (Some(f), Some(t)) = (from, to) {
                 if f >= t {
