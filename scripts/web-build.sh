@@ -33,7 +33,13 @@ rm -rf "$out.tmp" && mkdir -p "$out.tmp"
 "$bindgen" --target web --remove-name-section --out-dir "$out.tmp" "$target/wasm32-unknown-unknown/wasm/schedstat_wasm.wasm"
 rm -rf "$out" && mv "$out.tmp" "$out"
 
-(cd web && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+# npm ci only when the lock changed since the last install (it empties
+# node_modules first, which would pull packages from under a running build).
+lock_sum=$(sha256sum web/package-lock.json | cut -d' ' -f1)
+if [ "$(cat web/node_modules/.schedstat-lock 2>/dev/null)" != "$lock_sum" ]; then
+  (cd web && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  echo "$lock_sum" > web/node_modules/.schedstat-lock
+fi
 
 wasm="$out/schedstat_wasm_bg.wasm"
 raw=$(wc -c < "$wasm")

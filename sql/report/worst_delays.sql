@@ -1,6 +1,14 @@
 -- The longest scheduling delays, with why each goroutine was waiting to run:
 -- what made it runnable, by whom, and the goroutine's last stack before the wait.
+-- The N delays are picked first, so the last-stack lookup scans the
+-- transitions for those goroutines only, not for every delay.
 -- Parameter: limit.
+with worst as (
+    select *
+    from delays
+    order by duration_ns desc, end_time_ns
+    limit {{limit}}
+)
 select
     d.g,
     d.duration_ns,
@@ -18,6 +26,5 @@ select
         where x.g = d.g and x.stack_id is not null and x.end_time_ns <= d.start_time_ns
     ) as last_funcs,
     stack_funcs(d.start_stack_id) as start_funcs
-from delays d
-order by d.duration_ns desc, d.end_time_ns
-limit {{limit}};
+from worst d
+order by d.duration_ns desc, d.end_time_ns;

@@ -2,13 +2,18 @@
 // running SQL and building the report, each as a promise.
 
 import { PAGE_REPORT_OPTIONS } from "./options";
-import type { Loaded, Progress, QueryResult, Reply, Request } from "./protocol";
+import type { Loaded, Progress, QueryResult, QuickSummary, Reply, Request } from "./protocol";
 import type { Report } from "./report";
 
 /** A request before it gets its id (one of the union's shapes). */
 type Call = Request extends infer R ? (R extends { id: number } ? Omit<R, "id"> : never) : never;
 
-type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; progress?: (p: Progress) => void };
+type Pending = {
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+  progress?: (p: Progress) => void;
+  summary?: (s: QuickSummary) => void;
+};
 
 /** One trace at a time, parsed and queried off the main thread. */
 export class TraceSession {
@@ -33,23 +38,29 @@ export class TraceSession {
       p.progress?.(r.progress);
       return;
     }
+    if (r.kind === "summary") {
+      p.summary?.(r.summary);
+      return;
+    }
     this.pending.delete(r.id);
     if (r.kind === "ok") p.resolve(r.value);
     else p.reject(new Error(r.message));
   }
 
-  private call<T>(req: Call, progress?: (p: Progress) => void): Promise<T> {
+  private call<T>(req: Call, progress?: (p: Progress) => void, summary?: (s: QuickSummary) => void): Promise<T> {
     const id = this.next++;
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, progress });
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, progress, summary });
       this.worker.postMessage({ ...req, id } as Request);
     });
   }
 
-  /** Reads, parses and loads a dropped file or a URL (the trace `schedstat web` serves). */
-  load(source: File | { url: string; name: string }, progress?: (p: Progress) => void): Promise<Loaded> {
+  /** Reads, parses and loads a dropped file or a URL (the trace `schedstat web`
+   * serves). `summary` is called once the quick first pass is done, while the
+   * tables are still loading. */
+  load(source: File | { url: string; name: string }, progress?: (p: Progress) => void, summary?: (s: QuickSummary) => void): Promise<Loaded> {
     const src = source instanceof File ? { file: source } : source;
-    return this.call<Loaded>({ kind: "load", source: src }, progress);
+    return this.call<Loaded>({ kind: "load", source: src }, progress, summary);
   }
 
   /** Runs SQL over the trace's tables (the CLI's schema); at most `maxRows` rows come back. */

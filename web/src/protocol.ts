@@ -33,6 +33,19 @@ export interface Loaded {
   timings: { readMs: number; parseLoadMs: number };
 }
 
+/** The first answer, from one quick pass over the file before the tables are
+ * loaded (crates/wasm `quick_summary`): equal to `latency_summary.sql`. */
+export interface QuickSummary {
+  name: string;
+  bytes: number;
+  /** null when the trace has no runnable → running wait. */
+  latency: { count: number; min_ns: number; avg_ns: number; p50_ns: number; p90_ns: number; p99_ns: number; max_ns: number; t0_ns: bigint; end_ns: bigint } | null;
+  events: bigint;
+  first_time_ns: bigint;
+  last_time_ns: bigint;
+  warning: string | null;
+}
+
 /** Progress of a load: phase and fraction 0..1 of the file. */
 export interface Progress {
   phase: "reading" | "parsing" | "finishing";
@@ -48,5 +61,6 @@ export type Request =
 /** Worker → page. */
 export type Reply =
   | { id: number; kind: "progress"; progress: Progress }
+  | { id: number; kind: "summary"; summary: QuickSummary }
   | { id: number; kind: "ok"; value: unknown }
   | { id: number; kind: "error"; message: string };

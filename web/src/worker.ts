@@ -9,7 +9,7 @@ import duckdbWasmUrl from "@duckdb/duckdb-wasm/dist/duckdb-eh.wasm?url";
 
 import { toJsonText, toResult, type ArrowTable } from "./arrow";
 import { loadTrace } from "./load";
-import type { Loaded, Progress, Reply, Request } from "./protocol";
+import type { Loaded, Progress, QuickSummary, Reply, Request } from "./protocol";
 import initReader, { TraceBuffer, TraceParser, report as buildReport } from "./wasm/schedstat_wasm.js";
 import readerWasmUrl from "./wasm/schedstat_wasm_bg.wasm?url";
 
@@ -17,20 +17,21 @@ type Conn = ReturnType<duckdb.DuckDBBindings["connect"]>;
 
 const post = (r: Reply) => (self as unknown as Worker).postMessage(r);
 
-/** Started at once, before any file is chosen: compiling DuckDB-WASM's
- * module is the slowest part of a first visit. */
-const ready: Promise<{ db: duckdb.DuckDBBindings }> = (async () => {
+/** Both modules start loading at once, before any file is chosen. The
+ * reader (small) is all the first summary needs; compiling DuckDB-WASM's
+ * module (large) goes on meanwhile and is awaited only for the tables. */
+const readerReady = initReader({ module_or_path: readerWasmUrl });
+const duckdbReady: Promise<duckdb.DuckDBBindings> = (async () => {
   const features = await duckdb.getPlatformFeatures();
   if (!features.wasmExceptions) {
     throw new Error("this browser lacks WebAssembly exception handling, which DuckDB-WASM needs (Chrome 95+, Firefox 100+, Safari 15.2+)");
   }
   const bundle = { mainModule: duckdbWasmUrl, mainWorker: "" };
-  const [db] = await Promise.all([
-    duckdb.createDuckDB({ mvp: bundle, eh: bundle }, new duckdb.VoidLogger(), duckdb.BROWSER_RUNTIME).then((d) => d.instantiate(() => {})),
-    initReader({ module_or_path: readerWasmUrl }),
-  ]);
-  return { db };
+  const d = await duckdb.createDuckDB({ mvp: bundle, eh: bundle }, new duckdb.VoidLogger(), duckdb.BROWSER_RUNTIME);
+  return d.instantiate(() => {});
 })();
+// Not awaited until a trace needs it; keep a failure from being reported as unhandled.
+duckdbReady.catch(() => {});
 
 let db: duckdb.DuckDBBindings | null = null;
 let conn: Conn | null = null;
@@ -56,6 +57,8 @@ async function readInto(stream: ReadableStream<Uint8Array>, size: number, progre
 async function load(id: number, source: Extract<Request, { kind: "load" }>["source"]): Promise<Loaded> {
   const t0 = performance.now();
   const progress = (p: Progress) => post({ id, kind: "progress", progress: p });
+  // The reader's module must be up before the file can go into its memory.
+  await readerReady;
   let name: string;
   let buf: TraceBuffer;
   if ("file" in source) {
@@ -68,14 +71,16 @@ async function load(id: number, source: Extract<Request, { kind: "load" }>["sour
     buf = await readInto(res.body, Number(res.headers.get("content-length") ?? 0), progress);
   }
   const bytes = buf.len();
-  const ready_ = await ready;
   const t1 = performance.now();
-  // A fresh database per trace: the old one's memory is given back.
-  conn?.close();
-  db?.reset?.();
-  db = ready_.db;
-  conn = db.connect();
   const parser = TraceParser.from_buffer(buf);
+  post({ id, kind: "summary", summary: { name, bytes, ...(parser.summary() as Omit<QuickSummary, "name" | "bytes">) } });
+  // A fresh, empty database per trace: the previous trace's memory is given back.
+  conn?.close();
+  conn = null;
+  const hadTrace = db !== null;
+  db = await duckdbReady;
+  if (hadTrace) db.reset();
+  conn = db.connect();
   const c = conn;
   const res = await loadTrace(
     { query: (sql) => c.query(sql), insertArrowFromIPCStream: (b, o) => c.insertArrowFromIPCStream(b, o) },

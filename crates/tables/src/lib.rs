@@ -21,6 +21,10 @@ use gotrace::table::IdMap;
 
 use gotrace::{Event, EventKind, GoState, ProcState, Resource, Stack, Transition};
 
+mod latency;
+
+pub use latency::{LatencyCollector, LatencySummary};
+
 /// A NULL-able 64-bit integer column value: sqlprof stores -1 IDs as NULL.
 pub type Nullable = Option<i64>;
 
@@ -306,12 +310,25 @@ impl Interner {
     }
 }
 
+/// When each goroutine last changed state, so a transition knows how long
+/// the goroutine spent in the state it leaves (0 for its first transition):
+/// `g_transitions.duration_ns`, and the waits [`LatencyCollector`] counts.
+#[derive(Default)]
+pub(crate) struct GoroutineClock(IdMap<i64, i64>);
+
+impl GoroutineClock {
+    /// Records a transition of goroutine `id` at `time`; returns the time since its previous one.
+    pub(crate) fn since_last(&mut self, id: i64, time: i64) -> i64 {
+        self.0.insert(id, time).map_or(0, |prev| time - prev)
+    }
+}
+
 /// Builds tables event by event; call [`TableBuilder::add`] for each event in order.
 #[derive(Default)]
 pub struct TableBuilder {
     t: TraceTables,
     interner: Interner,
-    g_last: IdMap<i64, i64>,
+    g_last: GoroutineClock,
     p_last: IdMap<i64, i64>,
     open_ranges: HashMap<(Vec<u8>, Option<i64>), usize>,
     open_tasks: IdMap<u64, usize>,
@@ -398,7 +415,7 @@ impl TableBuilder {
         let (g, p, m) = (resource(ev.goroutine()), resource(ev.proc()), resource(ev.thread()));
         match st.transition {
             Transition::Goroutine { id, from, to } => {
-                let dt = self.g_last.insert(id, time).map_or(0, |prev| time - prev);
+                let dt = self.g_last.since_last(id, time);
                 let s = &mut self.t.g_transitions;
                 s.g.push(resource(id));
                 s.from_state.push(go_state(from));

@@ -102,12 +102,45 @@ impl TraceParser {
         let Some(p) = self.parse.as_mut() else { return Ok(JsValue::UNDEFINED) };
         match p.step(step) {
             Ok(Some(t)) => {
-                self.warning = p.warning.clone();
+                self.warning = p.warning().map(String::from);
                 Ok(tables_to_js(&columns(&t)).into())
             }
             Ok(None) => Ok(JsValue::UNDEFINED),
             Err(msg) => Err(JsError::new(&msg)),
         }
+    }
+
+    /// One quick pass over the whole file, before the tables: the scheduling
+    /// latency exactly as `latency_summary.sql` gives it, so the page can show
+    /// its summary before DuckDB has the tables. Returns `{latency: {count,
+    /// min_ns, avg_ns, p50_ns, p90_ns, p99_ns, max_ns, t0_ns, end_ns} | null,
+    /// events, first_time_ns, last_time_ns, warning}` (times as BigInt); throws
+    /// the one-line message for a trace that breaks before its first complete
+    /// generation.
+    pub fn summary(&self) -> Result<JsValue, JsError> {
+        // SAFETY: `bytes` lives until Drop; this shared borrow ends here.
+        let bytes: &[u8] = unsafe { &*self.bytes };
+        let s = crate::quick_summary(bytes).map_err(|m| JsError::new(&m))?;
+        let o = Object::new();
+        let latency = match &s.latency {
+            None => JsValue::NULL,
+            Some(l) => {
+                let lo = Object::new();
+                set(&lo, "count", &JsValue::from(l.count as f64));
+                for (k, v) in [("min_ns", l.min_ns), ("avg_ns", l.avg_ns), ("p50_ns", l.p50_ns), ("p90_ns", l.p90_ns), ("p99_ns", l.p99_ns), ("max_ns", l.max_ns)] {
+                    set(&lo, k, &JsValue::from(v));
+                }
+                set(&lo, "t0_ns", &JsValue::from(l.t0_ns));
+                set(&lo, "end_ns", &JsValue::from(l.end_ns));
+                lo.into()
+            }
+        };
+        set(&o, "latency", &latency);
+        set(&o, "events", &JsValue::from(s.events));
+        set(&o, "first_time_ns", &JsValue::from(s.first_time_ns));
+        set(&o, "last_time_ns", &JsValue::from(s.last_time_ns));
+        set(&o, "warning", &s.warning.map_or(JsValue::NULL, |w| JsValue::from_str(&w)));
+        Ok(o.into())
     }
 
     /// Fraction of the file read, 0 to 1 (moves at each complete generation).
@@ -127,7 +160,7 @@ impl TraceParser {
     /// last_time_ns, events, warning}` (times as BigInt). Frees the file copy.
     pub fn finish(&mut self) -> Result<JsValue, JsError> {
         let Some(p) = self.parse.take() else { return Err(JsError::new("finish() was already called")) };
-        let warning = p.warning.clone().or(self.warning.take());
+        let warning = p.warning().map(String::from).or(self.warning.take());
         let t = p.finish();
         let o = Object::new();
         set(&o, "tables", &tables_to_js(&columns(&t)));

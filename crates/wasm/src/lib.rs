@@ -283,41 +283,34 @@ pub fn columns(t: &TraceTables) -> Vec<Table> {
     tables.into_iter().filter(|t| t.rows > 0).collect()
 }
 
-/// Reads a trace in steps of at most `step` events, building tables; the
-/// wasm [`TraceParser`] wraps it. Plain Rust so it is tested natively.
-pub struct Parse<'a> {
+/// Reads a trace's events in steps, stopping as the CLI does: a read error
+/// before the first complete generation is the one-line message; after one,
+/// reading ends with [`Pass::warning`] set and what was read is kept.
+pub struct Pass<'a> {
     reader: gotrace::Reader<'a>,
-    builder: TableBuilder,
     done: bool,
     /// The one-line message when the trace ended in an error after at least
     /// one complete generation (the CLI's exit code 2 case).
     pub warning: Option<String>,
 }
 
-impl<'a> Parse<'a> {
+impl<'a> Pass<'a> {
     /// Checks the header; the error is the one-line message for a file that
     /// is not a trace (or of a version the reader does not support).
     pub fn new(bytes: &'a [u8]) -> Result<Self, String> {
         let reader = gotrace::Reader::new(bytes).map_err(|e| e.explained())?;
-        Ok(Parse { reader, builder: TableBuilder::new(), done: false, warning: None })
+        Ok(Pass { reader, done: false, warning: None })
     }
 
-    /// Reads up to `step` events and returns the rows completed so far
-    /// (`None` once the trace is read). A read error with no complete
-    /// generation is returned as the one-line message; after at least one,
-    /// reading stops with [`Parse::warning`] set, keeping what was read, as
-    /// the CLI does.
-    pub fn step(&mut self, step: u32) -> Result<Option<TraceTables>, String> {
-        if self.done {
-            return Ok(None);
-        }
+    /// Hands up to `step` events to `f`.
+    pub fn step(&mut self, step: u32, mut f: impl FnMut(&gotrace::Event<'_>)) -> Result<(), String> {
         for _ in 0..step {
+            if self.done {
+                break;
+            }
             match self.reader.read_event() {
-                Ok(Some(ev)) => self.builder.add(&ev),
-                Ok(None) => {
-                    self.done = true;
-                    break;
-                }
+                Ok(Some(ev)) => f(&ev),
+                Ok(None) => self.done = true,
                 Err(e) => {
                     self.done = true;
                     if self.reader.generations_done() == 0 {
@@ -333,11 +326,10 @@ impl<'a> Parse<'a> {
                         lost,
                         total
                     ));
-                    break;
                 }
             }
         }
-        Ok(Some(self.builder.take_rows()))
+        Ok(())
     }
 
     /// True once the whole trace (or everything before an error) is read.
@@ -357,12 +349,92 @@ impl<'a> Parse<'a> {
     pub fn generations(&self) -> u64 {
         self.reader.generations_done()
     }
+}
+
+/// Reads a trace in steps of at most `step` events, building tables; the
+/// wasm [`TraceParser`] wraps it. Plain Rust so it is tested natively.
+pub struct Parse<'a> {
+    pass: Pass<'a>,
+    builder: TableBuilder,
+}
+
+impl<'a> Parse<'a> {
+    /// Checks the header (see [`Pass::new`]).
+    pub fn new(bytes: &'a [u8]) -> Result<Self, String> {
+        Ok(Parse { pass: Pass::new(bytes)?, builder: TableBuilder::new() })
+    }
+
+    /// Reads up to `step` events and returns the rows completed so far
+    /// (`None` once the trace is read); errors as in [`Pass::step`].
+    pub fn step(&mut self, step: u32) -> Result<Option<TraceTables>, String> {
+        if self.pass.is_done() {
+            return Ok(None);
+        }
+        let b = &mut self.builder;
+        self.pass.step(step, |ev| b.add(ev))?;
+        Ok(Some(self.builder.take_rows()))
+    }
+
+    /// The warning of a trace cut after at least one complete generation.
+    pub fn warning(&self) -> Option<&str> {
+        self.pass.warning.as_deref()
+    }
+
+    /// True once the whole trace (or everything before an error) is read.
+    pub fn is_done(&self) -> bool {
+        self.pass.is_done()
+    }
+
+    /// Fraction of the file read so far (see [`Pass::progress`]).
+    pub fn progress(&self) -> f64 {
+        self.pass.progress()
+    }
+
+    /// Generations read completely so far.
+    pub fn generations(&self) -> u64 {
+        self.pass.generations()
+    }
 
     /// The rows kept until the end (ranges, tasks, regions) plus trace-wide
     /// facts (`first_time_ns`, `last_time_ns`, `events`).
     pub fn finish(self) -> TraceTables {
         self.builder.finish()
     }
+}
+
+/// What the page shows first, from one quick pass over the file without
+/// building tables: the scheduling latency (equal to `latency_summary.sql`),
+/// the event count and the time span (as the tables' `trace_info` has them).
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuickSummary {
+    /// `None` when the trace has no runnable → running wait.
+    pub latency: Option<schedstat_tables::LatencySummary>,
+    /// Events read.
+    pub events: u64,
+    /// Time of the first event that is not a Sync, ns.
+    pub first_time_ns: i64,
+    /// Time of the last event, ns.
+    pub last_time_ns: i64,
+    /// As [`Pass::warning`].
+    pub warning: Option<String>,
+}
+
+/// Reads the whole trace once for [`QuickSummary`].
+pub fn quick_summary(bytes: &[u8]) -> Result<QuickSummary, String> {
+    let mut pass = Pass::new(bytes)?;
+    let mut latency = schedstat_tables::LatencyCollector::new();
+    let (mut events, mut first, mut last) = (0u64, None, 0i64);
+    while !pass.is_done() {
+        pass.step(1 << 20, |ev| {
+            latency.add(ev);
+            events += 1;
+            last = ev.time();
+            if first.is_none() && ev.kind() != gotrace::EventKind::Sync {
+                first = Some(ev.time());
+            }
+        })?;
+    }
+    Ok(QuickSummary { latency: latency.finish(), events, first_time_ns: first.unwrap_or(0), last_time_ns: last, warning: pass.warning })
 }
 
 #[cfg(test)]
@@ -390,7 +462,7 @@ mod tests {
         while let Some(t) = p.step(10_000).unwrap() {
             g_rows += columns(&t).iter().find(|t| t.name == "g_transitions").map_or(0, |t| t.rows);
         }
-        assert!(p.warning.is_none());
+        assert!(p.warning().is_none());
         assert_eq!(g_rows, whole.g_transitions.g.len());
         let last = p.finish();
         assert_eq!(last.events, whole.events);
@@ -410,9 +482,26 @@ mod tests {
         let cut = &bytes[..bytes.len() * 2 / 3];
         let mut p = Parse::new(cut).unwrap();
         while p.step(100_000).unwrap().is_some() {}
-        let w = p.warning.clone().expect("a warning for a cut trace");
+        let w = p.warning().expect("a warning for a cut trace").to_string();
         assert!(w.contains("complete generations"), "{w}");
         assert!(p.generations() > 0);
+        let events = p.finish().events;
+        // The quick pass stops at the same place, with the same message.
+        let q = quick_summary(cut).unwrap();
+        assert_eq!(q.warning.as_deref(), Some(w.as_str()));
+        assert_eq!(q.events, events);
+    }
+
+    #[test]
+    fn quick_summary_has_the_tables_facts() {
+        let bytes = fixture("go1.27", "storm");
+        let mut p = Parse::new(&bytes).unwrap();
+        while p.step(100_000).unwrap().is_some() {}
+        let t = p.finish();
+        let q = quick_summary(&bytes).unwrap();
+        assert_eq!((q.events, q.first_time_ns, q.last_time_ns), (t.events, t.first_time_ns, t.last_time_ns));
+        assert!(q.latency.expect("storm has waits").count > 1000);
+        assert!(quick_summary(b"not a trace").unwrap_err().starts_with("bad file format"));
     }
 
     #[test]

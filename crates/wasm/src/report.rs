@@ -47,12 +47,29 @@ fn cell(v: &Value) -> Cell {
     }
 }
 
+/// Views of `sql/views.sql` that the report's queries read again and again
+/// (`delays` and `runs` are window functions over every transition).
+const REREAD_VIEWS: &[&str] = &["stacks", "goroutines", "delays", "runs"];
+
+/// Computes [`REREAD_VIEWS`] once into temporary tables of the same names,
+/// which DuckDB resolves before the views: the same rows, so the same
+/// answers. The page's DuckDB runs on one thread; recomputing a window over
+/// millions of transitions for each of the report's queries took minutes
+/// there, where the CLI's threads take seconds.
+fn materialize_views(db: &dyn Sql) -> schedstat_query::Result<()> {
+    for v in REREAD_VIEWS {
+        db.execute_batch(&format!("create or replace temp table {v} as select * from main.{v};"))?;
+    }
+    Ok(())
+}
+
 /// Runs the whole report with `options_json` (the CLI's [`Options`] as
 /// JSON; absent fields take the CLI's defaults) and returns it as the JSON
 /// `schedstat --json` prints (without the CLI's `file` and `events`, which
 /// the page knows itself).
 pub fn report_json(db: &dyn Sql, options_json: &str) -> Result<String, String> {
     let opts: Options = serde_json::from_str(options_json).map_err(|e| format!("report options: {e}"))?;
+    materialize_views(db).map_err(|e| e.to_string())?;
     let report = schedstat_report::build(db, &opts).map_err(|e| e.to_string())?;
     serde_json::to_string(&report).map_err(|e| e.to_string())
 }
