@@ -26,6 +26,11 @@ rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$' 
 cargo build --locked --release -p gotrace -p schedstat-tables -p schedstat-analysis -p schedstat-export \
   --target wasm32-unknown-unknown --no-default-features
 
+step "the web page: wasm reader, npm packages, Vite build into web/dist (before the CLI, which embeds it)"
+command -v node >/dev/null && command -v npm >/dev/null \
+  || { echo "test.sh: the web page needs Node 20+ and npm (apt-get install nodejs npm)" >&2; exit 1; }
+scripts/web-build.sh
+
 step "README's first command: the main job on a trace shipped in the repo"
 scripts/schedstat testdata/fixtures/go1.27/storm.trace
 
@@ -50,10 +55,14 @@ step "live: goroutine pages and blocking profiles against Go 1.27.3's go tool tr
 python3 scripts/goroutines-oracle.py --check
 scripts/pprof-oracle.sh check | tail -20
 
-step "web foundation: wasm reader + DuckDB-WASM run the CLI's SQL (Node, vitest)"
-command -v node >/dev/null && command -v npm >/dev/null \
-  || { echo "test.sh: the web tests need Node 20+ and npm (apt-get install nodejs npm)" >&2; exit 1; }
+step "web page units: wasm reader + DuckDB-WASM give the CLI's answers (Node, vitest)"
 scripts/web-test.sh
+
+step "web page end to end in headless Chromium (Debian's, installed by scripts/chromium.sh)"
+scripts/web-e2e.sh
+
+step "web page size and speed in headless Chromium"
+scripts/web-bench.sh
 
 # One closing line over every test binary (cargo prints one per binary, the last
 # ones being doc-test binaries that may hold no test at all).

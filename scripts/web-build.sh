@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the web page's foundation: the wasm reader (crates/wasm) with its JS
-# glue into web/src/wasm/ (git-ignored), after installing what it needs into
+# Builds the web page: the wasm reader (crates/wasm) with its JS glue into
+# web/src/wasm/ (git-ignored), then the page into web/dist/ (git-ignored; Vite),
+# after installing what it needs into
 # caches outside the clone: wasm-bindgen-cli of exactly the version
 # crates/wasm pins, and web/'s npm packages (npm ci, from the committed lock).
 # Prints the wasm's size, raw and gzipped (the issue's budget: <= 300 KB gzipped).
@@ -40,6 +41,11 @@ if [ "$(cat web/node_modules/.schedstat-lock 2>/dev/null)" != "$lock_sum" ]; the
   (cd web && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   echo "$lock_sum" > web/node_modules/.schedstat-lock
 fi
+
+# The page itself: a static site in web/dist (relative URLs, so any folder of
+# any static host serves it), which crates/cli/build.rs embeds for `schedstat web`.
+(cd web && npx --no-install vite build --logLevel warn >/dev/null)
+echo "web-build: web/dist: $(find web/dist -type f | wc -l) files, $(du -sk web/dist | cut -f1) KB"
 
 wasm="$out/schedstat_wasm_bg.wasm"
 raw=$(wc -c < "$wasm")

@@ -74,12 +74,11 @@ async function load(id: number, source: Extract<Request, { kind: "load" }>["sour
   const t1 = performance.now();
   const parser = TraceParser.from_buffer(buf);
   post({ id, kind: "summary", summary: { name, bytes, ...(parser.summary() as Omit<QuickSummary, "name" | "bytes">) } });
-  // A fresh, empty database per trace: the previous trace's memory is given back.
+  // A fresh connection per trace (the report's temporary tables go with the
+  // old one); loadTrace gives the trace a fresh database.
   conn?.close();
   conn = null;
-  const hadTrace = db !== null;
   db = await duckdbReady;
-  if (hadTrace) db.reset();
   conn = db.connect();
   const c = conn;
   const res = await loadTrace(
