@@ -5,37 +5,18 @@
 // testdata/oracle/web/ by scripts/web-record-expected.sh).
 
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { resolve } from "node:path";
 
-import { ConsoleLogger, LogLevel, NODE_RUNTIME, createDuckDB, type DuckDBConnection } from "@duckdb/duckdb-wasm/blocking";
+import { fixture, freshDb, initReader, repo } from "./node-db";
 import { beforeAll, describe, expect, test } from "vitest";
 
 import { latencySummary, loadTrace } from "../src/load";
-import { TraceParser, initSync } from "../src/wasm/schedstat_wasm.js";
+import { TraceParser } from "../src/wasm/schedstat_wasm.js";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, "../..");
-const dist = dirname(createRequire(import.meta.url).resolve("@duckdb/duckdb-wasm/dist/duckdb-mvp.wasm"));
 
-beforeAll(() => {
-  initSync({ module: readFileSync(resolve(here, "../src/wasm/schedstat_wasm_bg.wasm")) });
-});
+beforeAll(initReader);
 
-async function freshDb(): Promise<DuckDBConnection> {
-  const bundles = {
-    mvp: { mainModule: resolve(dist, "duckdb-mvp.wasm"), mainWorker: resolve(dist, "duckdb-node-mvp.worker.cjs") },
-    eh: { mainModule: resolve(dist, "duckdb-eh.wasm"), mainWorker: resolve(dist, "duckdb-node-eh.worker.cjs") },
-  };
-  const db = await createDuckDB(bundles, new ConsoleLogger(LogLevel.WARNING), NODE_RUNTIME);
-  await db.instantiate();
-  return db.connect();
-}
 
-function fixture(name: string): Uint8Array {
-  return new Uint8Array(readFileSync(resolve(repo, "testdata/fixtures", `${name}.trace`)));
-}
 
 describe("latency summary equals the CLI's", () => {
   for (const name of ["go1.22/storm", "go1.27/storm", "go1.25/mutex", "go1.27/cpuhog"]) {

@@ -5,35 +5,20 @@
 // scripts/web-record-expected.sh) — every field, every number.
 
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { resolve } from "node:path";
 
-import { ConsoleLogger, LogLevel, NODE_RUNTIME, createDuckDB, type DuckDBConnection } from "@duckdb/duckdb-wasm/blocking";
+import type { DuckDBConnection } from "@duckdb/duckdb-wasm/blocking";
+import { freshDb, initReader, repo } from "./node-db";
 import { beforeAll, describe, expect, test } from "vitest";
 
 import { toJsonText, toResult, type ArrowTable } from "../src/arrow";
 import { loadTrace } from "../src/load";
 import { PAGE_REPORT_OPTIONS } from "../src/options";
-import { initSync, report } from "../src/wasm/schedstat_wasm.js";
+import { report } from "../src/wasm/schedstat_wasm.js";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, "../..");
-const dist = dirname(createRequire(import.meta.url).resolve("@duckdb/duckdb-wasm/dist/duckdb-mvp.wasm"));
 
-beforeAll(() => {
-  initSync({ module: readFileSync(resolve(here, "../src/wasm/schedstat_wasm_bg.wasm")) });
-});
+beforeAll(initReader);
 
-async function freshDb(): Promise<DuckDBConnection> {
-  const bundles = {
-    mvp: { mainModule: resolve(dist, "duckdb-mvp.wasm"), mainWorker: resolve(dist, "duckdb-node-mvp.worker.cjs") },
-    eh: { mainModule: resolve(dist, "duckdb-eh.wasm"), mainWorker: resolve(dist, "duckdb-node-eh.worker.cjs") },
-  };
-  const db = await createDuckDB(bundles, new ConsoleLogger(LogLevel.WARNING), NODE_RUNTIME);
-  await db.instantiate();
-  return db.connect();
-}
 
 function runReport(conn: DuckDBConnection, options: object): unknown {
   const text = report(

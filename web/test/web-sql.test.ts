@@ -4,19 +4,15 @@
 // raw transitions, and the flame graph's scheduling delay is charged exactly
 // as `schedstat diff` charges it (sql/diff/sched.sql).
 
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 
-import { ConsoleLogger, LogLevel, NODE_RUNTIME, createDuckDB, type DuckDBConnection } from "@duckdb/duckdb-wasm/blocking";
+import type { DuckDBConnection } from "@duckdb/duckdb-wasm/blocking";
+import { fixture, freshDb, initReader } from "./node-db";
 import { beforeAll, describe, expect, test } from "vitest";
 
 import { fillSeries, sampling } from "../src/components/runnable-model";
 import { loadTrace } from "../src/load";
 import type { Cell } from "../src/protocol";
 import { bind } from "../src/sql";
-import { initSync } from "../src/wasm/schedstat_wasm.js";
 
 import prepareSql from "../../sql/web/timeline_prepare.sql?raw";
 import gSql from "../../sql/web/timeline_g.sql?raw";
@@ -31,13 +27,8 @@ import flameSchedSql from "../../sql/web/flame_sched.sql?raw";
 import flameBlockSql from "../../sql/web/flame_block.sql?raw";
 import diffSchedSql from "../../sql/diff/sched.sql?raw";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, "../..");
-const dist = dirname(createRequire(import.meta.url).resolve("@duckdb/duckdb-wasm/dist/duckdb-mvp.wasm"));
 
-beforeAll(() => {
-  initSync({ module: readFileSync(resolve(here, "../src/wasm/schedstat_wasm_bg.wasm")) });
-});
+beforeAll(initReader);
 
 interface Db {
   conn: DuckDBConnection;
@@ -49,14 +40,8 @@ interface Db {
 }
 
 async function open(name: string): Promise<Db> {
-  const bundles = {
-    mvp: { mainModule: resolve(dist, "duckdb-mvp.wasm"), mainWorker: resolve(dist, "duckdb-node-mvp.worker.cjs") },
-    eh: { mainModule: resolve(dist, "duckdb-eh.wasm"), mainWorker: resolve(dist, "duckdb-node-eh.worker.cjs") },
-  };
-  const db = await createDuckDB(bundles, new ConsoleLogger(LogLevel.WARNING), NODE_RUNTIME);
-  await db.instantiate();
-  const conn = db.connect();
-  const res = await loadTrace(conn, new Uint8Array(readFileSync(resolve(repo, "testdata/fixtures", `${name}.trace`))));
+  const conn = await freshDb();
+  const res = await loadTrace(conn, fixture(name));
   conn.query(prepareSql);
   return {
     conn,

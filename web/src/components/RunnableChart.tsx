@@ -5,13 +5,11 @@
 
 import { useEffect, useLayoutEffect, useRef, useState } from "react";
 
-import type { TraceSession } from "../client";
 import { dur } from "../format";
-import type { Loaded } from "../protocol";
 import { bind } from "../sql";
 import { Latest } from "./latest";
 import { fillSeries, niceMax, sampling, type Series } from "./runnable-model";
-import { COLORS, GUTTER, MIN_SPAN_NS, clampRange, relMs, ticks } from "./timeline-model";
+import { COLORS, GUTTER, MIN_SPAN_NS, clampRange, relMs, ticks, visibleRange, type RangeViewProps } from "./timeline-model";
 import "./components.css";
 
 import runnableSql from "../../../sql/web/runnable_series.sql?raw";
@@ -38,21 +36,8 @@ interface Data {
 
 /** Runnable-goroutine count for `range`, bucketed to the pixel; drag to
  * select a range (onRangeChange), click to centre on a moment. */
-export function RunnableChart({
-  session,
-  loaded,
-  range,
-  onRangeChange,
-}: {
-  session: TraceSession;
-  loaded: Loaded;
-  range: { lo: number; hi: number };
-  onRangeChange: (r: { lo: number; hi: number }) => void;
-}) {
-  const first = Number(loaded.firstTimeNs);
-  const last = Number(loaded.lastTimeNs);
-  const lo = Math.round(range.lo);
-  const hi = Math.max(lo + 1, Math.round(range.hi));
+export function RunnableChart({ session, loaded, range, onRangeChange }: RangeViewProps) {
+  const { first, last, lo, hi } = visibleRange(loaded, range);
 
   const wrapRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);

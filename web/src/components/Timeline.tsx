@@ -31,6 +31,8 @@ import {
   type Cause,
   type Interval,
   type Range,
+  type RangeViewProps,
+  visibleRange,
 } from "./timeline-model";
 import "./components.css";
 
@@ -143,21 +145,8 @@ const rangeKey = (lo: number, hi: number, bucket: number) => `${lo}:${hi}:${buck
 
 /** Swimlanes of Ps, GC and goroutines over `range`, zoomable and pannable
  * with the mouse and W/A/S/D; the App owns the range (other views set it). */
-export function Timeline({
-  session,
-  loaded,
-  range,
-  onRangeChange,
-}: {
-  session: TraceSession;
-  loaded: Loaded;
-  range: { lo: number; hi: number };
-  onRangeChange: (r: { lo: number; hi: number }) => void;
-}) {
-  const first = Number(loaded.firstTimeNs);
-  const last = Number(loaded.lastTimeNs);
-  const lo = Math.round(range.lo);
-  const hi = Math.max(lo + 1, Math.round(range.hi));
+export function Timeline({ session, loaded, range, onRangeChange }: RangeViewProps) {
+  const { first, last, lo, hi } = visibleRange(loaded, range);
 
   const scrollerRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);

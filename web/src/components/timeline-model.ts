@@ -3,12 +3,28 @@
 // turned into drawable intervals, and hit testing. No DOM here, so vitest
 // checks them directly (test/timeline-model.test.ts).
 
-import type { Cell } from "../protocol";
+import type { TraceSession } from "../client";
+import type { Cell, Loaded } from "../protocol";
 
 /** A time range in absolute trace ns (integers: they go into SQL placeholders). */
 export interface Range {
   lo: number;
   hi: number;
+}
+
+/** What the timeline and the runnable chart share: the trace, and the
+ * visible range, which the App owns (a spike click elsewhere sets it). */
+export interface RangeViewProps {
+  session: TraceSession;
+  loaded: Loaded;
+  range: Range;
+  onRangeChange: (r: Range) => void;
+}
+
+/** The visible range as the views draw it: whole ns, at least 1 ns wide. */
+export function visibleRange(loaded: Loaded, range: Range): { first: number; last: number; lo: number; hi: number } {
+  const lo = Math.round(range.lo);
+  return { first: Number(loaded.firstTimeNs), last: Number(loaded.lastTimeNs), lo, hi: Math.max(lo + 1, Math.round(range.hi)) };
 }
 
 /** Width in CSS px of the label column left of the plot. The timeline and
