@@ -4,7 +4,7 @@
 // schema, the facts and the views from the repository's own `sql/` files —
 // imported, never copied — so every query the CLI runs runs here unchanged.
 
-import { Bool, Data, Int64, Table, Uint64, Utf8, makeData, makeVector, tableFromArrays, tableToIPC, type Vector } from "apache-arrow";
+import { Bool, Data, Dictionary, Int8, Int64, Table, Uint64, Utf8, makeData, makeVector, tableFromArrays, tableToIPC, vectorFromArray, type Vector } from "apache-arrow";
 
 import schemaSql from "../../sql/schema.sql?raw";
 import viewsSql from "../../sql/views.sql?raw";
@@ -37,9 +37,11 @@ async function append(conn: Connection, name: string, table: Table): Promise<voi
 /** One column as the wasm reader hands it over (see crates/wasm/src/js.rs). */
 interface WasmColumn {
   name: string;
-  type: "i64" | "u64" | "utf8" | "bool";
-  data: BigInt64Array | BigUint64Array | Uint8Array;
+  type: "i64" | "u64" | "utf8" | "bool" | "dict";
+  data: BigInt64Array | BigUint64Array | Uint8Array | Int8Array;
   offsets?: Int32Array;
+  /** For "dict": the values the Int8 indices in `data` point at. */
+  dictionary?: string[];
   validity?: Uint8Array;
 }
 
@@ -96,6 +98,15 @@ function vector(c: WasmColumn, rows: number): Vector {
       break;
     case "utf8":
       data = makeData({ type: new Utf8(), length: rows, data: c.data as Uint8Array, valueOffsets: c.offsets!, nullBitmap });
+      break;
+    case "dict":
+      data = makeData({
+        type: new Dictionary(new Utf8(), new Int8()),
+        length: rows,
+        data: c.data as Int8Array,
+        dictionary: vectorFromArray(c.dictionary!, new Utf8()),
+        nullBitmap,
+      });
       break;
     default:
       throw new Error(`column ${c.name}: unknown column type ${(c as WasmColumn).type}`);

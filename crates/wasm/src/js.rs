@@ -189,9 +189,10 @@ fn tables_to_js(tables: &[Table]) -> Array {
     tables.iter().map(|t| JsValue::from(table_to_js(t))).collect()
 }
 
-/// `{name, rows, columns: [{name, type, data, offsets?, validity?}]}` where
+/// `{name, rows, columns: [{name, type, data, offsets?, dictionary?, validity?}]}` where
 /// `type` is `"i64"` (BigInt64Array), `"u64"` (BigUint64Array), `"utf8"`
-/// (Uint8Array of UTF-8 plus Int32Array offsets) or `"bool"` (bit-packed
+/// (Uint8Array of UTF-8 plus Int32Array offsets), `"dict"` (Int8Array of
+/// indices into `dictionary`, an array of strings) or `"bool"` (bit-packed
 /// Uint8Array), and `validity` (Uint8Array bitmap) is present only when some
 /// row is NULL: exactly what Arrow's `makeData` takes.
 fn table_to_js(t: &Table) -> Object {
@@ -208,6 +209,11 @@ fn table_to_js(t: &Table) -> Object {
                 Data::I64(v) => ("i64", BigInt64Array::from(&v[..]).into()),
                 Data::U64(v) => ("u64", BigUint64Array::from(&v[..]).into()),
                 Data::Bool(v) => ("bool", Uint8Array::from(&v[..]).into()),
+                Data::Dict { indices, values } => {
+                    let dict: Array = values.iter().map(|v| JsValue::from_str(v)).collect();
+                    set(&co, "dictionary", &dict);
+                    ("dict", js_sys::Int8Array::from(&indices[..]).into())
+                }
                 Data::Utf8 { bytes, offsets } => {
                     set(&co, "offsets", &Int32Array::from(&offsets[..]));
                     ("utf8", Uint8Array::from(&bytes[..]).into())

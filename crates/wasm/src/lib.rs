@@ -50,6 +50,15 @@ pub enum Data {
     },
     /// Arrow Bool (SQL BOOLEAN): bit-packed, LSB first.
     Bool(Vec<u8>),
+    /// Arrow Dictionary<Int8, Utf8> for columns of a few distinct values
+    /// (the `state` ENUM columns): one byte per row instead of the text,
+    /// which also spares DuckDB a text-to-enum lookup per row.
+    Dict {
+        /// Row i is `values[indices[i]]`.
+        indices: Vec<i8>,
+        /// The distinct values, in order of first appearance.
+        values: Vec<&'static str>,
+    },
 }
 
 /// One table of one chunk: its name in `sql/schema.sql`, row count and
@@ -114,6 +123,22 @@ fn strs(name: &'static str, v: &[&'static str]) -> Column {
     utf8(name, v.len(), |i| Some(v[i]))
 }
 
+/// A column of few distinct static strings (the states), dictionary-encoded.
+fn states(name: &'static str, v: &[&'static str]) -> Column {
+    let mut values: Vec<&'static str> = Vec::new();
+    let indices = v
+        .iter()
+        .map(|s| {
+            let i = values.iter().position(|x| x == s).unwrap_or_else(|| {
+                values.push(s);
+                values.len() - 1
+            });
+            i as i8
+        })
+        .collect();
+    col(name, Data::Dict { indices, values }, None)
+}
+
 fn strings(name: &'static str, v: &[String]) -> Column {
     utf8(name, v.len(), |i| Some(v[i].as_str()))
 }
@@ -127,6 +152,7 @@ fn table(name: &'static str, columns: Vec<Column>) -> Table {
         Some(Data::I64(v)) => v.len(),
         Some(Data::U64(v)) => v.len(),
         Some(Data::Utf8 { offsets, .. }) => offsets.len() - 1,
+        Some(Data::Dict { indices, .. }) => indices.len(),
         // Bool is never a first column; its bit count is not its row count.
         Some(Data::Bool(_)) | None => 0,
     };
@@ -154,8 +180,8 @@ pub fn columns(t: &TraceTables) -> Vec<Table> {
             "g_transitions",
             vec![
                 opt_i64s("g", &g.g),
-                strs("from_state", &g.from_state),
-                strs("to_state", &g.to_state),
+                states("from_state", &g.from_state),
+                states("to_state", &g.to_state),
                 utf8("reason", g.reason.len(), |i| g.reason[i].as_deref()),
                 i64s("duration_ns", &g.duration_ns),
                 i64s("end_time_ns", &g.end_time_ns),
@@ -170,8 +196,8 @@ pub fn columns(t: &TraceTables) -> Vec<Table> {
             "p_transitions",
             vec![
                 opt_i64s("p", &p.p),
-                strs("from_state", &p.from_state),
-                strs("to_state", &p.to_state),
+                states("from_state", &p.from_state),
+                states("to_state", &p.to_state),
                 i64s("duration_ns", &p.duration_ns),
                 i64s("end_time_ns", &p.end_time_ns),
                 opt_i64s("src_p", &p.src_p),
@@ -511,5 +537,12 @@ mod tests {
         let s = utf8("s", 3, |i| (i != 1).then_some("ab"));
         assert_eq!(s.data, Data::Utf8 { bytes: b"abab".to_vec(), offsets: vec![0, 2, 2, 4] });
         assert_eq!(s.validity, Some(vec![0b101]));
+    }
+
+    #[test]
+    fn state_columns_are_dictionary_encoded() {
+        let c = states("from_state", &["running", "waiting", "running", "runnable"]);
+        assert_eq!(c.data, Data::Dict { indices: vec![0, 1, 0, 2], values: vec!["running", "waiting", "runnable"] });
+        assert_eq!(c.validity, None);
     }
 }
