@@ -40,8 +40,17 @@ declare global {
   }
 }
 
-function setBodyState(s: string) {
-  document.body.dataset.state = s;
+/** The page's phase, mirrored on `<body data-state>` once React has drawn
+ * it, for scripts and tests: idle, loading, summary (tables loading), loaded
+ * (tables in), ready (the report shown, or its error), error. */
+type Phase = "idle" | "loading" | "summary" | "loaded" | "ready" | "error";
+
+/** The report's error, with what still works when DuckDB-WASM ran out of memory. */
+function reportMessage(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  if (!/out of memory/i.test(m)) return m;
+  return `${m} — the report needs more memory than the browser gives DuckDB-WASM for a trace this large. ` +
+    "The summary, timeline, flame graph and SQL console still work; `schedstat TRACE` on the command line gives the report.";
 }
 
 export function App() {
@@ -53,6 +62,10 @@ export function App() {
   const [tab, setTab] = useState<Tab>("spikes");
   const [range, setRange] = useState<Range | null>(null);
   const [dragging, setDragging] = useState(false);
+  const [phase, setBodyState] = useState<Phase>("idle");
+  useEffect(() => {
+    document.body.dataset.state = phase;
+  }, [phase]);
 
   const open = useCallback(async (src: File | { url: string; name: string }) => {
     const s = session.current!;
@@ -88,7 +101,7 @@ export function App() {
     try {
       setReport(await s.report());
     } catch (e) {
-      setReportError(e instanceof Error ? e.message : String(e));
+      setReportError(reportMessage(e));
     }
     window.__schedstat = { ...window.__schedstat, reportAt: performance.now() };
     setBodyState("ready");
@@ -96,13 +109,18 @@ export function App() {
 
   // `schedstat web` serves the page with ?trace=/trace&name=...: open it at once.
   useEffect(() => {
-    setBodyState("idle");
     const q = new URLSearchParams(window.location.search);
     const url = q.get("trace");
     if (url) void open({ url, name: q.get("name") ?? url.split("/").pop() ?? "trace" });
   }, [open]);
 
   const zoom = (r: Range) => {
+    // A spike's window can reach past the trace's end (or start): show only the trace.
+    if (state.kind === "ready") {
+      const first = Number(state.loaded.firstTimeNs);
+      const last = Number(state.loaded.lastTimeNs);
+      r = { lo: Math.max(first, Math.min(r.lo, last - 1)), hi: Math.min(last, Math.max(r.hi, first + 1)) };
+    }
     setRange(r);
     setTab("timeline");
   };

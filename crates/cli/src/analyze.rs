@@ -224,7 +224,7 @@ pub fn run(traces: &[PathBuf], args: &ReportArgs) -> Result<Outcome, Box<dyn std
                 if args.verbose {
                     eprintln!("schedstat: using {}", path.display());
                 }
-                let o = crate::sqlshell::run(&db, sql, Some(&path))?;
+                let o = crate::sqlshell::run(&db, sql, Some(&path), args.json)?;
                 outcome = worse(outcome, o);
                 continue;
             }
@@ -249,7 +249,7 @@ pub fn run(traces: &[PathBuf], args: &ReportArgs) -> Result<Outcome, Box<dyn std
         };
         outcome = worse(outcome, o);
         if let Some(sql) = &args.sql {
-            let o = crate::sqlshell::run(&db, sql, db_path.as_deref())?;
+            let o = crate::sqlshell::run(&db, sql, db_path.as_deref(), args.json)?;
             outcome = worse(outcome, o);
             continue;
         }
@@ -281,7 +281,8 @@ pub fn run(traces: &[PathBuf], args: &ReportArgs) -> Result<Outcome, Box<dyn std
         }
         first = false;
     }
-    if args.json {
+    // With --sql, --json means the query's rows, printed by the SQL shell.
+    if args.json && args.sql.is_none() {
         let doc = if json_docs.len() == 1 { json_docs.pop().unwrap_or_default() } else { serde_json::Value::Array(json_docs) };
         println!("{}", serde_json::to_string_pretty(&doc)?);
     }

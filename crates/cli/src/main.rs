@@ -34,6 +34,7 @@ Examples:
   schedstat --bursts --by-creator a.out b.out
   schedstat --json trace.out | jq .latency
   schedstat --sql 'select * from goroutines limit 5' trace.out
+  schedstat --json --sql 'select * from delays limit 3' trace.out   the rows as JSON
   schedstat --sql trace.out              interactive SQL (sqlprof's tables and more)
   schedstat stats trace.out              event counts, generations and time span
   schedstat dump trace.out               every event, as `go tool trace -d=parsed` prints it

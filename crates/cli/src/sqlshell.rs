@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use rustyline::error::ReadlineError;
-use schedstat_db::Database;
+use schedstat_db::{Cell, Database};
 
 use crate::render::table;
 use crate::Outcome;
@@ -16,10 +16,12 @@ Tables: g_transitions p_transitions stack_samples metrics stack_frames frames fu
         root_func leaf_func is_std rel_time_ns
 Example: select name, count(*), sum(runnable_ns) from goroutines group by 1 order by 3 desc limit 10;";
 
-/// Runs `query`, or a prompt when it is empty.
-pub fn run(db: &Database, query: &str, path: Option<&Path>) -> Result<Outcome, Box<dyn std::error::Error>> {
+/// Runs `query` (its rows as a JSON array of objects with `json`), or a
+/// prompt when it is empty.
+pub fn run(db: &Database, query: &str, path: Option<&Path>, json: bool) -> Result<Outcome, Box<dyn std::error::Error>> {
     if !query.trim().is_empty() {
-        return Ok(match one(db, query) {
+        let result = if json { rows_json(db, query).map(|v| format!("{}\n", serde_json::Value::Array(v))) } else { one(db, query) };
+        return Ok(match result {
             Ok(text) => {
                 print!("{text}");
                 Outcome::Ok
@@ -78,6 +80,32 @@ fn one(db: &Database, q: &str) -> Result<String, String> {
     let q = q.trim().trim_end_matches(';');
     let r = db.query(q).map_err(|e| e.to_string())?;
     Ok(table::render(&r, 120))
+}
+
+/// A query's rows as JSON objects (column → value), for scripts.
+pub fn rows_json(db: &Database, q: &str) -> Result<Vec<serde_json::Value>, String> {
+    let r = db.query(q.trim().trim_end_matches(';')).map_err(|e| e.to_string())?;
+    Ok(r.rows
+        .iter()
+        .map(|row| serde_json::Value::Object(r.columns.iter().cloned().zip(row.iter().map(cell_json)).collect()))
+        .collect())
+}
+
+/// One value as JSON: integers as numbers (128-bit ones beyond 64 bits as
+/// text), non-finite floats as null, lists as arrays, maps as [key, value] pairs.
+fn cell_json(c: &Cell) -> serde_json::Value {
+    use serde_json::Value;
+    match c {
+        Cell::Null => Value::Null,
+        Cell::Bool(b) => Value::Bool(*b),
+        Cell::Int(v) => Value::from(*v),
+        Cell::UInt(v) => Value::from(*v),
+        Cell::HugeInt(v) => i64::try_from(*v).map(Value::from).unwrap_or_else(|_| Value::String(v.to_string())),
+        Cell::Float(v) => serde_json::Number::from_f64(*v).map_or(Value::Null, Value::Number),
+        Cell::Text(s) | Cell::Other(s) => Value::String(s.clone()),
+        Cell::List(items) => Value::Array(items.iter().map(cell_json).collect()),
+        Cell::Map(kv) => Value::Array(kv.iter().map(|(k, v)| Value::Array(vec![cell_json(k), cell_json(v)])).collect()),
+    }
 }
 
 /// Dot commands; `None` means quit.

@@ -154,3 +154,22 @@ fn rand_suffix() -> u64 {
     h.write_u64(0);
     h.finish()
 }
+
+#[test]
+fn sql_with_json_prints_the_rows_as_json_objects() {
+    let trace = fixtures().join("go1.27/storm.trace");
+    let t = trace.to_str().unwrap();
+    let q = "select count(*) as n, max(duration_ns) as longest, 'x' as s from g_transitions";
+    let o = run(&["--json", "--sql", q, t]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows: serde_json::Value = serde_json::from_slice(&o.stdout).expect("stdout is one JSON document");
+    let text = run(&["--sql", "select count(*) as n from g_transitions", t]);
+    let n: i64 = String::from_utf8_lossy(&text.stdout)
+        .lines()
+        .find_map(|l| l.trim_matches(|c: char| c == '|' || c.is_whitespace()).parse().ok())
+        .expect("the text table shows the count");
+    assert_eq!(rows[0]["n"], n);
+    assert!(rows[0]["longest"].as_i64().unwrap() > 0);
+    assert_eq!(rows[0]["s"], "x");
+    assert_eq!(rows.as_array().unwrap().len(), 1);
+}
