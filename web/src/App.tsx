@@ -173,26 +173,13 @@ export function App() {
       )}
 
       {state.kind === "reading" && (
-        <section className="loading" data-testid="progress">
-          <p>
-            Reading {state.name}… {(100 * state.progress.fraction).toFixed(0)}%
-          </p>
-          <progress max={1} value={state.progress.fraction} />
-        </section>
+        <ProgressBar label={`Reading ${state.name}…`} fraction={state.progress.fraction} />
       )}
 
       {state.kind === "summary" && (
         <>
-          {state.quick.warning && (
-            <p className="warning" data-testid="warning">
-              {state.quick.warning}
-            </p>
-          )}
           <Summary quick={state.quick} />
-          <section className="loading" data-testid="progress">
-            <p>Loading the tables for the other views… {(100 * state.progress.fraction).toFixed(0)}%</p>
-            <progress max={1} value={state.progress.fraction} />
-          </section>
+          <ProgressBar label="Loading the tables for the other views…" fraction={state.progress.fraction} />
         </>
       )}
 
@@ -204,11 +191,6 @@ export function App() {
 
       {state.kind === "ready" && (
         <>
-          {state.loaded.warning && (
-            <p className="warning" data-testid="warning">
-              {state.loaded.warning}
-            </p>
-          )}
           <Summary quick={state.quick} goroutines={state.goroutines} procs={state.procs} />
           {report && <Verdicts report={report} />}
           {reportError && (
@@ -257,6 +239,18 @@ export function App() {
         schedstat — the trace is parsed by schedstat's reader (WebAssembly) and queried with DuckDB-WASM in this tab.
       </footer>
     </div>
+  );
+}
+
+/** What is being done, and how far along. */
+function ProgressBar({ label, fraction }: { label: string; fraction: number }) {
+  return (
+    <section className="loading" data-testid="progress">
+      <p>
+        {label} {(100 * fraction).toFixed(0)}%
+      </p>
+      <progress max={1} value={fraction} />
+    </section>
   );
 }
 

@@ -5,12 +5,13 @@
 // sql/web/flame_block.sql). Widths are proportional to delay; a click zooms
 // into a frame, hovering tells its function, total and share.
 
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 
 import type { TraceSession } from "../client";
 import { count, dur } from "../format";
 import { bind } from "../sql";
 import { buildFlameTree, flameColor, layoutFlame, maxDepth, selfValue, type FlameNode } from "./flame-model";
+import { useElementWidth } from "./use-width";
 import "./components.css";
 
 import flameSchedSql from "../../../sql/web/flame_sched.sql?raw";
@@ -49,8 +50,8 @@ export function FlameGraph({ session }: { session: TraceSession }) {
   const [error, setError] = useState<string | null>(null);
   const [focus, setFocus] = useState<FlameNode | null>(null);
   const [hover, setHover] = useState<{ node: FlameNode; x: number; y: number } | null>(null);
-  const [width, setWidth] = useState(0);
   const boxRef = useRef<HTMLDivElement>(null);
+  const width = useElementWidth(boxRef);
 
   const meta = KINDS.find((k) => k.kind === kind)!;
   const tree = trees[kind] ?? null;
@@ -71,14 +72,6 @@ export function FlameGraph({ session }: { session: TraceSession }) {
     );
   }, [session, kind, meta]);
 
-  useLayoutEffect(() => {
-    const el = boxRef.current;
-    if (!el) return;
-    const ro = new ResizeObserver(() => setWidth(el.clientWidth));
-    ro.observe(el);
-    setWidth(el.clientWidth);
-    return () => ro.disconnect();
-  }, []);
 
   const shown = focus && tree && rootOf(focus) === tree ? focus : tree;
   const boxes = useMemo(() => (shown && width > 0 ? layoutFlame(shown, MIN_PX / width) : []), [shown, width]);

@@ -3,13 +3,14 @@
 // from sql/web/runnable_series.sql, one bucket per pixel column. Dragging
 // across it selects a range; a click centres the range on that moment.
 
-import { useEffect, useLayoutEffect, useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 
 import { dur } from "../format";
 import { bind } from "../sql";
 import { Latest } from "./latest";
 import { fillSeries, niceMax, sampling, type Series } from "./runnable-model";
 import { COLORS, GUTTER, MIN_SPAN_NS, clampRange, relMs, ticks, visibleRange, type RangeViewProps } from "./timeline-model";
+import { useElementWidth } from "./use-width";
 import "./components.css";
 
 import runnableSql from "../../../sql/web/runnable_series.sql?raw";
@@ -41,7 +42,7 @@ export function RunnableChart({ session, loaded, range, onRangeChange }: RangeVi
 
   const wrapRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
-  const [width, setWidth] = useState(0);
+  const width = useElementWidth(wrapRef);
   const [data, setData] = useState<Data | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -94,14 +95,6 @@ export function RunnableChart({ session, loaded, range, onRangeChange }: RangeVi
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [lo, hi, samp.bucketNs, width]);
 
-  useLayoutEffect(() => {
-    const el = wrapRef.current;
-    if (!el) return;
-    const ro = new ResizeObserver(() => setWidth(el.clientWidth));
-    ro.observe(el);
-    setWidth(el.clientWidth);
-    return () => ro.disconnect();
-  }, []);
 
   useEffect(() => {
     const canvas = canvasRef.current;

@@ -6,7 +6,7 @@
 // time around the scroll position, and a new range is queried after the
 // zoom or pan settles (debounced, newest request only).
 
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 
 import type { TraceSession } from "../client";
 import { dur, funcs } from "../format";
@@ -34,6 +34,7 @@ import {
   type RangeViewProps,
   visibleRange,
 } from "./timeline-model";
+import { useElementWidth } from "./use-width";
 import "./components.css";
 
 import prepareSql from "../../../sql/web/timeline_prepare.sql?raw";
@@ -150,7 +151,7 @@ export function Timeline({ session, loaded, range, onRangeChange }: RangeViewPro
 
   const scrollerRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
-  const [width, setWidth] = useState(0);
+  const width = useElementWidth(scrollerRef);
   const [scrollTop, setScrollTop] = useState(0);
   const [stat, setStat] = useState<Static | null>(null);
   const [rangeData, setRangeData] = useState<RangeData | null>(null);
@@ -343,14 +344,6 @@ export function Timeline({ session, loaded, range, onRangeChange }: RangeViewPro
 
   // ---- size -------------------------------------------------------------
 
-  useLayoutEffect(() => {
-    const el = scrollerRef.current;
-    if (!el) return;
-    const ro = new ResizeObserver(() => setWidth(el.clientWidth));
-    ro.observe(el);
-    setWidth(el.clientWidth);
-    return () => ro.disconnect();
-  }, []);
 
   // Keep the scroll position valid when the lane list shrinks.
   useEffect(() => {
