@@ -108,17 +108,16 @@ order by running_ns desc, name;
 -- Scheduling delays: every runnable → running interval, with what made the
 -- goroutine runnable (the transition into runnable: created, unblocked,
 -- preempted, back from a syscall), who did it, and who created the goroutine.
+-- A transition starts where the goroutine's previous one ended (duration_ns is
+-- the time since it), so the transition into runnable is found by goroutine
+-- and end time: a hash join over the transitions into runnable, rather than a
+-- window sorting every transition, which needs several times the memory (the
+-- web page's DuckDB-WASM ran out of its 3 GiB on 37 M transitions) and time.
 create view delays as
-with ordered as (
-    select
-        *,
-        lag(from_state) over w as prev_from_state,
-        lag(reason) over w as prev_reason,
-        lag(src_g) over w as prev_src_g,
-        lag(src_stack_id) over w as prev_src_stack_id,
-        lag(stack_id) over w as prev_stack_id
+with into_runnable as (
+    select g, end_time_ns, from_state, reason, src_g, src_stack_id, stack_id
     from g_transitions
-    window w as (partition by g order by end_time_ns)
+    where to_state = 'runnable'
 ),
 creations as (
     select g, arg_min(src_g, end_time_ns) as creator_g, arg_min(src_stack_id, end_time_ns) as creator_stack_id,
@@ -133,42 +132,46 @@ select
     o.end_time_ns,
     o.duration_ns,
     o.src_p as p,
-    case o.prev_from_state
+    case e.from_state
         when 'notexist' then 'created'
         when 'waiting' then 'unblocked'
-        when 'running' then case when o.prev_reason = 'preempted' then 'preempted' else 'yielded' end
+        when 'running' then case when e.reason = 'preempted' then 'preempted' else 'yielded' end
         when 'syscall' then 'syscall'
         when 'runnable' then 'rescheduled'
         else 'unknown'
     end as cause,
-    o.prev_reason as cause_reason,
-    case when o.prev_from_state in ('notexist', 'waiting') then o.prev_src_g end as made_runnable_by_g,
-    case when o.prev_from_state in ('notexist', 'waiting') then o.prev_src_stack_id end as made_runnable_by_stack_id,
-    o.prev_stack_id as own_stack_id,
+    e.reason as cause_reason,
+    case when e.from_state in ('notexist', 'waiting') then e.src_g end as made_runnable_by_g,
+    case when e.from_state in ('notexist', 'waiting') then e.src_stack_id end as made_runnable_by_stack_id,
+    e.stack_id as own_stack_id,
     c.creator_g,
     c.creator_stack_id,
     c.start_stack_id
-from ordered o
+from g_transitions o
+left join into_runnable e on e.g = o.g and e.end_time_ns = o.end_time_ns - o.duration_ns
 left join creations c on c.g = o.g
 where o.from_state = 'runnable' and o.to_state = 'running';
 
 -- Every stretch a goroutine executed on a proc: running, or in a syscall
 -- (a goroutine in a syscall keeps its proc until the proc is taken from it).
--- A syscall stretch is charged to the proc the goroutine entered it on.
+-- A syscall stretch is charged to the proc the goroutine entered it on (the
+-- transition into syscall, found by end time as in `delays`).
 create view runs as
-with x as (
-    select *, lag(src_p) over (partition by g order by end_time_ns) as prev_p
+with into_syscall as (
+    select g, end_time_ns, src_p
     from g_transitions
+    where to_state = 'syscall'
 )
 select
-    g,
-    case when from_state = 'syscall' then coalesce(prev_p, src_p) else src_p end as p,
-    end_time_ns - duration_ns as start_time_ns,
-    end_time_ns,
-    duration_ns,
-    from_state as state,
-    to_state,
-    reason,
-    stack_id
-from x
-where from_state in ('running', 'syscall');
+    o.g,
+    case when o.from_state = 'syscall' then coalesce(e.src_p, o.src_p) else o.src_p end as p,
+    o.end_time_ns - o.duration_ns as start_time_ns,
+    o.end_time_ns,
+    o.duration_ns,
+    o.from_state as state,
+    o.to_state,
+    o.reason,
+    o.stack_id
+from g_transitions o
+left join into_syscall e on o.from_state = 'syscall' and e.g = o.g and e.end_time_ns = o.end_time_ns - o.duration_ns
+where o.from_state in ('running', 'syscall');

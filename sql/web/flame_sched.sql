@@ -2,26 +2,10 @@
 -- Each delay is charged as the delays view and sql/diff/sched.sql charge it: to the stack that made the goroutine
 -- runnable (its creator or unblocker: made_runnable_by_stack_id), else to the goroutine's own stack when it was
 -- preempted or yielded (own_stack_id; none after a blocked syscall); reason is the view's cause (created,
--- unblocked, preempted, yielded, syscall, ...). funcs: function names, leaf first. The transition into runnable is
--- found by its end time (each row starts where the goroutine's previous one ended) rather than with the view's
--- window over the whole table, which costs three times as much on a large trace.
+-- unblocked, preempted, yielded, syscall, ...). funcs: function names, leaf first.
 with d as (
-    select
-        case e.from_state
-            when 'notexist' then 'created'
-            when 'waiting' then 'unblocked'
-            when 'running' then case when e.reason = 'preempted' then 'preempted' else 'yielded' end
-            when 'syscall' then 'syscall'
-            when 'runnable' then 'rescheduled'
-            else 'unknown'
-        end as reason,
-        case when e.from_state in ('notexist', 'waiting') then coalesce(e.src_stack_id, e.stack_id) else e.stack_id end
-            as stack_id,
-        r.duration_ns
-    from g_transitions r
-    left join g_transitions e
-        on e.g = r.g and e.to_state = 'runnable' and e.end_time_ns = r.end_time_ns - r.duration_ns
-    where r.from_state = 'runnable' and r.to_state = 'running'
+    select cause as reason, coalesce(made_runnable_by_stack_id, own_stack_id) as stack_id, duration_ns
+    from delays
 ),
 by_stack as (
     select reason, stack_id, count(*) as count, sum(duration_ns) as total_ns

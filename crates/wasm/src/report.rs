@@ -47,20 +47,25 @@ fn cell(v: &Value) -> Cell {
     }
 }
 
-/// Views of `sql/views.sql` that the report's queries read again and again
-/// (`delays` and `runs` are window functions over every transition).
-const REREAD_VIEWS: &[&str] = &["stacks", "goroutines", "delays", "runs"];
+/// Views of `sql/views.sql` that the report's queries read again and again.
+const REREAD_VIEWS: &[&str] = &["stacks", "goroutines", "delays"];
 
-/// Computes [`REREAD_VIEWS`] once into temporary tables of the same names,
-/// which DuckDB resolves before the views: the same rows, so the same
-/// answers. The page's DuckDB runs on one thread; recomputing a window over
-/// millions of transitions for each of the report's queries took minutes
-/// there, where the CLI's threads take seconds.
+/// Where [`materialize_views`] puts them: a schema searched before `main`.
+const CACHE_SCHEMA: &str = "report_cache";
+
+/// Computes [`REREAD_VIEWS`] once into tables of the same names in
+/// [`CACHE_SCHEMA`], which is put first on the search path: the same rows,
+/// so the same answers. The page's DuckDB runs on one thread, where
+/// recomputing the views for each of the report's queries took minutes; the
+/// tables go into the trace's compressed database (not temporary tables,
+/// which are not compressed and made a 200 MB trace run out of memory).
 fn materialize_views(db: &dyn Sql) -> schedstat_query::Result<()> {
+    let mut sql = format!("create schema if not exists {CACHE_SCHEMA};");
     for v in REREAD_VIEWS {
-        db.execute_batch(&format!("create or replace temp table {v} as select * from main.{v};"))?;
+        sql.push_str(&format!("create or replace table {CACHE_SCHEMA}.{v} as select * from main.{v};"));
     }
-    Ok(())
+    sql.push_str(&format!("set search_path = '{CACHE_SCHEMA},main';"));
+    db.execute_batch(&sql)
 }
 
 /// Runs the whole report with `options_json` (the CLI's [`Options`] as
