@@ -13,6 +13,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import type { Browser, Page } from "playwright-core";
+import { PAGE_REPORT_FLAGS } from "../src/options";
 
 /** The repository's root, web/ and web/dist. */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -29,8 +30,8 @@ export const SCHEDSTAT =
 /** A fixture's path, e.g. fixture("go1.27/storm"). */
 export const fixture = (name: string) => join(ROOT, "testdata", "fixtures", `${name}.trace`);
 
-/** The report options the page asks for, as CLI flags (web/src/page-report.json). */
-export const PAGE_FLAGS: string[] = JSON.parse(readFileSync(join(WEB, "src", "page-report.json"), "utf8")).flags;
+/** The report options the page asks for, as CLI flags. */
+export const PAGE_FLAGS: string[] = PAGE_REPORT_FLAGS;
 
 /** `schedstat --json [flags] TRACE`'s report (it still prints one for a cut trace, exit 3). */
 export function cliJson(trace: string, flags: string[] = []): any {

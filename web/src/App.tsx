@@ -258,7 +258,7 @@ function ProgressBar({ label, fraction }: { label: string; fraction: number }) {
 function Verdicts({ report }: { report: Report }) {
   const lines: string[] = [];
   lines.push(
-    `${report.latency_spikes_total} latency spike(s) (windows with p99 wait over ${dur(Number((report.options as { spike_threshold_ns?: number }).spike_threshold_ns ?? 1e6))}), ` +
+    `${report.latency_spikes_total} latency spike(s) (windows with p99 wait over ${dur(report.options.spike_threshold_ns)}), ` +
       `${report.runnable_spikes_total} runnable spike(s) (over ${report.runnable_threshold} runnable on ${report.procs} P(s)).`,
   );
   const w = report.top_waiters?.[0];

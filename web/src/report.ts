@@ -47,9 +47,24 @@ export interface Why {
   runnable_at_start: [string, number, Funcs][]; runnable_total: number; procs: ProcUse[];
 }
 
+/** The options the report was made with (`schedstat_report::Options`). */
+export interface ReportOptions {
+  window_ns: number;
+  spike_threshold_ns: number;
+  runnable_threshold: number;
+  top: number;
+  timeseries: boolean;
+  by_creator: boolean;
+  gc: boolean;
+  bursts: boolean;
+  worst: number;
+  top_waiters: boolean;
+  why: number;
+}
+
 /** The whole report. */
 export interface Report {
-  options: Record<string, unknown>;
+  options: ReportOptions;
   trace_duration_ns: number;
   t0_ns: number;
   procs: number;

@@ -33,7 +33,6 @@ const duckdbReady: Promise<duckdb.DuckDBBindings> = (async () => {
 // Not awaited until a trace needs it; keep a failure from being reported as unhandled.
 duckdbReady.catch(() => {});
 
-let db: duckdb.DuckDBBindings | null = null;
 let conn: Conn | null = null;
 
 /** Reads a stream straight into wasm memory, reporting progress. */
@@ -78,8 +77,7 @@ async function load(id: number, source: Extract<Request, { kind: "load" }>["sour
   // old one); loadTrace gives the trace a fresh database.
   conn?.close();
   conn = null;
-  db = await duckdbReady;
-  conn = db.connect();
+  conn = (await duckdbReady).connect();
   const c = conn;
   const res = await loadTrace(
     { query: (sql) => c.query(sql), insertArrowFromIPCStream: (b, o) => c.insertArrowFromIPCStream(b, o) },

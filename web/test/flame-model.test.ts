@@ -1,5 +1,5 @@
 // The flame graph's tree and layout, from rows shaped like
-// sql/web/flame_sched.sql's: sums, merging of shared paths, zoom layout.
+// sql/diff/sched.sql's: sums, merging of shared paths, zoom layout.
 
 import { describe, expect, test } from "vitest";
 

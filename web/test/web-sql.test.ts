@@ -1,8 +1,8 @@
 // The web views' SQL (sql/web/*.sql) on real traces in DuckDB-WASM (the
 // page's database, under Node): merging sub-pixel intervals keeps every
 // lane's time, the runnable series agrees with a count done here from the
-// raw transitions, and the flame graph's scheduling delay is charged exactly
-// as `schedstat diff` charges it (sql/diff/sched.sql).
+// raw transitions, and the flame graphs' delays add up to every wait (the
+// scheduling one runs `schedstat diff`'s own sql/diff/sched.sql).
 
 
 import type { DuckDBConnection } from "@duckdb/duckdb-wasm/blocking";
@@ -23,7 +23,6 @@ import procsSql from "../../sql/web/timeline_procs.sql?raw";
 import gcWorkersSql from "../../sql/web/timeline_gc_workers.sql?raw";
 import namesSql from "../../sql/web/goroutine_names.sql?raw";
 import runnableSql from "../../sql/web/runnable_series.sql?raw";
-import flameSchedSql from "../../sql/web/flame_sched.sql?raw";
 import flameBlockSql from "../../sql/web/flame_block.sql?raw";
 import diffSchedSql from "../../sql/diff/sched.sql?raw";
 
@@ -191,15 +190,8 @@ describe.each(["go1.27/storm", "go1.27/regionsgc", "go1.27/syscall"])("%s", (nam
     }
   });
 
-  test("flame graph: scheduling delay charged as sql/diff/sched.sql charges it", () => {
-    const ours = db
-      .rows(flameSchedSql)
-      .map((r) => ({ reason: r.reason, funcs: Array.from(r.funcs as ArrayLike<string>), count: r.count, total_ns: r.total_ns }));
-    const diff = db
-      .rows(diffSchedSql)
-      .filter((r) => N(r.total_ns) > 0)
-      .map((r) => ({ reason: r.reason, funcs: Array.from(r.funcs as ArrayLike<string>), count: r.count, total_ns: r.total_ns }));
-    expect(ours).toEqual(diff);
+  test("flame graph: scheduling delay (sql/diff/sched.sql) adds up to every runnable → running wait", () => {
+    const ours = db.rows(diffSchedSql);
     const total = db.rows(`select sum(duration_ns)::bigint as t from g_transitions where from_state = 'runnable' and to_state = 'running'`)[0].t;
     expect(ours.reduce((s, r) => s + N(r.total_ns), 0)).toBe(N(total));
   });

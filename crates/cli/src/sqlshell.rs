@@ -83,7 +83,7 @@ fn one(db: &Database, q: &str) -> Result<String, String> {
 }
 
 /// A query's rows as JSON objects (column → value), for scripts.
-pub fn rows_json(db: &Database, q: &str) -> Result<Vec<serde_json::Value>, String> {
+fn rows_json(db: &Database, q: &str) -> Result<Vec<serde_json::Value>, String> {
     let r = db.query(q.trim().trim_end_matches(';')).map_err(|e| e.to_string())?;
     Ok(r.rows
         .iter()

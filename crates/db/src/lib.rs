@@ -105,7 +105,7 @@ impl Database {
     /// Creates the empty tables; then [`Database::append`] rows as they come
     /// and [`Database::finish`] once.
     pub fn create_schema(&self) -> Result<()> {
-        Ok(self.conn.execute_batch(SCHEMA_SQL).map_err(db_err)?)
+        self.conn.execute_batch(SCHEMA_SQL).map_err(db_err)
     }
 
     /// Appends a chunk of rows to every table (straight into DuckDB vectors).
@@ -146,7 +146,7 @@ impl Database {
 
     /// Runs statements that return nothing (DDL, macros).
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
-        Ok(self.conn.execute_batch(sql).map_err(db_err)?)
+        self.conn.execute_batch(sql).map_err(db_err)
     }
 
     /// Runs one query and collects its result.

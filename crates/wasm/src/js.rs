@@ -61,7 +61,6 @@ pub struct TraceParser {
     // Field order: `parse` borrows `bytes` and is dropped first (see Drop).
     parse: Option<Parse<'static>>,
     bytes: *mut [u8],
-    warning: Option<String>,
 }
 
 #[wasm_bindgen]
@@ -85,7 +84,7 @@ impl TraceParser {
         // borrower) has been dropped; nothing else aliases it mutably.
         let slice: &'static [u8] = unsafe { &*bytes };
         match Parse::new(slice) {
-            Ok(p) => Ok(TraceParser { parse: Some(p), bytes, warning: None }),
+            Ok(p) => Ok(TraceParser { parse: Some(p), bytes }),
             Err(msg) => {
                 // SAFETY: nothing borrows the slice any more.
                 drop(unsafe { Box::from_raw(bytes) });
@@ -101,10 +100,7 @@ impl TraceParser {
     pub fn next_chunk(&mut self, step: u32) -> Result<JsValue, JsError> {
         let Some(p) = self.parse.as_mut() else { return Ok(JsValue::UNDEFINED) };
         match p.step(step) {
-            Ok(Some(t)) => {
-                self.warning = p.warning().map(String::from);
-                Ok(tables_to_js(&columns(&t)).into())
-            }
+            Ok(Some(t)) => Ok(tables_to_js(&columns(&t)).into()),
             Ok(None) => Ok(JsValue::UNDEFINED),
             Err(msg) => Err(JsError::new(&msg)),
         }
@@ -150,8 +146,9 @@ impl TraceParser {
 
     /// The one-line message when the trace was cut or broken after at least
     /// one complete generation (its events up to there are kept, as in the CLI).
+    /// (Until [`TraceParser::finish`], which returns it too.)
     pub fn warning(&self) -> Option<String> {
-        self.warning.clone()
+        self.parse.as_ref().and_then(|p| p.warning().map(String::from))
     }
 
     /// Ends parsing: returns the remaining tables (ranges, tasks, regions are
@@ -160,7 +157,7 @@ impl TraceParser {
     /// last_time_ns, events, warning}` (times as BigInt). Frees the file copy.
     pub fn finish(&mut self) -> Result<JsValue, JsError> {
         let Some(p) = self.parse.take() else { return Err(JsError::new("finish() was already called")) };
-        let warning = p.warning().map(String::from).or(self.warning.take());
+        let warning = p.warning().map(String::from);
         let t = p.finish();
         let o = Object::new();
         set(&o, "tables", &tables_to_js(&columns(&t)));

@@ -1,6 +1,7 @@
 // A flame graph (icicle: root on top) of delay by stack: scheduling delay
 // (time runnable before running, charged to the stack that made the
-// goroutine runnable, sql/web/flame_sched.sql) or blocking delay (time
+// goroutine runnable: the CLI's sql/diff/sched.sql, which `schedstat diff`
+// compares between traces) or blocking delay (time
 // blocked, charged to the stack and reason it blocked with,
 // sql/web/flame_block.sql). Widths are proportional to delay; a click zooms
 // into a frame, hovering tells its function, total and share.
@@ -14,7 +15,7 @@ import { buildFlameTree, flameColor, layoutFlame, maxDepth, selfValue, type Flam
 import { useElementWidth } from "./use-width";
 import "./components.css";
 
-import flameSchedSql from "../../../sql/web/flame_sched.sql?raw";
+import schedSql from "../../../sql/diff/sched.sql?raw";
 import flameBlockSql from "../../../sql/web/flame_block.sql?raw";
 
 type Kind = "sched" | "block";
@@ -23,7 +24,7 @@ const KINDS: { kind: Kind; label: string; sql: string; root: string; about: stri
   {
     kind: "sched",
     label: "Scheduling delay",
-    sql: flameSchedSql,
+    sql: schedSql,
     root: "all scheduling delay",
     about:
       "Time goroutines were runnable but not running, charged to the stack that made each runnable (its creator or unblocker), or to its own stack when it was preempted or yielded. The first level is that cause.",

@@ -1,5 +1,5 @@
 // Pure helpers behind the flame graph: the SQL's (reason, stack, delay) rows
-// (sql/web/flame_sched.sql, flame_block.sql) merged into one tree, laid out
+// (sql/diff/sched.sql, sql/web/flame_block.sql) merged into one tree, laid out
 // for a zoomed node, and coloured. No DOM (test/flame-model.test.ts).
 
 import type { Cell } from "../protocol";

@@ -64,7 +64,7 @@ function Detail({ d }: { d: SpikeDetail }) {
 
 /** Latency and runnable spikes, sortable; a click zooms the timeline to the spike's window. */
 export function SpikesView({ report, onZoom }: { report: Report; onZoom: (r: Range) => void }) {
-  const win = Number((report.options as { window_ns?: number }).window_ns ?? 100_000_000);
+  const win = report.options.window_ns;
   const zoom = (startMs: number) => {
     const lo = report.t0_ns + startMs * 1e6;
     onZoom({ lo, hi: lo + win });
@@ -85,7 +85,7 @@ export function SpikesView({ report, onZoom }: { report: Report; onZoom: (r: Ran
     <div data-testid="view-spikes">
       <h3>
         Latency spikes: windows of {dur(win)} whose p99 wait exceeded{" "}
-        {dur(Number((report.options as { spike_threshold_ns?: number }).spike_threshold_ns ?? 1e6))} ({report.latency_spikes_total} in all)
+        {dur(report.options.spike_threshold_ns)} ({report.latency_spikes_total} in all)
       </h3>
       <SortTable columns={lat} rows={report.latency_spikes} testid="latency-spikes" rowTestid="spike-row" onRowClick={(s) => zoom(s.start_ms)} empty="No latency spikes." />
       <h3>
