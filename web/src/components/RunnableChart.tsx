@@ -79,9 +79,9 @@ export function RunnableChart({ session, loaded, range, onRangeChange }: RangeVi
     return () => r.stop();
   }, [session, loaded]);
 
+  const key = `${lo}:${hi}:${samp.bucketNs}`;
   useEffect(() => {
     if (width === 0) return;
-    const key = `${lo}:${hi}:${samp.bucketNs}`;
     if (data?.key === key) {
       setBusy(runner.current?.active ?? false);
       return;
@@ -160,7 +160,7 @@ export function RunnableChart({ session, loaded, range, onRangeChange }: RangeVi
 
   const peak = data?.series.max ?? 0;
   return (
-    <div className="runnable" data-testid="runnable" data-state={busy ? "loading" : "ready"} data-peak={peak}>
+    <div className="runnable" data-testid="runnable" data-state={busy || width === 0 || data?.key !== key ? "loading" : "ready"} data-peak={peak}>
       <div className="runnable-title">
         <b>Runnable goroutines</b> <span className="muted">(waiting for a P; drag to select a range, click to centre)</span>
         {hover && (

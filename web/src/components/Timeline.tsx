@@ -329,9 +329,10 @@ export function Timeline({ session, loaded, range, onRangeChange }: RangeViewPro
   windowRef.current = win;
   const gFrom = lanes.length > 0 ? lanes[win.from] : -1;
   const gTo = lanes.length > 0 ? lanes[win.to - 1] : -1;
+  const gKey = `${rangeKey(lo, hi, bucket)}:${gFrom}:${gTo}`;
   useEffect(() => {
     if (!stat || width === 0 || gFrom < 0) return;
-    const key = `${rangeKey(lo, hi, bucket)}:${gFrom}:${gTo}`;
+    const key = gKey;
     if (gData?.key === key) {
       setBusy((b) => ({ ...b, g: gRunner.current?.active ?? false }));
       return;
@@ -524,7 +525,11 @@ export function Timeline({ session, loaded, range, onRangeChange }: RangeViewPro
 
   // ---- render -------------------------------------------------------------
 
-  const loading = !stat || busy.range || busy.g;
+  // Ready only when what is drawn is the current range's: derived from the
+  // data's keys, since the busy flags are set by effects that run only after
+  // a frame with new props is painted.
+  const shown = rangeData?.key === rangeKey(lo, hi, bucket) && (lanes.length === 0 || gData?.key === gKey);
+  const loading = !stat || width === 0 || !shown || busy.range || busy.g;
   const stageTop = scrollerRef.current?.offsetTop ?? 0;
   const legend = useMemo(
     () =>
