@@ -10,7 +10,7 @@
 # GOTOOLCHAIN=local so that it never tries to switch to another toolchain.
 set -euo pipefail
 
-ALLOWED_VERSIONS="1.22.10 1.23.9 1.24.11 1.25.5 1.26.6 1.27.3"
+ALLOWED_VERSIONS="1.21.13 1.22.10 1.23.9 1.24.11 1.25.5 1.26.6 1.27.3"
 
 die() { echo "go-toolchain.sh: $*" >&2; exit 1; }
 

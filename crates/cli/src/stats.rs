@@ -94,13 +94,8 @@ pub fn run(path: &Path, json: bool) -> Result<Outcome, Box<dyn std::error::Error
     Ok(outcome)
 }
 
-fn writers(v: gotrace::Version) -> &'static str {
-    match v {
-        gotrace::Version::Go122 => " (written by Go 1.22)",
-        gotrace::Version::Go123 => " (written by Go 1.23–1.24)",
-        gotrace::Version::Go125 => " (written by Go 1.25)",
-        gotrace::Version::Go126 => " (written by Go 1.26–1.27)",
-    }
+fn writers(v: gotrace::Version) -> String {
+    format!(" (written by {})", v.written_by())
 }
 
 /// A duration in the largest unit that keeps it readable.

@@ -2,10 +2,11 @@
 //! `/debug/pprof/trace`, flight recordings), written to give exactly the
 //! events Go's own reader gives.
 //!
-//! Supported: the partitioned format of Go 1.22 and later: headers
-//! `go 1.22 trace`, `go 1.23 trace` (Go 1.23 and 1.24), `go 1.25 trace` and
-//! `go 1.26 trace` (Go 1.26 and 1.27). The old format of Go 1.11–1.21 is
-//! recognised and refused with a plain message.
+//! Supported: the partitioned format of Go 1.22 and later (headers
+//! `go 1.22 trace`, `go 1.23 trace` for Go 1.23 and 1.24, `go 1.25 trace`,
+//! `go 1.26 trace` for Go 1.26 and 1.27), and the old format of Go 1.11–1.21
+//! (`go 1.11`, `go 1.19`, `go 1.21`), converted into the same events as Go's
+//! reader converts it ([`v1`]).
 //!
 //! The crate is layered like Go's `internal/trace`:
 //! - [`wire`]: header, varints, batch framing and the per-version event
@@ -32,6 +33,7 @@ mod reader;
 mod shared;
 pub mod table;
 pub mod time;
+pub mod v1;
 pub mod wire;
 
 pub use event::{

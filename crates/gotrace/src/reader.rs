@@ -273,6 +273,9 @@ pub struct Reader<'a> {
     on_generation_done: Option<Box<dyn FnMut(usize) + 'a>>,
     on_release_hint: Option<Box<dyn FnMut(usize) + 'a>>,
     events_since_hint: u32,
+
+    /// An old-format trace, parsed whole when the reader was made.
+    v1: Option<Box<crate::v1::Stream<'a>>>,
 }
 
 /// The per-thread side of the generation being emitted.
@@ -337,8 +340,16 @@ enum Step<'a> {
 impl<'a> Reader<'a> {
     /// Checks the header and prepares to read. Fails for files that are not
     /// traces and for versions this reader does not support.
+    ///
+    /// An old-format trace (Go 1.11–1.21) is parsed and checked whole here,
+    /// as Go's reader does: its errors come from this call.
     pub fn new(data: &'a [u8]) -> Result<Self, Error> {
         let (version, hdr) = read_header(data)?;
+        let v1 = if version.is_old_format() {
+            Some(Box::new(crate::v1::Stream::open(data, hdr, version.minor())?))
+        } else {
+            None
+        };
         Ok(Reader {
             data,
             cursor: ByteCursor::new(data, hdr),
@@ -365,6 +376,7 @@ impl<'a> Reader<'a> {
             on_generation_done: None,
             on_release_hint: None,
             events_since_hint: 0,
+            v1,
         })
     }
 
@@ -420,6 +432,9 @@ impl<'a> Reader<'a> {
         // Events left over from the last advance come first (the queue is
         // emptied when reading fails, so nothing follows an error).
         if self.order.is_empty() {
+            if self.v1.is_some() {
+                return self.read_v1_event();
+            }
             match self.next_inner() {
                 Ok(Step::Queued) => {}
                 Ok(Step::Sync(mut ev)) => {
@@ -454,6 +469,27 @@ impl<'a> Reader<'a> {
         }
         self.last_ts = time;
         Ok(Some(Event::new(table, o.ctx, BaseEvent { time, ..o.base }, task_name)))
+    }
+
+    /// The next event of an old-format trace.
+    #[cold]
+    fn read_v1_event(&mut self) -> Result<Option<Event<'a>>, Error> {
+        if let Some(e) = &self.failed {
+            return Err(e.clone());
+        }
+        let Some(stream) = self.v1.as_mut() else { return Ok(None) };
+        match stream.next() {
+            Ok(ev) => {
+                if ev.is_some() && stream.is_done() {
+                    // The closing Sync: the one generation is complete.
+                    self.has_gen = true;
+                    self.gen_end = self.data.len();
+                    self.generation_finished();
+                }
+                Ok(ev)
+            }
+            Err(e) => Err(self.fail(e)),
+        }
     }
 
     /// Makes times strictly increasing, as Go does.

@@ -11,6 +11,12 @@ use crate::Error;
 /// Trace format versions this reader knows, named after the header's minor number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Version {
+    /// `go 1.11 trace`: the old (unpartitioned) format, written by Go 1.11–1.18.
+    Go111,
+    /// `go 1.19 trace`: the old format with CPU samples, written by Go 1.19 and 1.20.
+    Go119,
+    /// `go 1.21 trace`: the old format with stop-the-world reasons, written by Go 1.21.
+    Go121,
     /// `go 1.22 trace`: the first partitioned format.
     Go122,
     /// `go 1.23 trace`, written by Go 1.23 and 1.24.
@@ -25,6 +31,9 @@ impl Version {
     /// The minor number as it appears in the header.
     pub fn minor(self) -> u32 {
         match self {
+            Version::Go111 => 11,
+            Version::Go119 => 19,
+            Version::Go121 => 21,
             Version::Go122 => 22,
             Version::Go123 => 23,
             Version::Go125 => 25,
@@ -35,11 +44,31 @@ impl Version {
     /// How many entries of [`spec::SPECS`] belong to this version; used for names in errors.
     pub fn spec_len(self) -> usize {
         match self {
+            Version::Go111 | Version::Go119 | Version::Go121 => 0,
             Version::Go122 => spec::ev::USER_LOG as usize + 1,
             Version::Go123 => spec::ev::EXPERIMENTAL_BATCH as usize + 1,
             Version::Go125 => spec::ev::CLOCK_SNAPSHOT as usize + 1,
             Version::Go126 => spec::NUM_SPECS,
         }
+    }
+
+    /// The Go releases that write this header.
+    pub fn written_by(self) -> &'static str {
+        match self {
+            Version::Go111 => "Go 1.11–1.18",
+            Version::Go119 => "Go 1.19–1.20",
+            Version::Go121 => "Go 1.21",
+            Version::Go122 => "Go 1.22",
+            Version::Go123 => "Go 1.23–1.24",
+            Version::Go125 => "Go 1.25",
+            Version::Go126 => "Go 1.26–1.27",
+        }
+    }
+
+    /// Whether traces of this version use the old, unpartitioned format
+    /// (read by [`crate::v1`]).
+    pub fn is_old_format(self) -> bool {
+        self < Version::Go122
     }
 
     /// Go's name for a wire event type in this version (`Invalid(N)` when unknown).
@@ -59,8 +88,7 @@ pub const HEADER_LEN: usize = 16;
 /// Parses the header and returns the version and the header's length in bytes.
 ///
 /// Accepts what Go's `fmt.Fscanf("go 1.%d trace\x00\x00\x00")` accepts for the
-/// versions we read. Old-format versions (11, 19, 21) are reported plainly as
-/// not yet supported rather than as garbage.
+/// versions we read, the old format's (11, 19, 21) included.
 pub fn read_header(data: &[u8]) -> Result<(Version, usize), Error> {
     let bad = || Error::new("bad file format: not a Go execution trace?");
     let prefix = b"go 1.";
@@ -100,12 +128,9 @@ pub fn read_header(data: &[u8]) -> Result<(Version, usize), Error> {
         23 => Version::Go123,
         25 => Version::Go125,
         26 => Version::Go126,
-        11 | 19 | 21 => {
-            return Err(Error::new(format!(
-                "trace version go 1.{v} (written by Go 1.11–1.21) uses the old trace format, \
-                 which this reader does not support yet; re-record the trace with Go 1.22 or newer"
-            )))
-        }
+        11 => Version::Go111,
+        19 => Version::Go119,
+        21 => Version::Go121,
         _ => return Err(Error::new(format!("unknown or unsupported trace version go 1.{v}"))),
     };
     Ok((version, i))
@@ -334,7 +359,10 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("unknown or unsupported trace version go 1.5"));
-        assert!(read_header(b"go 1.21 trace\0\0\0").unwrap_err().to_string().contains("old trace format"));
+        assert_eq!(read_header(b"go 1.11 trace\0\0\0").unwrap(), (Version::Go111, 16));
+        assert_eq!(read_header(b"go 1.19 trace\0\0\0").unwrap(), (Version::Go119, 16));
+        assert_eq!(read_header(b"go 1.21 trace\0\0\0").unwrap(), (Version::Go121, 16));
+        assert!(Version::Go121.is_old_format() && !Version::Go122.is_old_format());
         assert_eq!(
             read_header(b"PK\x03\x04").unwrap_err().to_string(),
             "bad file format: not a Go execution trace?"

@@ -1,0 +1,371 @@
+//! Converting a parsed old-format trace into the v2 event model, one event at
+//! a time, by the rules of Go 1.27's `internal/trace/tracev1.go`.
+//!
+//! The whole trace becomes one generation with one table. Most events map one
+//! to one; a few need context: a syscall that did not block becomes a begin
+//! and an end 1 ns apart, goroutines that existed before tracing started get
+//! status events at the first `Gomaxprocs` (which ends the trace's
+//! initialisation), and a labelled start becomes a start and a label.
+
+use std::collections::{BTreeSet, VecDeque};
+
+use super::parse::{RawEvent, Trace};
+use super::spec::{ev as ev1, stw_reason, EventType, SPECS as SPECS1, STW_REASONS};
+use crate::event::{Event, SchedCtx, NO_GOROUTINE, NO_TASK, NO_THREAD};
+use crate::order::BaseEvent;
+use crate::shared::TableOwner;
+use crate::table::{DataTable, EvTable, IdBits, IdMap, StackRef};
+use crate::wire::spec::{ev, gstatus, pstatus, SPECS};
+use crate::Error;
+
+/// Strings the converter adds: block reasons, then STW reasons ([`STW_REASONS`]).
+const BLOCK_REASONS: [&str; 12] = [
+    "forever",
+    "preempted",
+    "runtime.Gosched",
+    "sleep",
+    "chan send",
+    "chan receive",
+    "network",
+    "sync",
+    "sync.(*Cond).Wait",
+    "select",
+    "",
+    "GC mark assist wait for work",
+];
+
+/// Indexes into [`BLOCK_REASONS`].
+mod reason {
+    pub const FOREVER: usize = 0;
+    pub const PREEMPTED: usize = 1;
+    pub const GOSCHED: usize = 2;
+    pub const SLEEP: usize = 3;
+    pub const CHAN_SEND: usize = 4;
+    pub const CHAN_RECV: usize = 5;
+    pub const NETWORK: usize = 6;
+    pub const SYNC: usize = 7;
+    pub const SYNC_COND: usize = 8;
+    pub const SELECT: usize = 9;
+    pub const EMPTY: usize = 10;
+    pub const MARK_ASSIST_WAIT: usize = 11;
+}
+
+/// The converter: a cursor over the parsed events plus the little state the
+/// conversion needs.
+pub(crate) struct Converter<'a> {
+    table: TableOwner<'a>,
+    events: Vec<RawEvent>,
+    pos: usize,
+    /// Per event, whether it is a syscall that the goroutine's next event shows blocked.
+    blocked: Vec<u64>,
+    extra: VecDeque<Event<'a>>,
+    pre_init: bool,
+    /// Goroutines created before the first `Gomaxprocs` whose state is not known yet.
+    created_pre_init: BTreeSet<u64>,
+    /// Open tasks: name and parent, for their end events.
+    tasks: IdMap<u64, (&'a [u8], u64)>,
+    seen_procs: IdMap<i32, ()>,
+    /// Time of the last event handed out; later ones are forced past it.
+    pub(crate) last_ts: i64,
+    /// The thread each P was last started on.
+    proc_ms: IdMap<i32, i64>,
+    last_stw_reason: u64,
+    /// String ID of the first inline log message; messages follow in order.
+    inline_base: u64,
+    /// String ID of the first of the converter's own strings.
+    builtin_base: u64,
+    version: u32,
+}
+
+impl<'a> Converter<'a> {
+    /// Builds the table and the conversion state.
+    pub fn new(trace: Trace<'a>, version: u32) -> Result<Self, Error> {
+        let Trace { events, strings, inline_strings, stacks, stack_pcs, pcs } = trace;
+        let too_many = || Error::new("trace contains too many strings");
+        let mut table = EvTable { freq: 1.0, ..EvTable::default() };
+        let mut max = 0u64;
+        let mut ids: Vec<_> = strings.into_iter().collect();
+        ids.sort_unstable_by_key(|&(id, _)| id);
+        for (id, s) in ids {
+            max = max.max(id);
+            table.strings.insert(id, s).map_err(|_| Error::new("couldn't add strings"))?;
+        }
+        let inline_base = max.checked_add(1).ok_or_else(too_many)?;
+        let builtin_base = inline_base.checked_add(inline_strings.len() as u64).ok_or_else(too_many)?;
+        builtin_base.checked_add((BLOCK_REASONS.len() + STW_REASONS.len()) as u64).ok_or_else(too_many)?;
+        let builtins = BLOCK_REASONS.iter().chain(STW_REASONS.iter()).map(|s| s.as_bytes());
+        for (i, s) in inline_strings.into_iter().chain(builtins).enumerate() {
+            table.strings.insert(inline_base + i as u64, s).map_err(|_| Error::new("couldn't add strings"))?;
+        }
+        table.strings.compactify();
+
+        let mut stack_list: Vec<_> = stacks.into_iter().collect();
+        stack_list.sort_unstable_by_key(|&(id, _)| id);
+        table.stacks = DataTable::default();
+        for (id, (start, len)) in stack_list {
+            // IDs are unique keys of the parser's map.
+            let _ = table.stacks.insert(u64::from(id), StackRef { start, len });
+        }
+        table.stacks.compactify();
+        table.stack_pcs = stack_pcs;
+        table.pcs = pcs;
+        table.stack_bits = IdBits::of(&table.stacks);
+        table.string_bits = IdBits::of(&table.strings);
+
+        let blocked = blocked_syscalls(&events);
+        Ok(Converter {
+            table: TableOwner::new(table),
+            events,
+            pos: 0,
+            blocked,
+            extra: VecDeque::new(),
+            pre_init: true,
+            created_pre_init: BTreeSet::new(),
+            tasks: IdMap::default(),
+            seen_procs: IdMap::default(),
+            last_ts: -1,
+            proc_ms: IdMap::default(),
+            last_stw_reason: 0,
+            inline_base,
+            builtin_base,
+            version,
+        })
+    }
+
+    /// A handle on the trace's one table (for the Sync that opens the stream).
+    pub fn table(&self) -> crate::shared::TableRef<'a> {
+        self.table.handle()
+    }
+
+    /// Time of the first event not handed out yet.
+    pub fn peek_time(&self) -> Option<i64> {
+        self.events.get(self.pos).map(|e| e.ts)
+    }
+
+    /// The next event; `Ok(None)` at the end.
+    pub fn next(&mut self) -> Result<Option<Event<'a>>, Error> {
+        loop {
+            if let Some(mut e) = self.extra.pop_front() {
+                self.stamp(&mut e);
+                return Ok(Some(e));
+            }
+            let Some(&old) = self.events.get(self.pos) else { return Ok(None) };
+            let blocked = self.blocked[self.pos / 64] >> (self.pos % 64) & 1 != 0;
+            self.pos += 1;
+            if self.pos == self.events.len() {
+                // Nothing reads the events after the last one.
+                self.events = Vec::new();
+                self.pos = 0;
+            }
+            if let Some(mut e) = self.convert(&old, blocked)? {
+                self.stamp(&mut e);
+                return Ok(Some(e));
+            }
+        }
+    }
+
+    /// No two events share a time in the v2 model: later ones move 1 ns on.
+    fn stamp(&mut self, e: &mut Event<'a>) {
+        if e.base.time <= self.last_ts {
+            e.base.time = self.last_ts + 1;
+        }
+        self.last_ts = e.base.time;
+    }
+
+    fn reason(&self, r: usize) -> u64 {
+        self.builtin_base + r as u64
+    }
+
+    fn event(&self, g: i64, p: i32, m: i64, typ: u8, time: i64, args: [u64; 4], name: &'a [u8]) -> Event<'a> {
+        Event::new(Some(self.table.handle()), SchedCtx { g, p: i64::from(p), m }, BaseEvent { typ, time, args }, name)
+    }
+
+    /// The thread a P was last started on, 0 when none (Go's map zero value).
+    fn thread_of(&self, p: i32) -> i64 {
+        self.proc_ms.get(&p).copied().unwrap_or(0)
+    }
+
+    /// One old event to its first new event (`None` to skip it); more go to `extra`.
+    fn convert(&mut self, e: &RawEvent, syscall_blocked: bool) -> Result<Option<Event<'a>>, Error> {
+        let mut args = e.args;
+        let mut name: &'a [u8] = b"";
+        let typ = match e.typ {
+            ev1::GOMAXPROCS => {
+                if self.pre_init {
+                    // The end of initialisation: goroutines created before it
+                    // that never showed a state were runnable (or idle).
+                    self.pre_init = false;
+                    for gid in std::mem::take(&mut self.created_pre_init) {
+                        let status = [gid, u64::MAX, gstatus::RUNNABLE, 0];
+                        let st = self.event(NO_GOROUTINE, -1, NO_THREAD, ev::GO_STATUS, e.ts, status, b"");
+                        self.extra.push_back(st);
+                    }
+                    return Ok(None);
+                }
+                ev::PROCS_CHANGE
+            }
+            ev1::PROC_START => {
+                self.proc_ms.insert(e.p, e.args[0] as i64);
+                if self.seen_procs.insert(e.p, ()).is_some() {
+                    args = [e.p as i64 as u64, 0, 0, 0];
+                    ev::PROC_START
+                } else {
+                    args = [e.p as i64 as u64, pstatus::RUNNING, 0, 0];
+                    ev::PROC_STATUS
+                }
+            }
+            ev1::PROC_STOP => {
+                if self.seen_procs.insert(e.p, ()).is_some() {
+                    args = [e.p as i64 as u64, 0, 0, 0];
+                    ev::PROC_STOP
+                } else {
+                    args = [e.p as i64 as u64, pstatus::IDLE, 0, 0];
+                    ev::PROC_STATUS
+                }
+            }
+            ev1::GC_START => ev::GC_BEGIN,
+            ev1::GC_DONE => ev::GC_END,
+            ev1::STW_START => {
+                let sid = self.reason(BLOCK_REASONS.len() + stw_reason(self.version, e.args[0]));
+                self.last_stw_reason = sid;
+                args = [sid, 0, 0, 0];
+                ev::STW_BEGIN
+            }
+            ev1::STW_DONE => {
+                args = [self.last_stw_reason, 0, 0, 0];
+                ev::STW_END
+            }
+            ev1::GC_SWEEP_START => ev::GC_SWEEP_BEGIN,
+            ev1::GC_SWEEP_DONE => ev::GC_SWEEP_END,
+            ev1::GO_CREATE => {
+                if self.pre_init {
+                    self.created_pre_init.insert(e.args[0]);
+                    return Ok(None);
+                }
+                ev::GO_CREATE
+            }
+            ev1::GO_START => {
+                if self.pre_init {
+                    self.created_pre_init.remove(&e.args[0]);
+                    args = [e.args[0], u64::MAX, gstatus::RUNNING, 0];
+                    ev::GO_STATUS
+                } else {
+                    ev::GO_START
+                }
+            }
+            ev1::GO_START_LABEL => {
+                let m = self.thread_of(e.p);
+                let label = self.event(e.g as i64, e.p, m, ev::GO_LABEL, e.ts, [e.args[2], 0, 0, 0], b"");
+                self.extra.push_back(label);
+                return Ok(Some(self.event(e.g as i64, e.p, m, ev::GO_START, e.ts, args, b"")));
+            }
+            ev1::GO_END => ev::GO_DESTROY,
+            ev1::GO_STOP => self.blocked_on(&mut args, ev::GO_BLOCK, reason::FOREVER, e),
+            ev1::GO_SCHED => self.blocked_on(&mut args, ev::GO_STOP, reason::GOSCHED, e),
+            ev1::GO_PREEMPT => self.blocked_on(&mut args, ev::GO_STOP, reason::PREEMPTED, e),
+            ev1::GO_SLEEP => self.blocked_on(&mut args, ev::GO_BLOCK, reason::SLEEP, e),
+            ev1::GO_BLOCK => self.blocked_on(&mut args, ev::GO_BLOCK, reason::EMPTY, e),
+            ev1::GO_UNBLOCK => ev::GO_UNBLOCK,
+            ev1::GO_BLOCK_SEND => self.blocked_on(&mut args, ev::GO_BLOCK, reason::CHAN_SEND, e),
+            ev1::GO_BLOCK_RECV => self.blocked_on(&mut args, ev::GO_BLOCK, reason::CHAN_RECV, e),
+            ev1::GO_BLOCK_SELECT => self.blocked_on(&mut args, ev::GO_BLOCK, reason::SELECT, e),
+            ev1::GO_BLOCK_SYNC => self.blocked_on(&mut args, ev::GO_BLOCK, reason::SYNC, e),
+            ev1::GO_BLOCK_COND => self.blocked_on(&mut args, ev::GO_BLOCK, reason::SYNC_COND, e),
+            ev1::GO_BLOCK_NET => self.blocked_on(&mut args, ev::GO_BLOCK, reason::NETWORK, e),
+            ev1::GO_BLOCK_GC => self.blocked_on(&mut args, ev::GO_BLOCK, reason::MARK_ASSIST_WAIT, e),
+            ev1::GO_SYSCALL => {
+                args = [0, u64::from(e.stk), 0, 0];
+                if !syscall_blocked {
+                    // An instantaneous syscall: a begin and an end 1 ns later.
+                    let m = self.thread_of(e.p);
+                    let g = e.g as i64;
+                    let end = self.event(g, e.p, m, ev::GO_SYSCALL_END, e.ts + 1, [0; 4], b"");
+                    self.extra.push_back(end);
+                    return Ok(Some(self.event(g, e.p, m, ev::GO_SYSCALL_BEGIN, e.ts, args, b"")));
+                }
+                ev::GO_SYSCALL_BEGIN
+            }
+            ev1::GO_SYSEXIT => ev::GO_SYSCALL_END_BLOCKED,
+            ev1::GO_SYSBLOCK => return Ok(None),
+            ev1::GO_WAITING | ev1::GO_IN_SYSCALL => {
+                let status = if e.typ == ev1::GO_WAITING { gstatus::WAITING } else { gstatus::SYSCALL };
+                self.created_pre_init.remove(&e.args[0]);
+                args = [e.args[0], u64::MAX, status, 0];
+                ev::GO_STATUS
+            }
+            ev1::HEAP_ALLOC => ev::HEAP_ALLOC,
+            ev1::HEAP_GOAL => ev::HEAP_GOAL,
+            ev1::GC_MARK_ASSIST_START => ev::GC_MARK_ASSIST_BEGIN,
+            ev1::GC_MARK_ASSIST_DONE => ev::GC_MARK_ASSIST_END,
+            ev1::USER_TASK_CREATE => {
+                let parent = if e.args[1] == 0 { NO_TASK } else { e.args[1] };
+                args = [e.args[0], parent, e.args[2], u64::from(e.stk)];
+                let task_name = self.table.string(e.args[2]).unwrap_or(b"");
+                self.tasks.insert(e.args[0], (task_name, e.args[1]));
+                ev::USER_TASK_BEGIN
+            }
+            ev1::USER_TASK_END => {
+                // The task's parent and name travel with its end, as in Go's model.
+                let (task_name, parent) = self.tasks.remove(&e.args[0]).unwrap_or((b"", NO_TASK));
+                name = task_name;
+                args = [e.args[0], e.args[1], parent, 0];
+                ev::USER_TASK_END
+            }
+            ev1::USER_REGION => {
+                args = [e.args[0], e.args[2], u64::from(e.stk), 0];
+                match e.args[1] {
+                    0 => ev::USER_REGION_BEGIN,
+                    1 => ev::USER_REGION_END,
+                    _ => ev::NONE,
+                }
+            }
+            ev1::USER_LOG => {
+                args = [e.args[0], e.args[1], self.inline_base + e.args[3], u64::from(e.stk)];
+                ev::USER_LOG
+            }
+            ev1::CPU_SAMPLE => {
+                // Old samples carry no thread.
+                args = [u64::from(e.stk), u64::MAX, e.p as i64 as u64, e.g];
+                ev::CPU_SAMPLE
+            }
+            other => return Err(Error::new(format!("unexpected event type {other}"))),
+        };
+        if SPECS1[e.typ as usize].stack {
+            if let Some(&i) = SPECS[typ as usize].stack_ids.first() {
+                args[i - 1] = u64::from(e.stk);
+            }
+        }
+        let mut m = NO_THREAD;
+        if e.p != -1 && e.typ != ev1::CPU_SAMPLE {
+            if let Some(&t) = self.proc_ms.get(&e.p) {
+                m = t;
+            }
+        }
+        if e.typ == ev1::PROC_STOP {
+            self.proc_ms.remove(&e.p);
+        }
+        let g = if e.g == 0 { NO_GOROUTINE } else { e.g as i64 };
+        Ok(Some(self.event(g, e.p, m, typ, e.ts, args, name)))
+    }
+
+    /// Maps a v1 stop or block to the v2 type with a reason string and the stack.
+    fn blocked_on(&self, args: &mut [u64; 4], typ: u8, r: usize, e: &RawEvent) -> u8 {
+        *args = [self.reason(r), u64::from(e.stk), 0, 0];
+        typ
+    }
+}
+
+/// Marks each syscall whose goroutine's next event is a `GoSysBlock`: those
+/// blocked, the others returned at once. One backward pass instead of Go's
+/// forward search per syscall, same answer.
+fn blocked_syscalls(events: &[RawEvent]) -> Vec<u64> {
+    let mut bits = vec![0u64; events.len() / 64 + 1];
+    let mut next_of: IdMap<u64, EventType> = IdMap::default();
+    for (i, e) in events.iter().enumerate().rev() {
+        if e.typ == ev1::GO_SYSCALL && next_of.get(&e.g) == Some(&ev1::GO_SYSBLOCK) {
+            bits[i / 64] |= 1 << (i % 64);
+        }
+        next_of.insert(e.g, e.typ);
+    }
+    bits
+}

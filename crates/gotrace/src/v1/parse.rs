@@ -1,0 +1,1029 @@
+//! Parsing an old-format trace: indexing its per-P batches, merging them into
+//! one consistent sequence, and checking it, with the rules and messages of
+//! Go 1.27's `internal/trace/internal/tracev1` (whose errors Go's reader
+//! reports for these traces).
+//!
+//! The old format has no generations, so the whole trace is indexed before the
+//! first event can be known; events are kept in [`Events`], 40 bytes each.
+
+use std::collections::HashMap;
+
+use super::spec::{arg_count, ev, fake_p, EventType, SPECS};
+use crate::table::{go_f64_to_i64, IdMap, RawFrame};
+use crate::wire::uvarint;
+use crate::Error;
+
+/// One old-format event after merging, as Go's `tracev1.Event`.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct RawEvent {
+    /// Ticks while merging; nanoseconds from the first event once parsed.
+    pub ts: i64,
+    /// The goroutine the event is about (see Go's `parseEvent`).
+    pub g: u64,
+    /// The arguments after the timestamp, without the stack.
+    pub args: [u64; 4],
+    pub stk: u32,
+    /// The P, or one of the fake Ps in [`fake_p`].
+    pub p: i32,
+    pub typ: EventType,
+}
+
+/// Everything [`parse`] learnt: the events in order and the tables their IDs
+/// resolve against (strings point into the input).
+pub(crate) struct Trace<'a> {
+    pub events: Vec<RawEvent>,
+    pub strings: IdMap<u64, &'a [u8]>,
+    /// Log messages, which the old format writes inline, in first-seen order.
+    pub inline_strings: Vec<&'a [u8]>,
+    /// Stack ID to its PCs (a range of `stack_pcs`).
+    pub stacks: IdMap<u32, (u32, u32)>,
+    pub stack_pcs: Vec<u64>,
+    pub pcs: IdMap<u64, RawFrame>,
+}
+
+const MALFORMED_VARINT: &str = "malformatted base-128 varint";
+const TIME_ORDER: &str = "time stamps out of order";
+
+/// Where a batch starts, and the P it belongs to.
+#[derive(Debug, Clone, Copy)]
+struct BatchOffset {
+    offset: usize,
+}
+
+/// What `read_raw` decoded.
+#[derive(Debug, Default)]
+struct Raw<'a> {
+    typ: EventType,
+    /// Inline log message (UserLog only).
+    message: Option<&'a [u8]>,
+    batch_pid: i32,
+    batch_offset: usize,
+}
+
+/// Why `read_raw` stopped without an event.
+enum Stop {
+    /// The input ended where an event could start (Go's `io.EOF`).
+    End,
+    Err(Error),
+}
+
+impl From<Error> for Stop {
+    fn from(e: Error) -> Self {
+        Stop::Err(e)
+    }
+}
+
+fn err(msg: impl Into<String>) -> Stop {
+    Stop::Err(Error::new(msg))
+}
+
+fn cut(msg: impl Into<String>) -> Stop {
+    Stop::Err(Error::truncated(msg))
+}
+
+const SKIP_ARGS: u8 = 1;
+const SKIP_STRINGS: u8 = 2;
+
+/// A goroutine's ordering state in the merge (Go's `gState`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct GState {
+    seq: u64,
+    status: u8,
+}
+
+const G_DEAD: u8 = 0;
+const G_RUNNABLE: u8 = 1;
+const G_RUNNING: u8 = 2;
+const G_WAITING: u8 = 3;
+
+const UNORDERED: u64 = u64::MAX;
+const GARBAGE: u64 = u64::MAX - 1;
+const NOSEQ: u64 = u64::MAX;
+const SEQINC: u64 = u64::MAX - 1;
+
+/// The goroutine an event orders on, the state it needs, and the state after it.
+fn state_transition(e: &RawEvent) -> (u64, GState, GState) {
+    let st = |seq, status| GState { seq, status };
+    match e.typ {
+        ev::GO_CREATE => (e.args[0], st(0, G_DEAD), st(1, G_RUNNABLE)),
+        ev::GO_WAITING | ev::GO_IN_SYSCALL => (e.g, st(1, G_RUNNABLE), st(2, G_WAITING)),
+        ev::GO_START | ev::GO_START_LABEL => {
+            (e.g, st(e.args[1], G_RUNNABLE), st(e.args[1].wrapping_add(1), G_RUNNING))
+        }
+        ev::GO_START_LOCAL => (e.g, st(NOSEQ, G_RUNNABLE), st(SEQINC, G_RUNNING)),
+        ev::GO_BLOCK
+        | ev::GO_BLOCK_SEND
+        | ev::GO_BLOCK_RECV
+        | ev::GO_BLOCK_SELECT
+        | ev::GO_BLOCK_SYNC
+        | ev::GO_BLOCK_COND
+        | ev::GO_BLOCK_NET
+        | ev::GO_SLEEP
+        | ev::GO_SYSBLOCK
+        | ev::GO_BLOCK_GC => (e.g, st(NOSEQ, G_RUNNING), st(NOSEQ, G_WAITING)),
+        ev::GO_SCHED | ev::GO_PREEMPT => (e.g, st(NOSEQ, G_RUNNING), st(NOSEQ, G_RUNNABLE)),
+        ev::GO_UNBLOCK | ev::GO_SYSEXIT => {
+            (e.args[0], st(e.args[1], G_WAITING), st(e.args[1].wrapping_add(1), G_RUNNABLE))
+        }
+        ev::GO_UNBLOCK_LOCAL | ev::GO_SYSEXIT_LOCAL => (e.args[0], st(NOSEQ, G_WAITING), st(SEQINC, G_RUNNABLE)),
+        ev::GC_START => (GARBAGE, st(e.args[0], G_DEAD), st(e.args[0].wrapping_add(1), G_DEAD)),
+        _ => (UNORDERED, GState::default(), GState::default()),
+    }
+}
+
+fn transition_ready(g: u64, curr: GState, init: GState) -> bool {
+    g == UNORDERED || (init.seq == NOSEQ || init.seq == curr.seq) && init.status == curr.status
+}
+
+/// One P's side of the merge.
+struct Proc {
+    pid: i32,
+    /// The loaded batch's events not merged yet (`events[next..]`).
+    events: Vec<RawEvent>,
+    next: usize,
+    done: bool,
+}
+
+/// The merge frontier: at most one event per P, a min-heap on time whose
+/// sift rules are Go's (they decide ties).
+struct Frontier(Vec<(RawEvent, usize)>);
+
+impl Frontier {
+    fn less(&self, i: usize, j: usize) -> bool {
+        self.0[i].0.ts < self.0[j].0.ts
+    }
+
+    fn push(&mut self, x: (RawEvent, usize)) {
+        self.0.push(x);
+        let mut j = self.0.len() - 1;
+        loop {
+            let i = (j.wrapping_sub(1)) / 2;
+            if j == 0 || i == j || !self.less(j, i) {
+                break;
+            }
+            self.0.swap(i, j);
+            j = i;
+        }
+    }
+
+    fn pop(&mut self) -> (RawEvent, usize) {
+        let n = self.0.len() - 1;
+        self.0.swap(0, n);
+        let mut i = 0;
+        loop {
+            let j1 = 2 * i + 1;
+            if j1 >= n {
+                break;
+            }
+            let mut j = j1;
+            let j2 = j1 + 1;
+            if j2 < n && self.less(j2, j1) {
+                j = j2;
+            }
+            if !self.less(j, i) {
+                break;
+            }
+            self.0.swap(i, j);
+            i = j;
+        }
+        self.0.pop().expect("pop from a non-empty frontier")
+    }
+}
+
+struct Parser<'a> {
+    ver: u32,
+    data: &'a [u8],
+    off: usize,
+
+    strings: IdMap<u64, &'a [u8]>,
+    inline_strings: Vec<&'a [u8]>,
+    inline_ids: HashMap<&'a [u8], u64>,
+    /// Each P's batches not loaded yet, in file order; Ps in first-seen order.
+    batch_offsets: IdMap<i32, std::collections::VecDeque<BatchOffset>>,
+    proc_order: Vec<i32>,
+    stacks: IdMap<u32, (u32, u32)>,
+    stack_pcs: Vec<u64>,
+    ticks_per_sec: i64,
+    pcs: IdMap<u64, RawFrame>,
+    cpu_samples: Vec<RawEvent>,
+    timer_goids: IdMap<u64, ()>,
+
+    args: Vec<u64>,
+
+    last_ts: i64,
+    last_g: u64,
+    last_gs: IdMap<i32, u64>,
+    last_p: i32,
+}
+
+/// Parses an old-format trace whose header (of minor version `ver`) ends at `start`.
+pub(crate) fn parse(data: &[u8], start: usize, ver: u32) -> Result<Trace<'_>, Error> {
+    let mut p = Parser {
+        ver,
+        data,
+        off: start,
+        strings: IdMap::default(),
+        inline_strings: Vec::new(),
+        inline_ids: HashMap::new(),
+        batch_offsets: IdMap::default(),
+        proc_order: Vec::new(),
+        stacks: IdMap::default(),
+        stack_pcs: Vec::new(),
+        ticks_per_sec: 0,
+        pcs: IdMap::default(),
+        cpu_samples: Vec::new(),
+        timer_goids: IdMap::default(),
+        args: Vec::with_capacity(16),
+        last_ts: 0,
+        last_g: 0,
+        last_gs: IdMap::default(),
+        last_p: 0,
+    };
+    p.collect_batches_and_cpu_samples()?;
+    let mut events = p.merge_batches()?;
+    if p.ticks_per_sec == 0 {
+        return Err(Error::new("no EvFrequency event"));
+    }
+    if let Some(first) = events.first() {
+        let min_ts = first.ts;
+        let freq = 1e9 / p.ticks_per_sec as f64;
+        for e in &mut events {
+            e.ts = go_f64_to_i64(e.ts.wrapping_sub(min_ts) as f64 * freq);
+            if e.typ == ev::GO_UNBLOCK && p.timer_goids.contains_key(&e.g) {
+                e.p = fake_p::TIMER;
+            }
+            if e.typ == ev::GO_SYSEXIT {
+                e.p = fake_p::SYSCALL;
+            }
+        }
+    }
+    post_process(&mut events, &p.stacks)?;
+    Ok(Trace {
+        events,
+        strings: p.strings,
+        inline_strings: p.inline_strings,
+        stacks: p.stacks,
+        stack_pcs: p.stack_pcs,
+        pcs: p.pcs,
+    })
+}
+
+impl<'a> Parser<'a> {
+    fn read_byte(&mut self) -> Option<u8> {
+        let b = self.data.get(self.off).copied()?;
+        self.off += 1;
+        Some(b)
+    }
+
+    fn read_val(&mut self) -> Result<u64, Stop> {
+        let (v, n) = uvarint(self.data.get(self.off..).unwrap_or(&[]));
+        if n <= 0 {
+            return Err(self.malformed());
+        }
+        self.off += n as usize;
+        Ok(v)
+    }
+
+    /// Go's varint error, marked as a truncation when the input ran out inside it.
+    fn malformed(&self) -> Stop {
+        let rest = self.data.get(self.off..).unwrap_or(&[]);
+        if rest.len() < 10 && rest.iter().all(|&b| b >= 0x80) {
+            cut(MALFORMED_VARINT)
+        } else {
+            err(MALFORMED_VARINT)
+        }
+    }
+
+    fn read_full(&mut self, n: u64) -> Result<&'a [u8], Stop> {
+        let len = self.data.len();
+        if self.off >= len || n > (len - self.off) as u64 {
+            return Err(cut("failed to read trace: unexpected EOF"));
+        }
+        let b = &self.data[self.off..self.off + n as usize];
+        self.off += n as usize;
+        Ok(b)
+    }
+
+    fn discard(&mut self, n: u64) -> bool {
+        if n > (self.data.len() - self.off) as u64 {
+            return false;
+        }
+        self.off += n as usize;
+        true
+    }
+
+    /// Reads one raw event into `raw` (arguments into `self.args`), as Go's `readRawEvent`.
+    fn read_raw(&mut self, flags: u8, raw: &mut Raw<'a>) -> Result<(), Stop> {
+        const INLINE_ARGS: u8 = 3;
+        let Some(b) = self.read_byte() else { return Err(Stop::End) };
+        let typ = b & 0x3f;
+        let narg = (b >> 6) + 1;
+        if typ == ev::NONE || typ >= ev::COUNT || SPECS[typ as usize].min_version > self.ver {
+            return Err(err(format!("unknown event type {typ}")));
+        }
+        self.args.clear();
+        raw.message = None;
+        match typ {
+            ev::STRING => {
+                if flags & SKIP_STRINGS != 0 {
+                    self.read_val()?;
+                    let ln = self.read_val()?;
+                    if !self.discard(ln) {
+                        return Err(cut("failed to read trace: EOF"));
+                    }
+                } else {
+                    let id = self.read_val()?;
+                    if id == 0 {
+                        return Err(err("string has invalid id 0"));
+                    }
+                    if self.strings.get(&id).is_some_and(|s| !s.is_empty()) {
+                        return Err(err(format!("string has duplicate id {id}")));
+                    }
+                    let ln = self.read_val()?;
+                    if ln == 0 {
+                        return Err(err("string has invalid length 0"));
+                    }
+                    if ln > 1_000_000 {
+                        return Err(err(format!("string has too large length {ln}")));
+                    }
+                    let s = self.read_full(ln)?;
+                    self.strings.insert(id, s);
+                }
+                raw.typ = ev::NONE;
+                Ok(())
+            }
+            ev::BATCH => {
+                if narg != 2 {
+                    return Err(err(format!("EvBatch has wrong number of arguments: got {narg}, want 2")));
+                }
+                let off = self.off - 1;
+                let pid = self.read_val()?;
+                if pid != u64::MAX && pid > i32::MAX as u64 {
+                    return Err(err(format!("processor ID {pid} is larger than maximum of {}", u64::MAX)));
+                }
+                let pid32 = if pid == u64::MAX { -1 } else { pid as i32 };
+                let ticks = self.read_val()?;
+                raw.typ = ev::BATCH;
+                raw.batch_pid = pid32;
+                raw.batch_offset = off;
+                self.args.push(pid);
+                self.args.push(ticks);
+                Ok(())
+            }
+            _ => {
+                raw.typ = typ;
+                let arg_err = |s: Stop| match s {
+                    Stop::Err(e) => {
+                        let msg = format!("failed to read event {typ} argument: {}", e.message());
+                        if e.is_truncation() {
+                            cut(msg)
+                        } else {
+                            err(msg)
+                        }
+                    }
+                    Stop::End => err(format!("failed to read event {typ} argument: EOF")),
+                };
+                if narg <= INLINE_ARGS {
+                    for _ in 0..narg {
+                        let v = self.read_val().map_err(arg_err)?;
+                        if flags & SKIP_ARGS == 0 {
+                            self.args.push(v);
+                        }
+                    }
+                } else {
+                    let v = self.read_val().map_err(arg_err)?;
+                    if v > 2048 {
+                        return Err(err(format!(
+                            "failed to read event {typ} argument: length-prefixed argument too big: {v} bytes, limit is 2048"
+                        )));
+                    }
+                    if flags & SKIP_ARGS == 0 || typ == ev::CPU_SAMPLE {
+                        let mut buf = self.read_full(v)?;
+                        while !buf.is_empty() {
+                            let (x, n) = uvarint(buf);
+                            if n <= 0 {
+                                return Err(err(MALFORMED_VARINT));
+                            }
+                            self.args.push(x);
+                            buf = &buf[n as usize..];
+                        }
+                    } else if !self.discard(v) {
+                        return Err(cut("failed to read trace: EOF"));
+                    }
+                    if typ == ev::USER_LOG {
+                        if flags & SKIP_ARGS == 0 {
+                            let sz = self.read_val()?;
+                            if sz > 1_000_000 {
+                                return Err(err(format!("string is too large (len={sz})")));
+                            }
+                            raw.message = Some(if sz == 0 { &[][..] } else { self.read_full(sz)? });
+                        } else {
+                            let sz = self.read_val()?;
+                            if !self.discard(sz) {
+                                // Go returns io.EOF here, which ends indexing quietly.
+                                return Err(Stop::End);
+                            }
+                        }
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// First pass: where each P's batches start, and the CPU samples.
+    fn collect_batches_and_cpu_samples(&mut self) -> Result<(), Error> {
+        let mut raw = Raw::default();
+        let mut cur_p = 0i32;
+        loop {
+            match self.read_raw(SKIP_ARGS | SKIP_STRINGS, &mut raw) {
+                Ok(()) => {}
+                Err(Stop::End) => break,
+                Err(Stop::Err(e)) => return Err(e.at(self.off)),
+            }
+            if raw.typ == ev::NONE {
+                continue;
+            }
+            if raw.typ == ev::BATCH {
+                let pid = raw.batch_pid;
+                let list = self.batch_offsets.entry(pid).or_default();
+                if list.is_empty() && !self.proc_order.contains(&pid) {
+                    self.proc_order.push(pid);
+                }
+                list.push_back(BatchOffset { offset: raw.batch_offset });
+                cur_p = pid;
+            }
+            if self.batch_offsets.get(&cur_p).is_none_or(|b| b.is_empty()) {
+                return Err(Error::new(format!(
+                    "read event {} with current P of {cur_p}, but P has no batches yet",
+                    raw.typ
+                )));
+            }
+            if raw.typ == ev::CPU_SAMPLE {
+                let narg = arg_count(raw.typ, self.args.len());
+                if self.args.len() != narg {
+                    return Err(Error::new(format!(
+                        "CPU sample has wrong number of arguments: want {narg}, got {}",
+                        self.args.len()
+                    )));
+                }
+                let a = &self.args;
+                self.cpu_samples.push(RawEvent {
+                    typ: ev::CPU_SAMPLE,
+                    ts: a[1] as i64,
+                    p: a[2] as i32,
+                    g: a[3],
+                    stk: a[4] as u32,
+                    args: [0; 4],
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Loads the next batch of `pid` into `out`; `Ok(false)` when it has none left.
+    fn load_batch(&mut self, pid: i32, out: &mut Vec<RawEvent>) -> Result<bool, Error> {
+        let Some(off) = self.batch_offsets.get_mut(&pid).and_then(|l| l.pop_front()) else {
+            return Ok(false);
+        };
+        self.off = off.offset;
+        out.clear();
+        let mut got_header = false;
+        let mut raw = Raw::default();
+        loop {
+            match self.read_raw(0, &mut raw) {
+                Ok(()) => {}
+                Err(Stop::End) => break,
+                Err(Stop::Err(e)) => return Err(e.at(self.off)),
+            }
+            if raw.typ == ev::NONE || raw.typ == ev::CPU_SAMPLE {
+                continue;
+            }
+            if raw.typ == ev::BATCH {
+                if got_header {
+                    break;
+                }
+                got_header = true;
+            }
+            if let Some(e) = self.parse_event(&raw)? {
+                out.push(e);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Go's `parseEvent`: tables and per-P state for the structural records, an
+    /// event for the others.
+    fn parse_event(&mut self, raw: &Raw<'a>) -> Result<Option<RawEvent>, Error> {
+        let spec = &SPECS[raw.typ as usize];
+        let a = &self.args;
+        let narg = arg_count(raw.typ, a.len());
+        if a.len() != narg {
+            return Err(Error::new(format!(
+                "{} has wrong number of arguments: want {narg}, got {}",
+                spec.name,
+                a.len()
+            )));
+        }
+        match raw.typ {
+            ev::BATCH => {
+                self.last_gs.insert(self.last_p, self.last_g);
+                if a[0] != u64::MAX && a[0] > i32::MAX as u64 {
+                    return Err(Error::new(format!(
+                        "processor ID {} is larger than maximum of {}",
+                        a[0],
+                        i32::MAX
+                    )));
+                }
+                self.last_p = if a[0] == u64::MAX { -1 } else { a[0] as i32 };
+                self.last_g = self.last_gs.get(&self.last_p).copied().unwrap_or(0);
+                self.last_ts = a[1] as i64;
+                Ok(None)
+            }
+            ev::FREQUENCY => {
+                self.ticks_per_sec = a[0] as i64;
+                if self.ticks_per_sec <= 0 {
+                    return Err(Error::new(TIME_ORDER));
+                }
+                Ok(None)
+            }
+            ev::TIMER_GOROUTINE => {
+                self.timer_goids.insert(a[0], ());
+                Ok(None)
+            }
+            ev::STACK => {
+                if a.len() < 2 {
+                    return Err(Error::new(format!(
+                        "EvStack has wrong number of arguments: want at least 2, got {}",
+                        a.len()
+                    )));
+                }
+                let size = a[1];
+                if size > 1000 {
+                    return Err(Error::new(format!("EvStack has bad number of frames: {size}")));
+                }
+                let want = 2 + 4 * size;
+                if a.len() as u64 != want {
+                    return Err(Error::new(format!(
+                        "EvStack has wrong number of arguments: want {want}, got {}",
+                        a.len()
+                    )));
+                }
+                let id = a[0] as u32;
+                if id != 0 && size > 0 {
+                    let start = self.stack_pcs.len() as u32;
+                    for f in a[2..].chunks_exact(4) {
+                        self.stack_pcs.push(f[0]);
+                        self.pcs.entry(f[0]).or_insert(RawFrame { pc: f[0], func: f[1], file: f[2], line: f[3] });
+                    }
+                    self.stacks.insert(id, (start, size as u32));
+                }
+                Ok(None)
+            }
+            ev::CPU_SAMPLE => Ok(None),
+            _ => {
+                let mut e = RawEvent { typ: raw.typ, p: self.last_p, g: self.last_g, ..RawEvent::default() };
+                e.ts = self.last_ts.wrapping_add(a[0] as i64);
+                self.last_ts = e.ts;
+                for i in 1..narg {
+                    if i == narg - 1 && spec.stack {
+                        e.stk = a[i] as u32;
+                    } else {
+                        e.args[i - 1] = a[i];
+                    }
+                }
+                match raw.typ {
+                    ev::GO_START | ev::GO_START_LOCAL | ev::GO_START_LABEL => {
+                        self.last_g = e.args[0];
+                        e.g = self.last_g;
+                    }
+                    ev::GO_END
+                    | ev::GO_STOP
+                    | ev::GO_SCHED
+                    | ev::GO_PREEMPT
+                    | ev::GO_SLEEP
+                    | ev::GO_BLOCK
+                    | ev::GO_BLOCK_SEND
+                    | ev::GO_BLOCK_RECV
+                    | ev::GO_BLOCK_SELECT
+                    | ev::GO_BLOCK_SYNC
+                    | ev::GO_BLOCK_COND
+                    | ev::GO_BLOCK_NET
+                    | ev::GO_SYSBLOCK
+                    | ev::GO_BLOCK_GC => self.last_g = 0,
+                    ev::GO_SYSEXIT | ev::GO_WAITING | ev::GO_IN_SYSCALL => e.g = e.args[0],
+                    ev::USER_LOG => {
+                        let msg = raw.message.unwrap_or(&[]);
+                        let next = self.inline_strings.len() as u64;
+                        let id = *self.inline_ids.entry(msg).or_insert(next);
+                        if id == next {
+                            self.inline_strings.push(msg);
+                        }
+                        e.args[3] = id;
+                    }
+                    _ => {}
+                }
+                Ok(Some(e))
+            }
+        }
+    }
+
+    /// Merges the Ps' batches into one sequence in which every goroutine's
+    /// transitions are possible, taking the earliest ready event each time
+    /// (Go's `parseEventBatches`), then gives syscall exits their real times.
+    fn merge_batches(&mut self) -> Result<Vec<RawEvent>, Error> {
+        // Samples are re-sorted by the time the signal handler took.
+        self.cpu_samples.sort_by_key(|e| e.ts);
+        let mut procs: Vec<Proc> = self
+            .proc_order
+            .iter()
+            .map(|&pid| Proc { pid, events: Vec::new(), next: 0, done: false })
+            .collect();
+        procs.push(Proc {
+            pid: fake_p::PROFILE,
+            events: std::mem::take(&mut self.cpu_samples),
+            next: 0,
+            done: false,
+        });
+        let mut events: Vec<RawEvent> = Vec::new();
+        let mut gs: IdMap<u64, GState> = IdMap::default();
+        let mut frontier = Frontier(Vec::with_capacity(procs.len()));
+        let mut available: Vec<usize> = (0..procs.len()).collect();
+        loop {
+            let mut i = 0;
+            while i < available.len() {
+                let pi = available[i];
+                let proc = &mut procs[pi];
+                let mut exhausted = false;
+                while proc.next == proc.events.len() {
+                    proc.next = 0;
+                    if !self.load_batch(proc.pid, &mut proc.events)? {
+                        proc.events.clear();
+                        exhausted = true;
+                        break;
+                    }
+                }
+                if exhausted {
+                    proc.done = true;
+                    available.swap_remove(i);
+                    continue;
+                }
+                let e = proc.events[proc.next];
+                let (g, init, _) = state_transition(&e);
+                if !transition_ready(g, gs.get(&g).copied().unwrap_or_default(), init) {
+                    i += 1;
+                    continue;
+                }
+                proc.next += 1;
+                available.swap_remove(i);
+                frontier.push((e, pi));
+            }
+            if frontier.0.is_empty() {
+                if procs.iter().any(|p| !p.done) {
+                    return Err(Error::new("no consistent ordering of events possible"));
+                }
+                break;
+            }
+            let (mut e, pi) = frontier.pop();
+            let (g, init, mut next) = state_transition(&e);
+            e.typ = match e.typ {
+                ev::GO_START_LOCAL => ev::GO_START,
+                ev::GO_UNBLOCK_LOCAL => ev::GO_UNBLOCK,
+                ev::GO_SYSEXIT_LOCAL => ev::GO_SYSEXIT,
+                t => t,
+            };
+            events.push(e);
+            if g != UNORDERED {
+                let curr = gs.get(&g).copied().unwrap_or_default();
+                if !transition_ready(g, curr, init) {
+                    return Err(Error::new("encountered impossible goroutine state transition"));
+                }
+                match next.seq {
+                    NOSEQ => next.seq = curr.seq,
+                    SEQINC => next.seq = curr.seq.wrapping_add(1),
+                    _ => {}
+                }
+                gs.insert(g, next);
+            }
+            available.push(pi);
+        }
+
+        if events.windows(2).any(|w| w[1].ts < w[0].ts) {
+            return Err(Error::new(TIME_ORDER));
+        }
+        // A syscall exit is written when the goroutine next runs; its real time
+        // is an argument, and must not precede the syscall's block.
+        let mut last_sys_block: IdMap<u64, i64> = IdMap::default();
+        for e in &mut events {
+            match e.typ {
+                ev::GO_SYSBLOCK | ev::GO_IN_SYSCALL => {
+                    last_sys_block.insert(e.g, e.ts);
+                }
+                ev::GO_SYSEXIT => {
+                    let ts = e.args[2] as i64;
+                    if ts == 0 {
+                        continue;
+                    }
+                    let block = last_sys_block.get(&e.g).copied().unwrap_or(0);
+                    if block == 0 {
+                        return Err(Error::new("stray syscall exit"));
+                    }
+                    if ts < block {
+                        return Err(Error::new(TIME_ORDER));
+                    }
+                    e.ts = ts;
+                }
+                _ => {}
+            }
+        }
+        events.sort_by_key(|e| e.ts);
+        Ok(events)
+    }
+}
+
+/// Go's `Event.String` for the old format, which its error messages quote.
+fn describe(e: &RawEvent) -> String {
+    let spec = &SPECS[e.typ as usize];
+    let mut s = format!("{} {} p={} g={} stk={}", e.ts, spec.name, e.p, e.g, e.stk);
+    for (i, a) in spec.args.iter().enumerate() {
+        s.push_str(&format!(" {a}={}", e.args[i]));
+    }
+    s
+}
+
+/// Go's `%q` of a string made of printable ASCII.
+fn quoted(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// Checks the merged sequence as a whole (Go's `postProcessTrace`): every
+/// goroutine and P changes state only in ways the runtime can, GC and STW
+/// phases nest, regions close in order. Also moves GC starts to the fake GC P
+/// and network unblocks to the fake netpoll P, and drops references to stacks
+/// that do not exist.
+fn post_process(events: &mut [RawEvent], stacks: &IdMap<u32, (u32, u32)>) -> Result<(), Error> {
+    #[derive(Default, Clone, Copy)]
+    struct GDesc {
+        state: u8,
+        /// Type of the event that last changed the goroutine's wait state.
+        last: Option<EventType>,
+        mark_assist: bool,
+    }
+    #[derive(Default, Clone, Copy)]
+    struct PDesc {
+        running: bool,
+        g: u64,
+        sweep: bool,
+    }
+    let mut gs: IdMap<u64, GDesc> = IdMap::default();
+    let mut ps: IdMap<i32, PDesc> = IdMap::default();
+    let mut tasks: IdMap<u64, RawEvent> = IdMap::default();
+    let mut regions: IdMap<u64, Vec<RawEvent>> = IdMap::default();
+    gs.insert(0, GDesc { state: G_RUNNING, ..GDesc::default() });
+    let (mut in_gc, mut in_stw) = (false, false);
+
+    let check_running = |p: PDesc, g: GDesc, e: &RawEvent, allow_g0: bool| -> Result<(), Error> {
+        let name = SPECS[e.typ as usize].name;
+        if g.state != G_RUNNING {
+            return Err(Error::new(format!("g {} is not running while {name} (time {})", e.g, e.ts)));
+        }
+        if p.g != e.g {
+            return Err(Error::new(format!("p {} is not running g {} while {name} (time {})", e.p, e.g, e.ts)));
+        }
+        if !allow_g0 && e.g == 0 {
+            return Err(Error::new(format!("g 0 did {name} (time {})", e.ts)));
+        }
+        Ok(())
+    };
+
+    for e in events.iter_mut() {
+        let ts = e.ts;
+        let mut g = gs.get(&e.g).copied().unwrap_or_default();
+        let mut p = ps.get(&e.p).copied().unwrap_or_default();
+        match e.typ {
+            ev::PROC_START => {
+                if p.running {
+                    return Err(Error::new(format!("p {} is running before start (time {ts})", e.p)));
+                }
+                p.running = true;
+                ps.insert(e.p, p);
+            }
+            ev::PROC_STOP => {
+                if !p.running {
+                    return Err(Error::new(format!("p {} is not running before stop (time {ts})", e.p)));
+                }
+                if p.g != 0 {
+                    return Err(Error::new(format!(
+                        "p {} is running a goroutine {} during stop (time {ts})",
+                        e.p, p.g
+                    )));
+                }
+                p.running = false;
+                ps.insert(e.p, p);
+            }
+            ev::GC_START => {
+                if in_gc {
+                    return Err(Error::new(format!("previous GC is not ended before a new one (time {ts})")));
+                }
+                in_gc = true;
+                e.p = fake_p::GC;
+            }
+            ev::GC_DONE => {
+                if !in_gc {
+                    return Err(Error::new(format!("bogus GC end (time {ts})")));
+                }
+                in_gc = false;
+            }
+            ev::STW_START => {
+                if in_stw {
+                    return Err(Error::new(format!("previous STW is not ended before a new one (time {ts})")));
+                }
+                in_stw = true;
+            }
+            ev::STW_DONE => {
+                if !in_stw {
+                    return Err(Error::new(format!("bogus STW end (time {ts})")));
+                }
+                in_stw = false;
+            }
+            ev::GC_SWEEP_START => {
+                if p.sweep {
+                    return Err(Error::new(format!(
+                        "previous sweeping is not ended before a new one (time {ts})"
+                    )));
+                }
+                p.sweep = true;
+                ps.insert(e.p, p);
+            }
+            ev::GC_MARK_ASSIST_START => {
+                if g.mark_assist {
+                    return Err(Error::new(format!(
+                        "previous mark assist is not ended before a new one (time {ts})"
+                    )));
+                }
+                g.mark_assist = true;
+                gs.insert(e.g, g);
+            }
+            ev::GC_MARK_ASSIST_DONE => {
+                // Assists can be under way when tracing starts: no error.
+                g.mark_assist = false;
+                gs.insert(e.g, g);
+            }
+            ev::GC_SWEEP_DONE => {
+                if !p.sweep {
+                    return Err(Error::new(format!("bogus sweeping end (time {ts})")));
+                }
+                p.sweep = false;
+                ps.insert(e.p, p);
+            }
+            ev::GO_WAITING | ev::GO_IN_SYSCALL => {
+                if g.state != G_RUNNABLE {
+                    let which = if e.typ == ev::GO_WAITING { "EvGoWaiting" } else { "EvGoInSyscall" };
+                    return Err(Error::new(format!("g {} is not runnable before {which} (time {ts})", e.g)));
+                }
+                g.state = G_WAITING;
+                g.last = Some(e.typ);
+                gs.insert(e.g, g);
+            }
+            ev::GO_CREATE => {
+                check_running(p, g, e, true)?;
+                if gs.contains_key(&e.args[0]) {
+                    return Err(Error::new(format!("g {} already exists (time {ts})", e.args[0])));
+                }
+                gs.insert(e.args[0], GDesc { state: G_RUNNABLE, last: Some(e.typ), mark_assist: false });
+            }
+            ev::GO_START | ev::GO_START_LABEL => {
+                if g.state != G_RUNNABLE {
+                    return Err(Error::new(format!("g {} is not runnable before start (time {ts})", e.g)));
+                }
+                if p.g != 0 {
+                    return Err(Error::new(format!(
+                        "p {} is already running g {} while start g {} (time {ts})",
+                        e.p, p.g, e.g
+                    )));
+                }
+                g.state = G_RUNNING;
+                g.last = None;
+                p.g = e.g;
+                gs.insert(e.g, g);
+                ps.insert(e.p, p);
+            }
+            ev::GO_END | ev::GO_STOP => {
+                check_running(p, g, e, false)?;
+                g.state = G_DEAD;
+                p.g = 0;
+                if e.typ == ev::GO_END {
+                    regions.remove(&e.g);
+                }
+                gs.insert(e.g, g);
+                ps.insert(e.p, p);
+            }
+            ev::GO_SCHED | ev::GO_PREEMPT => {
+                check_running(p, g, e, false)?;
+                g.state = G_RUNNABLE;
+                p.g = 0;
+                g.last = Some(e.typ);
+                gs.insert(e.g, g);
+                ps.insert(e.p, p);
+            }
+            ev::GO_UNBLOCK => {
+                if g.state != G_RUNNING {
+                    return Err(Error::new(format!("g {} is not running while unpark (time {ts})", e.g)));
+                }
+                if e.p != fake_p::TIMER && p.g != e.g {
+                    return Err(Error::new(format!("p {} is not running g {} while unpark (time {ts})", e.p, e.g)));
+                }
+                let target = e.args[0];
+                let mut g1 = gs.get(&target).copied().unwrap_or_default();
+                if g1.state != G_WAITING {
+                    return Err(Error::new(format!("g {target} is not waiting before unpark (time {ts})")));
+                }
+                if g1.last == Some(ev::GO_BLOCK_NET) {
+                    e.p = fake_p::NETPOLL;
+                }
+                g1.state = G_RUNNABLE;
+                g1.last = Some(e.typ);
+                gs.insert(target, g1);
+            }
+            ev::GO_SYSCALL => {
+                check_running(p, g, e, false)?;
+                g.last = Some(e.typ);
+                gs.insert(e.g, g);
+            }
+            ev::GO_SYSBLOCK => {
+                check_running(p, g, e, false)?;
+                g.state = G_WAITING;
+                p.g = 0;
+                gs.insert(e.g, g);
+                ps.insert(e.p, p);
+            }
+            ev::GO_SYSEXIT => {
+                if g.state != G_WAITING {
+                    return Err(Error::new(format!("g {} is not waiting during syscall exit (time {ts})", e.g)));
+                }
+                g.state = G_RUNNABLE;
+                g.last = Some(e.typ);
+                gs.insert(e.g, g);
+            }
+            ev::GO_SLEEP
+            | ev::GO_BLOCK
+            | ev::GO_BLOCK_SEND
+            | ev::GO_BLOCK_RECV
+            | ev::GO_BLOCK_SELECT
+            | ev::GO_BLOCK_SYNC
+            | ev::GO_BLOCK_COND
+            | ev::GO_BLOCK_NET
+            | ev::GO_BLOCK_GC => {
+                check_running(p, g, e, false)?;
+                g.state = G_WAITING;
+                g.last = Some(e.typ);
+                p.g = 0;
+                gs.insert(e.g, g);
+                ps.insert(e.p, p);
+            }
+            ev::USER_TASK_CREATE => {
+                let id = e.args[0];
+                if let Some(prev) = tasks.get(&id) {
+                    return Err(Error::new(format!(
+                        "task id conflicts (id:{id}), {} vs {}",
+                        quoted(&describe(e)),
+                        quoted(&describe(prev))
+                    )));
+                }
+                tasks.insert(id, *e);
+            }
+            ev::USER_TASK_END => {
+                tasks.remove(&e.args[0]);
+            }
+            ev::USER_REGION => {
+                let mode = e.args[1];
+                let open = regions.entry(e.g).or_default();
+                match mode {
+                    0 => open.push(*e),
+                    1 => {
+                        if let Some(s) = open.last() {
+                            if s.args[0] != e.args[0] || s.args[2] != e.args[2] {
+                                return Err(Error::new(format!(
+                                    "misuse of region in goroutine {}: span end {} when the inner-most active span start event is {}",
+                                    e.g,
+                                    quoted(&describe(e)),
+                                    quoted(&describe(s))
+                                )));
+                            }
+                            open.pop();
+                        }
+                        if open.is_empty() {
+                            regions.remove(&e.g);
+                        }
+                    }
+                    _ => return Err(Error::new(format!("invalid user region mode: {}", quoted(&describe(e))))),
+                }
+            }
+            _ => {}
+        }
+        if e.stk != 0 && !stacks.contains_key(&e.stk) {
+            e.stk = 0;
+        }
+    }
+    Ok(())
+}

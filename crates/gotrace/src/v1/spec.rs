@@ -1,0 +1,198 @@
+//! The old (Go 1.11–1.21) wire-format event table: one row per event type.
+//!
+//! Data, not code paths, as for the v2 table in [`crate::wire::spec`]: the
+//! parser asks this table how many arguments an event has and whether its
+//! last one is a stack ID. It mirrors `internal/trace/internal/tracev1` of
+//! Go 1.27, whose names also appear in Go's error messages.
+
+/// An old-format event type (the low six bits of an event's first byte).
+pub type EventType = u8;
+
+/// Event type codes of the old format.
+#[allow(missing_docs)]
+pub mod ev {
+    use super::EventType;
+    pub const NONE: EventType = 0;
+    pub const BATCH: EventType = 1;
+    pub const FREQUENCY: EventType = 2;
+    pub const STACK: EventType = 3;
+    pub const GOMAXPROCS: EventType = 4;
+    pub const PROC_START: EventType = 5;
+    pub const PROC_STOP: EventType = 6;
+    pub const GC_START: EventType = 7;
+    pub const GC_DONE: EventType = 8;
+    pub const STW_START: EventType = 9;
+    pub const STW_DONE: EventType = 10;
+    pub const GC_SWEEP_START: EventType = 11;
+    pub const GC_SWEEP_DONE: EventType = 12;
+    pub const GO_CREATE: EventType = 13;
+    pub const GO_START: EventType = 14;
+    pub const GO_END: EventType = 15;
+    pub const GO_STOP: EventType = 16;
+    pub const GO_SCHED: EventType = 17;
+    pub const GO_PREEMPT: EventType = 18;
+    pub const GO_SLEEP: EventType = 19;
+    pub const GO_BLOCK: EventType = 20;
+    pub const GO_UNBLOCK: EventType = 21;
+    pub const GO_BLOCK_SEND: EventType = 22;
+    pub const GO_BLOCK_RECV: EventType = 23;
+    pub const GO_BLOCK_SELECT: EventType = 24;
+    pub const GO_BLOCK_SYNC: EventType = 25;
+    pub const GO_BLOCK_COND: EventType = 26;
+    pub const GO_BLOCK_NET: EventType = 27;
+    pub const GO_SYSCALL: EventType = 28;
+    pub const GO_SYSEXIT: EventType = 29;
+    pub const GO_SYSBLOCK: EventType = 30;
+    pub const GO_WAITING: EventType = 31;
+    pub const GO_IN_SYSCALL: EventType = 32;
+    pub const HEAP_ALLOC: EventType = 33;
+    pub const HEAP_GOAL: EventType = 34;
+    pub const TIMER_GOROUTINE: EventType = 35;
+    pub const FUTILE_WAKEUP: EventType = 36;
+    pub const STRING: EventType = 37;
+    pub const GO_START_LOCAL: EventType = 38;
+    pub const GO_UNBLOCK_LOCAL: EventType = 39;
+    pub const GO_SYSEXIT_LOCAL: EventType = 40;
+    pub const GO_START_LABEL: EventType = 41;
+    pub const GO_BLOCK_GC: EventType = 42;
+    pub const GC_MARK_ASSIST_START: EventType = 43;
+    pub const GC_MARK_ASSIST_DONE: EventType = 44;
+    pub const USER_TASK_CREATE: EventType = 45;
+    pub const USER_TASK_END: EventType = 46;
+    pub const USER_REGION: EventType = 47;
+    pub const USER_LOG: EventType = 48;
+    pub const CPU_SAMPLE: EventType = 49;
+    /// One past the last type.
+    pub const COUNT: EventType = 50;
+}
+
+/// One row of the table.
+#[derive(Debug, Clone, Copy)]
+pub struct EventSpec {
+    /// Go's name, as its error messages print it.
+    pub name: &'static str,
+    /// The first header minor version (`go 1.N`) that has the event.
+    pub min_version: u32,
+    /// Whether the last argument is a stack ID.
+    pub stack: bool,
+    /// The arguments after the timestamp (Go's `Args`), without the stack.
+    pub args: &'static [&'static str],
+}
+
+const fn spec(name: &'static str, min_version: u32, stack: bool, args: &'static [&'static str]) -> EventSpec {
+    EventSpec { name, min_version, stack, args }
+}
+
+/// The table, indexed by type; row 0 (`None`) is never a valid event.
+pub static SPECS: [EventSpec; ev::COUNT as usize] = [
+    spec("None", 5, false, &[]),
+    spec("Batch", 5, false, &["p", "ticks"]),
+    spec("Frequency", 5, false, &["freq"]),
+    spec("Stack", 5, false, &["id", "siz"]),
+    spec("Gomaxprocs", 5, true, &["procs"]),
+    spec("ProcStart", 5, false, &["thread"]),
+    spec("ProcStop", 5, false, &[]),
+    spec("GCStart", 5, true, &["seq"]),
+    spec("GCDone", 5, false, &[]),
+    spec("GCSTWStart", 5, false, &["kindid"]),
+    spec("GCSTWDone", 5, false, &[]),
+    spec("GCSweepStart", 5, true, &[]),
+    spec("GCSweepDone", 5, false, &["swept", "reclaimed"]),
+    spec("GoCreate", 5, true, &["g", "stack"]),
+    spec("GoStart", 5, false, &["g", "seq"]),
+    spec("GoEnd", 5, false, &[]),
+    spec("GoStop", 5, true, &[]),
+    spec("GoSched", 5, true, &[]),
+    spec("GoPreempt", 5, true, &[]),
+    spec("GoSleep", 5, true, &[]),
+    spec("GoBlock", 5, true, &[]),
+    spec("GoUnblock", 5, true, &["g", "seq"]),
+    spec("GoBlockSend", 5, true, &[]),
+    spec("GoBlockRecv", 5, true, &[]),
+    spec("GoBlockSelect", 5, true, &[]),
+    spec("GoBlockSync", 5, true, &[]),
+    spec("GoBlockCond", 5, true, &[]),
+    spec("GoBlockNet", 5, true, &[]),
+    spec("GoSysCall", 5, true, &[]),
+    spec("GoSysExit", 5, false, &["g", "seq", "ts"]),
+    spec("GoSysBlock", 5, false, &[]),
+    spec("GoWaiting", 5, false, &["g"]),
+    spec("GoInSyscall", 5, false, &["g"]),
+    spec("HeapAlloc", 5, false, &["mem"]),
+    spec("HeapGoal", 5, false, &["mem"]),
+    spec("TimerGoroutine", 5, false, &["g"]),
+    spec("FutileWakeup", 5, false, &[]),
+    spec("String", 7, false, &[]),
+    spec("GoStartLocal", 7, false, &["g"]),
+    spec("GoUnblockLocal", 7, true, &["g"]),
+    spec("GoSysExitLocal", 7, false, &["g", "ts"]),
+    spec("GoStartLabel", 8, false, &["g", "seq", "labelid"]),
+    spec("GoBlockGC", 8, true, &[]),
+    spec("GCMarkAssistStart", 9, true, &[]),
+    spec("GCMarkAssistDone", 9, false, &[]),
+    spec("UserTaskCreate", 11, true, &["taskid", "pid", "typeid"]),
+    spec("UserTaskEnd", 11, true, &["taskid"]),
+    spec("UserRegion", 11, true, &["taskid", "mode", "typeid"]),
+    spec("UserLog", 11, true, &["id", "keyid"]),
+    spec("CPUSample", 19, true, &["ts", "p", "g"]),
+];
+
+/// How many values an event of type `typ` carries on the wire, timestamp and
+/// stack included (Go's `argNum`); a stack record's count is its own.
+pub fn arg_count(typ: EventType, got: usize) -> usize {
+    if typ == ev::STACK {
+        return got;
+    }
+    let s = &SPECS[typ as usize];
+    let n = s.args.len() + usize::from(s.stack);
+    match typ {
+        ev::BATCH | ev::FREQUENCY | ev::TIMER_GOROUTINE => n,
+        _ => n + 1,
+    }
+}
+
+/// Why the world was stopped, by the kind ID of a `GCSTWStart` (Go's
+/// `STWReason`); index 0 is "unknown". Go 1.21 traces carry the runtime's
+/// reason enum; earlier ones only 0 (mark termination) and 1 (sweep termination).
+pub const STW_REASONS: [&str; 17] = [
+    "",
+    "GC mark termination",
+    "GC sweep termination",
+    "write heap dump",
+    "goroutine profile",
+    "goroutine profile cleanup",
+    "all goroutine stack trace",
+    "read mem stats",
+    "AllThreadsSyscall",
+    "GOMAXPROCS",
+    "start trace",
+    "stop trace",
+    "CountPagesInUse (test)",
+    "ReadMetricsSlow (test)",
+    "ReadMemStatsSlow (test)",
+    "PageCachePagesLeaked (test)",
+    "ResetDebugLog (test)",
+];
+
+/// The index into [`STW_REASONS`] for a kind ID in a trace of this version.
+pub fn stw_reason(version: u32, kind: u64) -> usize {
+    match version {
+        v if v < 21 && kind <= 1 => kind as usize + 1,
+        21 if kind < STW_REASONS.len() as u64 => kind as usize,
+        _ => 0,
+    }
+}
+
+/// Fake proc IDs the old parser gives events that happen on no real P.
+pub mod fake_p {
+    /// Unblocks by the timer goroutine (before Go 1.14).
+    pub const TIMER: i32 = 1_000_001;
+    /// Unblocks of goroutines that waited on the network.
+    pub const NETPOLL: i32 = 1_000_002;
+    /// Syscall exits.
+    pub const SYSCALL: i32 = 1_000_003;
+    /// GC starts.
+    pub const GC: i32 = 1_000_004;
+    /// CPU profile samples (their batch in the merge).
+    pub const PROFILE: i32 = 1_000_005;
+}
