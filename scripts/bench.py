@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Speed and memory of schedstat's reader against Go's, on the same file.
 
-Usage: scripts/bench.py [--size-mb N] [--trace FILE] [--runs K] [--dt-schedstat BINARY]
+Usage: scripts/bench.py [--size-mb N] [--trace FILE] [--runs K] [--dt-schedstat BINARY] [--old-format]
 
 Generates a trace of at least N MB (default 40) with the generator's `bench`
 scenario (Go 1.27.3), unless --trace names one. Then runs, K times each
@@ -15,6 +15,10 @@ the same report from dt/schedstat on a copy of the same file, with the ratio
 of their wall times and both peak RSS. Ratios are measurements, not pass/fail:
 the targets (reader >= 5x Go's events/s, report >= 5x dt/schedstat, peak RSS
 below the file size / below dt/schedstat's) are checked by reading this output.
+
+--old-format generates the trace with Go 1.21.13 instead (the old, unpartitioned
+format, which both readers must hold whole: peak RSS is the figure to watch;
+default size then 30 MB) and skips dt/schedstat, which cannot read it.
 """
 
 import argparse
@@ -28,14 +32,15 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ORACLE_GO = "1.27.3"
+OLD_FORMAT_GO = "1.21.13"
 
 
 def sh(cmd, **kw):
     return subprocess.run(cmd, check=True, **kw)
 
 
-def go_binary():
-    out = subprocess.run([os.path.join(ROOT, "scripts/go-toolchain.sh"), ORACLE_GO],
+def go_binary(version=ORACLE_GO):
+    out = subprocess.run([os.path.join(ROOT, "scripts/go-toolchain.sh"), version],
                          check=True, stdout=subprocess.PIPE, text=True)
     return out.stdout.strip()
 
@@ -55,11 +60,17 @@ def timed(cmd):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--size-mb", type=int, default=40)
+    ap.add_argument("--size-mb", type=int)
     ap.add_argument("--trace")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--dt-schedstat", help="a dt/schedstat binary to compare the default report with")
+    ap.add_argument("--old-format", action="store_true",
+                    help=f"generate the trace with Go {OLD_FORMAT_GO} (old format)")
     args = ap.parse_args()
+    if args.size_mb is None:
+        args.size_mb = 30 if args.old_format else 40
+    if args.old_format:
+        args.dt_schedstat = None
 
     env = dict(os.environ, GOTOOLCHAIN="local", GOWORK="off", GOFLAGS="-mod=mod")
     go = go_binary()
@@ -76,8 +87,9 @@ def main():
     trace = args.trace
     if not trace:
         trace = os.path.join(work, "bench.trace")
-        print(f"generating a >= {args.size_mb} MB trace with Go {ORACLE_GO} ...", file=sys.stderr)
-        sh([go, "run", ".", "-scenario", "bench", "-size-mb", str(args.size_mb), "-o", trace],
+        gen_version = OLD_FORMAT_GO if args.old_format else ORACLE_GO
+        print(f"generating a >= {args.size_mb} MB trace with Go {gen_version} ...", file=sys.stderr)
+        sh([go_binary(gen_version), "run", ".", "-scenario", "bench", "-size-mb", str(args.size_mb), "-o", trace],
            cwd=os.path.join(ROOT, "testdata/generator"), env=env)
     size = os.path.getsize(trace)
 
@@ -105,14 +117,17 @@ def main():
     ours_eps = ours_events / ours_secs
     go_eps = go_events / go_secs
     mb = size / (1 << 20)
-    print(f"trace                 {trace} ({mb:.1f} MiB, {ours_events} events)")
+    with open(trace, "rb") as f:
+        header = f.read(16).rstrip(b"\0").decode(errors="replace")
+    print(f"trace                 {trace} ({mb:.1f} MiB, {ours_events} events, {header!r})")
     print(f"schedstat stats       {ours_eps / 1e6:8.2f} M events/s  {ours_secs:6.3f} s  peak RSS {ours_rss / 1024:7.1f} MiB (whole process)")
     print(f"Go x/exp/trace        {go_eps / 1e6:8.2f} M events/s  {go_secs:6.3f} s  peak RSS {go_rss / 1024:7.1f} MiB (parse time only)")
     lib_eps = best["lib"][1] / best["lib"][0]
     print(f"gotrace (in-process)  {lib_eps / 1e6:8.2f} M events/s  {best['lib'][0]:6.3f} s  (parse time only, like Go's)")
     print(f"ratio                 {lib_eps / go_eps:8.2f}x Go's events/s, parse time vs parse time (target >= 5x, goal 10x)")
     print(f"ratio (whole process) {ours_eps / go_eps:8.2f}x: schedstat stats end to end vs Go's parse time")
-    print(f"memory                peak RSS {ours_rss / 1024 / mb:.2f}x the file size (the binary maps libduckdb.so too)")
+    print(f"memory                peak RSS {ours_rss / 1024 / mb:.2f}x the file size (the binary maps libduckdb.so too); "
+          f"Go's {go_rss / 1024 / mb:.2f}x; ours {ours_rss / go_rss:.2f}x Go's")
 
     # The default report, end to end.
     rep_secs, rep_rss, _ = min((timed([schedstat, trace]) for _ in range(max(1, args.runs - 1))),

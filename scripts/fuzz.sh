@@ -6,11 +6,13 @@
 # Targets (fuzz/fuzz_targets/):
 #   reader               arbitrary bytes into gotrace::Reader, every event formatted
 #   reader_header_fixed  a valid header chosen by the first byte, then the rest
+#   reader_v1            the old format (Go <= 1.21): an old header chosen by the first byte
 #
 # The corpus lives outside the clone and grows from run to run:
 #   ${SCHEDSTAT_CACHE:-$HOME/.cache/schedstat}/fuzz-corpus/TARGET
-# and is seeded on every run from testdata/fixtures/*/*.trace and
-# testdata/oracle/corpus/fuzz/*.trace. Crash, leak, timeout and out-of-memory
+# and is seeded on every run from testdata/fixtures/*/*.trace,
+# testdata/oracle/corpus/fuzz/*.trace and the old-format traces of the shared
+# corpus (../shared/testdata/go-corpus, when present). Crash, leak, timeout and out-of-memory
 # inputs go to .../fuzz-artifacts/TARGET/, logs to .../fuzz-logs/.
 # Exits non-zero on any finding and prints the reproducer's path.
 set -euo pipefail
@@ -29,7 +31,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${SCHEDSTAT_CACHE:-$HOME/.cache/schedstat}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$CACHE/target}
 FUZZ_TARGET_DIR=$CARGO_TARGET_DIR/fuzz
-TARGETS=(reader reader_header_fixed)
+TARGETS=(reader reader_header_fixed reader_v1)
 
 # Toolchain: cargo-fuzz needs nightly (-Zsanitizer).
 if ! cargo +nightly --version >/dev/null 2>&1; then
@@ -42,23 +44,34 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
 fi
 echo "fuzz.sh: $(cargo +nightly --version), $(cargo fuzz --version)"
 
-# Seeds. For reader_header_fixed a seed is one selector byte (0 = go 1.22,
+# Seeds. For reader_header_fixed and reader_v1 a seed is one selector byte (the
+# index into the target's HEADERS; for reader_header_fixed 0 = go 1.22,
 # 1 = go 1.23, 2 = go 1.25, 3 = go 1.26) followed by the trace minus its 16-byte header.
 seed() {
     local target=$1 dir=$2 f name hdr sel
     shopt -s nullglob
-    for f in "$ROOT"/testdata/fixtures/*/*.trace "$ROOT"/testdata/oracle/corpus/fuzz/*.trace; do
+    local shared=$ROOT/../shared/testdata/go-corpus/golang-go
+    for f in "$ROOT"/testdata/fixtures/*/*.trace "$ROOT"/testdata/oracle/corpus/fuzz/*.trace \
+        "$shared"/tracev1-testdata/*_good "$shared"/legacy-internal-trace-testdata/*_good; do
         name=$(basename "$(dirname "$f")")-$(basename "$f")
         if [ "$target" = reader ]; then
             cp -f "$f" "$dir/seed-$name"
             continue
         fi
         hdr=$(head -c 16 "$f" | tr -d '\0')
-        case "$hdr" in
-        "go 1.22 trace") sel='\000' ;;
-        "go 1.23 trace") sel='\001' ;;
-        "go 1.25 trace") sel='\002' ;;
-        "go 1.26 trace") sel='\003' ;;
+        case "$target:$hdr" in
+        "reader_header_fixed:go 1.22 trace") sel='\000' ;;
+        "reader_header_fixed:go 1.23 trace") sel='\001' ;;
+        "reader_header_fixed:go 1.25 trace") sel='\002' ;;
+        "reader_header_fixed:go 1.26 trace") sel='\003' ;;
+        "reader_v1:go 1.11 trace") sel='\000' ;;
+        "reader_v1:go 1.19 trace") sel='\001' ;;
+        "reader_v1:go 1.21 trace") sel='\002' ;;
+        "reader_v1:go 1.5 trace") sel='\003' ;;
+        "reader_v1:go 1.7 trace") sel='\004' ;;
+        "reader_v1:go 1.8 trace") sel='\005' ;;
+        "reader_v1:go 1.9 trace") sel='\006' ;;
+        "reader_v1:go 1.10 trace") sel='\007' ;;
         *) continue ;; # not a 16-byte header this target can rebuild
         esac
         { printf "$sel"; tail -c +17 "$f"; } >"$dir/seed-$name"

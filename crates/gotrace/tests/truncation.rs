@@ -53,3 +53,59 @@ fn every_cut_is_handled() {
         assert!(errors > data.len() / 2, "{name}: most cuts must be reported ({errors} of {})", data.len());
     }
 }
+
+/// Old-format traces cut short, recorded with Go 1.27.3 by
+/// scripts/truncation-oracle-v1.py: an old trace is indexed whole before its
+/// first event, so a cut one is refused with Go's message and no events, or
+/// (cut where it is still consistent) read whole. Where Go itself crashes
+/// (exit 2: printing the creation stack of a goroutine whose stack record the
+/// cut removed), we read the trace and print that stack empty: the lines Go
+/// printed before crashing must be our first lines.
+#[test]
+fn cut_old_format_traces_give_what_go_gives() {
+    let Some(corpus) = shared_corpus() else { return };
+    let table = std::fs::read_to_string(repo_root().join("testdata/oracle/truncation-v1.tsv")).unwrap();
+    let mut rows = 0;
+    for line in table.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+        let f: Vec<&str> = line.splitn(5, '\t').collect();
+        let (trace, offset, go_exit, go_lines, go_msg) =
+            (f[0], f[1].parse::<usize>().unwrap(), f[2], f[3].parse::<usize>().unwrap(), f[4]);
+        let data = std::fs::read(corpus.join(trace)).unwrap();
+        let (out, err) = dump(&data[..offset]);
+        let lines = out.iter().filter(|&&b| b == b'\n').count();
+        match go_exit {
+            "0" => {
+                assert!(err.is_none(), "{trace} cut at {offset}: Go reads it, we say {err:?}");
+                assert_eq!(lines, go_lines, "{trace} cut at {offset}");
+            }
+            "1" => {
+                let e = err.unwrap_or_else(|| panic!("{trace} cut at {offset}: Go says {go_msg}, we read it"));
+                assert_eq!(e.to_string(), go_msg, "{trace} cut at {offset}");
+                assert!(out.is_empty(), "{trace} cut at {offset}: events before an old-format error");
+            }
+            _ => {
+                assert!(go_msg.starts_with("panic: expected id"), "{trace} cut at {offset}: {go_msg}");
+                assert!(err.is_none(), "{trace} cut at {offset}: {err:?}");
+                assert!(lines > go_lines, "{trace} cut at {offset}");
+            }
+        }
+        rows += 1;
+    }
+    assert!(rows > 200, "only {rows} cuts checked");
+}
+
+/// Every byte offset of a small old-format trace: no panic, no hang, and one-line errors.
+#[test]
+fn every_cut_of_an_old_format_trace_is_handled() {
+    let Some(corpus) = shared_corpus() else { return };
+    let data = std::fs::read(corpus.join("golang-go/tracev1-testdata/user_task_region_1_21_good")).unwrap();
+    let mut errors = 0;
+    for cut in 0..data.len() {
+        let (_, err) = dump(&data[..cut]);
+        if let Some(e) = err {
+            assert!(!e.to_string().contains('\n'), "cut at {cut}: multi-line error {e}");
+            errors += 1;
+        }
+    }
+    assert!(errors > data.len() / 2, "most cuts must be reported ({errors} of {})", data.len());
+}
