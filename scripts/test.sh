@@ -42,6 +42,9 @@ if [ "$FUZZ_SECONDS" != 0 ]; then
   scripts/fuzz.sh "$FUZZ_SECONDS"
 fi
 
+step "Go 1.21.13 for crates/gotrace/tests/legacy.rs (the last Go that reads pre-1.11 traces)"
+scripts/go-toolchain.sh 1.21.13 >/dev/null
+
 step "cargo test (unit, conformance on corpus and fixtures, truncation, CLI)"
 LOG=$(mktemp "${TMPDIR:-/tmp}/schedstat-test.XXXXXX")
 trap 'rm -f "$LOG"' EXIT

@@ -547,6 +547,10 @@ fn main() -> ExitCode {
                 eprintln!("schedstat: error: no trace given; try `schedstat trace.out` or `schedstat --help`");
                 return ExitCode::from(2);
             }
+            if let Some(msg) = mistyped_command(&f.traces[0]) {
+                eprintln!("schedstat: error: {msg}");
+                return ExitCode::from(2);
+            }
             if f.window < 1_000_000 {
                 eprintln!("schedstat: error: --window must be at least 1ms (runnable counts use 1 ms buckets)");
                 return ExitCode::from(2);
@@ -584,6 +588,43 @@ fn main() -> ExitCode {
     }
 }
 
+/// When the first argument is no file but close to a command's name
+/// (`schedstat gorutines trace.out`), the message to print instead of running
+/// the report on the other arguments.
+fn mistyped_command(first: &std::path::Path) -> Option<String> {
+    use clap::CommandFactory;
+    if first.exists() {
+        return None;
+    }
+    let word = first.to_str()?;
+    if word.contains(['/', '.']) {
+        return None;
+    }
+    let cmd = Cli::command();
+    let best = cmd
+        .get_subcommands()
+        .map(|c| c.get_name())
+        .filter(|name| *name != "help")
+        .map(|name| (edit_distance(word, name), name))
+        .min()?;
+    let close = best.0 <= 2.max(word.chars().count() / 4) || best.1.starts_with(word);
+    close.then(|| format!("unknown command `{word}`; did you mean `{}`? (see `schedstat --help`)", best.1))
+}
+
+/// Levenshtein distance between two words, by characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, &cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
 /// Reports a reader error on stderr in one line and picks the exit outcome.
 pub fn report_read_error(path: &std::path::Path, r: &gotrace::Reader<'_>, e: &gotrace::Error) -> Outcome {
     let total = r.len();
@@ -609,7 +650,18 @@ pub fn report_read_error(path: &std::path::Path, r: &gotrace::Reader<'_>, e: &go
 
 #[cfg(test)]
 mod tests {
-    use super::parse_duration;
+    use super::{edit_distance, mistyped_command, parse_duration};
+
+    #[test]
+    fn mistyped_commands_are_named() {
+        assert_eq!(edit_distance("gorutines", "goroutines"), 1);
+        let m = mistyped_command(std::path::Path::new("gorutines")).unwrap();
+        assert!(m.contains("did you mean `goroutines`"), "{m}");
+        assert!(mistyped_command(std::path::Path::new("pprf")).unwrap().contains("`pprof`"));
+        // A missing trace file is not a command.
+        assert!(mistyped_command(std::path::Path::new("trace.out")).is_none());
+        assert!(mistyped_command(std::path::Path::new("somethingelse")).is_none());
+    }
 
     #[test]
     fn go_durations() {

@@ -87,14 +87,14 @@ fn bad_inputs_get_one_line_errors() {
     let old = dir.join("old.trace");
     std::fs::write(&old, b"go 1.21 trace\0\0\0\x01\x02").unwrap();
     let ancient = dir.join("ancient.trace");
-    std::fs::write(&ancient, b"go 1.5 trace\0\0\0\0").unwrap();
+    std::fs::write(&ancient, b"go 1.6 trace\0\0\0\0").unwrap();
     for cmd in ["dump", "stats"] {
         for (path, code, needle) in [
             (&empty, 1, "not a Go execution trace"),
             (&text, 1, "not a Go execution trace"),
             // An old-format trace is read whole before any event: its damage is Go's message, exit 1.
             (&old, 1, "EvBatch has wrong number of arguments: got 1, want 2"),
-            (&ancient, 1, "unknown or unsupported trace version go 1.5"),
+            (&ancient, 1, "unknown or unsupported trace version go 1.6"),
         ] {
             let o = run(&[cmd, path.to_str().unwrap()]);
             assert_one_line_error(&o, code, needle);

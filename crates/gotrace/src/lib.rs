@@ -4,9 +4,10 @@
 //!
 //! Supported: the partitioned format of Go 1.22 and later (headers
 //! `go 1.22 trace`, `go 1.23 trace` for Go 1.23 and 1.24, `go 1.25 trace`,
-//! `go 1.26 trace` for Go 1.26 and 1.27), and the old format of Go 1.11–1.21
-//! (`go 1.11`, `go 1.19`, `go 1.21`), converted into the same events as Go's
-//! reader converts it ([`v1`]).
+//! `go 1.26 trace` for Go 1.26 and 1.27), and the old format of Go 1.7–1.21
+//! (`go 1.7` … `go 1.21`), converted into the same events as Go's reader
+//! converts the 1.11–1.21 ones ([`v1`]). Go 1.5/1.6 traces, which carry no
+//! symbols, are refused with a message saying they need the binary.
 //!
 //! The crate is layered like Go's `internal/trace`:
 //! - [`wire`]: header, varints, batch framing and the per-version event

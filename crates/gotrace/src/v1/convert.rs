@@ -6,6 +6,12 @@
 //! and an end 1 ns apart, goroutines that existed before tracing started get
 //! status events at the first `Gomaxprocs` (which ends the trace's
 //! initialisation), and a labelled start becomes a start and a label.
+//!
+//! Traces older than Go 1.11 (which Go 1.27 does not read) take the same
+//! rules, with two additions for what Go 1.27 never sees: before 1.10 each P
+//! records a stop-the-world, and the overlapping per-P records become one
+//! range (first start to last end); futile wakeups Go 1.21 could not pair
+//! with their wakeup are dropped.
 
 use std::collections::{BTreeSet, VecDeque};
 
@@ -70,6 +76,10 @@ pub(crate) struct Converter<'a> {
     /// The thread each P was last started on.
     proc_ms: IdMap<i32, i64>,
     last_stw_reason: u64,
+    /// Before 1.10 every P records the stop-the-world: how many Ps are in it,
+    /// and the goroutine and P of the first record (which the range belongs to).
+    stw_procs: u32,
+    stw_owner: (u64, i32),
     /// String ID of the first inline log message; messages follow in order.
     inline_base: u64,
     /// String ID of the first of the converter's own strings.
@@ -126,6 +136,8 @@ impl<'a> Converter<'a> {
             last_ts: -1,
             proc_ms: IdMap::default(),
             last_stw_reason: 0,
+            stw_procs: 0,
+            stw_owner: (0, -1),
             inline_base,
             builtin_base,
             version,
@@ -187,6 +199,14 @@ impl<'a> Converter<'a> {
 
     /// One old event to its first new event (`None` to skip it); more go to `extra`.
     fn convert(&mut self, e: &RawEvent, syscall_blocked: bool) -> Result<Option<Event<'a>>, Error> {
+        let owned;
+        let e = if e.typ == ev1::STW_DONE && self.version < 10 {
+            // The range ends where it began.
+            owned = RawEvent { g: self.stw_owner.0, p: self.stw_owner.1, ..*e };
+            &owned
+        } else {
+            e
+        };
         let mut args = e.args;
         let mut name: &'a [u8] = b"";
         let typ = match e.typ {
@@ -225,13 +245,26 @@ impl<'a> Converter<'a> {
             }
             ev1::GC_START => ev::GC_BEGIN,
             ev1::GC_DONE => ev::GC_END,
+            ev1::STW_START if self.version < 10 && self.stw_procs > 0 => {
+                // One stop of the world, whichever Ps record it: one range
+                // from the first P's start to the last P's end.
+                self.stw_procs += 1;
+                return Ok(None);
+            }
+            ev1::STW_DONE if self.version < 10 && self.stw_procs > 1 => {
+                self.stw_procs -= 1;
+                return Ok(None);
+            }
             ev1::STW_START => {
+                self.stw_procs = 1;
+                self.stw_owner = (e.g, e.p);
                 let sid = self.reason(BLOCK_REASONS.len() + stw_reason(self.version, e.args[0]));
                 self.last_stw_reason = sid;
                 args = [sid, 0, 0, 0];
                 ev::STW_BEGIN
             }
             ev1::STW_DONE => {
+                self.stw_procs = 0;
                 args = [self.last_stw_reason, 0, 0, 0];
                 ev::STW_END
             }
@@ -287,6 +320,8 @@ impl<'a> Converter<'a> {
             }
             ev1::GO_SYSEXIT => ev::GO_SYSCALL_END_BLOCKED,
             ev1::GO_SYSBLOCK => return Ok(None),
+            // Go 1.21 keeps the futile wakeups it cannot pair (before 1.11 only).
+            ev1::FUTILE_WAKEUP if self.version < 11 => return Ok(None),
             ev1::GO_WAITING | ev1::GO_IN_SYSCALL => {
                 let status = if e.typ == ev1::GO_WAITING { gstatus::WAITING } else { gstatus::SYSCALL };
                 self.created_pre_init.remove(&e.args[0]);

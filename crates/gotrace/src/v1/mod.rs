@@ -1,6 +1,14 @@
-//! The old trace format of Go 1.11–1.21 (headers `go 1.11`, `go 1.19`,
-//! `go 1.21`), read into the same [`Event`] model as the partitioned format,
-//! so nothing above the reader knows which format it read.
+//! The old trace format of Go 1.5–1.21 (headers `go 1.5`, `go 1.7`, `go 1.8`,
+//! `go 1.9`, `go 1.10`, `go 1.11`, `go 1.19`, `go 1.21`), read into the same
+//! [`Event`] model as the partitioned format, so nothing above the reader
+//! knows which format it read.
+//!
+//! Go 1.27 reads the old format from `go 1.11` on; the older headers are read
+//! as Go 1.21 read them (its `internal/trace/parser.go`), then converted by
+//! Go 1.27's rules. A `go 1.5` trace (written by Go 1.5 or 1.6) is parsed but
+//! not read: its stacks are bare PCs that only the program's binary can
+//! symbolize, so [`crate::Reader`] refuses it ([`go121_dump`] still lists its
+//! events).
 //!
 //! Layered as Go keeps it (`internal/trace/internal/tracev1` and
 //! `internal/trace/tracev1.go`):
@@ -18,7 +26,12 @@ mod parse;
 pub mod spec;
 
 use crate::event::Event;
+use crate::wire::read_header;
 use crate::Error;
+
+/// Why a `go 1.5` trace is not read.
+pub const NO_SYMBOLS: &str = "trace written by Go 1.5 or 1.6 (header go 1.5) has no symbols: \
+     it needs the program's binary to symbolize its stacks, which schedstat cannot use";
 
 /// An old-format trace as a stream of events, framed by two Sync events like
 /// Go's reader frames it (one generation).
@@ -32,6 +45,10 @@ impl<'a> Stream<'a> {
     /// Parses and checks the whole trace; the header of minor version `ver` ends at `start`.
     pub fn open(data: &'a [u8], start: usize, ver: u32) -> Result<Self, Error> {
         let trace = parse::parse(data, start, ver)?;
+        // Go 1.21 reports a broken trace before asking for the binary.
+        if ver < spec::SEQ_BEFORE_TIME_UNTIL {
+            return Err(Error::new(NO_SYMBOLS));
+        }
         Ok(Stream { conv: convert::Converter::new(trace, ver)?, syncs: 0, done: false })
     }
 
@@ -60,4 +77,72 @@ impl<'a> Stream<'a> {
     pub fn is_done(&self) -> bool {
         self.done
     }
+}
+
+/// The parsed events of an old-format trace (any header from `go 1.5` to
+/// `go 1.21`), before conversion to the v2 model, one line each in the form of
+/// Go 1.21's `go tool trace -d` (its `Event.String`):
+/// `TIME NAME p=P g=G off=OFFSET` then ` ARG=VALUE` for each argument Go 1.21
+/// names for the type and ` SARG=STRING` for its string arguments (the STW
+/// kind, a goroutine label, a task or region name, a log's category and
+/// message). Times are nanoseconds from the first event; `off` is where the
+/// event starts in `data`.
+///
+/// The events are those [`crate::Reader`] converts, in the same order; as in
+/// Go 1.21's lines, GC and stop-the-world events show `g=0`. For a trace that
+/// both parsers accept, the lines equal Go 1.21's except for the order of
+/// events with the same time (Go 1.21's merge takes events of equal time on
+/// different Ps in a random order) and, from `go 1.11` on, where Go 1.27's
+/// parser (which this reader follows there) differs from Go 1.21's. Unlike the
+/// reader, this lists `go 1.5` traces too (it needs no symbols).
+pub fn go121_dump(data: &[u8]) -> Result<String, Error> {
+    use std::fmt::Write;
+    let (version, start) = read_header(data)?;
+    if !version.is_old_format() {
+        return Err(Error::new(format!("go 1.{} is not an old-format trace", version.minor())));
+    }
+    let ver = version.minor();
+    let trace = parse::parse(data, start, ver)?;
+    let string = |id: u64| String::from_utf8_lossy(trace.strings.get(&id).copied().unwrap_or(b"")).into_owned();
+    let mut out = String::new();
+    for e in &trace.events {
+        let g = match e.typ {
+            spec::ev::STW_START | spec::ev::STW_DONE | spec::ev::GC_START | spec::ev::GC_DONE => 0,
+            _ => e.g,
+        };
+        let _ = write!(out, "{} {} p={} g={g} off={}", e.ts, spec::go121_name(e.typ), e.p, e.off);
+        let mut args = e.args;
+        if e.typ == spec::ev::CPU_SAMPLE {
+            args = [0, e.p as i64 as u64, e.g, 0];
+        }
+        for (name, v) in spec::SPECS[e.typ as usize].args.iter().zip(args) {
+            let _ = write!(out, " {name}={v}");
+        }
+        match e.typ {
+            spec::ev::STW_START => {
+                let kind = match (ver, e.args[0]) {
+                    (..=20, 0) => "mark termination",
+                    (..=20, 1) => "sweep termination",
+                    (21, 0) => "unknown",
+                    (21, 6) => "all goroutines stack trace",
+                    (21, k) if (k as usize) < spec::STW_REASONS.len() => spec::STW_REASONS[k as usize],
+                    _ => "unknown",
+                };
+                let _ = write!(out, " kind={kind}");
+            }
+            spec::ev::GO_START_LABEL => {
+                let _ = write!(out, " label={}", string(e.args[2]));
+            }
+            spec::ev::USER_TASK_CREATE | spec::ev::USER_REGION => {
+                let _ = write!(out, " name={}", string(e.args[2]));
+            }
+            spec::ev::USER_LOG => {
+                let msg = trace.inline_strings.get(e.args[3] as usize).copied().unwrap_or(b"");
+                let _ = write!(out, " category={} message={}", string(e.args[1]), String::from_utf8_lossy(msg));
+            }
+            _ => {}
+        }
+        out.push('\n');
+    }
+    Ok(out)
 }

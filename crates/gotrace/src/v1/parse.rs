@@ -3,12 +3,19 @@
 //! Go 1.27's `internal/trace/internal/tracev1` (whose errors Go's reader
 //! reports for these traces).
 //!
+//! Headers older than `go 1.11` (`go 1.5` to `go 1.10`), which Go 1.27
+//! refuses, follow Go 1.21's `internal/trace/parser.go` where it differs: the
+//! older argument layouts ([`super::spec::LAYOUT_CHANGES`]), the `go 1.5`
+//! merge by global sequence number, per-P stop-the-world before 1.10, the
+//! removal of futile wakeups, timer unblocks kept on the timer P, and its
+//! extra errors ("trace is empty", "unknown STW kind").
+//!
 //! The old format has no generations, so the whole trace is indexed before the
-//! first event can be known; events are kept in [`Events`], 40 bytes each.
+//! first event can be known; events are kept in memory, 64 bytes each.
 
 use std::collections::HashMap;
 
-use super::spec::{arg_count, ev, fake_p, EventType, SPECS};
+use super::spec::{arg_count, arg_offset, ev, fake_p, go121_name, EventType, SEQ_BEFORE_TIME_UNTIL, SPECS};
 use crate::table::{go_f64_to_i64, IdMap, RawFrame};
 use crate::wire::uvarint;
 use crate::Error;
@@ -25,8 +32,14 @@ pub(crate) struct RawEvent {
     pub stk: u32,
     /// The P, or one of the fake Ps in [`fake_p`].
     pub p: i32,
+    /// Where the event starts in the input (saturated at `u32::MAX`), as
+    /// Go 1.21's `-d` lines print it.
+    pub off: u32,
     pub typ: EventType,
 }
+
+/// First header minor version that Go 1.27 reads; older ones follow Go 1.21.
+const GO111: u32 = 11;
 
 /// Everything [`parse`] learnt: the events in order and the tables their IDs
 /// resolve against (strings point into the input).
@@ -57,7 +70,8 @@ struct Raw<'a> {
     /// Inline log message (UserLog only).
     message: Option<&'a [u8]>,
     batch_pid: i32,
-    batch_offset: usize,
+    /// Where the record starts in the input.
+    offset: usize,
 }
 
 /// Why `read_raw` stopped without an event.
@@ -206,6 +220,8 @@ struct Parser<'a> {
     ticks_per_sec: i64,
     pcs: IdMap<u64, RawFrame>,
     cpu_samples: Vec<RawEvent>,
+    /// The global sequence number of `go 1.5` traces.
+    last_seq: u64,
     timer_goids: IdMap<u64, ()>,
 
     args: Vec<u64>,
@@ -232,6 +248,7 @@ pub(crate) fn parse(data: &[u8], start: usize, ver: u32) -> Result<Trace<'_>, Er
         ticks_per_sec: 0,
         pcs: IdMap::default(),
         cpu_samples: Vec::new(),
+        last_seq: 0,
         timer_goids: IdMap::default(),
         args: Vec::with_capacity(16),
         last_ts: 0,
@@ -240,7 +257,10 @@ pub(crate) fn parse(data: &[u8], start: usize, ver: u32) -> Result<Trace<'_>, Er
         last_p: 0,
     };
     p.collect_batches_and_cpu_samples()?;
-    let mut events = p.merge_batches()?;
+    let mut events = if ver < SEQ_BEFORE_TIME_UNTIL { p.merge_by_seq()? } else { p.merge_batches()? };
+    if ver < GO111 && events.is_empty() {
+        return Err(Error::new("trace is empty"));
+    }
     if p.ticks_per_sec == 0 {
         return Err(Error::new("no EvFrequency event"));
     }
@@ -257,7 +277,10 @@ pub(crate) fn parse(data: &[u8], start: usize, ver: u32) -> Result<Trace<'_>, Er
             }
         }
     }
-    post_process(&mut events, &p.stacks)?;
+    if ver < GO111 {
+        remove_futile(&mut events);
+    }
+    post_process(&mut events, &p.stacks, ver)?;
     Ok(Trace {
         events,
         strings: p.strings,
@@ -314,10 +337,13 @@ impl<'a> Parser<'a> {
 
     /// Reads one raw event into `raw` (arguments into `self.args`), as Go's `readRawEvent`.
     fn read_raw(&mut self, flags: u8, raw: &mut Raw<'a>) -> Result<(), Stop> {
-        const INLINE_ARGS: u8 = 3;
+        // `go 1.5` traces have one more value per event (a sequence number).
+        let seq = u8::from(self.ver < SEQ_BEFORE_TIME_UNTIL);
+        let inline_args = 3 + seq;
+        raw.offset = self.off;
         let Some(b) = self.read_byte() else { return Err(Stop::End) };
         let typ = b & 0x3f;
-        let narg = (b >> 6) + 1;
+        let narg = (b >> 6) + 1 + seq;
         if typ == ev::NONE || typ >= ev::COUNT || SPECS[typ as usize].min_version > self.ver {
             return Err(err(format!("unknown event type {typ}")));
         }
@@ -353,21 +379,21 @@ impl<'a> Parser<'a> {
                 Ok(())
             }
             ev::BATCH => {
-                if narg != 2 {
-                    return Err(err(format!("EvBatch has wrong number of arguments: got {narg}, want 2")));
+                if narg != 2 + seq {
+                    return Err(err(format!("EvBatch has wrong number of arguments: got {narg}, want {}", 2 + seq)));
                 }
-                let off = self.off - 1;
                 let pid = self.read_val()?;
                 if pid != u64::MAX && pid > i32::MAX as u64 {
                     return Err(err(format!("processor ID {pid} is larger than maximum of {}", u64::MAX)));
                 }
                 let pid32 = if pid == u64::MAX { -1 } else { pid as i32 };
-                let ticks = self.read_val()?;
+                self.args.push(pid);
+                for _ in 0..1 + seq {
+                    let v = self.read_val()?;
+                    self.args.push(v);
+                }
                 raw.typ = ev::BATCH;
                 raw.batch_pid = pid32;
-                raw.batch_offset = off;
-                self.args.push(pid);
-                self.args.push(ticks);
                 Ok(())
             }
             _ => {
@@ -383,7 +409,7 @@ impl<'a> Parser<'a> {
                     }
                     Stop::End => err(format!("failed to read event {typ} argument: EOF")),
                 };
-                if narg <= INLINE_ARGS {
+                if narg <= inline_args {
                     for _ in 0..narg {
                         let v = self.read_val().map_err(arg_err)?;
                         if flags & SKIP_ARGS == 0 {
@@ -450,7 +476,7 @@ impl<'a> Parser<'a> {
                 if list.is_empty() && !self.proc_order.contains(&pid) {
                     self.proc_order.push(pid);
                 }
-                list.push_back(BatchOffset { offset: raw.batch_offset });
+                list.push_back(BatchOffset { offset: raw.offset });
                 cur_p = pid;
             }
             if self.batch_offsets.get(&cur_p).is_none_or(|b| b.is_empty()) {
@@ -460,7 +486,7 @@ impl<'a> Parser<'a> {
                 )));
             }
             if raw.typ == ev::CPU_SAMPLE {
-                let narg = arg_count(raw.typ, self.args.len());
+                let narg = arg_count(raw.typ, self.args.len(), self.ver);
                 if self.args.len() != narg {
                     return Err(Error::new(format!(
                         "CPU sample has wrong number of arguments: want {narg}, got {}",
@@ -475,6 +501,7 @@ impl<'a> Parser<'a> {
                     g: a[3],
                     stk: a[4] as u32,
                     args: [0; 4],
+                    off: u32::try_from(raw.offset).unwrap_or(u32::MAX),
                 });
             }
         }
@@ -517,13 +544,10 @@ impl<'a> Parser<'a> {
     fn parse_event(&mut self, raw: &Raw<'a>) -> Result<Option<RawEvent>, Error> {
         let spec = &SPECS[raw.typ as usize];
         let a = &self.args;
-        let narg = arg_count(raw.typ, a.len());
+        let narg = arg_count(raw.typ, a.len(), self.ver);
         if a.len() != narg {
-            return Err(Error::new(format!(
-                "{} has wrong number of arguments: want {narg}, got {}",
-                spec.name,
-                a.len()
-            )));
+            let name = if self.ver < GO111 { go121_name(raw.typ) } else { spec.name };
+            return Err(Error::new(format!("{name} has wrong number of arguments: want {narg}, got {}", a.len())));
         }
         match raw.typ {
             ev::BATCH => {
@@ -537,7 +561,10 @@ impl<'a> Parser<'a> {
                 }
                 self.last_p = if a[0] == u64::MAX { -1 } else { a[0] as i32 };
                 self.last_g = self.last_gs.get(&self.last_p).copied().unwrap_or(0);
-                self.last_ts = a[1] as i64;
+                if self.ver < SEQ_BEFORE_TIME_UNTIL {
+                    self.last_seq = a[1];
+                }
+                self.last_ts = a[narg - 1] as i64;
                 Ok(None)
             }
             ev::FREQUENCY => {
@@ -562,7 +589,9 @@ impl<'a> Parser<'a> {
                 if size > 1000 {
                     return Err(Error::new(format!("EvStack has bad number of frames: {size}")));
                 }
-                let want = 2 + 4 * size;
+                // Frames are {PC, func, file, line}; bare PCs before 1.7.
+                let per_frame = if self.ver < SEQ_BEFORE_TIME_UNTIL { 1 } else { 4 };
+                let want = 2 + per_frame * size;
                 if a.len() as u64 != want {
                     return Err(Error::new(format!(
                         "EvStack has wrong number of arguments: want {want}, got {}",
@@ -572,9 +601,10 @@ impl<'a> Parser<'a> {
                 let id = a[0] as u32;
                 if id != 0 && size > 0 {
                     let start = self.stack_pcs.len() as u32;
-                    for f in a[2..].chunks_exact(4) {
+                    for f in a[2..].chunks_exact(per_frame as usize) {
                         self.stack_pcs.push(f[0]);
-                        self.pcs.entry(f[0]).or_insert(RawFrame { pc: f[0], func: f[1], file: f[2], line: f[3] });
+                        let (func, file, line) = if f.len() == 4 { (f[1], f[2], f[3]) } else { (0, 0, 0) };
+                        self.pcs.entry(f[0]).or_insert(RawFrame { pc: f[0], func, file, line });
                     }
                     self.stacks.insert(id, (start, size as u32));
                 }
@@ -582,15 +612,26 @@ impl<'a> Parser<'a> {
             }
             ev::CPU_SAMPLE => Ok(None),
             _ => {
-                let mut e = RawEvent { typ: raw.typ, p: self.last_p, g: self.last_g, ..RawEvent::default() };
-                e.ts = self.last_ts.wrapping_add(a[0] as i64);
+                let off = u32::try_from(raw.offset).unwrap_or(u32::MAX);
+                let mut e = RawEvent { typ: raw.typ, p: self.last_p, g: self.last_g, off, ..RawEvent::default() };
+                let first = arg_offset(self.ver);
+                if first == 2 {
+                    // `go 1.5`: [seq delta, time delta, ...]; the sequence
+                    // number waits in the unused fourth argument for the merge.
+                    self.last_seq = self.last_seq.wrapping_add(a[0]);
+                    e.args[3] = self.last_seq;
+                }
+                e.ts = self.last_ts.wrapping_add(a[first - 1] as i64);
                 self.last_ts = e.ts;
-                for i in 1..narg {
+                for i in first..narg {
                     if i == narg - 1 && spec.stack {
                         e.stk = a[i] as u32;
                     } else {
-                        e.args[i - 1] = a[i];
+                        e.args[i - first] = a[i];
                     }
+                }
+                if raw.typ == ev::STW_START && self.ver < GO111 && e.args[0] > 1 {
+                    return Err(Error::new(format!("unknown STW kind {}", e.args[0])));
                 }
                 match raw.typ {
                     ev::GO_START | ev::GO_START_LOCAL | ev::GO_START_LABEL => {
@@ -626,6 +667,36 @@ impl<'a> Parser<'a> {
                 Ok(Some(e))
             }
         }
+    }
+
+    /// Merges the `go 1.5` batches: every event carries a global sequence
+    /// number, so the order is by it, syscall exits taking the number and time
+    /// recorded when the syscall returned (Go 1.21's `order1005`). The times
+    /// must then go up.
+    fn merge_by_seq(&mut self) -> Result<Vec<RawEvent>, Error> {
+        let mut events = Vec::new();
+        let mut batch = Vec::new();
+        for pid in self.proc_order.clone() {
+            while self.load_batch(pid, &mut batch)? {
+                events.append(&mut batch);
+            }
+        }
+        for e in &mut events {
+            if e.typ == ev::GO_SYSEXIT {
+                e.args[3] = e.args[1];
+                if e.args[2] != 0 {
+                    e.ts = e.args[2] as i64;
+                }
+            }
+        }
+        events.sort_by_key(|e| e.args[3] as i64);
+        if events.windows(2).any(|w| w[1].ts < w[0].ts) {
+            return Err(Error::new(TIME_ORDER));
+        }
+        for e in &mut events {
+            e.args[3] = 0;
+        }
+        Ok(events)
     }
 
     /// Merges the Ps' batches into one sequence in which every goroutine's
@@ -761,7 +832,7 @@ fn quoted(s: &str) -> String {
 /// phases nest, regions close in order. Also moves GC starts to the fake GC P
 /// and network unblocks to the fake netpoll P, and drops references to stacks
 /// that do not exist.
-fn post_process(events: &mut [RawEvent], stacks: &IdMap<u32, (u32, u32)>) -> Result<(), Error> {
+fn post_process(events: &mut [RawEvent], stacks: &IdMap<u32, (u32, u32)>, ver: u32) -> Result<(), Error> {
     #[derive(Default, Clone, Copy)]
     struct GDesc {
         state: u8,
@@ -774,6 +845,8 @@ fn post_process(events: &mut [RawEvent], stacks: &IdMap<u32, (u32, u32)>) -> Res
         running: bool,
         g: u64,
         sweep: bool,
+        /// Before 1.10 a stop-the-world is per P.
+        stw: bool,
     }
     let mut gs: IdMap<u64, GDesc> = IdMap::default();
     let mut ps: IdMap<i32, PDesc> = IdMap::default();
@@ -835,16 +908,20 @@ fn post_process(events: &mut [RawEvent], stacks: &IdMap<u32, (u32, u32)>) -> Res
                 in_gc = false;
             }
             ev::STW_START => {
-                if in_stw {
+                let stw = if ver < 10 { &mut p.stw } else { &mut in_stw };
+                if *stw {
                     return Err(Error::new(format!("previous STW is not ended before a new one (time {ts})")));
                 }
-                in_stw = true;
+                *stw = true;
+                ps.insert(e.p, p);
             }
             ev::STW_DONE => {
-                if !in_stw {
+                let stw = if ver < 10 { &mut p.stw } else { &mut in_stw };
+                if !*stw {
                     return Err(Error::new(format!("bogus STW end (time {ts})")));
                 }
-                in_stw = false;
+                *stw = false;
+                ps.insert(e.p, p);
             }
             ev::GC_SWEEP_START => {
                 if p.sweep {
@@ -938,7 +1015,8 @@ fn post_process(events: &mut [RawEvent], stacks: &IdMap<u32, (u32, u32)>) -> Res
                 if g1.state != G_WAITING {
                     return Err(Error::new(format!("g {target} is not waiting before unpark (time {ts})")));
                 }
-                if g1.last == Some(ev::GO_BLOCK_NET) {
+                // Go 1.21 (the reference before 1.11) leaves timer unblocks on the timer P.
+                if g1.last == Some(ev::GO_BLOCK_NET) && (ver >= GO111 || e.p != fake_p::TIMER) {
                     e.p = fake_p::NETPOLL;
                 }
                 g1.state = G_RUNNABLE;
@@ -1026,4 +1104,51 @@ fn post_process(events: &mut [RawEvent], stacks: &IdMap<u32, (u32, u32)>) -> Res
         }
     }
     Ok(())
+}
+
+/// Drops futile wakeups (Go 1.21's `removeFutile`, for traces before 1.11): a
+/// goroutine woken, started (and maybe preempted) and marked `FutileWakeup`
+/// that blocks again loses the whole wakeup, its block included.
+fn remove_futile(events: &mut Vec<RawEvent>) {
+    if !events.iter().any(|e| e.typ == ev::FUTILE_WAKEUP) {
+        return;
+    }
+    #[derive(Default)]
+    struct Wakeup {
+        futile: bool,
+        events: Vec<usize>,
+    }
+    let mut gs: IdMap<u64, Wakeup> = IdMap::default();
+    let mut drop = vec![false; events.len()];
+    for (i, e) in events.iter().enumerate() {
+        match e.typ {
+            ev::GO_UNBLOCK => gs.entry(e.args[0]).or_default().events = vec![i],
+            ev::GO_START | ev::GO_PREEMPT | ev::FUTILE_WAKEUP => {
+                let w = gs.entry(e.g).or_default();
+                w.events.push(i);
+                w.futile |= e.typ == ev::FUTILE_WAKEUP;
+            }
+            ev::GO_BLOCK
+            | ev::GO_BLOCK_SEND
+            | ev::GO_BLOCK_RECV
+            | ev::GO_BLOCK_SELECT
+            | ev::GO_BLOCK_SYNC
+            | ev::GO_BLOCK_COND => {
+                if let Some(w) = gs.remove(&e.g) {
+                    if w.futile {
+                        drop[i] = true;
+                        for j in w.events {
+                            drop[j] = true;
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut i = 0;
+    events.retain(|_| {
+        i += 1;
+        !drop[i - 1]
+    });
 }

@@ -1,9 +1,13 @@
-//! The old (Go 1.11–1.21) wire-format event table: one row per event type.
+//! The old (Go 1.5–1.21) wire-format event table: one row per event type.
 //!
 //! Data, not code paths, as for the v2 table in [`crate::wire::spec`]: the
 //! parser asks this table how many arguments an event has and whether its
 //! last one is a stack ID. It mirrors `internal/trace/internal/tracev1` of
-//! Go 1.27, whose names also appear in Go's error messages.
+//! Go 1.27, whose names also appear in Go's error messages. The table gives
+//! the layout of `go 1.11` and later; the older layouts (headers `go 1.5` to
+//! `go 1.10`, which only Go 1.21 and earlier read) differ by a few arguments,
+//! listed in [`LAYOUT_CHANGES`] and [`SEQ_BEFORE_TIME_UNTIL`] as Go 1.21's
+//! `internal/trace/parser.go` documents them.
 
 /// An old-format event type (the low six bits of an event's first byte).
 pub type EventType = u8;
@@ -137,18 +141,71 @@ pub static SPECS: [EventSpec; ev::COUNT as usize] = [
     spec("CPUSample", 19, true, &["ts", "p", "g"]),
 ];
 
-/// How many values an event of type `typ` carries on the wire, timestamp and
-/// stack included (Go's `argNum`); a stack record's count is its own.
-pub fn arg_count(typ: EventType, got: usize) -> usize {
+/// Go 1.21's name for an event type where it differs from Go 1.27's (used in
+/// its `go tool trace -d` lines and its errors).
+pub fn go121_name(typ: EventType) -> &'static str {
+    match typ {
+        ev::STW_START => "STWStart",
+        ev::STW_DONE => "STWDone",
+        _ => SPECS[typ as usize].name,
+    }
+}
+
+/// Before this header version (`go 1.5`, written by Go 1.5 and 1.6), every
+/// event carries a global sequence number before its timestamp, `Batch` has
+/// `[p, seq, ticks]`, `Frequency` and `TimerGoroutine` an unused last
+/// argument, and a stack is a list of bare PCs (`[id, n, pc...]`).
+pub const SEQ_BEFORE_TIME_UNTIL: u32 = 7;
+
+/// One change of an event's argument layout between header versions.
+#[derive(Debug, Clone, Copy)]
+pub struct LayoutChange {
+    /// The event type.
+    pub typ: EventType,
+    /// The first header minor version with the layout of [`SPECS`].
+    pub since: u32,
+    /// How many trailing arguments of the [`SPECS`] row the older traces lack
+    /// (they read as 0).
+    pub missing: usize,
+}
+
+/// The layouts older than [`SPECS`]' (Go 1.21's `argNum`).
+pub static LAYOUT_CHANGES: [LayoutChange; 5] = [
+    // `seq` added in 1.7.
+    LayoutChange { typ: ev::GC_START, since: 7, missing: 1 },
+    LayoutChange { typ: ev::GO_START, since: 7, missing: 1 },
+    LayoutChange { typ: ev::GO_UNBLOCK, since: 7, missing: 1 },
+    // `swept` and `reclaimed` added in 1.9.
+    LayoutChange { typ: ev::GC_SWEEP_DONE, since: 9, missing: 2 },
+    // `kindid` added in 1.10 (before it, every STW reads as kind 0).
+    LayoutChange { typ: ev::STW_START, since: 10, missing: 1 },
+];
+
+/// How many values an event of type `typ` carries on the wire in a trace of
+/// header minor version `ver`, timestamp (and sequence number) and stack
+/// included (Go's `argNum`); a stack record's count is its own.
+pub fn arg_count(typ: EventType, got: usize, ver: u32) -> usize {
     if typ == ev::STACK {
         return got;
     }
     let s = &SPECS[typ as usize];
-    let n = s.args.len() + usize::from(s.stack);
-    match typ {
-        ev::BATCH | ev::FREQUENCY | ev::TIMER_GOROUTINE => n,
-        _ => n + 1,
+    let mut n = s.args.len() + usize::from(s.stack);
+    let seq = usize::from(ver < SEQ_BEFORE_TIME_UNTIL);
+    if matches!(typ, ev::BATCH | ev::FREQUENCY | ev::TIMER_GOROUTINE) {
+        return n + seq;
     }
+    for c in &LAYOUT_CHANGES {
+        if c.typ == typ && ver < c.since {
+            n -= c.missing;
+        }
+    }
+    n + 1 + seq
+}
+
+/// The number of leading values of a timed event that are not Go's `Args`
+/// (the timestamp, and before [`SEQ_BEFORE_TIME_UNTIL`] the sequence number).
+pub fn arg_offset(ver: u32) -> usize {
+    1 + usize::from(ver < SEQ_BEFORE_TIME_UNTIL)
 }
 
 /// Why the world was stopped, by the kind ID of a `GCSTWStart` (Go's
@@ -174,7 +231,8 @@ pub const STW_REASONS: [&str; 17] = [
     "ResetDebugLog (test)",
 ];
 
-/// The index into [`STW_REASONS`] for a kind ID in a trace of this version.
+/// The index into [`STW_REASONS`] for a kind ID in a trace of this version
+/// (before 1.10 traces carry no kind, which reads as 0).
 pub fn stw_reason(version: u32, kind: u64) -> usize {
     match version {
         v if v < 21 && kind <= 1 => kind as usize + 1,
@@ -195,4 +253,28 @@ pub mod fake_p {
     pub const GC: i32 = 1_000_004;
     /// CPU profile samples (their batch in the merge).
     pub const PROFILE: i32 = 1_000_005;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn older_layouts() {
+        // go 1.5: a sequence number before the time; GoStart without seq.
+        assert_eq!(arg_count(ev::GO_START, 0, 5), 3);
+        assert_eq!(arg_count(ev::GO_START, 0, 7), 3);
+        assert_eq!(arg_count(ev::GO_UNBLOCK, 0, 5), 4);
+        assert_eq!(arg_count(ev::GC_START, 0, 5), 3);
+        assert_eq!(arg_count(ev::BATCH, 0, 5), 3);
+        assert_eq!(arg_count(ev::FREQUENCY, 0, 5), 2);
+        assert_eq!(arg_count(ev::TIMER_GOROUTINE, 0, 7), 1);
+        assert_eq!(arg_count(ev::GC_SWEEP_DONE, 0, 8), 1);
+        assert_eq!(arg_count(ev::GC_SWEEP_DONE, 0, 9), 3);
+        assert_eq!(arg_count(ev::STW_START, 0, 9), 1);
+        assert_eq!(arg_count(ev::STW_START, 0, 10), 2);
+        assert_eq!(arg_count(ev::GO_SYSEXIT, 0, 5), 5);
+        assert_eq!(arg_offset(5), 2);
+        assert_eq!(arg_offset(21), 1);
+    }
 }

@@ -11,6 +11,18 @@ use crate::Error;
 /// Trace format versions this reader knows, named after the header's minor number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Version {
+    /// `go 1.5 trace`: the first format, written by Go 1.5 and 1.6. Its stacks
+    /// are bare PCs (no symbols), so its events can be parsed but not read as a
+    /// trace without the program's binary.
+    Go105,
+    /// `go 1.7 trace`: symbols, string table and per-goroutine sequence numbers.
+    Go107,
+    /// `go 1.8 trace`: goroutine labels and GC-assist blocking.
+    Go108,
+    /// `go 1.9 trace`: GC mark assists, sweep statistics.
+    Go109,
+    /// `go 1.10 trace`: stop-the-world kinds, global (not per-P) STW.
+    Go110,
     /// `go 1.11 trace`: the old (unpartitioned) format, written by Go 1.11–1.18.
     Go111,
     /// `go 1.19 trace`: the old format with CPU samples, written by Go 1.19 and 1.20.
@@ -31,6 +43,11 @@ impl Version {
     /// The minor number as it appears in the header.
     pub fn minor(self) -> u32 {
         match self {
+            Version::Go105 => 5,
+            Version::Go107 => 7,
+            Version::Go108 => 8,
+            Version::Go109 => 9,
+            Version::Go110 => 10,
             Version::Go111 => 11,
             Version::Go119 => 19,
             Version::Go121 => 21,
@@ -44,7 +61,14 @@ impl Version {
     /// How many entries of [`spec::SPECS`] belong to this version; used for names in errors.
     pub fn spec_len(self) -> usize {
         match self {
-            Version::Go111 | Version::Go119 | Version::Go121 => 0,
+            Version::Go105
+            | Version::Go107
+            | Version::Go108
+            | Version::Go109
+            | Version::Go110
+            | Version::Go111
+            | Version::Go119
+            | Version::Go121 => 0,
             Version::Go122 => spec::ev::USER_LOG as usize + 1,
             Version::Go123 => spec::ev::EXPERIMENTAL_BATCH as usize + 1,
             Version::Go125 => spec::ev::CLOCK_SNAPSHOT as usize + 1,
@@ -55,6 +79,11 @@ impl Version {
     /// The Go releases that write this header.
     pub fn written_by(self) -> &'static str {
         match self {
+            Version::Go105 => "Go 1.5–1.6",
+            Version::Go107 => "Go 1.7",
+            Version::Go108 => "Go 1.8",
+            Version::Go109 => "Go 1.9",
+            Version::Go110 => "Go 1.10",
             Version::Go111 => "Go 1.11–1.18",
             Version::Go119 => "Go 1.19–1.20",
             Version::Go121 => "Go 1.21",
@@ -88,7 +117,10 @@ pub const HEADER_LEN: usize = 16;
 /// Parses the header and returns the version and the header's length in bytes.
 ///
 /// Accepts what Go's `fmt.Fscanf("go 1.%d trace\x00\x00\x00")` accepts for the
-/// versions we read, the old format's (11, 19, 21) included.
+/// versions Go 1.27 reads, the old format's (11, 19, 21) included. The headers
+/// only Go 1.21 and earlier read (`go 1.5`, `go 1.7`, `go 1.8`, `go 1.9`,
+/// `go 1.10`) must be exactly as those Go versions wrote them: the text padded
+/// with NULs to 16 bytes (Go 1.21's `parseHeader`).
 pub fn read_header(data: &[u8]) -> Result<(Version, usize), Error> {
     let bad = || Error::new("bad file format: not a Go execution trace?");
     let prefix = b"go 1.";
@@ -131,6 +163,24 @@ pub fn read_header(data: &[u8]) -> Result<(Version, usize), Error> {
         11 => Version::Go111,
         19 => Version::Go119,
         21 => Version::Go121,
+        5 | 7 | 8 | 9 | 10 => {
+            let exact = format!("go 1.{v} trace");
+            let mut want = [0u8; HEADER_LEN];
+            want[..exact.len()].copy_from_slice(exact.as_bytes());
+            if data.get(..HEADER_LEN) != Some(&want[..]) {
+                return Err(bad());
+            }
+            return Ok((
+                match v {
+                    5 => Version::Go105,
+                    7 => Version::Go107,
+                    8 => Version::Go108,
+                    9 => Version::Go109,
+                    _ => Version::Go110,
+                },
+                HEADER_LEN,
+            ));
+        }
         _ => return Err(Error::new(format!("unknown or unsupported trace version go 1.{v}"))),
     };
     Ok((version, i))
@@ -355,10 +405,16 @@ mod tests {
     fn header_versions() {
         assert_eq!(read_header(b"go 1.22 trace\0\0\0").unwrap(), (Version::Go122, 16));
         assert_eq!(read_header(b"go 1.26 trace\0\0\0rest").unwrap(), (Version::Go126, 16));
-        assert!(read_header(b"go 1.5 trace\0\0\0\0")
+        assert_eq!(read_header(b"go 1.5 trace\0\0\0\0").unwrap(), (Version::Go105, 16));
+        assert_eq!(read_header(b"go 1.9 trace\0\0\0\0rest").unwrap(), (Version::Go109, 16));
+        assert_eq!(read_header(b"go 1.10 trace\0\0\0").unwrap(), (Version::Go110, 16));
+        assert!(read_header(b"go 1.5 trace\0\0\0x").is_err());
+        assert!(read_header(b"go 1.6 trace\0\0\0\0")
             .unwrap_err()
             .to_string()
-            .contains("unknown or unsupported trace version go 1.5"));
+            .contains("unknown or unsupported trace version go 1.6"));
+        assert!(Version::Go105 < Version::Go110 && Version::Go110 < Version::Go111);
+        assert!(Version::Go105.is_old_format() && Version::Go110.is_old_format());
         assert_eq!(read_header(b"go 1.11 trace\0\0\0").unwrap(), (Version::Go111, 16));
         assert_eq!(read_header(b"go 1.19 trace\0\0\0").unwrap(), (Version::Go119, 16));
         assert_eq!(read_header(b"go 1.21 trace\0\0\0").unwrap(), (Version::Go121, 16));
