@@ -15,6 +15,7 @@
 
 use std::collections::{BTreeSet, VecDeque};
 
+use super::dense::{p_key, DenseMap};
 use super::parse::{RawEvent, Trace};
 use super::spec::{ev as ev1, stw_reason, EventType, SPECS as SPECS1, STW_REASONS};
 use crate::event::{Event, SchedCtx, NO_GOROUTINE, NO_TASK, NO_THREAD};
@@ -70,11 +71,11 @@ pub(crate) struct Converter<'a> {
     created_pre_init: BTreeSet<u64>,
     /// Open tasks: name and parent, for their end events.
     tasks: IdMap<u64, (&'a [u8], u64)>,
-    seen_procs: IdMap<i32, ()>,
+    seen_procs: DenseMap<()>,
     /// Time of the last event handed out; later ones are forced past it.
     pub(crate) last_ts: i64,
     /// The thread each P was last started on.
-    proc_ms: IdMap<i32, i64>,
+    proc_ms: DenseMap<i64>,
     last_stw_reason: u64,
     /// Before 1.10 every P records the stop-the-world: how many Ps are in it,
     /// and the goroutine and P of the first record (which the range belongs to).
@@ -132,9 +133,9 @@ impl<'a> Converter<'a> {
             pre_init: true,
             created_pre_init: BTreeSet::new(),
             tasks: IdMap::default(),
-            seen_procs: IdMap::default(),
+            seen_procs: DenseMap::default(),
             last_ts: -1,
-            proc_ms: IdMap::default(),
+            proc_ms: DenseMap::default(),
             last_stw_reason: 0,
             stw_procs: 0,
             stw_owner: (0, -1),
@@ -194,7 +195,7 @@ impl<'a> Converter<'a> {
 
     /// The thread a P was last started on, 0 when none (Go's map zero value).
     fn thread_of(&self, p: i32) -> i64 {
-        self.proc_ms.get(&p).copied().unwrap_or(0)
+        self.proc_ms.get(p_key(p)).copied().unwrap_or(0)
     }
 
     /// One old event to its first new event (`None` to skip it); more go to `extra`.
@@ -225,8 +226,8 @@ impl<'a> Converter<'a> {
                 ev::PROCS_CHANGE
             }
             ev1::PROC_START => {
-                self.proc_ms.insert(e.p, e.args[0] as i64);
-                if self.seen_procs.insert(e.p, ()).is_some() {
+                self.proc_ms.insert(p_key(e.p), e.args[0] as i64);
+                if self.seen_procs.insert(p_key(e.p), ()).is_some() {
                     args = [e.p as i64 as u64, 0, 0, 0];
                     ev::PROC_START
                 } else {
@@ -235,7 +236,7 @@ impl<'a> Converter<'a> {
                 }
             }
             ev1::PROC_STOP => {
-                if self.seen_procs.insert(e.p, ()).is_some() {
+                if self.seen_procs.insert(p_key(e.p), ()).is_some() {
                     args = [e.p as i64 as u64, 0, 0, 0];
                     ev::PROC_STOP
                 } else {
@@ -372,12 +373,12 @@ impl<'a> Converter<'a> {
         }
         let mut m = NO_THREAD;
         if e.p != -1 && e.typ != ev1::CPU_SAMPLE {
-            if let Some(&t) = self.proc_ms.get(&e.p) {
+            if let Some(&t) = self.proc_ms.get(p_key(e.p)) {
                 m = t;
             }
         }
         if e.typ == ev1::PROC_STOP {
-            self.proc_ms.remove(&e.p);
+            self.proc_ms.remove(p_key(e.p));
         }
         let g = if e.g == 0 { NO_GOROUTINE } else { e.g as i64 };
         Ok(Some(self.event(g, e.p, m, typ, e.ts, args, name)))
@@ -395,9 +396,9 @@ impl<'a> Converter<'a> {
 /// forward search per syscall, same answer.
 fn blocked_syscalls(events: &[RawEvent]) -> Vec<u64> {
     let mut bits = vec![0u64; events.len() / 64 + 1];
-    let mut next_of: IdMap<u64, EventType> = IdMap::default();
+    let mut next_of: DenseMap<EventType> = DenseMap::default();
     for (i, e) in events.iter().enumerate().rev() {
-        if e.typ == ev1::GO_SYSCALL && next_of.get(&e.g) == Some(&ev1::GO_SYSBLOCK) {
+        if e.typ == ev1::GO_SYSCALL && next_of.get(e.g) == Some(&ev1::GO_SYSBLOCK) {
             bits[i / 64] |= 1 << (i % 64);
         }
         next_of.insert(e.g, e.typ);

@@ -16,6 +16,7 @@
 use std::collections::HashMap;
 
 use super::spec::{arg_count, arg_offset, ev, fake_p, go121_name, EventType, SEQ_BEFORE_TIME_UNTIL, SPECS};
+use super::dense::{p_key, DenseMap};
 use crate::table::{go_f64_to_i64, IdMap, RawFrame};
 use crate::wire::uvarint;
 use crate::Error;
@@ -159,15 +160,16 @@ struct Proc {
 }
 
 /// The merge frontier: at most one event per P, a min-heap on time whose
-/// sift rules are Go's (they decide ties).
-struct Frontier(Vec<(RawEvent, usize)>);
+/// sift rules are Go's (they decide ties). Entries are (time, P index): the
+/// event itself stays at the head of its P's loaded batch until taken.
+struct Frontier(Vec<(i64, usize)>);
 
 impl Frontier {
     fn less(&self, i: usize, j: usize) -> bool {
-        self.0[i].0.ts < self.0[j].0.ts
+        self.0[i].0 < self.0[j].0
     }
 
-    fn push(&mut self, x: (RawEvent, usize)) {
+    fn push(&mut self, x: (i64, usize)) {
         self.0.push(x);
         let mut j = self.0.len() - 1;
         loop {
@@ -180,7 +182,7 @@ impl Frontier {
         }
     }
 
-    fn pop(&mut self) -> (RawEvent, usize) {
+    fn pop(&mut self) -> (i64, usize) {
         let n = self.0.len() - 1;
         self.0.swap(0, n);
         let mut i = 0;
@@ -223,6 +225,8 @@ struct Parser<'a> {
     /// The global sequence number of `go 1.5` traces.
     last_seq: u64,
     timer_goids: IdMap<u64, ()>,
+    /// Records seen by the first pass: enough room for every event.
+    event_count: usize,
 
     args: Vec<u64>,
 
@@ -250,6 +254,7 @@ pub(crate) fn parse(data: &[u8], start: usize, ver: u32) -> Result<Trace<'_>, Er
         cpu_samples: Vec::new(),
         last_seq: 0,
         timer_goids: IdMap::default(),
+        event_count: 0,
         args: Vec::with_capacity(16),
         last_ts: 0,
         last_g: 0,
@@ -461,6 +466,8 @@ impl<'a> Parser<'a> {
     fn collect_batches_and_cpu_samples(&mut self) -> Result<(), Error> {
         let mut raw = Raw::default();
         let mut cur_p = 0i32;
+        // Whether `cur_p` has a batch (a P's batch list only grows here).
+        let mut cur_has_batch = false;
         loop {
             match self.read_raw(SKIP_ARGS | SKIP_STRINGS, &mut raw) {
                 Ok(()) => {}
@@ -478,8 +485,10 @@ impl<'a> Parser<'a> {
                 }
                 list.push_back(BatchOffset { offset: raw.offset });
                 cur_p = pid;
+                cur_has_batch = true;
             }
-            if self.batch_offsets.get(&cur_p).is_none_or(|b| b.is_empty()) {
+            self.event_count += 1;
+            if !cur_has_batch {
                 return Err(Error::new(format!(
                     "read event {} with current P of {cur_p}, but P has no batches yet",
                     raw.typ
@@ -716,14 +725,17 @@ impl<'a> Parser<'a> {
             next: 0,
             done: false,
         });
-        let mut events: Vec<RawEvent> = Vec::new();
-        let mut gs: IdMap<u64, GState> = IdMap::default();
+        let mut events: Vec<RawEvent> = Vec::with_capacity(self.event_count);
+        let mut gs: DenseMap<GState> = DenseMap::default();
         let mut frontier = Frontier(Vec::with_capacity(procs.len()));
         let mut available: Vec<usize> = (0..procs.len()).collect();
+        // Ps whose next event waits for a goroutine's state, by that goroutine:
+        // only a transition of that goroutine can make them ready, so they are
+        // not scanned again until then (Go rescans them after every event,
+        // which is quadratic in the number of Ps).
+        let mut waiting: IdMap<u64, Vec<usize>> = IdMap::default();
         loop {
-            let mut i = 0;
-            while i < available.len() {
-                let pi = available[i];
+            while let Some(pi) = available.pop() {
                 let proc = &mut procs[pi];
                 let mut exhausted = false;
                 while proc.next == proc.events.len() {
@@ -736,18 +748,15 @@ impl<'a> Parser<'a> {
                 }
                 if exhausted {
                     proc.done = true;
-                    available.swap_remove(i);
                     continue;
                 }
                 let e = proc.events[proc.next];
                 let (g, init, _) = state_transition(&e);
-                if !transition_ready(g, gs.get(&g).copied().unwrap_or_default(), init) {
-                    i += 1;
+                if !transition_ready(g, gs.get_or_default(g), init) {
+                    waiting.entry(g).or_default().push(pi);
                     continue;
                 }
-                proc.next += 1;
-                available.swap_remove(i);
-                frontier.push((e, pi));
+                frontier.push((e.ts, pi));
             }
             if frontier.0.is_empty() {
                 if procs.iter().any(|p| !p.done) {
@@ -755,7 +764,10 @@ impl<'a> Parser<'a> {
                 }
                 break;
             }
-            let (mut e, pi) = frontier.pop();
+            let (_, pi) = frontier.pop();
+            let proc = &mut procs[pi];
+            let mut e = proc.events[proc.next];
+            proc.next += 1;
             let (g, init, mut next) = state_transition(&e);
             e.typ = match e.typ {
                 ev::GO_START_LOCAL => ev::GO_START,
@@ -765,7 +777,7 @@ impl<'a> Parser<'a> {
             };
             events.push(e);
             if g != UNORDERED {
-                let curr = gs.get(&g).copied().unwrap_or_default();
+                let curr = gs.get_or_default(g);
                 if !transition_ready(g, curr, init) {
                     return Err(Error::new("encountered impossible goroutine state transition"));
                 }
@@ -775,6 +787,9 @@ impl<'a> Parser<'a> {
                     _ => {}
                 }
                 gs.insert(g, next);
+                if let Some(woken) = waiting.remove(&g) {
+                    available.extend(woken);
+                }
             }
             available.push(pi);
         }
@@ -784,8 +799,10 @@ impl<'a> Parser<'a> {
         }
         // A syscall exit is written when the goroutine next runs; its real time
         // is an argument, and must not precede the syscall's block.
-        let mut last_sys_block: IdMap<u64, i64> = IdMap::default();
-        for e in &mut events {
+        let mut last_sys_block: DenseMap<i64> = DenseMap::default();
+        let mut moved = Vec::new();
+        let mut moved_later = false;
+        for (i, e) in events.iter_mut().enumerate() {
             match e.typ {
                 ev::GO_SYSBLOCK | ev::GO_IN_SYSCALL => {
                     last_sys_block.insert(e.g, e.ts);
@@ -795,20 +812,65 @@ impl<'a> Parser<'a> {
                     if ts == 0 {
                         continue;
                     }
-                    let block = last_sys_block.get(&e.g).copied().unwrap_or(0);
+                    let block = last_sys_block.get_or_default(e.g);
                     if block == 0 {
                         return Err(Error::new("stray syscall exit"));
                     }
                     if ts < block {
                         return Err(Error::new(TIME_ORDER));
                     }
+                    if ts != e.ts {
+                        moved_later |= ts > e.ts;
+                        moved.push(i);
+                    }
                     e.ts = ts;
                 }
                 _ => {}
             }
         }
-        events.sort_by_key(|e| e.ts);
+        if moved_later {
+            // Only a malformed trace moves an exit later: sort it plainly.
+            events.sort_by_key(|e| e.ts);
+        } else {
+            resort_moved_earlier(&mut events, &moved);
+        }
         Ok(events)
+    }
+}
+
+/// Restores time order (stably, as a stable sort by time would) after the
+/// events at `moved` (ascending indices) got earlier times, in place with
+/// room for just those events: the others are still in order, and a moved
+/// event belongs after every unmoved one of its time (those were all before
+/// it, as its old time was later).
+fn resort_moved_earlier(events: &mut [RawEvent], moved: &[usize]) {
+    if moved.is_empty() {
+        return;
+    }
+    let mut taken: Vec<RawEvent> = moved.iter().map(|&i| events[i]).collect();
+    taken.sort_by_key(|e| e.ts);
+    // Close the gaps: the unmoved events to the front.
+    let mut w = moved[0];
+    let mut next_moved = 0;
+    for r in moved[0]..events.len() {
+        if next_moved < moved.len() && moved[next_moved] == r {
+            next_moved += 1;
+            continue;
+        }
+        events[w] = events[r];
+        w += 1;
+    }
+    // Merge from the back.
+    let (mut a, mut b, mut out) = (w, taken.len(), events.len());
+    while b > 0 {
+        out -= 1;
+        if a > 0 && events[a - 1].ts > taken[b - 1].ts {
+            events[out] = events[a - 1];
+            a -= 1;
+        } else {
+            events[out] = taken[b - 1];
+            b -= 1;
+        }
     }
 }
 
@@ -848,8 +910,8 @@ fn post_process(events: &mut [RawEvent], stacks: &IdMap<u32, (u32, u32)>, ver: u
         /// Before 1.10 a stop-the-world is per P.
         stw: bool,
     }
-    let mut gs: IdMap<u64, GDesc> = IdMap::default();
-    let mut ps: IdMap<i32, PDesc> = IdMap::default();
+    let mut gs: DenseMap<GDesc> = DenseMap::default();
+    let mut ps: DenseMap<PDesc> = DenseMap::default();
     let mut tasks: IdMap<u64, RawEvent> = IdMap::default();
     let mut regions: IdMap<u64, Vec<RawEvent>> = IdMap::default();
     gs.insert(0, GDesc { state: G_RUNNING, ..GDesc::default() });
@@ -871,15 +933,15 @@ fn post_process(events: &mut [RawEvent], stacks: &IdMap<u32, (u32, u32)>, ver: u
 
     for e in events.iter_mut() {
         let ts = e.ts;
-        let mut g = gs.get(&e.g).copied().unwrap_or_default();
-        let mut p = ps.get(&e.p).copied().unwrap_or_default();
+        let mut g = gs.get_or_default(e.g);
+        let mut p = ps.get_or_default(p_key(e.p));
         match e.typ {
             ev::PROC_START => {
                 if p.running {
                     return Err(Error::new(format!("p {} is running before start (time {ts})", e.p)));
                 }
                 p.running = true;
-                ps.insert(e.p, p);
+                ps.insert(p_key(e.p), p);
             }
             ev::PROC_STOP => {
                 if !p.running {
@@ -892,7 +954,7 @@ fn post_process(events: &mut [RawEvent], stacks: &IdMap<u32, (u32, u32)>, ver: u
                     )));
                 }
                 p.running = false;
-                ps.insert(e.p, p);
+                ps.insert(p_key(e.p), p);
             }
             ev::GC_START => {
                 if in_gc {
@@ -913,7 +975,7 @@ fn post_process(events: &mut [RawEvent], stacks: &IdMap<u32, (u32, u32)>, ver: u
                     return Err(Error::new(format!("previous STW is not ended before a new one (time {ts})")));
                 }
                 *stw = true;
-                ps.insert(e.p, p);
+                ps.insert(p_key(e.p), p);
             }
             ev::STW_DONE => {
                 let stw = if ver < 10 { &mut p.stw } else { &mut in_stw };
@@ -921,7 +983,7 @@ fn post_process(events: &mut [RawEvent], stacks: &IdMap<u32, (u32, u32)>, ver: u
                     return Err(Error::new(format!("bogus STW end (time {ts})")));
                 }
                 *stw = false;
-                ps.insert(e.p, p);
+                ps.insert(p_key(e.p), p);
             }
             ev::GC_SWEEP_START => {
                 if p.sweep {
@@ -930,7 +992,7 @@ fn post_process(events: &mut [RawEvent], stacks: &IdMap<u32, (u32, u32)>, ver: u
                     )));
                 }
                 p.sweep = true;
-                ps.insert(e.p, p);
+                ps.insert(p_key(e.p), p);
             }
             ev::GC_MARK_ASSIST_START => {
                 if g.mark_assist {
@@ -951,7 +1013,7 @@ fn post_process(events: &mut [RawEvent], stacks: &IdMap<u32, (u32, u32)>, ver: u
                     return Err(Error::new(format!("bogus sweeping end (time {ts})")));
                 }
                 p.sweep = false;
-                ps.insert(e.p, p);
+                ps.insert(p_key(e.p), p);
             }
             ev::GO_WAITING | ev::GO_IN_SYSCALL => {
                 if g.state != G_RUNNABLE {
@@ -964,7 +1026,7 @@ fn post_process(events: &mut [RawEvent], stacks: &IdMap<u32, (u32, u32)>, ver: u
             }
             ev::GO_CREATE => {
                 check_running(p, g, e, true)?;
-                if gs.contains_key(&e.args[0]) {
+                if gs.contains_key(e.args[0]) {
                     return Err(Error::new(format!("g {} already exists (time {ts})", e.args[0])));
                 }
                 gs.insert(e.args[0], GDesc { state: G_RUNNABLE, last: Some(e.typ), mark_assist: false });
@@ -983,7 +1045,7 @@ fn post_process(events: &mut [RawEvent], stacks: &IdMap<u32, (u32, u32)>, ver: u
                 g.last = None;
                 p.g = e.g;
                 gs.insert(e.g, g);
-                ps.insert(e.p, p);
+                ps.insert(p_key(e.p), p);
             }
             ev::GO_END | ev::GO_STOP => {
                 check_running(p, g, e, false)?;
@@ -993,7 +1055,7 @@ fn post_process(events: &mut [RawEvent], stacks: &IdMap<u32, (u32, u32)>, ver: u
                     regions.remove(&e.g);
                 }
                 gs.insert(e.g, g);
-                ps.insert(e.p, p);
+                ps.insert(p_key(e.p), p);
             }
             ev::GO_SCHED | ev::GO_PREEMPT => {
                 check_running(p, g, e, false)?;
@@ -1001,7 +1063,7 @@ fn post_process(events: &mut [RawEvent], stacks: &IdMap<u32, (u32, u32)>, ver: u
                 p.g = 0;
                 g.last = Some(e.typ);
                 gs.insert(e.g, g);
-                ps.insert(e.p, p);
+                ps.insert(p_key(e.p), p);
             }
             ev::GO_UNBLOCK => {
                 if g.state != G_RUNNING {
@@ -1011,7 +1073,7 @@ fn post_process(events: &mut [RawEvent], stacks: &IdMap<u32, (u32, u32)>, ver: u
                     return Err(Error::new(format!("p {} is not running g {} while unpark (time {ts})", e.p, e.g)));
                 }
                 let target = e.args[0];
-                let mut g1 = gs.get(&target).copied().unwrap_or_default();
+                let mut g1 = gs.get_or_default(target);
                 if g1.state != G_WAITING {
                     return Err(Error::new(format!("g {target} is not waiting before unpark (time {ts})")));
                 }
@@ -1033,7 +1095,7 @@ fn post_process(events: &mut [RawEvent], stacks: &IdMap<u32, (u32, u32)>, ver: u
                 g.state = G_WAITING;
                 p.g = 0;
                 gs.insert(e.g, g);
-                ps.insert(e.p, p);
+                ps.insert(p_key(e.p), p);
             }
             ev::GO_SYSEXIT => {
                 if g.state != G_WAITING {
@@ -1057,7 +1119,7 @@ fn post_process(events: &mut [RawEvent], stacks: &IdMap<u32, (u32, u32)>, ver: u
                 g.last = Some(e.typ);
                 p.g = 0;
                 gs.insert(e.g, g);
-                ps.insert(e.p, p);
+                ps.insert(p_key(e.p), p);
             }
             ev::USER_TASK_CREATE => {
                 let id = e.args[0];
@@ -1151,4 +1213,58 @@ fn remove_futile(events: &mut Vec<RawEvent>) {
         i += 1;
         !drop[i - 1]
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn varint(out: &mut Vec<u8>, mut v: u64) {
+        while v >= 0x80 {
+            out.push(v as u8 | 0x80);
+            v >>= 7;
+        }
+        out.push(v as u8);
+    }
+
+    /// Thousands of Ps whose first event waits for a goroutine state that never
+    /// comes, beside one P with many events that can go: the waiting Ps are set
+    /// aside instead of being rescanned after each event, so this finishes at
+    /// once (Go's merge does 10^9 checks here) with Go's verdict.
+    #[test]
+    fn waiting_ps_do_not_make_the_merge_quadratic() {
+        let mut t = b"go 1.21 trace\0\0\0".to_vec();
+        // P0: the frequency and 50,000 heap samples that are always ready.
+        t.extend([0x41, 0, 1, 0x02, 100]);
+        for _ in 0..50_000 {
+            t.extend([0x61, 1, 5]);
+        }
+        // 20,000 Ps, each starting goroutine 1 at a sequence number it never reaches.
+        for p in 1..=20_000u64 {
+            t.push(0x41);
+            varint(&mut t, p);
+            t.push(1);
+            t.extend([0x8e, 1, 1, 5]);
+        }
+        let err = parse(&t, 16, 21).err().expect("no consistent order exists");
+        assert_eq!(err.message(), "no consistent ordering of events possible");
+    }
+
+    /// Syscall exits that move earlier are re-placed as a stable sort would place them.
+    #[test]
+    fn moved_exits_land_where_a_stable_sort_puts_them() {
+        let ev = |ts: i64, g: u64| RawEvent { ts, g, ..RawEvent::default() };
+        let mut events: Vec<RawEvent> = [10, 20, 20, 30, 40, 50, 60].iter().zip(0..).map(|(&t, g)| ev(t, g)).collect();
+        let mut want = events.clone();
+        // Events 4 and 6 move to 20 and 20 (ties with unmoved events and each other).
+        events[4].ts = 20;
+        events[6].ts = 20;
+        want[4].ts = 20;
+        want[6].ts = 20;
+        want.sort_by_key(|e| e.ts);
+        resort_moved_earlier(&mut events, &[4, 6]);
+        let got: Vec<(i64, u64)> = events.iter().map(|e| (e.ts, e.g)).collect();
+        let want: Vec<(i64, u64)> = want.iter().map(|e| (e.ts, e.g)).collect();
+        assert_eq!(got, want);
+    }
 }

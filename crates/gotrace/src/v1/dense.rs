@@ -1,0 +1,74 @@
+//! A map keyed by goroutine or P IDs that is a plain vector while the IDs are
+//! small, as they nearly always are: the old format's merge and checks look up
+//! a goroutine's and a P's state several times per event, and a vector index
+//! costs a fraction of a hash lookup. Large IDs (a long-lived server's
+//! goroutine numbers, a hostile file's) fall back to a hash map.
+
+use crate::table::IdMap;
+
+/// IDs below this are stored in the vector (at most 4 Mi slots).
+const DENSE_LIMIT: u64 = 1 << 22;
+
+pub(crate) struct DenseMap<V> {
+    dense: Vec<Option<V>>,
+    sparse: IdMap<u64, V>,
+}
+
+impl<V> Default for DenseMap<V> {
+    fn default() -> Self {
+        DenseMap { dense: Vec::new(), sparse: IdMap::default() }
+    }
+}
+
+impl<V> DenseMap<V> {
+    #[inline]
+    pub fn get(&self, k: u64) -> Option<&V> {
+        if k < DENSE_LIMIT {
+            self.dense.get(k as usize).and_then(Option::as_ref)
+        } else {
+            self.sparse.get(&k)
+        }
+    }
+
+    #[inline]
+    pub fn contains_key(&self, k: u64) -> bool {
+        self.get(k).is_some()
+    }
+
+    /// Inserts, returning the previous value.
+    #[inline]
+    pub fn insert(&mut self, k: u64, v: V) -> Option<V> {
+        if k < DENSE_LIMIT {
+            let i = k as usize;
+            if i >= self.dense.len() {
+                self.dense.resize_with((i + 1).max(self.dense.len() * 2).min(DENSE_LIMIT as usize), || None);
+            }
+            self.dense[i].replace(v)
+        } else {
+            self.sparse.insert(k, v)
+        }
+    }
+
+    #[inline]
+    pub fn remove(&mut self, k: u64) -> Option<V> {
+        if k < DENSE_LIMIT {
+            self.dense.get_mut(k as usize).and_then(Option::take)
+        } else {
+            self.sparse.remove(&k)
+        }
+    }
+}
+
+impl<V: Copy + Default> DenseMap<V> {
+    /// The value, or the default for a missing key (Go's map zero value).
+    #[inline]
+    pub fn get_or_default(&self, k: u64) -> V {
+        self.get(k).copied().unwrap_or_default()
+    }
+}
+
+/// A P's key: its ID as an unsigned number (-1, no P, stays distinct).
+#[inline]
+pub(crate) fn p_key(p: i32) -> u64 {
+    u64::from(p as u32)
+}
