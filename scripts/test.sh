@@ -6,14 +6,15 @@
 # Environment:
 #   CARGO_TARGET_DIR        build cache (default: ~/.cache/schedstat/target)
 #   SCHEDSTAT_FUZZ_SECONDS  fuzzing time budget (default: 30; 0 only for quick local runs)
-#   SCHEDSTAT_LIVE_GO       Go releases to regenerate traces with (default: 1.22.10 1.25.5 1.27.3)
+#   SCHEDSTAT_LIVE_GO       Go releases to regenerate traces with (default: 1.21.13 1.22.10 1.25.5 1.27.3;
+#                           1.21.13 writes the old format)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/schedstat/target}
 export CARGO_TERM_COLOR=never
 FUZZ_SECONDS=${SCHEDSTAT_FUZZ_SECONDS:-30}
-read -r -a LIVE_GO <<<"${SCHEDSTAT_LIVE_GO:-1.22.10 1.25.5 1.27.3}"
+read -r -a LIVE_GO <<<"${SCHEDSTAT_LIVE_GO:-1.21.13 1.22.10 1.25.5 1.27.3}"
 
 step() { printf '\n=== %s (%s)\n' "$*" "$(date +%H:%M:%S)"; }
 

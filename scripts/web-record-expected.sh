@@ -13,7 +13,7 @@ cargo build --release -q -p schedstat
 bin="${CARGO_TARGET_DIR:-target}/release/schedstat"
 out=testdata/oracle/web
 mkdir -p "$out"
-for f in go1.22/storm go1.27/storm go1.25/mutex go1.27/cpuhog; do
+for f in go1.22/storm go1.27/storm go1.25/mutex go1.27/cpuhog go1.21/storm go1.19/cpuhog; do
   name="${f/\//-}"
   "$bin" --json "testdata/fixtures/$f.trace" \
     | python3 -c 'import json,sys; json.dump(json.load(sys.stdin)["latency"], sys.stdout, indent=1, sort_keys=True); print()' \

@@ -34,12 +34,13 @@ func runAnnotations(opts *options) error {
 
 		jobs := make(chan int)
 		var wg sync.WaitGroup
-		for w := range 4 {
+		for w := 0; w < 4; w++ {
+			w := w // one per goroutine, whatever the module's Go version
 			wg.Add(1)
 			go func() { defer wg.Done(); annotatedWorker(ctx, w, jobs) }()
 		}
 		trace.WithRegion(ctx, "dispatch", func() {
-			for j := range 24 {
+			for j := 0; j < 24; j++ {
 				jobs <- j
 			}
 			close(jobs)

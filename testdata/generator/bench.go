@@ -55,7 +55,8 @@ func runBench(opts *options) (err error) {
 //go:noinline
 func benchRound(round int) {
 	var wg sync.WaitGroup
-	for i := range 64 {
+	for i := 0; i < 64; i++ {
+		i := i // one per goroutine, whatever the module's Go version
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -79,7 +80,7 @@ func benchPingPong(v uint64, n int) {
 		}
 		close(pong)
 	}()
-	for range n {
+	for i := 0; i < n; i++ {
 		ping <- v
 		v = <-pong
 		v = spin(v, 200)

@@ -59,7 +59,7 @@ func runCPUHog(opts *options) error {
 func cpuHog(stop *atomic.Bool) uint64 {
 	x := uint64(1)
 	for !stop.Load() {
-		for range 1 << 12 {
+		for i := 0; i < 1<<12; i++ {
 			x = x*6364136223846793005 + 1442695040888963407
 		}
 	}
@@ -84,7 +84,7 @@ func syscaller(stop *atomic.Bool, random *os.File, tmp *os.File) error {
 		if _, err := io.ReadFull(random, big[:n]); err != nil {
 			return err
 		}
-		for range 8 {
+		for i := 0; i < 8; i++ {
 			keep(uint64(os.Getppid()))
 			if _, err := tmp.Write(small); err != nil {
 				return err

@@ -20,7 +20,8 @@ func runCPUProfile(opts *options) error {
 		defer pprof.StopCPUProfile()
 		deadline := time.Now().Add(300 * time.Millisecond)
 		var wg sync.WaitGroup
-		for i := range 2 {
+		for i := 0; i < 2; i++ {
+			i := i // one per goroutine, whatever the module's Go version
 			wg.Add(1)
 			go func() { defer wg.Done(); keep(cpuBurn(uint64(i), deadline)) }()
 		}

@@ -27,7 +27,8 @@ func runPair(opts *options) error {
 	return traced(opts.out, func() error {
 		var wg sync.WaitGroup
 		var common sync.Mutex
-		for i := range pairWorkers {
+		for i := 0; i < pairWorkers; i++ {
+			i := i // one per goroutine, whatever the module's Go version
 			mu := &common
 			if !shared {
 				mu = new(sync.Mutex)
@@ -44,7 +45,7 @@ func runPair(opts *options) error {
 //
 //go:noinline
 func pairWorker(mu *sync.Mutex, seed uint64, n int) {
-	for range n {
+	for i := 0; i < n; i++ {
 		pairLock(mu)
 		seed = spin(seed, 50000)
 		mu.Unlock()

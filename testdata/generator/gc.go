@@ -24,7 +24,8 @@ func runGC(opts *options) error {
 		// adds up to 100 000 events to the trace.)
 		forceGC(3)
 		var wg sync.WaitGroup
-		for i := range 3 {
+		for i := 0; i < 3; i++ {
+			i := i // one per goroutine, whatever the module's Go version
 			wg.Add(1)
 			go func() { defer wg.Done(); allocHeavy(i, 20000) }()
 		}
@@ -46,7 +47,7 @@ type node struct {
 func allocHeavy(seed, n int) {
 	ring := make([]*node, 1024)
 	var prev *node
-	for i := range n {
+	for i := 0; i < n; i++ {
 		nd := &node{next: prev, data: make([]byte, 64+(i*seed+i)%960)}
 		nd.pad[i%4] = prev
 		ring[i%len(ring)] = nd
@@ -63,7 +64,7 @@ func allocHeavy(seed, n int) {
 //
 //go:noinline
 func forceGC(n int) {
-	for range n {
+	for i := 0; i < n; i++ {
 		runtime.GC()
 	}
 }

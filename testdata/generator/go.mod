@@ -1,3 +1,3 @@
 module schedstat/testdata/generator
 
-go 1.22
+go 1.19

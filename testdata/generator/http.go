@@ -40,7 +40,8 @@ func runHTTP(opts *options) error {
 		url := "http://" + ln.Addr().String() + "/work"
 		var wg sync.WaitGroup
 		errs := make(chan error, httpWorkers)
-		for w := range httpWorkers {
+		for w := 0; w < httpWorkers; w++ {
+			w := w // one per goroutine, whatever the module's Go version
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -66,7 +67,7 @@ func runHTTP(opts *options) error {
 //
 //go:noinline
 func httpClientWorker(c *http.Client, url string, worker, n int) error {
-	for i := range n {
+	for i := 0; i < n; i++ {
 		resp, err := c.Get(fmt.Sprintf("%s?w=%d&i=%d", url, worker, i))
 		if err != nil {
 			return err

@@ -17,7 +17,7 @@ func runLeak(opts *options) error {
 	return traced(opts.out, func() error {
 		var started sync.WaitGroup
 		started.Add(leakCount)
-		for i := range leakCount {
+		for i := 0; i < leakCount; i++ {
 			go leakyWorker(i, never, &started)
 		}
 		// Give every one of them time to reach the blocking receive.

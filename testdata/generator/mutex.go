@@ -22,7 +22,8 @@ func runMutex(opts *options) error {
 
 		var mu sync.Mutex
 		var shared uint64
-		for i := range 6 {
+		for i := 0; i < 6; i++ {
+			i := i // one per goroutine, whatever the module's Go version
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -40,7 +41,7 @@ func runMutex(opts *options) error {
 		go func() { defer wg.Done(); selectWaiter(a, b, quit) }()
 		go func() {
 			defer wg.Done()
-			for i := range 40 {
+			for i := 0; i < 40; i++ {
 				time.Sleep(500 * time.Microsecond)
 				if i%2 == 0 {
 					a <- i
@@ -54,7 +55,7 @@ func runMutex(opts *options) error {
 		var cmu sync.Mutex
 		cond := sync.NewCond(&cmu)
 		round := 0
-		for range 4 {
+		for i := 0; i < 4; i++ {
 			wg.Add(1)
 			go func() { defer wg.Done(); condWaiter(cond, &round, 20) }()
 		}
@@ -72,7 +73,7 @@ func runMutex(opts *options) error {
 //
 //go:noinline
 func contendedLock(mu *sync.Mutex, shared *uint64, seed uint64, n int) {
-	for range n {
+	for i := 0; i < n; i++ {
 		mu.Lock()
 		*shared += spin(seed, 20000)
 		mu.Unlock()
@@ -85,7 +86,7 @@ func contendedLock(mu *sync.Mutex, shared *uint64, seed uint64, n int) {
 //
 //go:noinline
 func chanProducer(ch chan<- int, n int) {
-	for i := range n {
+	for i := 0; i < n; i++ {
 		if i >= n/2 {
 			time.Sleep(200 * time.Microsecond)
 		}
@@ -139,7 +140,7 @@ func condWaiter(c *sync.Cond, round *int, rounds int) {
 
 //go:noinline
 func condBroadcaster(c *sync.Cond, round *int, rounds int) {
-	for range rounds {
+	for i := 0; i < rounds; i++ {
 		time.Sleep(300 * time.Microsecond)
 		c.L.Lock()
 		*round++

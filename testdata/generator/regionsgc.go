@@ -30,7 +30,8 @@ func runRegionsGC(opts *options) error {
 	runtime.GC() // start from a clean heap, before tracing
 	return traced(opts.out, func() error {
 		var wg sync.WaitGroup
-		for i := range 3 {
+		for i := 0; i < 3; i++ {
+			i := i // one per goroutine, whatever the module's Go version
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -41,7 +42,7 @@ func runRegionsGC(opts *options) error {
 		// each as a nameless region of that task on the new goroutine.
 		ctx, spawn := trace.NewTask(context.Background(), "spawn")
 		trace.WithRegion(ctx, "spawner", func() {
-			for range 2 {
+			for i := 0; i < 2; i++ {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
@@ -59,11 +60,11 @@ func runRegionsGC(opts *options) error {
 //
 //go:noinline
 func annotatedRequests(worker int, out *os.File, buf []byte) {
-	for j := range 4 {
+	for j := 0; j < 4; j++ {
 		ctx, task := trace.NewTask(context.Background(), "request")
 		trace.WithRegion(ctx, "alloc", func() { allocHeavy(worker+j+1, 3000) })
 		trace.WithRegion(ctx, "write", func() {
-			for range 4 {
+			for i := 0; i < 4; i++ {
 				_, _ = out.Write(buf)
 			}
 		})

@@ -33,7 +33,7 @@ func keep(v uint64) { sink.Add(v) }
 func launchStorm(n int) {
 	var wg sync.WaitGroup
 	wg.Add(n)
-	for i := range n {
+	for i := 0; i < n; i++ {
 		go stormWorker(&wg, uint64(i))
 	}
 	wg.Wait()
@@ -49,7 +49,7 @@ func stormWorker(wg *sync.WaitGroup, seed uint64) {
 //
 //go:noinline
 func spin(x uint64, iters int) uint64 {
-	for range iters {
+	for i := 0; i < iters; i++ {
 		x = x*6364136223846793005 + 1442695040888963407
 	}
 	return x

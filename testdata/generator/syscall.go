@@ -34,7 +34,7 @@ func runSyscall(opts *options) error {
 				}
 			}()
 		}
-		for i := range 2 {
+		for i := 0; i < 2; i++ {
 			name := dir + "/data" + string(rune('0'+i))
 			run(func() error {
 				if err := fileWriter(name, 32); err != nil {
@@ -60,7 +60,7 @@ func fileWriter(name string, chunks int) error {
 		return err
 	}
 	buf := make([]byte, 64<<10)
-	for i := range chunks {
+	for i := 0; i < chunks; i++ {
 		buf[0] = byte(i)
 		if _, err := f.Write(buf); err != nil {
 			f.Close()
@@ -105,7 +105,7 @@ func urandomReader(n int) error {
 	}
 	defer f.Close()
 	buf := make([]byte, 1<<20)
-	for range n {
+	for i := 0; i < n; i++ {
 		if _, err := io.ReadFull(f, buf); err != nil {
 			return err
 		}
@@ -117,7 +117,7 @@ func urandomReader(n int) error {
 //
 //go:noinline
 func sleeper(n int, d time.Duration) {
-	for range n {
+	for i := 0; i < n; i++ {
 		time.Sleep(d)
 	}
 }

@@ -19,7 +19,7 @@ beforeAll(initReader);
 
 
 describe("latency summary equals the CLI's", () => {
-  for (const name of ["go1.22/storm", "go1.27/storm", "go1.25/mutex", "go1.27/cpuhog"]) {
+  for (const name of ["go1.22/storm", "go1.27/storm", "go1.25/mutex", "go1.27/cpuhog", "go1.21/storm", "go1.19/cpuhog"]) {
     test(name, async () => {
       const expected = JSON.parse(
         readFileSync(resolve(repo, "testdata/oracle/web", `${name.replace("/", "-")}.latency.json`), "utf8"),

@@ -32,7 +32,7 @@ function runReport(conn: DuckDBConnection, options: object): unknown {
 }
 
 describe("the page's report equals schedstat --json", () => {
-  for (const name of ["go1.22/storm", "go1.27/storm", "go1.25/mutex", "go1.27/cpuhog"]) {
+  for (const name of ["go1.22/storm", "go1.27/storm", "go1.25/mutex", "go1.27/cpuhog", "go1.21/storm", "go1.19/cpuhog"]) {
     test(name, async () => {
       const expected = JSON.parse(readFileSync(resolve(repo, "testdata/oracle/web", `${name.replace("/", "-")}.report.json`), "utf8"));
       const conn = await freshDb();

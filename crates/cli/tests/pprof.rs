@@ -181,3 +181,55 @@ fn bad_input_is_one_line_and_leaves_no_file() {
     assert_eq!(got, want);
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// The old trace format (Go 1.19 and 1.21, which Go 1.27.3's reader converts):
+/// every profile `schedstat pprof` writes for these fixtures equals Go's
+/// recorded one, and in the mutex scenario the contended lock
+/// (sync.(*Mutex).Lock ← main.contendedLock) tops the sync profile by
+/// contentions, as on the current format (crates/export/tests/pprof_oracle.rs).
+#[test]
+fn old_format_profiles_equal_go_and_the_contended_lock_tops_sync() {
+    let d = scratch("old");
+    let mut compared = 0;
+    for ver in ["go1.19", "go1.21"] {
+        let mut traces: Vec<PathBuf> = std::fs::read_dir(root().join("testdata/fixtures").join(ver))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "trace"))
+            .collect();
+        traces.sort();
+        assert!(traces.len() >= 13, "{ver}: fixtures missing");
+        for t in &traces {
+            let scen = t.file_stem().unwrap().to_str().unwrap();
+            for kind in ["net", "sync", "syscall", "sched"] {
+                let out = d.join(format!("{ver}.{scen}.{kind}.pb.gz"));
+                let o = run(&["pprof", kind, t.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+                assert!(o.status.success(), "{ver}/{scen}.{kind}: {}", stderr(&o));
+                let bytes = std::fs::read(&out).unwrap();
+                let got = export::pprof::canonical_text(&export::pprof::decode(&bytes).unwrap()).unwrap();
+                assert_eq!(got, oracle(ver, scen, kind), "{ver}/{scen}.{kind}");
+                compared += 1;
+            }
+        }
+
+        let t = fixture(ver, "mutex");
+        let o = run(&["pprof", "sync", "--json", t.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let stacks = doc["stacks"].as_array().unwrap();
+        let top = stacks.iter().max_by_key(|s| s["count"].as_u64().unwrap()).unwrap();
+        assert_eq!(top["frames"][0]["func"], "sync.(*Mutex).Lock", "{ver}: {top}");
+        assert_eq!(top["frames"][1]["func"], "main.contendedLock", "{ver}: {top}");
+        // Strictly ahead of every other stack, and not a stray wait or two.
+        let top_count = top["count"].as_u64().unwrap();
+        let at_top = stacks.iter().filter(|s| s["count"].as_u64().unwrap() == top_count).count();
+        assert_eq!(at_top, 1, "{ver}: a tie at the top");
+        assert!(top_count >= 50, "{ver}: {top}");
+        // The table names it.
+        let o = run(&["pprof", "sync", t.to_str().unwrap()]);
+        let text = String::from_utf8(o.stdout).unwrap();
+        assert!(text.contains("contendedLock → (*Mutex).Lock"), "{ver}: {text}");
+    }
+    assert_eq!(compared, 2 * 13 * 4);
+    let _ = std::fs::remove_dir_all(&d);
+}

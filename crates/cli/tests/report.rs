@@ -27,6 +27,11 @@ fn oracle(name: &str) -> String {
 }
 
 const VERSIONS: [&str; 6] = ["go1.22", "go1.23", "go1.24", "go1.25", "go1.26", "go1.27"];
+/// Fixtures in the old trace format (Go 1.19 and 1.21). testdata/oracle/dt-schedstat
+/// has no recorded dt/schedstat output for them (its recordings cover the
+/// go1.22–go1.27 fixtures only), so the comparisons with dt/schedstat use
+/// VERSIONS only; the planted causes are checked on both.
+const OLD_VERSIONS: [&str; 2] = ["go1.19", "go1.21"];
 const SCENARIOS: [&str; 6] = ["storm", "cpuhog", "mutex", "syscall", "http", "gc"];
 
 #[test]
@@ -102,7 +107,7 @@ fn json_report_has_the_same_numbers_as_dt_schedstat() {
 /// must blame the run queue, and name launchStorm as the creator.
 #[test]
 fn storm_is_explained_as_run_queue_saturation_by_launch_storm() {
-    for v in VERSIONS {
+    for v in VERSIONS.into_iter().chain(OLD_VERSIONS) {
         let t = fixture(v, "storm");
         let out = stdout(&run(&["--why=3", "--bursts", "--by-creator", t.to_str().unwrap()]));
         let section = |name: &str| -> String {
@@ -124,10 +129,15 @@ fn storm_is_explained_as_run_queue_saturation_by_launch_storm() {
 /// from syscalls. For syscaller's worst delays, --why must name cpuHog.
 #[test]
 fn cpuhog_is_named_as_the_goroutine_holding_the_p() {
-    for v in VERSIONS {
+    for v in VERSIONS.into_iter().chain(OLD_VERSIONS) {
         let t = fixture(v, "cpuhog");
+        // Go 1.19 and 1.21 collect garbage during the run, and the background
+        // sweeper's waits (it yields, then waits out cpuHog's time slice or one
+        // of syscaller's syscalls) can fill the 10 worst delays; syscaller's
+        // come right after them (go1.19: from the 16th on), so look further.
+        let why = if OLD_VERSIONS.contains(&v) { "--why=40" } else { "--why=10" };
         let doc: serde_json::Value =
-            serde_json::from_str(&stdout(&run(&["--json", "--why=10", t.to_str().unwrap()]))).unwrap();
+            serde_json::from_str(&stdout(&run(&["--json", why, t.to_str().unwrap()]))).unwrap();
         let whys = doc["why"].as_array().unwrap();
         let waits_of = |name: &str| -> Vec<&serde_json::Value> {
             whys.iter()
@@ -137,14 +147,21 @@ fn cpuhog_is_named_as_the_goroutine_holding_the_p() {
                 .collect()
         };
         let syscaller = waits_of("main.syscaller");
-        assert!(!syscaller.is_empty(), "{v}: syscaller never among the 10 worst delays");
+        assert!(!syscaller.is_empty(), "{v}: syscaller never among the delays of {why}");
         for y in syscaller {
             assert_eq!(y["verdict"], "held", "{v}: {y}");
             let funcs = y["holder"]["funcs"].as_array().unwrap();
             assert!(funcs.iter().any(|f| f.as_str().unwrap() == "main.cpuHog"), "{v}: held by {funcs:?}");
         }
-        let text = stdout(&run(&["--why=10", t.to_str().unwrap()]));
-        assert!(text.contains("was held by G") && text.contains("\n     cpuHog\n"), "{v}:\n{text}");
+        let text = stdout(&run(&[why, t.to_str().unwrap()]));
+        // The holder's stack follows its verdict line: `cpuHog`, or with Go 1.19,
+        // whose stacks of cpuHog also hold its caller, `runCPUHog.func1.1 → cpuHog`.
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(
+            lines.windows(2).any(|w| w[0].contains("was held by G")
+                && (w[1] == "     cpuHog" || (v == "go1.19" && w[1] == "     runCPUHog.func1.1 → cpuHog"))),
+            "{v}:\n{text}"
+        );
     }
 }
 

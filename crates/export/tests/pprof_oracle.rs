@@ -1,7 +1,8 @@
 //! Our blocking profiles against Go 1.27.3's `go tool trace -pprof=TYPE`,
 //! recorded by `scripts/pprof-oracle.sh` as canonical text: every fixture of
-//! every Go version (1.22–1.27), all four types, compared exactly (per-stack
-//! contention counts and delay in ns, frames, sample and period types).
+//! every Go version (1.19 and 1.21, the old format, and 1.22–1.27), all four
+//! types, compared exactly (per-stack contention counts and delay in ns,
+//! frames, sample and period types).
 //!
 //! Our profile goes through the whole writer (prost encoding, gzip) and is
 //! decoded again before it is compared, so the file a user gets is what is
@@ -55,7 +56,7 @@ fn truncated_traces_equal_go_tool_trace_pprof() {
 fn every_fixture_equals_go_tool_trace_pprof() {
     let mut compared = 0;
     let mut failures = Vec::new();
-    for ver in ["go1.22", "go1.23", "go1.24", "go1.25", "go1.26", "go1.27"] {
+    for ver in ["go1.19", "go1.21", "go1.22", "go1.23", "go1.24", "go1.25", "go1.26", "go1.27"] {
         let dir = root().join("testdata/fixtures").join(ver);
         let mut traces: Vec<PathBuf> = std::fs::read_dir(&dir)
             .unwrap()
@@ -97,7 +98,7 @@ fn every_fixture_equals_go_tool_trace_pprof() {
 /// interval, and with the select and channel waiters.)
 #[test]
 fn contended_mutex_tops_the_sync_profile() {
-    for ver in ["go1.22", "go1.23", "go1.24", "go1.25", "go1.26", "go1.27"] {
+    for ver in ["go1.19", "go1.21", "go1.22", "go1.23", "go1.24", "go1.25", "go1.26", "go1.27"] {
         let bytes = std::fs::read(root().join("testdata/fixtures").join(ver).join("mutex.trace")).unwrap();
         let (p, _) = profile_of_trace(&bytes, ProfileKind::Sync).unwrap();
         let top = p.stacks.iter().max_by_key(|s| s.count).unwrap();

@@ -274,7 +274,7 @@ pub(crate) fn parse(data: &[u8], start: usize, ver: u32) -> Result<Trace<'_>, Er
         let freq = 1e9 / p.ticks_per_sec as f64;
         for e in &mut events {
             e.ts = go_f64_to_i64(e.ts.wrapping_sub(min_ts) as f64 * freq);
-            if e.typ == ev::GO_UNBLOCK && p.timer_goids.contains_key(&e.g) {
+            if e.typ == ev::GO_UNBLOCK && !p.timer_goids.is_empty() && p.timer_goids.contains_key(&e.g) {
                 e.p = fake_p::TIMER;
             }
             if e.typ == ev::GO_SYSEXIT {
@@ -733,7 +733,9 @@ impl<'a> Parser<'a> {
         // only a transition of that goroutine can make them ready, so they are
         // not scanned again until then (Go rescans them after every event,
         // which is quadratic in the number of Ps).
-        let mut waiting: IdMap<u64, Vec<usize>> = IdMap::default();
+        // As lists threaded through `wait_next` (a P waits on one goroutine at a time).
+        let mut wait_head: DenseMap<usize> = DenseMap::default();
+        let mut wait_next: Vec<usize> = vec![usize::MAX; procs.len()];
         loop {
             while let Some(pi) = available.pop() {
                 let proc = &mut procs[pi];
@@ -753,7 +755,7 @@ impl<'a> Parser<'a> {
                 let e = proc.events[proc.next];
                 let (g, init, _) = state_transition(&e);
                 if !transition_ready(g, gs.get_or_default(g), init) {
-                    waiting.entry(g).or_default().push(pi);
+                    wait_next[pi] = wait_head.insert(g, pi).unwrap_or(usize::MAX);
                     continue;
                 }
                 frontier.push((e.ts, pi));
@@ -787,8 +789,10 @@ impl<'a> Parser<'a> {
                     _ => {}
                 }
                 gs.insert(g, next);
-                if let Some(woken) = waiting.remove(&g) {
-                    available.extend(woken);
+                let mut woken = wait_head.remove(g).unwrap_or(usize::MAX);
+                while woken != usize::MAX {
+                    available.push(woken);
+                    woken = wait_next[woken];
                 }
             }
             available.push(pi);
