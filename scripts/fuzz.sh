@@ -24,14 +24,14 @@ case "$SECS" in
     exit 2
     ;;
 esac
-PER_TARGET=$((SECS / 2))
-if [ "$PER_TARGET" -lt 1 ]; then PER_TARGET=1; fi
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CACHE=${SCHEDSTAT_CACHE:-$HOME/.cache/schedstat}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$CACHE/target}
 FUZZ_TARGET_DIR=$CARGO_TARGET_DIR/fuzz
 TARGETS=(reader reader_header_fixed reader_v1)
+PER_TARGET=$((SECS / ${#TARGETS[@]}))
+if [ "$PER_TARGET" -lt 1 ]; then PER_TARGET=1; fi
 
 # Toolchain: cargo-fuzz needs nightly (-Zsanitizer).
 if ! cargo +nightly --version >/dev/null 2>&1; then

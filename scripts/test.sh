@@ -35,6 +35,15 @@ scripts/web-build.sh
 step "README's first command: the main job on a trace shipped in the repo"
 scripts/schedstat testdata/fixtures/go1.27/storm.trace
 
+step "install into a scratch prefix: runs from anywhere with its own DuckDB, uninstalls cleanly"
+PREFIX_DIR=$(mktemp -d "${TMPDIR:-/tmp}/schedstat-install.XXXXXX")
+scripts/install.sh "$PREFIX_DIR"
+(cd / && "$PREFIX_DIR/bin/schedstat" stats "$ROOT/testdata/fixtures/go1.21/storm.trace" >/dev/null)
+scripts/install.sh --uninstall "$PREFIX_DIR"
+[ ! -e "$PREFIX_DIR/bin/schedstat" ] && [ ! -e "$PREFIX_DIR/lib/schedstat" ] \
+  || { echo "test.sh: uninstall left files in $PREFIX_DIR" >&2; exit 1; }
+rm -rf "$PREFIX_DIR"
+
 step "live traces from Go ${LIVE_GO[*]} against Go 1.27.3's go tool trace -d=parsed"
 scripts/live-conformance.sh "${LIVE_GO[@]}"
 

@@ -1,5 +1,5 @@
 // Links binaries and tests with an rpath to the prebuilt libduckdb.so, so they
-// run without LD_LIBRARY_PATH. The `schedstat` binary's build script is this
+// run without LD_LIBRARY_PATH, from the build or installed by scripts/install.sh. The `schedstat` binary's build script is this
 // same file (it `include!`s it).
 fn main() {
     println!("cargo:rerun-if-env-changed=DUCKDB_LIB_DIR");
@@ -8,6 +8,9 @@ fn main() {
         return;
     }
     if let Some(dir) = std::env::var_os("DUCKDB_LIB_DIR") {
+        // First the library installed beside the binary (scripts/install.sh puts it
+        // in PREFIX/lib/schedstat for PREFIX/bin/schedstat), then the build's own.
+        println!("cargo:rustc-link-arg=-Wl,-rpath,$ORIGIN/../lib/schedstat");
         let dir = std::path::PathBuf::from(dir);
         let dir = dir.canonicalize().unwrap_or(dir);
         println!("cargo:rustc-link-arg=-Wl,-rpath,{}", dir.display());

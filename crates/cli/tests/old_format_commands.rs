@@ -77,6 +77,36 @@ fn every_command_reads_old_traces() {
     let _ = std::fs::remove_dir_all(&tmp);
 }
 
+/// `--keep-db` keeps the old trace's database, and a later `--sql` answered
+/// from it gives what the trace gave; a cut old trace is one line
+/// saying the file ends early, exit 1, and no database left behind.
+#[test]
+fn keep_db_and_cut_old_traces() {
+    let tmp = std::env::temp_dir().join(format!("schedstat-old-db-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let trace = tmp.join("storm.trace");
+    std::fs::copy(fixture("go1.21", "storm"), &trace).unwrap();
+    let t = trace.to_str().unwrap();
+    let q = "select count(*) as n from g_transitions";
+    let from_trace = ok(&["--sql", q, t]);
+    ok(&["--keep-db", t]);
+    let db = tmp.join("storm.trace.duckdb");
+    assert!(db.is_file(), "--keep-db writes TRACE.duckdb");
+    // Now answered from the kept database.
+    assert_eq!(ok(&["--sql", q, t]), from_trace);
+
+    let data = std::fs::read(&trace).unwrap();
+    let cut = tmp.join("cut.trace");
+    std::fs::write(&cut, &data[..data.len() / 2]).unwrap();
+    let o = run(&["--keep-db", cut.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("cut.trace") && err.contains("ends early"), "{err}");
+    assert!(!tmp.join("cut.trace.duckdb").exists());
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
 /// The same program traced by an old and a new Go: `diff` pairs their stacks.
 #[test]
 fn diff_compares_an_old_trace_with_a_new_one() {
