@@ -736,6 +736,15 @@ impl<'a> Parser<'a> {
         // As lists threaded through `wait_next` (a P waits on one goroutine at a time).
         let mut wait_head: DenseMap<usize> = DenseMap::default();
         let mut wait_next: Vec<usize> = vec![usize::MAX; procs.len()];
+        // Go checks the merged order is sorted by time, then gives syscall
+        // exits their real times, in two passes over the events; both run here
+        // as events are merged, with Go's precedence between their errors.
+        let mut prev_ts = i64::MIN;
+        let mut unsorted = false;
+        let mut exit_err: Option<Error> = None;
+        let mut last_sys_block: DenseMap<i64> = DenseMap::default();
+        let mut moved = Vec::new();
+        let mut moved_later = false;
         loop {
             while let Some(pi) = available.pop() {
                 let proc = &mut procs[pi];
@@ -777,6 +786,31 @@ impl<'a> Parser<'a> {
                 ev::GO_SYSEXIT_LOCAL => ev::GO_SYSEXIT,
                 t => t,
             };
+            unsorted |= e.ts < prev_ts;
+            prev_ts = e.ts;
+            if exit_err.is_none() {
+                match e.typ {
+                    ev::GO_SYSBLOCK | ev::GO_IN_SYSCALL => {
+                        last_sys_block.insert(e.g, e.ts);
+                    }
+                    // A syscall exit is written when the goroutine next runs; its real
+                    // time is an argument, and must not precede the syscall's block.
+                    ev::GO_SYSEXIT if e.args[2] != 0 => {
+                        let ts = e.args[2] as i64;
+                        let block = last_sys_block.get_or_default(e.g);
+                        if block == 0 {
+                            exit_err = Some(Error::new("stray syscall exit"));
+                        } else if ts < block {
+                            exit_err = Some(Error::new(TIME_ORDER));
+                        } else if ts != e.ts {
+                            moved_later |= ts > e.ts;
+                            moved.push(events.len());
+                            e.ts = ts;
+                        }
+                    }
+                    _ => {}
+                }
+            }
             events.push(e);
             if g != UNORDERED {
                 let curr = gs.get_or_default(g);
@@ -798,39 +832,11 @@ impl<'a> Parser<'a> {
             available.push(pi);
         }
 
-        if events.windows(2).any(|w| w[1].ts < w[0].ts) {
+        if unsorted {
             return Err(Error::new(TIME_ORDER));
         }
-        // A syscall exit is written when the goroutine next runs; its real time
-        // is an argument, and must not precede the syscall's block.
-        let mut last_sys_block: DenseMap<i64> = DenseMap::default();
-        let mut moved = Vec::new();
-        let mut moved_later = false;
-        for (i, e) in events.iter_mut().enumerate() {
-            match e.typ {
-                ev::GO_SYSBLOCK | ev::GO_IN_SYSCALL => {
-                    last_sys_block.insert(e.g, e.ts);
-                }
-                ev::GO_SYSEXIT => {
-                    let ts = e.args[2] as i64;
-                    if ts == 0 {
-                        continue;
-                    }
-                    let block = last_sys_block.get_or_default(e.g);
-                    if block == 0 {
-                        return Err(Error::new("stray syscall exit"));
-                    }
-                    if ts < block {
-                        return Err(Error::new(TIME_ORDER));
-                    }
-                    if ts != e.ts {
-                        moved_later |= ts > e.ts;
-                        moved.push(i);
-                    }
-                    e.ts = ts;
-                }
-                _ => {}
-            }
+        if let Some(e) = exit_err {
+            return Err(e);
         }
         if moved_later {
             // Only a malformed trace moves an exit later: sort it plainly.
@@ -843,38 +849,27 @@ impl<'a> Parser<'a> {
 }
 
 /// Restores time order (stably, as a stable sort by time would) after the
-/// events at `moved` (ascending indices) got earlier times, in place with
-/// room for just those events: the others are still in order, and a moved
-/// event belongs after every unmoved one of its time (those were all before
-/// it, as its old time was later).
+/// events at `moved` (ascending indices) got earlier times. The others are
+/// still in order and everything before a moved event is in order once the
+/// moved events before it are placed, so each moved event is inserted into
+/// the sorted prefix, after every event of its time (those were all before it
+/// originally): an insertion sort of just those events, which move a few
+/// places each in real traces. Should they move far, a stable sort does it.
 fn resort_moved_earlier(events: &mut [RawEvent], moved: &[usize]) {
-    if moved.is_empty() {
-        return;
-    }
-    let mut taken: Vec<RawEvent> = moved.iter().map(|&i| events[i]).collect();
-    taken.sort_by_key(|e| e.ts);
-    // Close the gaps: the unmoved events to the front.
-    let mut w = moved[0];
-    let mut next_moved = 0;
-    for r in moved[0]..events.len() {
-        if next_moved < moved.len() && moved[next_moved] == r {
-            next_moved += 1;
-            continue;
+    let budget = 4 * events.len() + 1024;
+    let mut shifted = 0;
+    for &i in moved {
+        let ts = events[i].ts;
+        let mut j = i;
+        while j > 0 && events[j - 1].ts > ts {
+            j -= 1;
         }
-        events[w] = events[r];
-        w += 1;
-    }
-    // Merge from the back.
-    let (mut a, mut b, mut out) = (w, taken.len(), events.len());
-    while b > 0 {
-        out -= 1;
-        if a > 0 && events[a - 1].ts > taken[b - 1].ts {
-            events[out] = events[a - 1];
-            a -= 1;
-        } else {
-            events[out] = taken[b - 1];
-            b -= 1;
+        shifted += i - j;
+        if shifted > budget {
+            events.sort_by_key(|e| e.ts);
+            return;
         }
+        events[j..=i].rotate_right(1);
     }
 }
 
