@@ -102,7 +102,7 @@ fn keep_db_and_cut_old_traces() {
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8(o.stderr).unwrap();
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains("cut.trace") && err.contains("ends early"), "{err}");
+    assert!(err.contains("cut.trace") && err.contains("ends early") && err.contains("none of it was read"), "{err}");
     assert!(!tmp.join("cut.trace.duckdb").exists());
     let _ = std::fs::remove_dir_all(&tmp);
 }

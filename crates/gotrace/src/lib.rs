@@ -60,6 +60,8 @@ struct ErrorInner {
     msg: String,
     offset: Option<usize>,
     truncated: bool,
+    /// Met while indexing an old-format trace, which is read whole or not at all.
+    old_format: bool,
 }
 
 impl std::fmt::Debug for Error {
@@ -75,12 +77,18 @@ impl std::fmt::Debug for Error {
 impl Error {
     #[cold]
     pub(crate) fn new(msg: impl Into<String>) -> Self {
-        Error(Box::new(ErrorInner { msg: msg.into(), offset: None, truncated: false }))
+        Error(Box::new(ErrorInner { msg: msg.into(), offset: None, truncated: false, old_format: false }))
     }
 
     #[cold]
     pub(crate) fn truncated(msg: impl Into<String>) -> Self {
-        Error(Box::new(ErrorInner { msg: msg.into(), offset: None, truncated: true }))
+        Error(Box::new(ErrorInner { msg: msg.into(), offset: None, truncated: true, old_format: false }))
+    }
+
+    /// Marks an error of an old-format trace's whole-file indexing.
+    pub(crate) fn in_old_format(mut self) -> Self {
+        self.0.old_format = true;
+        self
     }
 
     pub(crate) fn varint(e: wire::VarintError) -> Self {
@@ -116,6 +124,11 @@ impl Error {
         let msg = self.message();
         if msg.starts_with("bad file format") {
             format!("{msg} (expected a file written by runtime/trace, e.g. `go test -trace=trace.out`)")
+        } else if self.is_truncation() && self.0.old_format {
+            format!(
+                "{msg}: the file ends early (was the traced process killed, or the copy cut short?); \
+                 an old-format trace (Go 1.21 or older) is only readable whole, as in Go, so none of it was read"
+            )
         } else if self.is_truncation() && !msg.contains("truncated") {
             format!("{msg}: the file ends early (was the traced process killed, or the copy cut short?)")
         } else {

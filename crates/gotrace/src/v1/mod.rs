@@ -48,7 +48,7 @@ pub(crate) struct Stream<'a> {
 impl<'a> Stream<'a> {
     /// Parses and checks the whole trace; the header of minor version `ver` ends at `start`.
     pub fn open(data: &'a [u8], start: usize, ver: u32) -> Result<Self, Error> {
-        let trace = parse::parse(data, start, ver)?;
+        let trace = parse::parse(data, start, ver).map_err(Error::in_old_format)?;
         // Go 1.21 reports a broken trace before asking for the binary.
         if ver < spec::SEQ_BEFORE_TIME_UNTIL {
             return Err(Error::new(NO_SYMBOLS));
