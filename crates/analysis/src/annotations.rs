@@ -16,13 +16,14 @@
 //! - regions of system goroutines (entry function `runtime.*`) that are still
 //!   open when the goroutine ends are dropped.
 
-use gotrace::{Event, EventKind, GoId, GoState, ProcId, ProcState, Resource, TaskId, Transition};
+use gotrace::{Event, EventKind, GoId, TaskId};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The same time accounts as the goroutine analysis keeps (Go uses one
 /// `GoroutineExecStats` for goroutines and for regions).
 pub use crate::goroutines::ExecStats;
+use crate::goroutines::Summarizer;
 
 /// A stack frame, owned.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -125,86 +126,29 @@ impl Annotations {
     }
 }
 
-#[derive(Default)]
-struct GState {
-    name: Option<String>,
-    creation: i64,
-    stats: ExecStats,
-    last_start: i64,
-    last_runnable: i64,
-    last_block: i64,
-    last_block_reason: String,
-    last_syscall: i64,
-    last_syscall_block: i64,
-    last_range: BTreeMap<String, i64>,
-    active: Vec<usize>,
-    regions: Vec<usize>,
-}
-
-impl GState {
-    fn new(creation: i64) -> GState {
-        GState { creation, ..Default::default() }
-    }
-
-    fn snapshot(&self, last: i64) -> ExecStats {
-        let mut r = self.stats.clone();
-        if r.total_ns == 0 {
-            r.total_ns = last - self.creation;
-        }
-        if self.last_start != 0 {
-            r.exec_ns += last - self.last_start;
-        }
-        if self.last_runnable != 0 {
-            r.sched_wait_ns += last - self.last_runnable;
-        }
-        if self.last_block != 0 {
-            *r.block_ns.entry(self.last_block_reason.clone()).or_insert(0) += last - self.last_block;
-        }
-        if self.last_syscall != 0 {
-            r.syscall_ns += last - self.last_syscall;
-        }
-        if self.last_syscall_block != 0 {
-            // Go books this as scheduler wait (see the module docs).
-            r.sched_wait_ns += last - self.last_syscall_block;
-        }
-        for (name, ts) in &self.last_range {
-            *r.range_ns.entry(name.clone()).or_insert(0) += last - ts;
-        }
-        r
-    }
-}
-
-struct RegionBuild {
-    summary: RegionSummary,
-    /// How the end shows in a task's event list (Go describes the event that ended it).
-    end_what: Option<String>,
-}
-
 struct TaskBuild {
     summary: TaskSummary,
-    region_events: Vec<usize>,
+    /// Its regions in the order they were opened: each one's `seq` and, when
+    /// its begin is in the trace, the begin as the task's event list shows it.
+    region_events: Vec<(usize, Option<TaskEvent>)>,
     log_events: Vec<TaskEvent>,
     start_ev: Option<TaskEvent>,
     end_ev: Option<TaskEvent>,
 }
 
 /// Streams events into [`Annotations`] (Go's `Summarizer`, restricted to
-/// what the annotation pages use, plus the goroutine accounts regions need).
+/// what the annotation pages use). The goroutine accounts that regions are
+/// measured by, and the regions themselves, are the goroutine summarizer's
+/// ([`crate::goroutines::Summarizer`]); this adds tasks, logs and where each
+/// region began.
 #[derive(Default)]
 pub struct AnnotationAnalysis {
-    gs: HashMap<GoId, GState>,
+    goroutines: Summarizer,
     tasks: BTreeMap<TaskId, TaskBuild>,
-    regions: Vec<RegionBuild>,
-    syscalling_p: HashMap<ProcId, GoId>,
-    syscalling_g: HashMap<GoId, ProcId>,
-    ranges_p: HashMap<(ProcId, String), GoId>,
+    /// By region `seq`: the outermost frame of the stack of the event that
+    /// opened it (its begin, or its goroutine's creation for an inherited one).
+    frames: Vec<FrameInfo>,
     first: Option<i64>,
-    last: i64,
-    sync_ts: i64,
-}
-
-fn is_system_goroutine(entry: &str) -> bool {
-    entry.is_empty() || (entry != "runtime.main" && entry.starts_with("runtime."))
 }
 
 fn s(b: &[u8]) -> String {
@@ -253,281 +197,29 @@ impl AnnotationAnalysis {
         })
     }
 
-    fn finalize_g(&mut self, id: GoId, last: i64, trigger: Option<(i64, String)>) {
-        let Some(g) = self.gs.get_mut(&id) else { return };
-        let fin = g.snapshot(last);
-        g.stats = fin.clone();
-        let system = is_system_goroutine(g.name.as_deref().unwrap_or(""));
-        let active = std::mem::take(&mut g.active);
-        if !system {
-            for ri in active {
-                let rb = &mut self.regions[ri];
-                rb.end_what = trigger.as_ref().map(|t| t.1.clone());
-                let r = &mut rb.summary;
-                r.end_ns = trigger.as_ref().map(|t| t.0);
-                r.stats = fin.sub(&r.stats);
-                g.regions.push(ri);
-            }
-        }
-        g.last_start = 0;
-        g.last_runnable = 0;
-        g.last_block = 0;
-        g.last_block_reason.clear();
-        g.last_syscall = 0;
-        g.last_syscall_block = 0;
-        g.last_range.clear();
-    }
-
     /// Feeds one event, in the reader's order.
-    #[allow(clippy::collapsible_match)] // one arm per Go case reads closest to Go's summarizer
     pub fn event(&mut self, ev: &Event<'_>) {
         let t = ev.time();
-        if self.first.is_none() {
-            self.first = Some(t);
-            self.sync_ts = t;
-        }
-        self.last = t;
-        match ev.kind() {
-            EventKind::Sync => self.sync_ts = t,
-            EventKind::StateTransition => {
-                let Some(st) = ev.state_transition() else { return };
-                match st.transition {
-                    Transition::Goroutine { id, from, to } => {
-                        if from == to {
-                            return;
-                        }
-                        match from {
-                            GoState::Undetermined => {
-                                let mut g = GState::new(self.sync_ts);
-                                let dt = t - self.sync_ts;
-                                match to {
-                                    GoState::Running => g.stats.exec_ns += dt,
-                                    GoState::Waiting => *g.stats.block_ns.entry(s(st.reason)).or_insert(0) += dt,
-                                    GoState::Runnable => g.stats.sched_wait_ns += dt,
-                                    GoState::Syscall => {
-                                        if ev.proc() == gotrace::event::NO_PROC {
-                                            g.stats.syscall_block_ns += dt
-                                        } else {
-                                            g.stats.syscall_ns += dt
-                                        }
-                                    }
-                                    _ => {}
-                                }
-                                self.gs.insert(id, g);
-                            }
-                            GoState::NotExist => {
-                                let mut g = GState::new(t);
-                                // A new goroutine inherits the task of its creator's innermost region.
-                                let creator = ev.goroutine();
-                                let inherited = self
-                                    .gs
-                                    .get(&creator)
-                                    .and_then(|c| c.active.last())
-                                    .map(|&ri| self.regions[ri].summary.task);
-                                if let Some(task) = inherited {
-                                    let ri = self.regions.len();
-                                    self.regions.push(RegionBuild {
-                                        summary: RegionSummary {
-                                            name: String::new(),
-                                            task,
-                                            goroutine: id,
-                                            start_ns: Some(t),
-                                            end_ns: None,
-                                            frame: outermost_frame(ev),
-                                            stats: ExecStats::default(),
-                                        },
-                                        end_what: None,
-                                    });
-                                    g.active.push(ri);
-                                }
-                                self.gs.insert(id, g);
-                            }
-                            _ => {
-                                let sc = &mut self.syscalling_g;
-                                let sp = &mut self.syscalling_p;
-                                let Some(g) = self.gs.get_mut(&id) else { return };
-                                match from {
-                                    GoState::Running => {
-                                        g.stats.exec_ns += t - g.last_start;
-                                        g.last_start = 0;
-                                    }
-                                    GoState::Waiting => {
-                                        if g.last_block != 0 {
-                                            *g.stats.block_ns.entry(g.last_block_reason.clone()).or_insert(0) +=
-                                                t - g.last_block;
-                                            g.last_block = 0;
-                                        }
-                                    }
-                                    GoState::Runnable => {
-                                        if g.last_runnable != 0 {
-                                            g.stats.sched_wait_ns += t - g.last_runnable;
-                                            g.last_runnable = 0;
-                                        }
-                                    }
-                                    GoState::Syscall => {
-                                        if g.last_syscall != 0 {
-                                            if g.last_syscall_block != 0 {
-                                                g.stats.syscall_block_ns += t - g.last_syscall_block;
-                                                g.stats.syscall_ns += g.last_syscall_block - g.last_syscall;
-                                            } else {
-                                                g.stats.syscall_ns += t - g.last_syscall;
-                                            }
-                                            g.last_syscall = 0;
-                                            g.last_syscall_block = 0;
-                                            if let Some(p) = sc.remove(&id) {
-                                                sp.remove(&p);
-                                            } else {
-                                                // Go deletes syscallingP[0-value] here.
-                                                sp.remove(&0);
-                                            }
-                                        }
-                                    }
-                                    _ => {}
-                                }
-                            }
-                        }
-                        let Some(g) = self.gs.get_mut(&id) else { return };
-                        if g.name.is_none() {
-                            if let Some(f) = st.stack.frames().last() {
-                                g.name = Some(s(f.func));
-                            }
-                        }
-                        match to {
-                            GoState::Running => g.last_start = t,
-                            GoState::Runnable => g.last_runnable = t,
-                            GoState::Waiting if st.reason != b"forever" => {
-                                g.last_block = t;
-                                g.last_block_reason = s(st.reason);
-                            }
-                            GoState::Waiting | GoState::NotExist => {
-                                let what = format!("{} -> {}", from.as_str(), to.as_str());
-                                self.finalize_g(id, t, Some((t, what)))
-                            }
-                            GoState::Syscall => {
-                                self.syscalling_p.insert(ev.proc(), id);
-                                self.syscalling_g.insert(id, ev.proc());
-                                g.last_syscall = t;
-                            }
-                            GoState::Undetermined => {}
-                        }
-                    }
-                    Transition::Proc { id, from, to } => {
-                        if from != to && to == ProcState::Idle {
-                            if let Some(goid) = self.syscalling_p.remove(&id) {
-                                if let Some(g) = self.gs.get_mut(&goid) {
-                                    g.last_syscall_block = t;
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            EventKind::RangeBegin | EventKind::RangeActive => {
-                let Some(r) = ev.range() else { return };
-                let name = s(&r.name.to_bytes());
-                let gid = match r.scope {
-                    Resource::Goroutine(g) => Some(g),
-                    Resource::Proc(p) => {
-                        let g = ev.goroutine();
-                        if self.gs.contains_key(&g) {
-                            self.ranges_p.insert((p, name.clone()), g);
-                            Some(g)
-                        } else {
-                            None
-                        }
-                    }
-                    _ => None,
-                };
-                let sync_ts = self.sync_ts;
-                let Some(g) = gid.and_then(|g| self.gs.get_mut(&g)) else { return };
-                if ev.kind() == EventKind::RangeActive {
-                    if let Some(&ts) = g.last_range.get(&name) {
-                        if ts != 0 {
-                            *g.stats.range_ns.entry(name.clone()).or_insert(0) += sync_ts - ts;
-                        }
-                    }
-                    g.last_range.insert(name, sync_ts);
-                } else {
-                    g.last_range.insert(name, t);
-                }
-            }
-            EventKind::RangeEnd => {
-                let Some(r) = ev.range() else { return };
-                let name = s(&r.name.to_bytes());
-                let gid = match r.scope {
-                    Resource::Goroutine(g) => Some(g),
-                    Resource::Proc(p) => match self.ranges_p.remove(&(p, name.clone())) {
-                        Some(g) if g == ev.goroutine() => Some(g),
-                        _ => None,
-                    },
-                    _ => None,
-                };
-                let Some(g) = gid.and_then(|g| self.gs.get_mut(&g)) else { return };
-                if let Some(ts) = g.last_range.remove(&name) {
-                    if ts != 0 {
-                        *g.stats.range_ns.entry(name).or_insert(0) += t - ts;
-                    }
-                }
-            }
-            EventKind::RegionBegin => {
-                let Some(r) = ev.region() else { return };
-                let gid = ev.goroutine();
-                let Some(g) = self.gs.get(&gid) else { return };
-                let snap = g.snapshot(t);
-                let ri = self.regions.len();
-                self.regions.push(RegionBuild {
-                    summary: RegionSummary {
-                        name: s(r.kind),
-                        task: r.task,
-                        goroutine: gid,
-                        start_ns: Some(t),
-                        end_ns: None,
-                        frame: outermost_frame(ev),
-                        stats: snap,
-                    },
-                    end_what: None,
+        self.first.get_or_insert(t);
+        let seq = self.goroutines.regions_opened();
+        self.goroutines.event(ev);
+        if self.goroutines.regions_opened() > seq {
+            // The event opened region `seq`: a begin, an end without a begin
+            // (no stack of its begin), or a goroutine created inside a region.
+            self.frames.push(if ev.kind() == EventKind::RegionEnd { FrameInfo::default() } else { outermost_frame(ev) });
+            if let Some(r) = ev.region() {
+                let begin = (ev.kind() == EventKind::RegionBegin).then(|| TaskEvent {
+                    time_ns: t,
+                    goroutine: ev.goroutine(),
+                    what: format!("region {} begin", go_quote(s(r.kind).as_bytes())),
                 });
-                self.gs.get_mut(&gid).unwrap().active.push(ri);
                 let task = self.task(r.task);
                 task.summary.regions += 1;
-                task.summary.goroutines.insert(gid);
-                task.region_events.push(ri);
+                task.summary.goroutines.insert(ev.goroutine());
+                task.region_events.push((seq, begin));
             }
-            EventKind::RegionEnd => {
-                let Some(r) = ev.region() else { return };
-                let gid = ev.goroutine();
-                let Some(g) = self.gs.get_mut(&gid) else { return };
-                let ri = match g.active.pop() {
-                    Some(ri) => ri,
-                    None => {
-                        // An end without a begin: the region began before the trace.
-                        let ri = self.regions.len();
-                        self.regions.push(RegionBuild {
-                            summary: RegionSummary {
-                                name: s(r.kind),
-                                task: r.task,
-                                goroutine: gid,
-                                start_ns: None,
-                                end_ns: None,
-                                frame: FrameInfo::default(),
-                                stats: ExecStats::default(),
-                            },
-                            end_what: None,
-                        });
-                        let task = self.task(r.task);
-                        task.summary.regions += 1;
-                        task.summary.goroutines.insert(gid);
-                        task.region_events.push(ri);
-                        ri
-                    }
-                };
-                let g = self.gs.get_mut(&gid).unwrap();
-                let snap = g.snapshot(t);
-                let reg = &mut self.regions[ri].summary;
-                reg.stats = snap.sub(&reg.stats);
-                reg.end_ns = Some(t);
-                g.regions.push(ri);
-            }
+        }
+        match ev.kind() {
             EventKind::TaskBegin | EventKind::TaskEnd => {
                 let Some(tk) = ev.task() else { return };
                 let gid = ev.goroutine();
@@ -573,21 +265,27 @@ impl AnnotationAnalysis {
 
     /// Closes goroutines and regions still open at the last event and returns everything.
     pub fn finish(mut self) -> Annotations {
-        let last = self.last;
-        let mut ids: Vec<GoId> = self.gs.keys().copied().collect();
-        ids.sort_unstable();
-        for &id in &ids {
-            self.finalize_g(id, last, None);
-        }
+        let summary = self.goroutines.finish();
+        // By goroutine (ascending), each one's regions in the summarizer's
+        // order (Go's: by start, unknown starts first, ties in the order they ended).
         let mut regions = Vec::new();
-        for id in ids {
-            let g = &self.gs[&id];
-            let mut rs: Vec<RegionSummary> = g.regions.iter().map(|&ri| self.regions[ri].summary.clone()).collect();
-            // Go sorts by start (unknown starts first); ties keep the order they ended in.
-            rs.sort_by_key(|r| r.start_ns.map_or((0, 0), |s| (1, s)));
-            regions.extend(rs);
+        // By `seq`: where the region landed in `regions`, and what ended it.
+        // Open regions of system goroutines are dropped, so they land nowhere.
+        let mut landed = vec![None; self.frames.len()];
+        for (id, g) in summary.goroutines {
+            for r in g.regions {
+                landed[r.seq] = Some((regions.len(), r.ended_by));
+                regions.push(RegionSummary {
+                    name: r.name,
+                    task: r.task,
+                    goroutine: id,
+                    start_ns: r.start_ns,
+                    end_ns: r.end_ns,
+                    frame: std::mem::take(&mut self.frames[r.seq]),
+                    stats: r.stats,
+                });
+            }
         }
-        let region_list = &self.regions;
         let tasks = self
             .tasks
             .into_iter()
@@ -596,14 +294,16 @@ impl AnnotationAnalysis {
                 evs.extend(tb.start_ev.take());
                 evs.extend(tb.end_ev.take());
                 evs.append(&mut tb.log_events);
-                for &ri in &tb.region_events {
-                    let r = &region_list[ri].summary;
-                    let q = go_quote(r.name.as_bytes());
-                    if let Some(s) = r.start_ns {
-                        evs.push(TaskEvent { time_ns: s, goroutine: r.goroutine, what: format!("region {q} begin") });
-                    }
+                for (seq, begin) in tb.region_events {
+                    evs.extend(begin);
+                    let Some((i, ended_by)) = landed[seq] else { continue };
+                    let r = &regions[i];
                     if let Some(e) = r.end_ns {
-                        let what = region_list[ri].end_what.clone().unwrap_or_else(|| format!("region {q} end"));
+                        // Go describes the event that ended it: the region's end or its goroutine's.
+                        let what = match ended_by {
+                            Some((from, to)) => format!("{} -> {}", from.as_str(), to.as_str()),
+                            None => format!("region {} end", go_quote(r.name.as_bytes())),
+                        };
                         evs.push(TaskEvent { time_ns: e, goroutine: r.goroutine, what });
                     }
                 }
@@ -612,7 +312,7 @@ impl AnnotationAnalysis {
                 (id, tb.summary)
             })
             .collect();
-        Annotations { trace_start_ns: self.first.unwrap_or(0), trace_end_ns: last, tasks, regions }
+        Annotations { trace_start_ns: self.first.unwrap_or(0), trace_end_ns: summary.end_ns, tasks, regions }
     }
 }
 

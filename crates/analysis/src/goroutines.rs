@@ -144,6 +144,20 @@ pub struct RegionSummary {
     pub end_ns: Option<i64>,
     /// Stats between begin and end.
     pub stats: ExecStats,
+    /// Its place in the order regions were opened, over the whole trace (how
+    /// the annotation pages find a region again).
+    #[serde(skip)]
+    pub(crate) seq: usize,
+    /// The goroutine's last transition (from, to) when its end closed the
+    /// region (Go's region keeps that event as its end).
+    #[serde(skip)]
+    pub(crate) ended_by: Option<(GoState, GoState)>,
+}
+
+impl RegionSummary {
+    fn open(seq: usize, task: TaskId, name: String, start_ns: Option<i64>, stats: ExecStats) -> Self {
+        RegionSummary { task, name, start_ns, end_ns: None, stats, seq, ended_by: None }
+    }
 }
 
 /// Everything Go's summary knows about one goroutine.
@@ -230,8 +244,10 @@ impl GoroutineSummary {
         r
     }
 
-    /// Closes the books at `now` (exit, `forever` wait, or end of trace).
-    fn finalize(&mut self, now: i64, end: Option<i64>) {
+    /// Closes the books at `now`: at its exit or `forever` wait (`exit` is
+    /// that transition's (from, to)), or at the end of the trace (`None`).
+    fn finalize(&mut self, now: i64, exit: Option<(GoState, GoState)>) {
+        let end = exit.map(|_| now);
         if let Some(t) = end {
             self.end_ns = t;
         }
@@ -240,6 +256,7 @@ impl GoroutineSummary {
         if !is_system_goroutine(&self.name) {
             for mut r in std::mem::take(&mut self.active_regions) {
                 r.end_ns = end;
+                r.ended_by = exit;
                 r.stats = fin.sub(&r.stats);
                 self.regions.push(r);
             }
@@ -262,6 +279,7 @@ pub struct Summarizer {
     syscalling_p: HashMap<ProcId, GoId>,
     syscalling_g: HashMap<GoId, ProcId>,
     ranges_p: HashMap<(ProcId, String), GoId>,
+    regions_opened: usize,
     last_ts: i64,
     sync_ts: i64,
 }
@@ -276,6 +294,12 @@ fn add(m: &mut BTreeMap<String, i64>, k: &str, v: i64) {
     }
 }
 
+/// The next region's `seq`, counting it.
+fn next_seq(opened: &mut usize) -> usize {
+    *opened += 1;
+    *opened - 1
+}
+
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -288,6 +312,13 @@ impl Summarizer {
     /// An empty summarizer.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// How many regions have been opened so far (a region's `seq` is the
+    /// count before it opened), including the ones a new goroutine inherits
+    /// and the ones an end without a begin fabricates.
+    pub(crate) fn regions_opened(&self) -> usize {
+        self.regions_opened
     }
 
     /// Feeds one event, in the reader's order.
@@ -338,16 +369,10 @@ impl Summarizer {
                     GoState::NotExist => {
                         let mut g = GoroutineSummary::new(id, t);
                         // Inherit the creator's innermost active region's task.
-                        if let Some(c) = self.gs.get(&ev.goroutine()) {
-                            if let Some(r) = c.active_regions.last() {
-                                g.active_regions.push(RegionSummary {
-                                    task: r.task,
-                                    name: String::new(),
-                                    start_ns: Some(t),
-                                    end_ns: None,
-                                    stats: ExecStats::default(),
-                                });
-                            }
+                        let inherited = self.gs.get(&ev.goroutine()).and_then(|c| c.active_regions.last()).map(|r| r.task);
+                        if let Some(task) = inherited {
+                            let seq = next_seq(&mut self.regions_opened);
+                            g.active_regions.push(RegionSummary::open(seq, task, String::new(), Some(t), ExecStats::default()));
                         }
                         self.gs.insert(id, g);
                     }
@@ -408,7 +433,7 @@ impl Summarizer {
                             g.pending.last_block_reason = r.into_owned();
                         }
                     }
-                    GoState::Waiting | GoState::NotExist => g.finalize(t, Some(t)),
+                    GoState::Waiting | GoState::NotExist => g.finalize(t, Some((from, to))),
                     GoState::Syscall => {
                         self.syscalling_p.insert(ev.proc(), id);
                         self.syscalling_g.insert(id, ev.proc());
@@ -481,14 +506,9 @@ impl Summarizer {
     fn region_begin(&mut self, ev: &Event<'_>) {
         let Some(r) = ev.region() else { return };
         let Some(g) = self.gs.get_mut(&ev.goroutine()) else { return };
+        let seq = next_seq(&mut self.regions_opened);
         let stats = g.snapshot(ev.time());
-        g.active_regions.push(RegionSummary {
-            task: r.task,
-            name: text(r.kind),
-            start_ns: Some(ev.time()),
-            end_ns: None,
-            stats,
-        });
+        g.active_regions.push(RegionSummary::open(seq, r.task, text(r.kind), Some(ev.time()), stats));
     }
 
     fn region_end(&mut self, ev: &Event<'_>) {
@@ -496,12 +516,8 @@ impl Summarizer {
         let Some(g) = self.gs.get_mut(&ev.goroutine()) else { return };
         // The innermost open region is the one that ended (Go pops without
         // checking the name); an end without a begin gets a fabricated region.
-        let mut sd = g.active_regions.pop().unwrap_or_else(|| RegionSummary {
-            task: r.task,
-            name: text(r.kind),
-            start_ns: None,
-            end_ns: None,
-            stats: ExecStats::default(),
+        let mut sd = g.active_regions.pop().unwrap_or_else(|| {
+            RegionSummary::open(next_seq(&mut self.regions_opened), r.task, text(r.kind), None, ExecStats::default())
         });
         sd.stats = g.snapshot(ev.time()).sub(&sd.stats);
         sd.end_ns = Some(ev.time());

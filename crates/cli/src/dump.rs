@@ -16,23 +16,12 @@ pub fn run(path: &Path) -> Result<Outcome, Box<dyn std::error::Error>> {
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let res = loop {
         match reader.read_event() {
-            Ok(Some(ev)) => {
-                let w = ev.write_parsed(&mut out).and_then(|_| out.write_all(b"\n"));
-                if let Err(e) = w {
-                    if e.kind() == io::ErrorKind::BrokenPipe {
-                        return Ok(Outcome::Ok);
-                    }
-                    return Err(e.into());
-                }
-            }
+            Ok(Some(ev)) => ev.write_parsed(&mut out).and_then(|_| out.write_all(b"\n"))?,
             Ok(None) => break Ok(()),
             Err(e) => break Err(e),
         }
     };
-    match out.flush() {
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(Outcome::Ok),
-        r => r?,
-    }
+    out.flush()?;
     match res {
         Ok(()) => Ok(Outcome::Ok),
         Err(e) => Ok(report_read_error(path, &reader, &e)),

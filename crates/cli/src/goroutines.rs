@@ -27,13 +27,10 @@ pub struct Args {
     pub json: bool,
 }
 
-/// Writes to stdout; a closed pipe (`| head`) is not an error.
-pub fn emit(s: &str) -> Result<(), Box<dyn std::error::Error>> {
+/// Writes to stdout (a closed pipe ends the process by SIGPIPE; see main()).
+pub fn emit(s: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
-    match out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        r => Ok(r?),
-    }
+    out.write_all(s.as_bytes()).and_then(|_| out.flush())
 }
 
 /// The label /goroutines shows for a group.

@@ -42,7 +42,7 @@ Examples:
   schedstat pprof sync trace.out -o sync.pb.gz   blocking profile for go tool pprof
   schedstat gc trace.out                 pauses, mark phases, assists, MMU
   schedstat tasks trace.out              user tasks (also: regions)
-  schedstat export trace.out -o t.json   swimlanes for ui.perfetto.dev
+  schedstat export trace.out -o t.perfetto-trace   swimlanes for ui.perfetto.dev
   schedstat leaks trace.out              goroutines still blocked at the end, grouped by stack
   schedstat diff before.out after.out    what changed: latency, goroutines, GC, stacks
   schedstat web trace.out                the web page on http://127.0.0.1:8787, trace preloaded
@@ -376,14 +376,19 @@ enum Command {
         #[arg(short, long)]
         verbose: bool,
     },
-    /// Write the trace as Chrome trace-event JSON for ui.perfetto.dev (swimlanes).
+    /// Write the trace as swimlanes for ui.perfetto.dev (Perfetto's protobuf trace or Chrome trace-event JSON).
     #[command(after_help = export::AFTER_HELP)]
     Export {
         /// The trace file.
         trace: PathBuf,
-        /// Chrome trace-event JSON for Perfetto (the only format so far, and the default).
+        /// Swimlanes for Perfetto (the default; --format chooses the file format).
         #[arg(long, default_value_t = true)]
         perfetto: bool,
+        /// File format: `proto` (Perfetto's protobuf trace, the default for
+        /// FILE ending in .perfetto-trace or .pb) or `json` (Chrome trace-event
+        /// JSON, the default otherwise).
+        #[arg(long, value_enum, value_name = "FORMAT")]
+        format: Option<export::Format>,
         /// Output file (`-` for stdout); written to a temporary name, then renamed.
         #[arg(short = 'o', long, value_name = "FILE")]
         output: PathBuf,
@@ -525,14 +530,14 @@ fn main() -> ExitCode {
             diff::run(&before, &after, &diff::DiffArgs { top, json, full_stacks })
         }
         Some(Command::Web { trace, port, open, verbose }) => web::run(&trace, &web::WebArgs { port, open, verbose }),
-        Some(Command::Export { trace, output, json, from, to, perfetto: _ }) => {
+        Some(Command::Export { trace, output, json, from, to, format, perfetto: _ }) => {
             if let (Some(f), Some(t)) = (from, to) {
                 if f >= t {
                     eprintln!("schedstat: error: --from must be before --to");
                     return ExitCode::from(2);
                 }
             }
-            export::run(&trace, &output, json, (from, to))
+            export::run(&trace, &output, json, (from, to), format)
         }
         None => {
             let mut f = cli.report;

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use analysis::profile::{Profile, ProfileBuilder, ProfileKind, StackTotal};
 
+use crate::goroutines::emit;
 use crate::input::read_events;
 use crate::render::stack;
 use crate::render::text::dur;
@@ -82,20 +83,11 @@ pub fn run(a: &PprofArgs) -> Result<Outcome, Box<dyn std::error::Error>> {
             "total_delay_ns": profile.total_delay_ns(),
             "stacks": profile.stacks,
         });
-        out(&format!("{}\n", serde_json::to_string_pretty(&doc)?))?;
+        emit(&format!("{}\n", serde_json::to_string_pretty(&doc)?))?;
     } else if a.output.is_none() {
-        out(&table(&profile, &a.trace, a.top, a.full_stacks))?;
+        emit(&table(&profile, &a.trace, a.top, a.full_stacks))?;
     }
     Ok(outcome)
-}
-
-/// Prints to stdout; a closed pipe (`| head`) is not an error.
-fn out(s: &str) -> std::io::Result<()> {
-    let mut so = std::io::stdout().lock();
-    match so.write_all(s.as_bytes()).and_then(|_| so.flush()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        r => r,
-    }
 }
 
 /// Checks that `out` names a file in an existing directory.

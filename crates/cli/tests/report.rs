@@ -284,6 +284,55 @@ fn window_context_sees_the_planted_causes() {
     }
 }
 
+/// Each P's idle stretches, read from the events: from the transition into
+/// Idle to the next one out of it (a stretch still open at the end is not counted).
+fn idle_stretches(trace: &Path) -> Vec<(i64, i64)> {
+    use gotrace::{ProcState, Transition};
+    let bytes = std::fs::read(trace).unwrap();
+    let mut r = gotrace::Reader::new(&bytes).unwrap();
+    let mut since = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    while let Some(ev) = r.read_event().unwrap() {
+        let Some(Transition::Proc { id, from, to }) = ev.state_transition().map(|st| st.transition) else { continue };
+        if from == to {
+            continue;
+        }
+        if from == ProcState::Idle {
+            out.extend(since.remove(&id).map(|s| (s, ev.time())));
+        }
+        if to == ProcState::Idle {
+            since.insert(id, ev.time());
+        }
+    }
+    out
+}
+
+#[test]
+fn window_context_idle_procs_equal_the_idle_stretches_in_the_events() {
+    let window_ns: i64 = 1_000_000;
+    for (v, s) in [("go1.27", "syscall"), ("go1.27", "http"), ("go1.27", "gc"), ("go1.21", "syscall"), ("go1.19", "http")] {
+        let t = fixture(v, s);
+        let doc: serde_json::Value =
+            serde_json::from_str(&stdout(&run(&["--json", "--timeseries", "-w", "1ms", t.to_str().unwrap()]))).unwrap();
+        let t0 = doc["t0_ns"].as_i64().unwrap();
+        let ctx = doc["window_context"].as_array().unwrap();
+        assert_eq!(ctx.len() as i64, doc["trace_duration_ns"].as_i64().unwrap() / window_ns + 1, "{v}/{s}: windows");
+        let stretches = idle_stretches(&t);
+        let mut idle_windows = 0;
+        for (i, c) in ctx.iter().enumerate() {
+            assert_eq!(c["window"].as_i64(), Some(i as i64), "{v}/{s}: {c}");
+            let (lo, hi) = (t0 + i as i64 * window_ns, t0 + (i as i64 + 1) * window_ns);
+            let ns: i64 = stretches.iter().filter(|&&(a, b)| b > lo && a < hi).map(|&(a, b)| b.min(hi) - a.max(lo)).sum();
+            let want = ns as f64 / window_ns as f64;
+            idle_windows += usize::from(ns > 0);
+            // Compared as JSON numbers parsed the same way (the text is the shortest round trip of the f64).
+            let want: serde_json::Value = serde_json::from_str(&serde_json::to_string(&want).unwrap()).unwrap();
+            assert_eq!(c["avg_idle_procs"], want, "{v}/{s} window {i}: idle ns {ns}");
+        }
+        assert!(idle_windows * 2 > ctx.len(), "{v}/{s}: idle Ps in only {idle_windows} of {} windows", ctx.len());
+    }
+}
+
 #[test]
 fn report_bad_input_gets_one_line_and_the_documented_exit_code() {
     let dir = std::env::temp_dir().join(format!("schedstat-report-bad-{}", std::process::id()));

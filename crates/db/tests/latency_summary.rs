@@ -45,7 +45,8 @@ fn check(bytes: &[u8], what: &str) -> bool {
         assert_eq!(row[0].as_i64(), Some(0), "{what}: SQL found waits the collector did not");
         return false;
     };
-    let got = [s.count as f64, s.min_ns, s.avg_ns, s.p50_ns, s.p90_ns, s.p99_ns, s.max_ns, s.t0_ns as f64, s.end_ns as f64];
+    let l = &s.latency;
+    let got = [l.count as f64, l.min_ns, l.avg_ns, l.p50_ns, l.p90_ns, l.p99_ns, l.max_ns, s.t0_ns as f64, s.end_ns as f64];
     let want = [f(0), f(1), f(2), f(3), f(4), f(5), f(6), f(7), f(8)];
     for (i, (g, w)) in got.iter().zip(want).enumerate() {
         assert_eq!(g.to_bits(), w.to_bits(), "{what}: column {} ({}) collector {g} vs SQL {w}", i, q.columns[i]);

@@ -1,5 +1,12 @@
-//! Chrome trace-event JSON (the "JSON Object Format") for ui.perfetto.dev and
-//! chrome://tracing, written while the trace is read.
+//! Swimlanes for ui.perfetto.dev, written while the trace is read, in two
+//! formats: Chrome trace-event JSON (the "JSON Object Format", also read by
+//! chrome://tracing) and Perfetto's own protobuf trace (`TracePacket`s with
+//! `TrackEvent`s, see [`proto`]).
+//!
+//! One walker ([`Exporter`]) turns Go events into per-lane state machines and
+//! tells a [`Sink`] when a slice begins and ends; [`JsonSink`] writes each
+//! slice whole when it ends (`ph: "X"`), [`ProtoSink`] writes a begin and an
+//! end packet in time order.
 //!
 //! # Layout
 //!
@@ -34,6 +41,9 @@
 //! - Nothing but the per-track state is kept in memory: events go out
 //!   through the caller's writer as they complete.
 //!
+//! The rules below are the JSON document's; the protobuf trace keeps the same
+//! lanes, names and nesting (see [`proto`] for its own).
+//!
 //! The writer does no file I/O of its own (any `io::Write`) and builds for
 //! wasm32, so a web page can offer the same file.
 
@@ -42,12 +52,25 @@ use std::io::{self, Write};
 
 use gotrace::{Event, EventKind, GoState, ProcState, RangeName, Resource, Transition};
 
+pub mod proto;
+
+pub use proto::ProtoSink;
+
 /// The process groups, in display order.
 const PID_PROCS: u32 = 1;
 const PID_THREADS: u32 = 2;
 const PID_GOROUTINES: u32 = 3;
 const PID_GC: u32 = 4;
 const PID_TASKS: u32 = 5;
+
+/// The groups' names, in display order.
+const GROUPS: [(u32, &str); 5] = [
+    (PID_PROCS, "Procs"),
+    (PID_THREADS, "Threads"),
+    (PID_GOROUTINES, "Goroutines"),
+    (PID_GC, "GC sweeps"),
+    (PID_TASKS, "Tasks"),
+];
 
 /// tid ranges: goroutines use their own ID below `THREAD_BASE`.
 const THREAD_BASE: i64 = 0x4000_0000;
@@ -63,7 +86,8 @@ const OVERFLOW_BASE: i64 = SPECIAL_BASE + 0x100;
 /// What was written, for the command's summary line and for tests.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Summary {
-    /// Trace-event records written (metadata included).
+    /// Records written: trace-event records (metadata included) for JSON,
+    /// trace packets for the protobuf trace.
     pub records: u64,
     /// Goroutine tracks.
     pub goroutines: u64,
@@ -82,9 +106,9 @@ pub struct Summary {
 }
 
 /// A counting wrapper, so the summary can say how big the file is.
-struct Counting<W> {
-    inner: W,
-    bytes: u64,
+pub(crate) struct Counting<W> {
+    pub(crate) inner: W,
+    pub(crate) bytes: u64,
 }
 
 impl<W: Write> Write for Counting<W> {
@@ -98,13 +122,76 @@ impl<W: Write> Write for Counting<W> {
     }
 }
 
+/// An argument's value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Val {
+    /// A signed integer.
+    Int(i64),
+    /// An unsigned integer.
+    UInt(u64),
+    /// A string.
+    Str(String),
+    /// JSON `null` (left out of the protobuf trace).
+    Null,
+}
+
+/// A slice's arguments, in order: (key, value).
+pub type Args = Vec<(&'static str, Val)>;
+
+/// A lane: JSON's (pid, tid).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Track {
+    /// The group (`process`).
+    pub pid: u32,
+    /// The lane within it (`thread`), unique across groups.
+    pub tid: i64,
+}
+
+/// Where the walker's slices go. Times are nanoseconds from the trace's
+/// first event, never decreasing from one call to the next except for the
+/// `start` of slices that ended (which the sink may clip to its window).
+///
+/// Slices on one track are announced with [`Sink::begin`] and closed with
+/// [`Sink::end`] (`announced`) in stack order: the last begun is the first
+/// ended. Slices found only when they end (begun before the trace) come with
+/// `announced == false` and no `begin`.
+pub trait Sink {
+    /// Only what overlaps `[from, to]` is written (slices clipped to it).
+    fn set_window(&mut self, window: (i64, i64));
+    /// A lane's name and sort key, as known now (they may change until
+    /// [`Sink::finish`], which has the final ones).
+    fn declare(&mut self, tr: Track, name: &str, sort: i64);
+    /// A slice begins at `ts`.
+    fn begin(&mut self, tr: Track, ts: i64, cat: &str, name: &str, args: Option<&Args>) -> io::Result<()>;
+    /// A slice `[start, end]` ends; `extra` are arguments known only now.
+    #[allow(clippy::too_many_arguments)]
+    fn end(&mut self, tr: Track, announced: bool, cat: &str, name: &str, start: i64, end: i64, args: Option<&Args>, extra: &[(&'static str, Val)]) -> io::Result<()>;
+    /// An async span (`cat`, `id`) begins, on its own lane `lane` in `tr`'s group.
+    #[allow(clippy::too_many_arguments)]
+    fn async_begin(&mut self, tr: Track, lane: &str, cat: &str, id: u64, ts: i64, name: &str, args: &Args) -> io::Result<()>;
+    /// An async span ends.
+    #[allow(clippy::too_many_arguments)]
+    fn async_end(&mut self, tr: Track, lane: &str, announced: bool, cat: &str, id: u64, name: &str, start: i64, end: i64, begin_args: &Args, end_args: &Args) -> io::Result<()>;
+    /// An instant (inside the window).
+    fn instant(&mut self, tr: Track, ts: i64, cat: &str, name: &str, args: &Args) -> io::Result<()>;
+    /// Where a flow arrow may start (inside the window); returns the sink's
+    /// id for it (0: none), handed back to [`Sink::flow`] if it completes.
+    fn flow_source(&mut self, tr: Track, ts: i64, name: &str) -> io::Result<u64>;
+    /// A flow arrow from `(from, from_ts)` to the slice beginning at
+    /// `(to, to_ts)`, which is begun right after this call.
+    #[allow(clippy::too_many_arguments)]
+    fn flow(&mut self, from: Track, from_ts: i64, to: Track, to_ts: i64, name: &str, id: u64, sink_id: u64) -> io::Result<()>;
+    /// Ends the file: `groups` used and every lane with its final name and
+    /// sort key, ordered by (pid, sort, tid). Returns (records, bytes).
+    fn finish(self, groups: &[(u32, &str)], tracks: &[(Track, String, i64)]) -> io::Result<(u64, u64)>;
+}
+
 /// An open slice on an exclusive track (one state at a time).
 #[derive(Debug, Clone)]
 struct Open {
     name: String,
     start: i64,
-    /// Pre-rendered JSON object for `args`, if any.
-    args: Option<String>,
+    args: Option<Args>,
 }
 
 /// An enclosing slice (region or mark assist) open on a goroutine track.
@@ -113,7 +200,7 @@ struct Enclosing {
     name: String,
     cat: &'static str,
     start: i64,
-    args: String,
+    args: Args,
 }
 
 /// A flow arrow waiting for its target goroutine to run.
@@ -122,6 +209,7 @@ struct PendingFlow {
     name: String,
     from_tid: i64,
     ts: i64,
+    sink_id: u64,
 }
 
 /// Everything known about one goroutine.
@@ -167,7 +255,9 @@ struct MInfo {
 struct OpenSpan {
     name: String,
     start: i64,
-    args: String,
+    args: Args,
+    /// Begun in the trace (told to the sink), not before it.
+    announced: bool,
 }
 
 /// A track's metadata.
@@ -177,16 +267,15 @@ struct TrackMeta {
     sort: i64,
 }
 
-/// Streams Chrome trace-event JSON from Go trace events.
+/// Streams swimlanes from Go trace events into a [`Sink`].
 ///
-/// Feed every event in the reader's order to [`PerfettoWriter::event`], then
-/// call [`PerfettoWriter::finish`], which closes whatever is still open at the
-/// last event's time, writes the metadata and ends the document. Dropping the
-/// writer without `finish` leaves an unterminated document: callers write to
+/// Feed every event in the reader's order to [`Exporter::event`], then call
+/// [`Exporter::finish`], which closes whatever is still open at the last
+/// event's time, writes the metadata and ends the file. Dropping the
+/// exporter without `finish` leaves an unterminated file: callers write to
 /// a temporary file and rename it only after `finish` succeeded.
-pub struct PerfettoWriter<W: Write> {
-    out: Counting<W>,
-    first_record: bool,
+pub struct Exporter<S: Sink> {
+    sink: S,
     base: Option<i64>,
     last: i64,
     gs: HashMap<i64, GInfo>,
@@ -209,6 +298,9 @@ pub struct PerfettoWriter<W: Write> {
     summary: Summary,
 }
 
+/// The JSON writer (the format `--perfetto` has always written).
+pub type PerfettoWriter<W> = Exporter<JsonSink<W>>;
+
 /// Microseconds with three exact fraction digits.
 struct Us(i64);
 
@@ -224,14 +316,29 @@ fn js(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
 }
 
-/// Adds `field` (`"key":value`) to a rendered JSON object.
-fn with_field(obj: &str, field: &str) -> String {
-    let body = obj.trim().trim_start_matches('{').trim_end_matches('}').trim();
-    if body.is_empty() {
-        format!("{{{field}}}")
-    } else {
-        format!("{{{body},{field}}}")
+/// Renders arguments as a JSON object.
+fn render_args<'a>(fields: impl Iterator<Item = &'a (&'static str, Val)>) -> String {
+    let mut out = String::from("{");
+    for (i, (k, v)) in fields.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&js(k));
+        out.push(':');
+        match v {
+            Val::Int(n) => out.push_str(&n.to_string()),
+            Val::UInt(n) => out.push_str(&n.to_string()),
+            Val::Str(s) => out.push_str(&js(s)),
+            Val::Null => out.push_str("null"),
+        }
     }
+    out.push('}');
+    out
+}
+
+/// `"began": "before the trace"` / `"ended": "after the trace"`.
+fn note(key: &'static str, when: &str) -> (&'static str, Val) {
+    (key, Val::Str(when.to_string()))
 }
 
 /// Frames shown in a slice's `stack` argument.
@@ -250,14 +357,170 @@ fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-impl<W: Write> PerfettoWriter<W> {
-    /// Starts the document on `out` (wrap files in a `BufWriter`).
+/// Writes Chrome trace-event JSON: each slice whole (`ph: "X"`) when it ends,
+/// async spans as `b`/`e` pairs, flows as `s`/`f`, names as metadata at the end.
+pub struct JsonSink<W: Write> {
+    out: Counting<W>,
+    first_record: bool,
+    records: u64,
+    window: (i64, i64),
+}
+
+impl<W: Write> JsonSink<W> {
+    /// Starts the document on `out`.
     pub fn new(out: W) -> io::Result<Self> {
         let mut out = Counting { inner: out, bytes: 0 };
         out.write_all(b"{\"displayTimeUnit\":\"ns\",\"otherData\":{\"generator\":\"schedstat export --perfetto\"},\n\"traceEvents\":[\n")?;
-        Ok(PerfettoWriter {
-            out,
-            first_record: true,
+        Ok(JsonSink { out, first_record: true, records: 0, window: (0, i64::MAX) })
+    }
+
+    /// Writes one record (a JSON object's body, without braces).
+    fn record(&mut self, body: std::fmt::Arguments<'_>) -> io::Result<()> {
+        if self.first_record {
+            self.first_record = false;
+        } else {
+            self.out.write_all(b",\n")?;
+        }
+        self.out.write_all(b"{")?;
+        self.out.write_fmt(body)?;
+        self.out.write_all(b"}")?;
+        self.records += 1;
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn async_event(&mut self, ph: char, tr: Track, cat: &str, id: u64, name: &str, ts: i64, args: &Args) -> io::Result<()> {
+        let args = format!(",\"args\":{}", render_args(args.iter()));
+        self.record(format_args!(
+            "\"ph\":\"{ph}\",\"pid\":{},\"tid\":{},\"ts\":{},\"cat\":{},\"id\":{id},\"name\":{}{args}",
+            tr.pid,
+            tr.tid,
+            Us(ts),
+            js(cat),
+            js(name)
+        ))
+    }
+}
+
+impl<W: Write> Sink for JsonSink<W> {
+    fn set_window(&mut self, window: (i64, i64)) {
+        self.window = window;
+    }
+
+    fn declare(&mut self, _tr: Track, _name: &str, _sort: i64) {}
+
+    fn begin(&mut self, _tr: Track, _ts: i64, _cat: &str, _name: &str, _args: Option<&Args>) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn end(&mut self, tr: Track, _announced: bool, cat: &str, name: &str, start: i64, end: i64, args: Option<&Args>, extra: &[(&'static str, Val)]) -> io::Result<()> {
+        let (s, e) = (start.max(self.window.0), end.min(self.window.1));
+        if e < s {
+            return Ok(());
+        }
+        let (ts, dur) = (s, e - s);
+        let args = if args.is_none() && extra.is_empty() {
+            String::new()
+        } else {
+            format!(",\"args\":{}", render_args(args.into_iter().flatten().chain(extra.iter())))
+        };
+        self.record(format_args!(
+            "\"ph\":\"X\",\"pid\":{},\"tid\":{},\"ts\":{},\"dur\":{},\"cat\":{},\"name\":{}{args}",
+            tr.pid,
+            tr.tid,
+            Us(ts),
+            Us(dur),
+            js(cat),
+            js(name)
+        ))
+    }
+
+    fn async_begin(&mut self, _tr: Track, _lane: &str, _cat: &str, _id: u64, _ts: i64, _name: &str, _args: &Args) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn async_end(&mut self, tr: Track, _lane: &str, _announced: bool, cat: &str, id: u64, name: &str, start: i64, end: i64, begin_args: &Args, end_args: &Args) -> io::Result<()> {
+        let (s, e) = (start.max(self.window.0), end.min(self.window.1));
+        if e < s {
+            return Ok(());
+        }
+        self.async_event('b', tr, cat, id, name, s, begin_args)?;
+        self.async_event('e', tr, cat, id, name, e, end_args)
+    }
+
+    fn instant(&mut self, tr: Track, ts: i64, cat: &str, name: &str, args: &Args) -> io::Result<()> {
+        self.record(format_args!(
+            "\"ph\":\"i\",\"s\":\"t\",\"pid\":{},\"tid\":{},\"ts\":{},\"cat\":{},\"name\":{},\"args\":{}",
+            tr.pid,
+            tr.tid,
+            Us(ts),
+            js(cat),
+            js(name),
+            render_args(args.iter())
+        ))
+    }
+
+    fn flow_source(&mut self, _tr: Track, _ts: i64, _name: &str) -> io::Result<u64> {
+        Ok(0)
+    }
+
+    fn flow(&mut self, from: Track, from_ts: i64, to: Track, to_ts: i64, name: &str, id: u64, _sink_id: u64) -> io::Result<()> {
+        self.record(format_args!(
+            "\"ph\":\"s\",\"pid\":{},\"tid\":{},\"ts\":{},\"cat\":\"flow\",\"name\":{},\"id\":{id}",
+            from.pid,
+            from.tid,
+            Us(from_ts),
+            js(name)
+        ))?;
+        self.record(format_args!(
+            "\"ph\":\"f\",\"pid\":{},\"tid\":{},\"ts\":{},\"cat\":\"flow\",\"name\":{},\"id\":{id}",
+            to.pid,
+            to.tid,
+            Us(to_ts),
+            js(name)
+        ))
+    }
+
+    fn finish(mut self, groups: &[(u32, &str)], tracks: &[(Track, String, i64)]) -> io::Result<(u64, u64)> {
+        for &(pid, name) in groups {
+            self.record(format_args!("\"ph\":\"M\",\"pid\":{pid},\"tid\":0,\"name\":\"process_name\",\"args\":{{\"name\":{}}}", js(name)))?;
+            self.record(format_args!("\"ph\":\"M\",\"pid\":{pid},\"tid\":0,\"name\":\"process_sort_index\",\"args\":{{\"sort_index\":{pid}}}"))?;
+        }
+        for (tr, name, sort) in tracks {
+            let (pid, tid) = (tr.pid, tr.tid);
+            self.record(format_args!("\"ph\":\"M\",\"pid\":{pid},\"tid\":{tid},\"name\":\"thread_name\",\"args\":{{\"name\":{}}}", js(name)))?;
+            self.record(format_args!("\"ph\":\"M\",\"pid\":{pid},\"tid\":{tid},\"name\":\"thread_sort_index\",\"args\":{{\"sort_index\":{sort}}}"))?;
+        }
+        self.out.write_all(b"\n]}\n")?;
+        self.out.flush()?;
+        Ok((self.records, self.out.bytes))
+    }
+}
+
+impl<W: Write> Exporter<JsonSink<W>> {
+    /// Starts a JSON document on `out` (wrap files in a `BufWriter`).
+    pub fn new(out: W) -> io::Result<Self> {
+        Ok(Exporter::with_sink(JsonSink::new(out)?))
+    }
+}
+
+impl<W: Write> Exporter<ProtoSink<W>> {
+    /// Starts a Perfetto protobuf trace on `out` (wrap files in a `BufWriter`).
+    pub fn new_proto(out: W) -> io::Result<Self> {
+        Ok(Exporter::with_sink(ProtoSink::new(out)?))
+    }
+}
+
+/// Chooses the track for `tr` in proc/thread/goroutine groups.
+fn tr(pid: u32, tid: i64) -> Track {
+    Track { pid, tid }
+}
+
+impl<S: Sink> Exporter<S> {
+    /// Walks events into `sink`.
+    pub fn with_sink(sink: S) -> Self {
+        Exporter {
+            sink,
             base: None,
             last: 0,
             gs: HashMap::new(),
@@ -273,7 +536,7 @@ impl<W: Write> PerfettoWriter<W> {
             overflow: HashMap::new(),
             next_flow: 1,
             summary: Summary::default(),
-        })
+        }
     }
 
     /// Writes only what overlaps `[from_ns, to_ns]`, in nanoseconds from the
@@ -282,47 +545,39 @@ impl<W: Write> PerfettoWriter<W> {
     /// the viewer can load.
     pub fn window(mut self, from_ns: Option<i64>, to_ns: Option<i64>) -> Self {
         self.window = (from_ns.unwrap_or(0).max(0), to_ns.unwrap_or(i64::MAX));
+        self.sink_window();
         self
+    }
+
+    fn sink_window(&mut self) {
+        let w = self.window;
+        self.sink.set_window(w);
     }
 
     fn in_window(&self, rel: i64) -> bool {
         self.window.0 <= rel && rel <= self.window.1
     }
 
-    /// Writes one record (a JSON object's body, without braces).
-    fn record(&mut self, body: std::fmt::Arguments<'_>) -> io::Result<()> {
-        if self.first_record {
-            self.first_record = false;
-        } else {
-            self.out.write_all(b",\n")?;
-        }
-        self.out.write_all(b"{")?;
-        self.out.write_fmt(body)?;
-        self.out.write_all(b"}")?;
-        self.summary.records += 1;
-        Ok(())
-    }
-
     fn rel(&self, t: i64) -> i64 {
         t - self.base.unwrap_or(t)
     }
 
-    /// A complete slice on a track.
+    /// Ends an announced slice.
     #[allow(clippy::too_many_arguments)]
-    fn slice(&mut self, pid: u32, tid: i64, cat: &str, name: &str, start: i64, end: i64, args: Option<&str>) -> io::Result<()> {
-        let (s, e) = (self.rel(start).max(self.window.0), self.rel(end).min(self.window.1));
-        if e < s {
-            return Ok(());
-        }
-        let (ts, dur) = (s, e - s);
-        let args = args.map(|a| format!(",\"args\":{a}")).unwrap_or_default();
-        self.record(format_args!(
-            "\"ph\":\"X\",\"pid\":{pid},\"tid\":{tid},\"ts\":{},\"dur\":{},\"cat\":{},\"name\":{}{args}",
-            Us(ts),
-            Us(dur),
-            js(cat),
-            js(name)
-        ))
+    fn end_slice(&mut self, tr: Track, cat: &str, name: &str, start: i64, end: i64, args: Option<&Args>, extra: &[(&'static str, Val)]) -> io::Result<()> {
+        let (s, e) = (self.rel(start), self.rel(end));
+        self.sink.end(tr, true, cat, name, s, e, args, extra)
+    }
+
+    /// A slice found only at its end (begun before the trace).
+    fn whole_slice(&mut self, tr: Track, cat: &str, name: &str, start: i64, end: i64, args: Option<&Args>) -> io::Result<()> {
+        let (s, e) = (self.rel(start), self.rel(end));
+        self.sink.end(tr, false, cat, name, s, e, args, &[])
+    }
+
+    fn begin_slice(&mut self, tr: Track, t: i64, cat: &str, name: &str, args: Option<&Args>) -> io::Result<()> {
+        let ts = self.rel(t);
+        self.sink.begin(tr, ts, cat, name, args)
     }
 
     /// A tid in a range, or an overflow tid when the ID does not fit.
@@ -335,7 +590,10 @@ impl<W: Write> PerfettoWriter<W> {
     }
 
     fn track(&mut self, tid: i64, pid: u32, name: String, sort: i64) {
-        self.tracks.entry(tid).or_insert(TrackMeta { pid, name, sort });
+        if !self.tracks.contains_key(&tid) {
+            self.sink.declare(tr(pid, tid), &name, sort);
+            self.tracks.insert(tid, TrackMeta { pid, name, sort });
+        }
     }
 
     // ---- goroutines ----
@@ -343,11 +601,13 @@ impl<W: Write> PerfettoWriter<W> {
     fn g(&mut self, id: i64, t: i64) -> &mut GInfo {
         if !self.gs.contains_key(&id) {
             let tid = self.tid_in(PID_GOROUTINES, 0, THREAD_BASE, id);
+            let name = format!("G{id}");
+            self.sink.declare(tr(PID_GOROUTINES, tid), &name, id);
             self.gs.insert(
                 id,
                 GInfo {
                     tid,
-                    name: format!("G{id}"),
+                    name,
                     named: false,
                     label: None,
                     first: t,
@@ -362,21 +622,30 @@ impl<W: Write> PerfettoWriter<W> {
         self.gs.get_mut(&id).expect("inserted above")
     }
 
+    /// Tells the sink the goroutine's current display name.
+    fn g_declare(&mut self, id: i64) {
+        if let Some(g) = self.gs.get(&id) {
+            let name = g.display_name();
+            self.sink.declare(tr(PID_GOROUTINES, g.tid), &name, id);
+        }
+    }
+
     /// Ends the goroutine's state slice at `t`.
     fn g_close_state(&mut self, id: i64, t: i64) -> io::Result<()> {
         let Some(g) = self.gs.get_mut(&id) else { return Ok(()) };
         let tid = g.tid;
         if let Some(open) = g.state.take() {
-            self.slice(PID_GOROUTINES, tid, "state", &open.name, open.start, t, open.args.as_deref())?;
+            self.end_slice(tr(PID_GOROUTINES, tid), "state", &open.name, open.start, t, open.args.as_ref(), &[])?;
         }
         Ok(())
     }
 
-    /// Ends the current state slice and opens `next` (if any) at `t`.
-    fn g_set_state(&mut self, id: i64, t: i64, next: Option<Open>) -> io::Result<()> {
-        self.g_close_state(id, t)?;
-        if let Some(g) = self.gs.get_mut(&id) {
-            g.state = next;
+    /// Tells the sink that the goroutine's current state slice began.
+    fn g_begin_state(&mut self, id: i64) -> io::Result<()> {
+        let Some(g) = self.gs.get(&id) else { return Ok(()) };
+        let tid = g.tid;
+        if let Some(open) = g.state.clone() {
+            self.begin_slice(tr(PID_GOROUTINES, tid), open.start, "state", &open.name, open.args.as_ref())?;
         }
         Ok(())
     }
@@ -394,16 +663,18 @@ impl<W: Write> PerfettoWriter<W> {
     fn g_push(&mut self, id: i64, t: i64, e: Enclosing) -> io::Result<()> {
         self.g(id, t);
         let cur = self.g_split(id, t)?;
+        let tid = self.gs[&id].tid;
+        self.begin_slice(tr(PID_GOROUTINES, tid), e.start, e.cat, &e.name, Some(&e.args))?;
         let g = self.gs.get_mut(&id).expect("created above");
         g.enclosing.push(e);
         g.state = cur;
-        Ok(())
+        self.g_begin_state(id)
     }
 
     /// Ends the innermost enclosing slice named `name` (and any opened inside it).
     /// One that began before the trace covers the goroutine's track from its
     /// start when nothing else is open; otherwise it is dropped (it could not nest).
-    fn g_pop(&mut self, id: i64, t: i64, name: &str, cat: &'static str, args: String) -> io::Result<bool> {
+    fn g_pop(&mut self, id: i64, t: i64, name: &str, cat: &'static str, args: Args) -> io::Result<bool> {
         self.g(id, t);
         let g = &self.gs[&id];
         let pos = g.enclosing.iter().rposition(|e| e.name == name && e.cat == cat);
@@ -413,19 +684,22 @@ impl<W: Write> PerfettoWriter<W> {
         }
         let (tid, first) = (g.tid, g.first);
         let cur = self.g_split(id, t)?;
+        let track = tr(PID_GOROUTINES, tid);
         match pos {
             Some(p) => {
                 let closed: Vec<Enclosing> = self.gs.get_mut(&id).expect("exists").enclosing.drain(p..).collect();
                 for e in closed.into_iter().rev() {
-                    self.slice(PID_GOROUTINES, tid, e.cat, &e.name, e.start, t, Some(&e.args))?;
+                    self.end_slice(track, e.cat, &e.name, e.start, t, Some(&e.args), &[])?;
                 }
             }
             None => {
-                let args = with_field(&args, "\"began\":\"before the trace\"");
-                self.slice(PID_GOROUTINES, tid, cat, name, first, t, Some(&args))?;
+                let mut args = args;
+                args.push(note("began", "before the trace"));
+                self.whole_slice(track, cat, name, first, t, Some(&args))?;
             }
         }
         self.gs.get_mut(&id).expect("exists").state = cur;
+        self.g_begin_state(id)?;
         Ok(true)
     }
 
@@ -437,6 +711,7 @@ impl<W: Write> PerfettoWriter<W> {
         if let Some(root) = stack.frames().last() {
             g.name = format!("G{id} {}", lossy(root.func));
             g.named = true;
+            self.g_declare(id);
         }
     }
 
@@ -447,8 +722,8 @@ impl<W: Write> PerfettoWriter<W> {
             self.procs.insert(p, None);
             let name = self.gs.get(&g).map(|g| g.display_name()).unwrap_or_else(|| format!("G{g}"));
             let tid = self.proc_tid(p);
-            let args = format!("{{\"g\":{g}}}");
-            self.slice(PID_PROCS, tid, "running", &name, start, t, Some(&args))?;
+            let args = vec![("g", Val::Int(g))];
+            self.end_slice(tr(PID_PROCS, tid), "running", &name, start, t, Some(&args), &[])?;
             if let Some(gi) = self.gs.get_mut(&g) {
                 if gi.on_proc == Some(p) {
                     gi.on_proc = None;
@@ -456,6 +731,15 @@ impl<W: Write> PerfettoWriter<W> {
             }
         }
         Ok(())
+    }
+
+    /// Goroutine `g` starts running on proc `p` at `t`.
+    fn p_open(&mut self, p: i64, g: i64, t: i64) -> io::Result<()> {
+        self.procs.insert(p, Some((g, t)));
+        let tid = self.proc_tid(p);
+        let name = self.gs.get(&g).map(|g| g.display_name()).unwrap_or_else(|| format!("G{g}"));
+        let args = vec![("g", Val::Int(g))];
+        self.begin_slice(tr(PID_PROCS, tid), t, "running", &name, Some(&args))
     }
 
     fn proc_tid(&mut self, p: i64) -> i64 {
@@ -486,10 +770,13 @@ impl<W: Write> PerfettoWriter<W> {
         }
         let tid = mi.tid;
         let prev = mi.state.take();
-        mi.state = want.map(|name| Open { name, start: t, args: None });
+        mi.state = want.clone().map(|name| Open { name, start: t, args: None });
+        let cat_of = |n: &str| if n == "syscall" { "syscall" } else { "running" };
         if let Some(o) = prev {
-            let cat = if o.name == "syscall" { "syscall" } else { "running" };
-            self.slice(PID_THREADS, tid, cat, &o.name, o.start, t, None)?;
+            self.end_slice(tr(PID_THREADS, tid), cat_of(&o.name), &o.name, o.start, t, None, &[])?;
+        }
+        if let Some(name) = want {
+            self.begin_slice(tr(PID_THREADS, tid), t, cat_of(&name), &name, None)?;
         }
         Ok(())
     }
@@ -514,6 +801,7 @@ impl<W: Write> PerfettoWriter<W> {
                 if let Some((label, Resource::Goroutine(g))) = ev.label() {
                     if g >= 0 {
                         self.g(g, t).label = Some(lossy(label));
+                        self.g_declare(g);
                     }
                 }
                 Ok(())
@@ -569,7 +857,9 @@ impl<W: Write> PerfettoWriter<W> {
                             (_, Some(why)) => format!("unblock {why}"),
                             _ => "unblock".to_string(),
                         };
-                        self.gs.get_mut(&id).expect("exists").flow = Some(PendingFlow { name, from_tid, ts: t });
+                        let rel = self.rel(t);
+                        let sink_id = if self.in_window(rel) { self.sink.flow_source(tr(PID_GOROUTINES, from_tid), rel, &name)? } else { 0 };
+                        self.gs.get_mut(&id).expect("exists").flow = Some(PendingFlow { name, from_tid, ts: t, sink_id });
                     } else {
                         self.gs.get_mut(&id).expect("exists").flow = None;
                     }
@@ -577,25 +867,25 @@ impl<W: Write> PerfettoWriter<W> {
                 // Where it blocked, entered the syscall or was preempted: the
                 // innermost frames of the transition's stack.
                 let stack = stack_arg(&st.stack);
-                let open = |name: String, fields: Vec<String>| {
+                let open = |name: String, fields: Args| {
                     let mut fields = fields;
                     if let Some(s) = &stack {
-                        fields.push(format!("\"stack\":{}", js(s)));
+                        fields.push(("stack", Val::Str(s.clone())));
                     }
-                    let args = (!fields.is_empty()).then(|| format!("{{{}}}", fields.join(",")));
+                    let args = (!fields.is_empty()).then_some(fields);
                     Some(Open { name, start: t, args })
                 };
                 let p = ev.proc();
                 let next = match to {
-                    GoState::Running => open("running".into(), if p >= 0 { vec![format!("\"p\":{p}")] } else { vec![] }),
+                    GoState::Running => open("running".into(), if p >= 0 { vec![("p", Val::Int(p))] } else { vec![] }),
                     GoState::Runnable => {
-                        let f = if reason.is_empty() { vec![] } else { vec![format!("\"reason\":{}", js(&reason))] };
+                        let f = if reason.is_empty() { vec![] } else { vec![("reason", Val::Str(reason.clone()))] };
                         open("runnable".into(), f)
                     }
                     GoState::Waiting => {
                         // A goroutine found waiting at a generation start has no reason on record.
                         let why = if reason.is_empty() { "unknown".to_string() } else { reason.clone() };
-                        open(format!("blocked ({why})"), vec![format!("\"reason\":{}", js(&why))])
+                        open(format!("blocked ({why})"), vec![("reason", Val::Str(why))])
                     }
                     GoState::Syscall => open("syscall".into(), vec![]),
                     GoState::NotExist | GoState::Undetermined => None,
@@ -607,10 +897,11 @@ impl<W: Write> PerfettoWriter<W> {
                     let open_enc: Vec<Enclosing> = g.enclosing.drain(..).collect();
                     self.g_close_state(id, t)?;
                     for e in open_enc.into_iter().rev() {
-                        self.slice(PID_GOROUTINES, tid, e.cat, &e.name, e.start, t, Some(&e.args))?;
+                        self.end_slice(tr(PID_GOROUTINES, tid), e.cat, &e.name, e.start, t, Some(&e.args), &[])?;
                     }
                 } else {
-                    self.g_set_state(id, t, next)?;
+                    self.g_close_state(id, t)?;
+                    self.gs.get_mut(&id).expect("exists").state = next;
                 }
                 // The flow ends where the goroutine starts running.
                 if to == GoState::Running {
@@ -619,19 +910,13 @@ impl<W: Write> PerfettoWriter<W> {
                         let to_tid = self.gs[&id].tid;
                         let fid = self.next_flow;
                         self.next_flow += 1;
-                        self.record(format_args!(
-                            "\"ph\":\"s\",\"pid\":{PID_GOROUTINES},\"tid\":{},\"ts\":{},\"cat\":\"flow\",\"name\":{},\"id\":{fid}",
-                            f.from_tid,
-                            Us(self.rel(f.ts)),
-                            js(&f.name)
-                        ))?;
-                        self.record(format_args!(
-                            "\"ph\":\"f\",\"pid\":{PID_GOROUTINES},\"tid\":{to_tid},\"ts\":{},\"cat\":\"flow\",\"name\":{},\"id\":{fid}",
-                            Us(self.rel(t)),
-                            js(&f.name)
-                        ))?;
+                        let (from_ts, to_ts) = (self.rel(f.ts), self.rel(t));
+                        self.sink.flow(tr(PID_GOROUTINES, f.from_tid), from_ts, tr(PID_GOROUTINES, to_tid), to_ts, &f.name, fid, f.sink_id)?;
                         self.summary.flows += 1;
                     }
+                }
+                if to != GoState::NotExist {
+                    self.g_begin_state(id)?;
                 }
                 // Procs: which goroutine holds each P.
                 let executing = to.executing();
@@ -643,8 +928,7 @@ impl<W: Write> PerfettoWriter<W> {
                             self.p_close(old, t)?;
                         }
                         self.p_close(p, t)?;
-                        self.procs.insert(p, Some((id, t)));
-                        self.proc_tid(p);
+                        self.p_open(p, id, t)?;
                         self.gs.get_mut(&id).expect("exists").on_proc = Some(p);
                     }
                 } else if let Some(old) = cur_p {
@@ -673,26 +957,47 @@ impl<W: Write> PerfettoWriter<W> {
         match r.name {
             RangeName::GcMark => match kind {
                 EventKind::RangeEnd => {
-                    let start = self.gc_mark.take().unwrap_or(0);
+                    let begun = self.gc_mark.take();
                     self.track(TID_GC, PID_PROCS, "GC".into(), -2);
+                    let start = begun.unwrap_or(0);
                     let start = if start == 0 { self.base.unwrap_or(t) } else { start };
-                    self.slice(PID_PROCS, TID_GC, "gc", "GC concurrent mark phase", start, t, None)?;
+                    let track = tr(PID_PROCS, TID_GC);
+                    const NAME: &str = "GC concurrent mark phase";
+                    if begun.is_some() {
+                        self.end_slice(track, "gc", NAME, start, t, None, &[])?;
+                    } else {
+                        self.whole_slice(track, "gc", NAME, start, t, None)?;
+                    }
                 }
                 _ => {
-                    self.gc_mark.get_or_insert(t);
+                    if self.gc_mark.is_none() {
+                        self.gc_mark = Some(t);
+                        self.track(TID_GC, PID_PROCS, "GC".into(), -2);
+                        self.begin_slice(tr(PID_PROCS, TID_GC), t, "gc", "GC concurrent mark phase", None)?;
+                    }
                 }
             },
             RangeName::StopTheWorld(reason) => {
                 let name = format!("stop-the-world ({})", lossy(reason));
+                let track = tr(PID_PROCS, TID_STW);
                 match kind {
                     EventKind::RangeEnd => {
-                        let (start, name) = self.stw.take().unwrap_or((self.base.unwrap_or(t), name));
+                        let begun = self.stw.take();
+                        let announced = begun.is_some();
+                        let (start, name) = begun.unwrap_or((self.base.unwrap_or(t), name));
                         self.track(TID_STW, PID_PROCS, "STW".into(), -1);
-                        let args = format!("{{\"reason\":{}}}", js(&lossy(reason)));
-                        self.slice(PID_PROCS, TID_STW, "gc", &name, start, t, Some(&args))?;
+                        let args = vec![("reason", Val::Str(lossy(reason)))];
+                        if announced {
+                            self.end_slice(track, "gc", &name, start, t, Some(&args), &[])?;
+                        } else {
+                            self.whole_slice(track, "gc", &name, start, t, Some(&args))?;
+                        }
                     }
                     _ => {
                         if self.stw.is_none() {
+                            self.track(TID_STW, PID_PROCS, "STW".into(), -1);
+                            let args = vec![("reason", Val::Str(lossy(reason)))];
+                            self.begin_slice(track, t, "gc", &name, Some(&args))?;
                             self.stw = Some((t, name));
                         }
                     }
@@ -706,12 +1011,12 @@ impl<W: Write> PerfettoWriter<W> {
                 const NAME: &str = "GC mark assist";
                 match kind {
                     EventKind::RangeEnd => {
-                        self.g_pop(g, t, NAME, "gc", "{}".into())?;
+                        self.g_pop(g, t, NAME, "gc", Vec::new())?;
                     }
                     _ => {
                         let already = self.gs.get(&g).is_some_and(|gi| gi.enclosing.iter().any(|e| e.name == NAME));
                         if !already {
-                            self.g_push(g, t, Enclosing { name: NAME.into(), cat: "gc", start: t, args: "{}".into() })?;
+                            self.g_push(g, t, Enclosing { name: NAME.into(), cat: "gc", start: t, args: Vec::new() })?;
                         }
                     }
                 }
@@ -722,6 +1027,7 @@ impl<W: Write> PerfettoWriter<W> {
                     return Ok(());
                 }
                 self.track(TID_SWEEPS, PID_GC, "Sweeps".into(), 0);
+                let lane = format!("Sweeps P{p}");
                 match kind {
                     EventKind::RangeEnd => {
                         // One begun before the trace spans from its start.
@@ -729,21 +1035,19 @@ impl<W: Write> PerfettoWriter<W> {
                         let open = self.sweeps.remove(&p).unwrap_or_else(|| OpenSpan {
                             name: "GC incremental sweep".into(),
                             start: base,
-                            args: format!("{{\"p\":{p},\"began\":\"before the trace\"}}"),
+                            args: vec![("p", Val::Int(p)), note("began", "before the trace")],
+                            announced: false,
                         });
-                        let attrs = ev.range_attributes();
-                        let args = format!(
-                            "{{{}}}",
-                            attrs.iter().map(|(k, v)| format!("{}:{v}", js(k))).collect::<Vec<_>>().join(",")
-                        );
-                        self.span(PID_GC, TID_SWEEPS, "gc.sweep", p as u64, &open, t, &args)?;
+                        let attrs: Args = ev.range_attributes().into_iter().map(|(k, v)| (k, Val::UInt(v))).collect();
+                        self.span(PID_GC, TID_SWEEPS, &lane, "gc.sweep", p as u64, &open, t, &attrs)?;
                     }
                     _ => {
-                        self.sweeps.entry(p).or_insert_with(|| OpenSpan {
-                            name: "GC incremental sweep".into(),
-                            start: t,
-                            args: format!("{{\"p\":{p}}}"),
-                        });
+                        if !self.sweeps.contains_key(&p) {
+                            let open = OpenSpan { name: "GC incremental sweep".into(), start: t, args: vec![("p", Val::Int(p))], announced: true };
+                            let ts = self.rel(t);
+                            self.sink.async_begin(tr(PID_GC, TID_SWEEPS), &lane, "gc.sweep", p as u64, ts, &open.name, &open.args)?;
+                            self.sweeps.insert(p, open);
+                        }
                     }
                 }
             }
@@ -753,36 +1057,29 @@ impl<W: Write> PerfettoWriter<W> {
 
     /// An async span (`b` and `e` with the same category and id), clipped to the window.
     #[allow(clippy::too_many_arguments)]
-    fn span(&mut self, pid: u32, tid: i64, cat: &str, id: u64, open: &OpenSpan, end: i64, end_args: &str) -> io::Result<()> {
-        let (s, e) = (self.rel(open.start).max(self.window.0), self.rel(end).min(self.window.1));
-        if e < s {
-            return Ok(());
-        }
-        self.async_event('b', pid, tid, cat, id, &open.name, s, Some(&open.args))?;
-        self.async_event('e', pid, tid, cat, id, &open.name, e, Some(end_args))
+    fn span(&mut self, pid: u32, tid: i64, lane: &str, cat: &str, id: u64, open: &OpenSpan, end: i64, end_args: &Args) -> io::Result<()> {
+        let (s, e) = (self.rel(open.start), self.rel(end));
+        self.sink.async_end(tr(pid, tid), lane, open.announced, cat, id, &open.name, s, e, &open.args, end_args)
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn async_event(&mut self, ph: char, pid: u32, tid: i64, cat: &str, id: u64, name: &str, ts: i64, args: Option<&str>) -> io::Result<()> {
-        let args = args.map(|a| format!(",\"args\":{a}")).unwrap_or_default();
-        self.record(format_args!(
-            "\"ph\":\"{ph}\",\"pid\":{pid},\"tid\":{tid},\"ts\":{},\"cat\":{},\"id\":{id},\"name\":{}{args}",
-            Us(ts),
-            js(cat),
-            js(name)
-        ))
+    fn task_lane(id: u64, name: &str) -> String {
+        format!("Task {id} {name}")
     }
 
     fn task(&mut self, ev: &Event<'_>, t: i64) -> io::Result<()> {
         let Some(task) = ev.task() else { return Ok(()) };
         let name = if task.kind.is_empty() { "(unnamed task)".to_string() } else { lossy(task.kind) };
         self.track(TID_TASKS, PID_TASKS, "Tasks".into(), 0);
-        let parent = if task.parent == gotrace::event::NO_TASK { "null".to_string() } else { task.parent.to_string() };
+        let parent = if task.parent == gotrace::event::NO_TASK { Val::Null } else { Val::UInt(task.parent) };
+        let lane = Self::task_lane(task.id, &name);
         if ev.kind() == EventKind::TaskBegin {
             if !self.tasks.contains_key(&task.id) {
                 self.summary.tasks += 1;
-                let args = format!("{{\"task\":{},\"parent\":{parent},\"g\":{}}}", task.id, ev.goroutine());
-                self.tasks.insert(task.id, OpenSpan { name, start: t, args });
+                let args = vec![("task", Val::UInt(task.id)), ("parent", parent), ("g", Val::Int(ev.goroutine()))];
+                let open = OpenSpan { name, start: t, args, announced: true };
+                let ts = self.rel(t);
+                self.sink.async_begin(tr(PID_TASKS, TID_TASKS), &lane, "task", task.id, ts, &open.name, &open.args)?;
+                self.tasks.insert(task.id, open);
             }
         } else {
             let open = match self.tasks.remove(&task.id) {
@@ -790,12 +1087,13 @@ impl<W: Write> PerfettoWriter<W> {
                 None => {
                     // Begun before the trace: it spans from the trace's start.
                     self.summary.tasks += 1;
-                    let args = format!("{{\"task\":{},\"began\":\"before the trace\"}}", task.id);
-                    OpenSpan { name, start: self.base.unwrap_or(t), args }
+                    let args = vec![("task", Val::UInt(task.id)), note("began", "before the trace")];
+                    OpenSpan { name, start: self.base.unwrap_or(t), args, announced: false }
                 }
             };
-            let args = format!("{{\"ended_by_g\":{}}}", ev.goroutine());
-            self.span(PID_TASKS, TID_TASKS, "task", task.id, &open, t, &args)?;
+            let lane = Self::task_lane(task.id, &open.name);
+            let args = vec![("ended_by_g", Val::Int(ev.goroutine()))];
+            self.span(PID_TASKS, TID_TASKS, &lane, "task", task.id, &open, t, &args)?;
         }
         Ok(())
     }
@@ -807,7 +1105,7 @@ impl<W: Write> PerfettoWriter<W> {
             return Ok(());
         }
         let name = lossy(r.kind);
-        let args = format!("{{\"task\":{}}}", r.task);
+        let args = vec![("task", Val::UInt(r.task))];
         if ev.kind() == EventKind::RegionBegin {
             self.summary.regions += 1;
             self.g_push(g, t, Enclosing { name, cat: "region", start: t, args })?;
@@ -824,32 +1122,29 @@ impl<W: Write> PerfettoWriter<W> {
         let Some(l) = ev.log() else { return Ok(()) };
         let cat = lossy(l.category);
         let name = if cat.is_empty() { "log".to_string() } else { format!("log: {cat}") };
-        let task = if l.task == gotrace::event::NO_TASK { "null".to_string() } else { l.task.to_string() };
-        let args = format!("{{\"category\":{},\"message\":{},\"task\":{task}}}", js(&cat), js(&lossy(l.message)));
+        let task = if l.task == gotrace::event::NO_TASK { Val::Null } else { Val::UInt(l.task) };
+        let args = vec![("category", Val::Str(cat)), ("message", Val::Str(lossy(l.message))), ("task", task)];
         let g = ev.goroutine();
         let ts = self.rel(t);
         if !self.in_window(ts) {
             return Ok(());
         }
-        let (pid, tid) = if g >= 0 {
+        let track = if g >= 0 {
             self.g(g, t);
-            (PID_GOROUTINES, self.gs[&g].tid)
+            tr(PID_GOROUTINES, self.gs[&g].tid)
         } else {
             self.track(TID_TASKS, PID_TASKS, "Tasks".into(), 0);
-            (PID_TASKS, TID_TASKS)
+            tr(PID_TASKS, TID_TASKS)
         };
-        self.record(format_args!(
-            "\"ph\":\"i\",\"s\":\"t\",\"pid\":{pid},\"tid\":{tid},\"ts\":{},\"cat\":\"log\",\"name\":{},\"args\":{args}",
-            Us(ts),
-            js(&name)
-        ))
+        self.sink.instant(track, ts, "log", &name, &args)
     }
 
     /// Closes everything still open at the last event's time, writes the
-    /// metadata (group and track names, sort order), ends the document and
+    /// metadata (group and track names, sort order), ends the file and
     /// flushes. Returns what was written.
     pub fn finish(mut self) -> io::Result<Summary> {
         let end = self.last;
+        let after = [note("ended", "after the trace")];
         // Goroutines: states, then enclosing slices innermost first.
         let mut ids: Vec<i64> = self.gs.keys().copied().collect();
         ids.sort_unstable();
@@ -859,8 +1154,7 @@ impl<W: Write> PerfettoWriter<W> {
             let tid = g.tid;
             let enc: Vec<Enclosing> = g.enclosing.drain(..).collect();
             for e in enc.into_iter().rev() {
-                let args = with_field(&e.args, "\"ended\":\"after the trace\"");
-                self.slice(PID_GOROUTINES, tid, e.cat, &e.name, e.start, end, Some(&args))?;
+                self.end_slice(tr(PID_GOROUTINES, tid), e.cat, &e.name, e.start, end, Some(&e.args), &after)?;
             }
         }
         let mut ps: Vec<i64> = self.procs.keys().copied().collect();
@@ -878,22 +1172,24 @@ impl<W: Write> PerfettoWriter<W> {
         }
         if let Some(start) = self.gc_mark.take() {
             self.track(TID_GC, PID_PROCS, "GC".into(), -2);
-            self.slice(PID_PROCS, TID_GC, "gc", "GC concurrent mark phase", start, end, Some("{\"ended\":\"after the trace\"}"))?;
+            self.end_slice(tr(PID_PROCS, TID_GC), "gc", "GC concurrent mark phase", start, end, None, &after)?;
         }
         if let Some((start, name)) = self.stw.take() {
             self.track(TID_STW, PID_PROCS, "STW".into(), -1);
-            self.slice(PID_PROCS, TID_STW, "gc", &name, start, end, Some("{\"ended\":\"after the trace\"}"))?;
+            // The JSON document has always shown only the note here.
+            self.end_slice(tr(PID_PROCS, TID_STW), "gc", &name, start, end, None, &after)?;
         }
-        let after = "{\"ended\":\"after the trace\"}";
+        let after_args: Args = after.to_vec();
         let mut sw: Vec<(i64, OpenSpan)> = self.sweeps.drain().collect();
         sw.sort_by_key(|(p, _)| *p);
         for (p, open) in sw {
-            self.span(PID_GC, TID_SWEEPS, "gc.sweep", p as u64, &open, end, after)?;
+            self.span(PID_GC, TID_SWEEPS, &format!("Sweeps P{p}"), "gc.sweep", p as u64, &open, end, &after_args)?;
         }
         let mut open_tasks: Vec<(u64, OpenSpan)> = self.tasks.drain().collect();
         open_tasks.sort_by_key(|(id, _)| *id);
         for (id, open) in open_tasks {
-            self.span(PID_TASKS, TID_TASKS, "task", id, &open, end, after)?;
+            let lane = Self::task_lane(id, &open.name);
+            self.span(PID_TASKS, TID_TASKS, &lane, "task", id, &open, end, &after_args)?;
         }
         // Metadata.
         for id in ids {
@@ -907,30 +1203,13 @@ impl<W: Write> PerfettoWriter<W> {
         self.summary.procs = self.tracks.values().filter(|m| m.pid == PID_PROCS).count() as u64
             - [TID_GC, TID_STW].iter().filter(|t| self.tracks.contains_key(t)).count() as u64;
         self.summary.threads = self.ms.len() as u64;
-        let groups: [(u32, &str); 5] = [
-            (PID_PROCS, "Procs"),
-            (PID_THREADS, "Threads"),
-            (PID_GOROUTINES, "Goroutines"),
-            (PID_GC, "GC sweeps"),
-            (PID_TASKS, "Tasks"),
-        ];
-        for (pid, name) in groups {
-            if !self.tracks.values().any(|m| m.pid == pid) {
-                continue;
-            }
-            self.record(format_args!("\"ph\":\"M\",\"pid\":{pid},\"tid\":0,\"name\":\"process_name\",\"args\":{{\"name\":{}}}", js(name)))?;
-            self.record(format_args!("\"ph\":\"M\",\"pid\":{pid},\"tid\":0,\"name\":\"process_sort_index\",\"args\":{{\"sort_index\":{pid}}}"))?;
-        }
+        let groups: Vec<(u32, &str)> = GROUPS.iter().copied().filter(|(pid, _)| self.tracks.values().any(|m| m.pid == *pid)).collect();
         let mut tracks: Vec<(i64, TrackMeta)> = self.tracks.drain().collect();
         tracks.sort_by_key(|(tid, m)| (m.pid, m.sort, *tid));
-        for (tid, m) in tracks {
-            let pid = m.pid;
-            self.record(format_args!("\"ph\":\"M\",\"pid\":{pid},\"tid\":{tid},\"name\":\"thread_name\",\"args\":{{\"name\":{}}}", js(&m.name)))?;
-            self.record(format_args!("\"ph\":\"M\",\"pid\":{pid},\"tid\":{tid},\"name\":\"thread_sort_index\",\"args\":{{\"sort_index\":{}}}", m.sort))?;
-        }
-        self.out.write_all(b"\n]}\n")?;
-        self.out.flush()?;
-        self.summary.bytes = self.out.bytes;
+        let tracks: Vec<(Track, String, i64)> = tracks.into_iter().map(|(tid, m)| (tr(m.pid, tid), m.name, m.sort)).collect();
+        let (records, bytes) = self.sink.finish(&groups, &tracks)?;
+        self.summary.records = records;
+        self.summary.bytes = bytes;
         Ok(self.summary)
     }
 }

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use schedstat_query::{QueryResult, Sql};
 use serde::Serialize;
 
-use crate::{col, float, int, list, text, Latency, ReportError, Result};
+use crate::{col, float, int, latency_summary, list, text, Latency, ReportError, Result};
 
 /// The diff SQL, compiled in from `sql/diff/`.
 pub mod sql {
@@ -147,7 +147,7 @@ fn waits(r: &QueryResult) -> Vec<StackWait> {
 
 /// Summarizes one trace's database.
 pub fn side(db: &dyn Sql) -> Result<Side> {
-    let latency = Latency::from_summary(&db.query(crate::sql::LATENCY_SUMMARY)?);
+    let latency = latency_summary(&db.query(crate::sql::LATENCY_SUMMARY)?).latency;
     let g = db.query(sql::GOROUTINES)?;
     let gr = g.rows.first().ok_or_else(|| ReportError::Db(schedstat_query::DbError("goroutines.sql: no row".into())))?;
     let goroutines = Goroutines {

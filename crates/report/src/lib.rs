@@ -114,31 +114,14 @@ impl Default for Options {
     }
 }
 
-/// Scheduling latency statistics (runnable → running).
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
-pub struct Latency {
-    /// Number of delays.
-    pub count: i64,
-    /// Shortest.
-    pub min_ns: f64,
-    /// Mean.
-    pub avg_ns: f64,
-    /// Median (linear interpolation, like SQL's PERCENTILE_CONT).
-    pub p50_ns: f64,
-    /// 90th percentile.
-    pub p90_ns: f64,
-    /// 99th percentile.
-    pub p99_ns: f64,
-    /// Longest.
-    pub max_ns: f64,
-}
+pub use schedstat_tables::{Latency, LatencySummary};
 
-impl Latency {
-    /// The figures of `latency_summary.sql`'s one row (the report and diff both read it).
-    pub(crate) fn from_summary(s: &QueryResult) -> Latency {
-        let row = &s.rows[0];
-        let f = |name: &str| float(&row[col(s, name)]);
-        Latency {
+/// The figures of `latency_summary.sql`'s one row (the report and diff both read it).
+pub(crate) fn latency_summary(s: &QueryResult) -> LatencySummary {
+    let row = &s.rows[0];
+    let f = |name: &str| float(&row[col(s, name)]);
+    LatencySummary {
+        latency: Latency {
             count: int(&row[col(s, "count")]),
             min_ns: f("min_ns"),
             avg_ns: f("avg_ns"),
@@ -146,7 +129,9 @@ impl Latency {
             p90_ns: f("p90_ns"),
             p99_ns: f("p99_ns"),
             max_ns: f("max_ns"),
-        }
+        },
+        t0_ns: int(&row[col(s, "t0_ns")]),
+        end_ns: int(&row[col(s, "end_ns")]),
     }
 }
 
@@ -625,14 +610,10 @@ fn peak_rss() -> String {
 /// Runs every analysis the options ask for.
 pub fn build(db: &dyn Sql, opts: &Options) -> Result<Report> {
     let r = Runner { db, timings: std::env::var_os("SCHEDSTAT_TIMINGS").is_some() };
-    let s = r.q(sql::LATENCY_SUMMARY, &[])?;
-    let row = &s.rows[0];
-    let latency = Latency::from_summary(&s);
+    let LatencySummary { latency, t0_ns: t0, end_ns: end } = latency_summary(&r.q(sql::LATENCY_SUMMARY, &[])?);
     if latency.count == 0 {
         return Err(ReportError::NoSchedulingEvents);
     }
-    let t0 = int(&row[col(&s, "t0_ns")]);
-    let end = int(&row[col(&s, "end_ns")]);
     let procs = int(&db.query("select count(*) from procs")?.rows[0][0]);
     let runnable_threshold = if opts.runnable_threshold > 0 { opts.runnable_threshold } else { 5 * procs };
 

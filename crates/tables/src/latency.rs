@@ -6,19 +6,22 @@
 //! `quantile_cont` interpolates between the two nearest ranks.
 
 use gotrace::{Event, EventKind, GoState, Transition};
+use serde::Serialize;
 
 use crate::GoroutineClock;
 
-/// Every runnable → running wait, as `latency_summary.sql` reports them.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct LatencySummary {
+/// Scheduling latency statistics (runnable → running), as
+/// `latency_summary.sql` computes them: the report's and diff's `latency`,
+/// and the page's quick summary.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Latency {
     /// Number of waits.
     pub count: i64,
     /// Shortest wait, ns.
     pub min_ns: f64,
     /// Mean wait, ns.
     pub avg_ns: f64,
-    /// Median wait, ns.
+    /// Median wait, ns (linear interpolation, like SQL's PERCENTILE_CONT).
     pub p50_ns: f64,
     /// 90th percentile, ns.
     pub p90_ns: f64,
@@ -26,6 +29,14 @@ pub struct LatencySummary {
     pub p99_ns: f64,
     /// Longest wait, ns.
     pub max_ns: f64,
+}
+
+/// Every runnable → running wait, as `latency_summary.sql` reports them:
+/// the statistics and the span they cover.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LatencySummary {
+    /// The statistics.
+    pub latency: Latency,
     /// When the first wait began (the report's window origin), trace ns.
     pub t0_ns: i64,
     /// When the last wait ended, trace ns.
@@ -74,13 +85,15 @@ impl LatencyCollector {
         let w = &self.waits;
         let sum: i128 = w.iter().map(|&x| x as i128).sum();
         Some(LatencySummary {
-            count: n as i64,
-            min_ns: w[0] as f64,
-            avg_ns: sum as f64 / n as f64,
-            p50_ns: quantile_cont(w, 0.5),
-            p90_ns: quantile_cont(w, 0.9),
-            p99_ns: quantile_cont(w, 0.99),
-            max_ns: w[n - 1] as f64,
+            latency: Latency {
+                count: n as i64,
+                min_ns: w[0] as f64,
+                avg_ns: sum as f64 / n as f64,
+                p50_ns: quantile_cont(w, 0.5),
+                p90_ns: quantile_cont(w, 0.9),
+                p99_ns: quantile_cont(w, 0.99),
+                max_ns: w[n - 1] as f64,
+            },
             t0_ns: self.t0_ns.unwrap_or(0),
             end_ns: self.end_ns,
         })

@@ -23,7 +23,7 @@ use gotrace::{Event, EventKind, GoState, ProcState, Resource, Stack, Transition}
 
 mod latency;
 
-pub use latency::{LatencyCollector, LatencySummary};
+pub use latency::{Latency, LatencyCollector, LatencySummary};
 
 /// A NULL-able 64-bit integer column value: sqlprof stores -1 IDs as NULL.
 pub type Nullable = Option<i64>;

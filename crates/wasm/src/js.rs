@@ -120,14 +120,15 @@ impl TraceParser {
         let o = Object::new();
         let latency = match &s.latency {
             None => JsValue::NULL,
-            Some(l) => {
+            Some(summary) => {
+                let l = &summary.latency;
                 let lo = Object::new();
                 set(&lo, "count", &JsValue::from(l.count as f64));
                 for (k, v) in [("min_ns", l.min_ns), ("avg_ns", l.avg_ns), ("p50_ns", l.p50_ns), ("p90_ns", l.p90_ns), ("p99_ns", l.p99_ns), ("max_ns", l.max_ns)] {
                     set(&lo, k, &JsValue::from(v));
                 }
-                set(&lo, "t0_ns", &JsValue::from(l.t0_ns));
-                set(&lo, "end_ns", &JsValue::from(l.end_ns));
+                set(&lo, "t0_ns", &JsValue::from(summary.t0_ns));
+                set(&lo, "end_ns", &JsValue::from(summary.end_ns));
                 lo.into()
             }
         };
