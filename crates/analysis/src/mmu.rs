@@ -16,6 +16,7 @@
 //! those routines (Exp has two variants, chosen by Go at run time by whether
 //! the CPU has FMA; the caller says which with `fma`).
 
+use gotrace::goheap;
 use gotrace::{Event, EventKind, GoId, GoState, RangeName, Resource, Transition};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -551,70 +552,6 @@ pub struct UtilWindow {
     pub time: i64,
     /// Mean mutator utilization in the window.
     pub mutator_util: f64,
-}
-
-/// Go's container/heap algorithms over a slice, with the caller's "less".
-mod goheap {
-    pub fn up<T>(h: &mut [T], mut j: usize, less: &impl Fn(&T, &T) -> bool) {
-        loop {
-            let i = if j == 0 { 0 } else { (j - 1) / 2 };
-            if i == j || !less(&h[j], &h[i]) {
-                break;
-            }
-            h.swap(i, j);
-            j = i;
-        }
-    }
-    pub fn down<T>(h: &mut [T], i0: usize, n: usize, less: &impl Fn(&T, &T) -> bool) -> bool {
-        let mut i = i0;
-        loop {
-            let j1 = 2 * i + 1;
-            if j1 >= n {
-                break;
-            }
-            let mut j = j1;
-            let j2 = j1 + 1;
-            if j2 < n && less(&h[j2], &h[j1]) {
-                j = j2;
-            }
-            if !less(&h[j], &h[i]) {
-                break;
-            }
-            h.swap(i, j);
-            i = j;
-        }
-        i > i0
-    }
-    pub fn init<T>(h: &mut [T], less: &impl Fn(&T, &T) -> bool) {
-        let n = h.len();
-        for i in (0..n / 2).rev() {
-            down(h, i, n, less);
-        }
-    }
-    pub fn push<T>(h: &mut Vec<T>, x: T, less: &impl Fn(&T, &T) -> bool) {
-        h.push(x);
-        let n = h.len() - 1;
-        up(h, n, less);
-    }
-    pub fn pop<T>(h: &mut Vec<T>, less: &impl Fn(&T, &T) -> bool) -> Option<T> {
-        if h.is_empty() {
-            return None;
-        }
-        let n = h.len() - 1;
-        h.swap(0, n);
-        down(h, 0, n, less);
-        h.pop()
-    }
-    pub fn remove<T>(h: &mut Vec<T>, i: usize, less: &impl Fn(&T, &T) -> bool) -> Option<T> {
-        let n = h.len() - 1;
-        if n != i {
-            h.swap(i, n);
-            if !down(h, i, n, less) {
-                up(h, i, less);
-            }
-        }
-        h.pop()
-    }
 }
 
 fn util_less(a: &UtilWindow, b: &UtilWindow) -> bool {

@@ -27,6 +27,7 @@
 mod display;
 pub mod event;
 mod generation;
+pub mod goheap;
 mod gtable;
 mod order;
 pub mod quote;

@@ -165,44 +165,16 @@ struct Proc {
 struct Frontier(Vec<(i64, usize)>);
 
 impl Frontier {
-    fn less(&self, i: usize, j: usize) -> bool {
-        self.0[i].0 < self.0[j].0
+    fn less(a: &(i64, usize), b: &(i64, usize)) -> bool {
+        a.0 < b.0
     }
 
     fn push(&mut self, x: (i64, usize)) {
-        self.0.push(x);
-        let mut j = self.0.len() - 1;
-        loop {
-            let i = (j.wrapping_sub(1)) / 2;
-            if j == 0 || i == j || !self.less(j, i) {
-                break;
-            }
-            self.0.swap(i, j);
-            j = i;
-        }
+        crate::goheap::push(&mut self.0, x, &Self::less);
     }
 
     fn pop(&mut self) -> (i64, usize) {
-        let n = self.0.len() - 1;
-        self.0.swap(0, n);
-        let mut i = 0;
-        loop {
-            let j1 = 2 * i + 1;
-            if j1 >= n {
-                break;
-            }
-            let mut j = j1;
-            let j2 = j1 + 1;
-            if j2 < n && self.less(j2, j1) {
-                j = j2;
-            }
-            if !self.less(j, i) {
-                break;
-            }
-            self.0.swap(i, j);
-            i = j;
-        }
-        self.0.pop().expect("pop from a non-empty frontier")
+        crate::goheap::pop(&mut self.0, &Self::less).expect("pop from a non-empty frontier")
     }
 }
 
