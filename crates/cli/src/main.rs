@@ -9,6 +9,7 @@
 
 mod analyze;
 mod diff;
+mod doctor;
 mod dump;
 mod goroutines;
 mod gc;
@@ -361,6 +362,9 @@ enum Command {
         #[arg(long)]
         full_stacks: bool,
     },
+    /// Name the pattern that makes goroutines wait (leak, lock contention, P hog, ...), with evidence and advice.
+    #[command(after_help = doctor::AFTER_HELP)]
+    Doctor(doctor::DoctorArgs),
     /// Serve the web page with the trace preloaded on 127.0.0.1 (page embedded in the binary).
     #[command(after_help = web::AFTER_HELP)]
     Web {
@@ -529,6 +533,7 @@ fn main() -> ExitCode {
         Some(Command::Diff { before, after, top, json, full_stacks }) => {
             diff::run(&before, &after, &diff::DiffArgs { top, json, full_stacks })
         }
+        Some(Command::Doctor(a)) => doctor::run(&a),
         Some(Command::Web { trace, port, open, verbose }) => web::run(&trace, &web::WebArgs { port, open, verbose }),
         Some(Command::Export { trace, output, json, from, to, format, perfetto: _ }) => {
             if let (Some(f), Some(t)) = (from, to) {

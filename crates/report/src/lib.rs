@@ -17,6 +17,7 @@ use schedstat_query::{Cell, DbError, QueryResult, Sql};
 use serde::{Deserialize, Serialize};
 
 pub mod diff;
+pub mod doctor;
 
 /// The analysis SQL, compiled in from `sql/report/` (the web page imports the same files).
 pub mod sql {
