@@ -41,7 +41,7 @@ pub struct DiffArgs {
 }
 
 /// Loads one trace and summarizes it.
-fn summarize(path: &Path) -> Result<(Side, Outcome), Outcome> {
+pub(crate) fn summarize(path: &Path) -> Result<(Side, Outcome), Outcome> {
     let fail = |m: String, o: Outcome| {
         eprintln!("schedstat: error: {m}");
         o

@@ -109,6 +109,11 @@ const CHUNK_ROWS: usize = 1 << 17;
 
 /// Reads the trace once, feeding the event analyses and the database, then diagnoses it.
 pub fn examine(path: &Path, th: &Thresholds) -> Result<(Diagnosis, Outcome), Outcome> {
+    examine_db(path, th).map(|(d, _, outcome)| (d, outcome))
+}
+
+/// [`examine`], also handing back the loaded database (`check` reads `diff`'s summary from it).
+pub fn examine_db(path: &Path, th: &Thresholds) -> Result<(Diagnosis, Database, Outcome), Outcome> {
     let fail = |m: String, o: Outcome| {
         eprintln!("schedstat: error: {m}");
         o
@@ -145,7 +150,7 @@ pub fn examine(path: &Path, th: &Thresholds) -> Result<(Diagnosis, Outcome), Out
 
     let ev = evidence(leaks, sync.finish(), syscall.finish(), gc, summ);
     let d = doctor::diagnose(&db, &ev, th).map_err(|e| fail(format!("{}: {e}", path.display()), Outcome::Failed))?;
-    Ok((d, read.outcome))
+    Ok((d, db, read.outcome))
 }
 
 fn profile_stacks(stacks: &[StackTotal]) -> Vec<ProfileStack> {

@@ -5,9 +5,10 @@
 //! also: the binary was built without the page, or the port is taken); 2 usage or file
 //! errors; 3 the trace is truncated or broken after some complete generations
 //! (output covers those, a warning says how much was lost); 4 an analysis or
-//! query failed.
+//! query failed; 5 `check`: the trace is over its budget.
 
 mod analyze;
+mod check;
 mod diff;
 mod doctor;
 mod dump;
@@ -46,6 +47,7 @@ Examples:
   schedstat export trace.out -o t.perfetto-trace   swimlanes for ui.perfetto.dev
   schedstat leaks trace.out              goroutines still blocked at the end, grouped by stack
   schedstat diff before.out after.out    what changed: latency, goroutines, GC, stacks
+  schedstat check trace.out --budget budget.toml   a trace budget for CI (exit 5 when over)
   schedstat web trace.out                the web page on http://127.0.0.1:8787, trace preloaded
 
 Record a trace with `go test -trace=trace.out`, runtime/trace.Start, or
@@ -55,7 +57,8 @@ Durations take Go's syntax: 100ms, 1s, 250us, 1m30s.
 
 Exit codes: 0 ok; 1 the trace could not be read (`web`: also no page built
 in, or the port is taken); 2 usage or file error; 3 the trace is truncated or
-damaged (results cover its complete generations); 4 an analysis or query failed. When the reader of the output goes away
+damaged (results cover its complete generations); 4 an analysis or query failed;
+5 `check`: over budget. When the reader of the output goes away
 (`schedstat dump t.out | head`), schedstat stops quietly, killed by SIGPIPE
 like other Unix filters.";
 
@@ -365,6 +368,9 @@ enum Command {
     /// Name the pattern that makes goroutines wait (leak, lock contention, P hog, ...), with evidence and advice.
     #[command(after_help = doctor::AFTER_HELP)]
     Doctor(doctor::DoctorArgs),
+    /// Hold a trace to a budget (TOML limits on latency, blocked time, goroutines, findings), or AFTER against BEFORE, for CI.
+    #[command(after_help = check::AFTER_HELP)]
+    Check(check::CheckArgs),
     /// Serve the web page with the trace preloaded on 127.0.0.1 (page embedded in the binary).
     #[command(after_help = web::AFTER_HELP)]
     Web {
@@ -433,6 +439,7 @@ pub enum Outcome {
     FileError,
     Partial,
     Failed,
+    OverBudget,
 }
 
 impl Outcome {
@@ -444,6 +451,7 @@ impl Outcome {
             Outcome::FileError => 2,
             Outcome::Partial => 3,
             Outcome::Failed => 4,
+            Outcome::OverBudget => 5,
         }
     }
 }
@@ -534,6 +542,7 @@ fn main() -> ExitCode {
             diff::run(&before, &after, &diff::DiffArgs { top, json, full_stacks })
         }
         Some(Command::Doctor(a)) => doctor::run(&a),
+        Some(Command::Check(a)) => check::run(&a),
         Some(Command::Web { trace, port, open, verbose }) => web::run(&trace, &web::WebArgs { port, open, verbose }),
         Some(Command::Export { trace, output, json, from, to, format, perfetto: _ }) => {
             if let (Some(f), Some(t)) = (from, to) {
