@@ -138,9 +138,6 @@ pub fn run(
         Ok(x) => x,
         Err(e) => {
             cleanup(&sink);
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                return Ok(Outcome::Ok);
-            }
             eprintln!("schedstat: error: {}: {}", output.display(), io_msg(&e));
             return Ok(Outcome::FileError);
         }
