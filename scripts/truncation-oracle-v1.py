@@ -20,12 +20,16 @@ events in old traces changes from run to run.)
 """
 
 import argparse
+import importlib.util
 import os
-import subprocess
 import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Running Go on a cut and writing the table: shared with truncation-oracle.py.
+_spec = importlib.util.spec_from_file_location("truncation_oracle", os.path.join(ROOT, "scripts/truncation-oracle.py"))
+oracle = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(oracle)
 CORPUS = os.path.join(ROOT, "..", "shared", "testdata", "go-corpus")
 TRACES = [
     "golang-go/tracev1-testdata/http_1_19_good",
@@ -40,9 +44,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--per-trace", type=int, default=40)
     args = ap.parse_args()
-    go = subprocess.run([os.path.join(ROOT, "scripts/go-toolchain.sh"), "1.27.3"], check=True,
-                        stdout=subprocess.PIPE, text=True).stdout.strip()
-    env = dict(os.environ, GOTOOLCHAIN="local", GOWORK="off")
+    go, env = oracle.oracle_go()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for rel in TRACES:
@@ -51,20 +53,13 @@ def main():
             cand = {0, 5, 15, 16, 17, 18, len(data) - 1, len(data) - 2, len(data) - 10}
             cand.update(16 + (len(data) - 16) * k // (n + 1) for k in range(1, n + 1))
             for off in sorted(o for o in cand if 0 <= o < len(data)):
-                cut = os.path.join(tmp, "cut.trace")
-                with open(cut, "wb") as f:
-                    f.write(data[:off])
-                p = subprocess.run([go, "tool", "trace", "-d=parsed", cut], env=env,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                p = oracle.go_on_cut(go, env, tmp, data, off)
                 msg = p.stderr.decode(errors="replace").strip().split("\n")[0] if p.returncode else ""
                 lines = p.stdout.count(b"\n")
                 rows.append(f"{rel}\t{off}\t{p.returncode}\t{lines}\t{msg}")
             print(f"{rel}: {len(cand)} cuts", file=sys.stderr)
-    out = os.path.join(ROOT, "testdata/oracle/truncation-v1.tsv")
-    with open(out, "w") as f:
-        f.write("# trace\toffset\texit\tstdout lines\terror (go tool trace -d=parsed, Go 1.27.3)\n")
-        f.write("\n".join(rows) + "\n")
-    print(f"wrote {out} ({len(rows)} rows)", file=sys.stderr)
+    oracle.write_table("truncation-v1.tsv",
+                       "# trace\toffset\texit\tstdout lines\terror (go tool trace -d=parsed, Go 1.27.3)", rows)
 
 
 if __name__ == "__main__":

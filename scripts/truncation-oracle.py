@@ -56,13 +56,36 @@ def batch_offsets(data):
     return offs
 
 
+def oracle_go():
+    """Go 1.27.3's `go` binary and the environment to run it in."""
+    go = subprocess.run([os.path.join(ROOT, "scripts/go-toolchain.sh"), "1.27.3"], check=True,
+                        stdout=subprocess.PIPE, text=True).stdout.strip()
+    return go, dict(os.environ, GOTOOLCHAIN="local", GOWORK="off")
+
+
+def go_on_cut(go, env, tmp, data, off):
+    """`go tool trace -d=parsed` on the first `off` bytes of `data` (a CompletedProcess)."""
+    cut = os.path.join(tmp, "cut.trace")
+    with open(cut, "wb") as f:
+        f.write(data[:off])
+    return subprocess.run([go, "tool", "trace", "-d=parsed", cut], env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def write_table(name, header, rows):
+    """Writes testdata/oracle/NAME: the header line, then one row a line."""
+    out = os.path.join(ROOT, "testdata/oracle", name)
+    with open(out, "w") as f:
+        f.write(header + "\n")
+        f.write("\n".join(rows) + "\n")
+    print(f"wrote {out} ({len(rows)} rows)", file=sys.stderr)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--per-trace", type=int, default=24)
     args = ap.parse_args()
-    go = subprocess.run([os.path.join(ROOT, "scripts/go-toolchain.sh"), "1.27.3"], check=True,
-                        stdout=subprocess.PIPE, text=True).stdout.strip()
-    env = dict(os.environ, GOTOOLCHAIN="local", GOWORK="off")
+    go, env = oracle_go()
     rows = []
     fixtures_dir = os.path.join(ROOT, "testdata/fixtures")
     with tempfile.TemporaryDirectory() as tmp:
@@ -85,20 +108,13 @@ def main():
                 n = args.per_trace // 3
                 cand.update(len(data) * k // (n + 1) for k in range(1, n + 1))
                 for off in sorted(o for o in cand if 0 <= o < len(data)):
-                    cut = os.path.join(tmp, "cut.trace")
-                    with open(cut, "wb") as f:
-                        f.write(data[:off])
-                    p = subprocess.run([go, "tool", "trace", "-d=parsed", cut], env=env,
-                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                    p = go_on_cut(go, env, tmp, data, off)
                     h = hashlib.sha256(p.stdout).hexdigest()
                     lines = p.stdout.count(b"\n")
                     rows.append(f"{rel}\t{off}\t{h}\t{lines}\t{p.returncode}")
                 print(f"{rel}: {len(cand)} cuts", file=sys.stderr)
-    out = os.path.join(ROOT, "testdata/oracle/truncation.tsv")
-    with open(out, "w") as f:
-        f.write("# fixture\toffset\tsha256(stdout of go tool trace -d=parsed, Go 1.27.3)\tlines\texit\n")
-        f.write("\n".join(rows) + "\n")
-    print(f"wrote {out} ({len(rows)} rows)", file=sys.stderr)
+    write_table("truncation.tsv",
+                "# fixture\toffset\tsha256(stdout of go tool trace -d=parsed, Go 1.27.3)\tlines\texit", rows)
 
 
 if __name__ == "__main__":

@@ -359,13 +359,14 @@ impl<'a> Reader<'a> {
             syncs: 0,
             done: false,
             failed: None,
-            has_gen: false,
+            // An old-format trace is one generation, the whole file, from the start.
+            has_gen: v1.is_some(),
             gen: 0,
             table: None,
             threads: Threads::default(),
             cpu_samples: Vec::new(),
             next_sample: 0,
-            gen_end: hdr,
+            gen_end: if v1.is_some() { data.len() } else { hdr },
             gens_done: 0,
             valid_bytes: hdr,
             pending_err: None,
@@ -483,8 +484,6 @@ impl<'a> Reader<'a> {
             Ok(ev) => {
                 if ev.is_some() && stream.is_done() {
                     // The closing Sync: the one generation is complete.
-                    self.has_gen = true;
-                    self.gen_end = self.data.len();
                     self.generation_finished();
                 }
                 Ok(ev)

@@ -17,7 +17,7 @@ use std::collections::{BTreeSet, VecDeque};
 
 use super::dense::{p_key, DenseMap};
 use super::parse::{RawEvent, Trace};
-use super::spec::{ev as ev1, stw_reason, EventType, SPECS as SPECS1, STW_REASONS};
+use super::spec::{ev as ev1, stw_reason, SPECS as SPECS1, STW_REASONS};
 use crate::event::{Event, SchedCtx, NO_GOROUTINE, NO_TASK, NO_THREAD};
 use crate::order::BaseEvent;
 use crate::shared::TableOwner;
@@ -63,8 +63,6 @@ pub(crate) struct Converter<'a> {
     table: TableOwner<'a>,
     events: Vec<RawEvent>,
     pos: usize,
-    /// Per event, whether it is a syscall that the goroutine's next event shows blocked.
-    blocked: Vec<u64>,
     extra: VecDeque<Event<'a>>,
     pre_init: bool,
     /// Goroutines created before the first `Gomaxprocs` whose state is not known yet.
@@ -123,12 +121,10 @@ impl<'a> Converter<'a> {
         table.stack_bits = IdBits::of(&table.stacks);
         table.string_bits = IdBits::of(&table.strings);
 
-        let blocked = blocked_syscalls(&events);
         Ok(Converter {
             table: TableOwner::new(table),
             events,
             pos: 0,
-            blocked,
             extra: VecDeque::new(),
             pre_init: true,
             created_pre_init: BTreeSet::new(),
@@ -163,14 +159,13 @@ impl<'a> Converter<'a> {
                 return Ok(Some(e));
             }
             let Some(&old) = self.events.get(self.pos) else { return Ok(None) };
-            let blocked = self.blocked[self.pos / 64] >> (self.pos % 64) & 1 != 0;
             self.pos += 1;
             if self.pos == self.events.len() {
                 // Nothing reads the events after the last one.
                 self.events = Vec::new();
                 self.pos = 0;
             }
-            if let Some(mut e) = self.convert(&old, blocked)? {
+            if let Some(mut e) = self.convert(&old)? {
                 self.stamp(&mut e);
                 return Ok(Some(e));
             }
@@ -199,7 +194,7 @@ impl<'a> Converter<'a> {
     }
 
     /// One old event to its first new event (`None` to skip it); more go to `extra`.
-    fn convert(&mut self, e: &RawEvent, syscall_blocked: bool) -> Result<Option<Event<'a>>, Error> {
+    fn convert(&mut self, e: &RawEvent) -> Result<Option<Event<'a>>, Error> {
         let owned;
         let e = if e.typ == ev1::STW_DONE && self.version < 10 {
             // The range ends where it began.
@@ -227,23 +222,9 @@ impl<'a> Converter<'a> {
             }
             ev1::PROC_START => {
                 self.proc_ms.insert(p_key(e.p), e.args[0] as i64);
-                if self.seen_procs.insert(p_key(e.p), ()).is_some() {
-                    args = [e.p as i64 as u64, 0, 0, 0];
-                    ev::PROC_START
-                } else {
-                    args = [e.p as i64 as u64, pstatus::RUNNING, 0, 0];
-                    ev::PROC_STATUS
-                }
+                self.proc_change(&mut args, e.p, ev::PROC_START, pstatus::RUNNING)
             }
-            ev1::PROC_STOP => {
-                if self.seen_procs.insert(p_key(e.p), ()).is_some() {
-                    args = [e.p as i64 as u64, 0, 0, 0];
-                    ev::PROC_STOP
-                } else {
-                    args = [e.p as i64 as u64, pstatus::IDLE, 0, 0];
-                    ev::PROC_STATUS
-                }
-            }
+            ev1::PROC_STOP => self.proc_change(&mut args, e.p, ev::PROC_STOP, pstatus::IDLE),
             ev1::GC_START => ev::GC_BEGIN,
             ev1::GC_DONE => ev::GC_END,
             ev1::STW_START if self.version < 10 && self.stw_procs > 0 => {
@@ -309,7 +290,7 @@ impl<'a> Converter<'a> {
             ev1::GO_BLOCK_GC => self.blocked_on(&mut args, ev::GO_BLOCK, reason::MARK_ASSIST_WAIT, e),
             ev1::GO_SYSCALL => {
                 args = [0, u64::from(e.stk), 0, 0];
-                if !syscall_blocked {
+                if !e.syscall_blocked {
                     // An instantaneous syscall: a begin and an end 1 ns later.
                     let m = self.thread_of(e.p);
                     let g = e.g as i64;
@@ -384,24 +365,21 @@ impl<'a> Converter<'a> {
         Ok(Some(self.event(g, e.p, m, typ, e.ts, args, name)))
     }
 
+    /// A P's start or stop; the first time a P is seen it is its status instead
+    /// (what it became), as the v2 model begins every P with one.
+    fn proc_change(&mut self, args: &mut [u64; 4], p: i32, typ: u8, status: u64) -> u8 {
+        let seen = self.seen_procs.insert(p_key(p), ()).is_some();
+        *args = [p as i64 as u64, if seen { 0 } else { status }, 0, 0];
+        if seen {
+            typ
+        } else {
+            ev::PROC_STATUS
+        }
+    }
+
     /// Maps a v1 stop or block to the v2 type with a reason string and the stack.
     fn blocked_on(&self, args: &mut [u64; 4], typ: u8, r: usize, e: &RawEvent) -> u8 {
         *args = [self.reason(r), u64::from(e.stk), 0, 0];
         typ
     }
-}
-
-/// Marks each syscall whose goroutine's next event is a `GoSysBlock`: those
-/// blocked, the others returned at once. One backward pass instead of Go's
-/// forward search per syscall, same answer.
-fn blocked_syscalls(events: &[RawEvent]) -> Vec<u64> {
-    let mut bits = vec![0u64; events.len() / 64 + 1];
-    let mut next_of: DenseMap<EventType> = DenseMap::default();
-    for (i, e) in events.iter().enumerate().rev() {
-        if e.typ == ev1::GO_SYSCALL && next_of.get(e.g) == Some(&ev1::GO_SYSBLOCK) {
-            bits[i / 64] |= 1 << (i % 64);
-        }
-        next_of.insert(e.g, e.typ);
-    }
-    bits
 }

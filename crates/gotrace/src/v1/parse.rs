@@ -37,6 +37,9 @@ pub(crate) struct RawEvent {
     /// Go 1.21's `-d` lines print it.
     pub off: u32,
     pub typ: EventType,
+    /// For a `GoSysCall`: the goroutine's next event is a `GoSysBlock` (the
+    /// syscall blocked). Set by the whole-trace checks, read by the conversion.
+    pub syscall_blocked: bool,
 }
 
 /// First header minor version that Go 1.27 reads; older ones follow Go 1.21.
@@ -483,6 +486,7 @@ impl<'a> Parser<'a> {
                     stk: a[4] as u32,
                     args: [0; 4],
                     off: u32::try_from(raw.offset).unwrap_or(u32::MAX),
+                    syscall_blocked: false,
                 });
             }
         }
@@ -902,7 +906,16 @@ fn post_process(events: &mut [RawEvent], stacks: &IdMap<u32, (u32, u32)>, ver: u
         Ok(())
     };
 
-    for e in events.iter_mut() {
+    // Per goroutine, its last event when that was a syscall, to learn whether it blocked.
+    let mut open_syscall: DenseMap<usize> = DenseMap::default();
+    for i in 0..events.len() {
+        if let Some(call) = open_syscall.remove(events[i].g) {
+            events[call].syscall_blocked = events[i].typ == ev::GO_SYSBLOCK;
+        }
+        if events[i].typ == ev::GO_SYSCALL {
+            open_syscall.insert(events[i].g, i);
+        }
+        let e = &mut events[i];
         let ts = e.ts;
         let mut g = gs.get_or_default(e.g);
         let mut p = ps.get_or_default(p_key(e.p));
