@@ -42,6 +42,13 @@ impl From<schedstat_db::DbError> for LoadError {
 /// Rows handed to the database at a time: bounds memory while reading.
 const CHUNK_ROWS: usize = 1 << 17;
 
+/// Rows appended between two checkpoints, which compress them: memory then
+/// holds the compressed tables (about a tenth of their plain size) and at
+/// most this many uncompressed rows. Fewer means less memory and more time
+/// (on a 30 MB trace of 5.7 M transitions: every 512 Ki rows, 0.29 GB peak
+/// and a fifth more CPU; every 1 Mi, 0.40 GB; never, 0.76 GB).
+const CHECKPOINT_ROWS: usize = 1 << 19;
+
 /// A progress bar for big files when stderr is a terminal.
 fn progress_bar(path: &Path, total: u64) -> Option<ProgressBar> {
     if total <= 4 << 20 || !std::io::stderr().is_terminal() {
@@ -62,7 +69,9 @@ fn progress_bar(path: &Path, total: u64) -> Option<ProgressBar> {
 ///
 /// Reading and appending overlap: a second thread reads events and builds
 /// each chunk of rows while this one appends the previous chunk to DuckDB
-/// (the two cost about the same). At most two chunks are alive at once.
+/// (the two cost about the same). At most two chunks are alive at once, and
+/// every [`CHECKPOINT_ROWS`] rows the database compresses what it holds, so
+/// peak memory follows the compressed tables, not the trace's rows.
 pub fn load_trace(path: &Path, db: &Database, verbose: bool) -> Result<(TraceTables, Outcome), LoadError> {
     let bytes = open_trace(path).map_err(|e| LoadError::File(e.to_string()))?;
     let total = bytes.as_slice().len() as u64;
@@ -75,9 +84,16 @@ pub fn load_trace(path: &Path, db: &Database, verbose: bool) -> Result<(TraceTab
     let (rest, outcome) = std::thread::scope(|s| {
         let reading = s.spawn(|| read_chunks(path, &bytes, chunks));
         let mut failed = None;
+        let mut uncompressed = 0;
         for chunk in received.iter() {
             let t = std::time::Instant::now();
-            if let Err(e) = db.append(&chunk) {
+            uncompressed += chunk.rows();
+            let mut done = db.append(&chunk);
+            if done.is_ok() && uncompressed >= CHECKPOINT_ROWS {
+                uncompressed = 0;
+                done = db.checkpoint();
+            }
+            if let Err(e) = done {
                 failed = Some(e);
                 break;
             }
