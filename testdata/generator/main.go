@@ -60,14 +60,14 @@ func main() {
 		name = flag.String("scenario", "", "scenario to run (see -list)")
 		out  = flag.String("o", "", "trace file to write")
 		list = flag.Bool("list", false, "print the names of the scenarios, one per line")
-		size = flag.Int("size-mb", 40, "bench scenario: write a trace of at least this many MB")
+		size = flag.Int("size-mb", 40, "bench and churn scenarios: write a trace of at least this many MB")
 	)
 	flag.Parse()
 
 	if *list {
 		names := make([]string, 0, len(scenarios))
 		for n := range scenarios {
-			if n == "bench" {
+			if n == "bench" || n == "churn" {
 				continue // generated on demand only, never a committed fixture
 			}
 			names = append(names, n)

@@ -28,7 +28,7 @@ export interface WindowContext {
   window: number; start_ms: number; avg_runnable: number; avg_idle_procs: number; gc_share: number;
   stw_ns: number; heap_max_bytes: number | null; idle_while_waiting: boolean;
 }
-export interface CreatorGroup { creator_funcs: Funcs; events: number; goroutines: number; total_ns: number; max_ns: number; p99_ns: number }
+export interface CreatorGroup { creator_funcs: Funcs; events: number; goroutines: number; total_ns: number; max_ns: number; p99_ns: number; label: string }
 export interface GcReport {
   transitions: { from_state: string; to_state: string; reason: string | null; transitions: number; total_ns: number; max_ns: number }[];
   ranges: { name: string; count: number; total_ns: number; max_ns: number | null }[];
@@ -38,10 +38,10 @@ export interface Burst { start_ms: number; goroutines: number; distinct_creators
 export interface Launcher { funcs: Funcs; goroutines: number; total_ns: number; max_ns: number }
 export interface Delay {
   g: number; duration_ns: number; start_ns: number; end_ns: number; p: number | null; cause: string;
-  made_runnable_by_g: number | null; made_runnable_by_funcs: Funcs; creator_funcs: Funcs; last_funcs: Funcs; start_funcs: Funcs;
+  made_runnable_by_g: number | null; made_runnable_by_funcs: Funcs; creator_funcs: Funcs; last_funcs: Funcs; start_funcs: Funcs; label: string;
 }
-export interface Waiter { g: number; schedulings: number; total_ns: number; max_ns: number; funcs: Funcs }
-export interface ProcUse { p: number; g: number; name: string | null; runs: number; overlap_ns: number; syscall_ns: number; funcs: Funcs }
+export interface Waiter { g: number; schedulings: number; total_ns: number; max_ns: number; funcs: Funcs; name: string | null; label: string }
+export interface ProcUse { p: number; g: number; name: string | null; runs: number; overlap_ns: number; syscall_ns: number; funcs: Funcs; label: string }
 export interface Why {
   delay: Delay; verdict: string; holder: ProcUse | null;
   runnable_at_start: [string, number, Funcs][]; runnable_total: number; procs: ProcUse[];

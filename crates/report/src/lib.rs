@@ -18,6 +18,13 @@ use serde::{Deserialize, Serialize};
 
 pub mod diff;
 pub mod doctor;
+pub mod stack;
+
+/// How wide (in bytes) a goroutine or stack label may be: what the terminal
+/// report fits on its lines.
+pub const LABEL_WIDTH: usize = 90;
+/// The same for `--top-waiters`, whose lines carry a goroutine ID first.
+pub const WAITER_WIDTH: usize = 80;
 
 /// The analysis SQL, compiled in from `sql/report/` (the web page imports the same files).
 pub mod sql {
@@ -285,6 +292,9 @@ pub struct CreatorGroup {
     pub max_ns: i64,
     /// p99 delay.
     pub p99_ns: f64,
+    /// What the terminal calls the group: the creating stack's application
+    /// path, told apart from the other groups' ([`stack::distinct_paths`]).
+    pub label: String,
 }
 
 /// GC-related transitions of one kind.
@@ -388,6 +398,9 @@ pub struct Delay {
     pub last_funcs: Option<Vec<String>>,
     /// The waiting goroutine's start function's stack.
     pub start_funcs: Option<Vec<String>>,
+    /// What the terminal and the page call the waiting goroutine
+    /// ([`stack::goroutine_label`] of its last stack and start function).
+    pub label: String,
 }
 
 /// A goroutine with a lot of total scheduling wait.
@@ -403,6 +416,10 @@ pub struct Waiter {
     pub max_ns: i64,
     /// Its last stack.
     pub funcs: Option<Vec<String>>,
+    /// Its start function (root of its first stack).
+    pub name: Option<String>,
+    /// What the terminal calls it ([`stack::goroutine_label`]).
+    pub label: String,
 }
 
 /// What ran on a proc during a delay.
@@ -422,6 +439,8 @@ pub struct ProcUse {
     pub syscall_ns: i64,
     /// Stack of its longest run.
     pub funcs: Option<Vec<String>>,
+    /// What the terminal and the page call it ([`stack::goroutine_label`]).
+    pub label: String,
 }
 
 /// Why one delay happened.
@@ -823,9 +842,17 @@ pub fn build(db: &dyn Sql, opts: &Options) -> Result<Report> {
                     total_ns: int(&row[3]),
                     max_ns: int(&row[4]),
                     p99_ns: float(&row[5]),
+                    label: String::new(),
                 })
-                .collect(),
+                .collect::<Vec<_>>(),
         );
+        if let Some(groups) = &mut report.by_creator {
+            let stacks: Vec<Option<&[String]>> = groups.iter().map(|g| g.creator_funcs.as_deref()).collect();
+            let labels = stack::distinct_paths(&stacks, LABEL_WIDTH, "(created before the trace began)");
+            for (g, label) in groups.iter_mut().zip(labels) {
+                g.label = label;
+            }
+        }
     }
     if opts.gc {
         let t = r.q(sql::GC_ACTIVITY, &[])?;
@@ -905,7 +932,9 @@ pub fn build(db: &dyn Sql, opts: &Options) -> Result<Report> {
                     schedulings: int(&row[1]),
                     total_ns: int(&row[2]),
                     max_ns: int(&row[3]),
+                    label: stack::goroutine_label(list(&row[4]).as_deref(), text(&row[5]).as_deref(), WAITER_WIDTH),
                     funcs: list(&row[4]),
+                    name: text(&row[5]),
                 })
                 .collect(),
         );
@@ -968,6 +997,12 @@ fn delays(r: &Runner<'_>, n: usize) -> Result<Vec<Delay>> {
             made_runnable_by_g: opt_int(&row[c("made_runnable_by_g")]),
             made_runnable_by_funcs: list(&row[c("made_runnable_by_funcs")]),
             creator_funcs: list(&row[c("creator_funcs")]),
+            label: {
+                let last = list(&row[c("last_funcs")]);
+                let start = list(&row[c("start_funcs")]);
+                let entry = start.as_ref().and_then(|s| s.last().cloned());
+                stack::goroutine_label(last.as_deref().or(start.as_deref()), entry.as_deref(), LABEL_WIDTH)
+            },
             last_funcs: list(&row[c("last_funcs")]),
             start_funcs: list(&row[c("start_funcs")]),
         })
@@ -993,6 +1028,7 @@ fn explain(r: &Runner<'_>, d: Delay, procs: i64) -> Result<Why> {
             runs: int(&row[2]),
             overlap_ns: int(&row[3]),
             syscall_ns: int(&row[4]),
+            label: stack::goroutine_label(list(&row[5]).as_deref(), text(&row[6]).as_deref(), LABEL_WIDTH),
             funcs: list(&row[5]),
             name: text(&row[6]),
         })

@@ -251,8 +251,8 @@ pub fn render(r: &Report, name: &str, style: StackStyle) -> String {
         let _ = writeln!(w, "--- Delays by Goroutine Creator ---");
         for g in groups {
             let who = match &g.creator_funcs {
-                Some(f) => style.show(Some(f), 90),
-                None => "(created before the trace began)".into(),
+                Some(f) if style.full => stack::full(f),
+                _ => g.label.clone(),
             };
             let _ = writeln!(w, "  {who}");
             let _ = writeln!(
@@ -350,7 +350,8 @@ pub fn render(r: &Report, name: &str, style: StackStyle) -> String {
         let _ = writeln!(w);
         let _ = writeln!(w, "--- Top Goroutines by Wait Time ---");
         for t in waiters {
-            let _ = writeln!(w, "  G{} {}", pad(&t.g.to_string(), 6), style.show(t.funcs.as_ref(), 80));
+            let label = if style.full { style.show(t.funcs.as_ref(), 80) } else { t.label.clone() };
+            let _ = writeln!(w, "  G{} {label}", pad(&t.g.to_string(), 6));
             let _ = writeln!(
                 w,
                 "          {} schedulings, total: {}, max: {}",
@@ -462,7 +463,8 @@ fn why(w: &mut String, i: usize, y: &Why, r: &Report, style: StackStyle) {
     let on = d.p.map(|p| format!(" on P{p}")).unwrap_or_default();
     let at = (d.start_ns - r.t0_ns) as f64 / 1e6;
     let _ = writeln!(w, "{i}. G{} waited {}{on} (from t={at:.2}ms)", d.g, dur(d.duration_ns as f64));
-    let _ = writeln!(w, "   {}", style.show(d.last_funcs.as_ref().or(d.start_funcs.as_ref()), 90));
+    let label = if style.full { style.show(d.last_funcs.as_ref().or(d.start_funcs.as_ref()), 90) } else { d.label.clone() };
+    let _ = writeln!(w, "   {label}");
     let _ = writeln!(w, "   {}", cause_line(d, style));
     match y.verdict {
         "held" => {
@@ -480,7 +482,8 @@ fn why(w: &mut String, i: usize, y: &Why, r: &Report, style: StackStyle) {
                     h.g,
                     dur(h.overlap_ns as f64),
                 );
-                let _ = writeln!(w, "     {}", style.show(h.funcs.as_ref(), 90));
+                let label = if style.full { style.show(h.funcs.as_ref(), 90) } else { h.label.clone() };
+                let _ = writeln!(w, "     {label}");
             }
         }
         "saturated" => {
