@@ -8,9 +8,9 @@ use schedstat_db::Database;
 use schedstat_report::Options;
 use schedstat_tables::{TableBuilder, TraceTables};
 
-use crate::input::{open_trace, streaming_reader};
+use crate::input::{open_reader, open_trace};
 use crate::render::text::{render, StackStyle};
-use crate::{report_read_error, Outcome};
+use crate::{read_error, Outcome};
 
 /// What the user asked of the report command.
 pub struct ReportArgs {
@@ -73,6 +73,18 @@ fn progress_bar(path: &Path, total: u64) -> Option<ProgressBar> {
 /// every [`CHECKPOINT_ROWS`] rows the database compresses what it holds, so
 /// peak memory follows the compressed tables, not the trace's rows.
 pub fn load_trace(path: &Path, db: &Database, verbose: bool) -> Result<(TraceTables, Outcome), LoadError> {
+    load_trace_telling(path, db, verbose, None)
+}
+
+/// [`load_trace`], with what went wrong with the trace (unreadable, or
+/// truncated) kept in `problem` instead of printed, and no progress bar,
+/// when `problem` is given: for the fleet, which records it per trace.
+pub fn load_trace_telling(
+    path: &Path,
+    db: &Database,
+    verbose: bool,
+    problem: Option<&std::sync::Mutex<Option<String>>>,
+) -> Result<(TraceTables, Outcome), LoadError> {
     let bytes = open_trace(path).map_err(|e| LoadError::File(e.to_string()))?;
     let total = bytes.as_slice().len() as u64;
     if verbose {
@@ -82,7 +94,7 @@ pub fn load_trace(path: &Path, db: &Database, verbose: bool) -> Result<(TraceTab
     let mut append_time = std::time::Duration::ZERO;
     let (chunks, received) = std::sync::mpsc::sync_channel::<TraceTables>(0);
     let (rest, outcome) = std::thread::scope(|s| {
-        let reading = s.spawn(|| read_chunks(path, &bytes, chunks));
+        let reading = s.spawn(|| read_chunks(path, &bytes, chunks, problem));
         let mut failed = None;
         let mut uncompressed = 0;
         for chunk in received.iter() {
@@ -126,9 +138,20 @@ fn read_chunks(
     path: &Path,
     bytes: &crate::input::TraceBytes,
     chunks: std::sync::mpsc::SyncSender<TraceTables>,
+    problem: Option<&std::sync::Mutex<Option<String>>>,
 ) -> Result<(TraceTables, Outcome), LoadError> {
-    let bar = progress_bar(path, bytes.as_slice().len() as u64);
-    let mut reader = streaming_reader(path, bytes, bar.clone()).ok_or(LoadError::Unreadable)?;
+    let tell = |message: String| match problem {
+        Some(p) => *p.lock().unwrap_or_else(|e| e.into_inner()) = Some(message),
+        None => eprintln!("schedstat: error: {}: {message}", path.display()),
+    };
+    let bar = if problem.is_none() { progress_bar(path, bytes.as_slice().len() as u64) } else { None };
+    let mut reader = match open_reader(bytes, bar.clone()) {
+        Ok(r) => r,
+        Err(e) => {
+            tell(e.explained());
+            return Err(LoadError::Unreadable);
+        }
+    };
     let mut builder = TableBuilder::new();
     let err = loop {
         match reader.read_event() {
@@ -147,7 +170,11 @@ fn read_chunks(
     }
     let outcome = match &err {
         None => Outcome::Ok,
-        Some(e) => report_read_error(path, &reader, e),
+        Some(e) => {
+            let (outcome, message) = read_error(&reader, e);
+            tell(message);
+            outcome
+        }
     };
     if matches!(outcome, Outcome::Unreadable) {
         return Err(LoadError::Unreadable);
