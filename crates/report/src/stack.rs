@@ -51,7 +51,7 @@ pub fn path(funcs: &[String], max_len: usize) -> String {
 /// [`path`], also keeping the first `keep` frames (leaf side) when they are
 /// runtime or standard-library frames.
 fn path_keeping(funcs: &[String], keep: usize, max_len: usize) -> String {
-    if funcs.is_empty() {
+    if is_unknown(funcs) {
         return "(no stack)".into();
     }
     let app: Vec<String> = funcs
@@ -80,6 +80,13 @@ fn path_keeping(funcs: &[String], keep: usize, max_len: usize) -> String {
         seen.push(pkg.to_string());
     }
     result
+}
+
+/// Whether a stack says nothing: no frames, or only frames whose function the
+/// trace did not name (Go writes an empty name for a PC it could not
+/// symbolize). dt/schedstat prints such stacks as it prints no stack.
+pub fn is_unknown(funcs: &[String]) -> bool {
+    funcs.iter().all(|f| f.is_empty())
 }
 
 /// A goroutine's label: the application path of `funcs` when it has an
@@ -176,6 +183,7 @@ mod tests {
         assert_eq!(path(&stack, 10), "(*T).M");
         assert_eq!(path(&v(&["runtime.gopark", "runtime.bgsweep"]), 80), "gopark");
         assert_eq!(path(&[], 80), "(no stack)");
+        assert_eq!(path(&v(&[""]), 80), "(no stack)");
     }
 
     #[test]

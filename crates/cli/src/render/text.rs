@@ -223,7 +223,7 @@ pub fn render(r: &Report, name: &str, style: StackStyle) -> String {
                 if let Some((g, ns, funcs)) = &worst.longest_run {
                     if *ns > 500_000 {
                         let _ = writeln!(w, "   → Longest run during wait: G{g} ran {}", dur(*ns as f64));
-                        if !funcs.is_empty() {
+                        if !stack::is_unknown(funcs) {
                             let _ = writeln!(w, "     {}", style.show(Some(funcs), 80));
                         }
                         said = true;
