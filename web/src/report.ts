@@ -7,7 +7,7 @@ export type Funcs = string[] | null;
 export interface Latency { count: number; min_ns: number; avg_ns: number; p50_ns: number; p90_ns: number; p99_ns: number; max_ns: number }
 export interface LatencySpike { index: number; window: number; start_ms: number; p99_ns: number; max_ns: number; events: number }
 export interface RunnableSpike { index: number; window: number; start_ms: number; peak: number }
-export interface HeavyUnblocker { g: number; count: number; funcs: Funcs }
+export interface HeavyUnblocker { g: number; count: number; funcs: Funcs; tied_stacks: number }
 export interface BurstBreakdown {
   categories: [string, number][];
   created_by: [number, Funcs][];
@@ -22,6 +22,7 @@ export interface WorstInWindow {
 export interface SpikeDetail {
   index: number; kind: "latency" | "runnable"; start_ms: number; value: number;
   worst: WorstInWindow | null; burst_goroutines: number; breakdown: BurstBreakdown | null;
+  busiest_ms: number | null; busiest_tied_ms: number[];
 }
 export interface WindowStats { window: number; start_ms: number; end_ms: number; events: number; p99_ns: number; max_ns: number; spike: boolean }
 export interface WindowContext {
@@ -72,8 +73,10 @@ export interface Report {
   latency: Latency;
   latency_spikes: LatencySpike[];
   latency_spikes_total: number;
+  latency_spikes_tied_beyond: number;
   runnable_spikes: RunnableSpike[];
   runnable_spikes_total: number;
+  runnable_spikes_tied_beyond: number;
   spike_details: SpikeDetail[];
   runnable_series: [number, number][];
   timeseries: WindowStats[] | null;

@@ -197,6 +197,9 @@ pub struct HeavyUnblocker {
     pub count: i64,
     /// Its most common stack while unblocking.
     pub funcs: Option<Vec<String>>,
+    /// Other stacks it unblocked from just as often: `funcs` is then the
+    /// lowest stack ID's (dt/schedstat's `mode()` takes any of them).
+    pub tied_stacks: i64,
 }
 
 /// What happened around one spike.
@@ -216,6 +219,12 @@ pub struct SpikeDetail {
     pub burst_goroutines: i64,
     /// Burst breakdown, when the burst is large (> 10) or for runnable spikes.
     pub breakdown: Option<BurstBreakdown>,
+    /// For runnable spikes: the 1 ms bucket (ms after t0) where most
+    /// goroutines became runnable, which the breakdown is centred on.
+    pub busiest_ms: Option<i64>,
+    /// Other buckets of the window with as many: the earliest was taken
+    /// (dt/schedstat takes any of them).
+    pub busiest_tied_ms: Vec<i64>,
 }
 
 /// The worst delay of a spike window and what its proc did meanwhile.
@@ -479,10 +488,15 @@ pub struct Report {
     pub latency_spikes: Vec<LatencySpike>,
     /// Total latency spikes.
     pub latency_spikes_total: usize,
+    /// Latency spikes not shown whose p99 equals the last shown one's: the
+    /// cut-off fell inside a tie (the earliest windows are shown).
+    pub latency_spikes_tied_beyond: usize,
     /// Runnable spikes (top N by peak).
     pub runnable_spikes: Vec<RunnableSpike>,
     /// Total runnable spikes.
     pub runnable_spikes_total: usize,
+    /// Runnable spikes not shown whose peak equals the last shown one's.
+    pub runnable_spikes_tied_beyond: usize,
     /// Details for each listed spike.
     pub spike_details: Vec<SpikeDetail>,
     /// Runnable goroutines per 1 ms bucket: (ms after t0, count at the end of the bucket).
@@ -554,6 +568,13 @@ fn text(c: &Cell) -> Option<String> {
         Cell::Text(s) => Some(s.clone()),
         Cell::Null => None,
         other => Some(format!("{other:?}")),
+    }
+}
+
+fn list_ints(c: &Cell) -> Option<Vec<i64>> {
+    match c {
+        Cell::List(items) => Some(items.iter().filter_map(Cell::as_i64).collect()),
+        _ => None,
     }
 }
 
@@ -659,6 +680,7 @@ pub fn build(db: &dyn Sql, opts: &Options) -> Result<Report> {
     let mut spikes: Vec<&WindowStats> = windows.iter().filter(|w| w.spike).collect();
     spikes.sort_by(|a, b| b.p99_ns.total_cmp(&a.p99_ns).then(a.window.cmp(&b.window)));
     let latency_spikes_total = spikes.len();
+    let latency_spikes_tied_beyond = tied_beyond(&spikes, opts.top, |w| w.p99_ns.to_bits());
     let latency_spikes: Vec<LatencySpike> = spikes
         .iter()
         .take(opts.top)
@@ -689,6 +711,7 @@ pub fn build(db: &dyn Sql, opts: &Options) -> Result<Report> {
     let mut rspikes: Vec<(i64, i64)> = peaks.into_iter().filter(|&(_, p)| p > runnable_threshold).collect();
     rspikes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let runnable_spikes_total = rspikes.len();
+    let runnable_spikes_tied_beyond = tied_beyond(&rspikes, opts.top, |s| s.1 as u64);
     let base = latency_spikes.len();
     let runnable_spikes: Vec<RunnableSpike> = rspikes
         .iter()
@@ -712,12 +735,16 @@ pub fn build(db: &dyn Sql, opts: &Options) -> Result<Report> {
         worst_in_spike.push(r.q(sql::WORST_DELAY_IN_WINDOW, &[("lo_ns", lo), ("hi_ns", hi)])?);
     }
     let mut busiest_in_spike = Vec::new();
+    let mut busiest_tied = Vec::new();
     for s in &runnable_spikes {
         let b = r.q(
             sql::BUSIEST_RUNNABLE_BUCKET,
             &[("t0_ns", t0), ("lo_bucket", s.window * window_ms), ("hi_bucket", (s.window + 1) * window_ms)],
         )?;
         busiest_in_spike.push(b.rows.first().map(|row| t0 + int(&row[0]) * 1_000_000));
+        busiest_tied.push(
+            b.rows.first().and_then(|row| list_ints(&row[2])).unwrap_or_default(),
+        );
     }
     let centres: Vec<i64> = worst_in_spike
         .iter()
@@ -736,6 +763,8 @@ pub fn build(db: &dyn Sql, opts: &Options) -> Result<Report> {
             worst: None,
             burst_goroutines: 0,
             breakdown: None,
+            busiest_ms: None,
+            busiest_tied_ms: Vec::new(),
         };
         if let Some(row) = wd.rows.first() {
             let (g, dur, wait_start, end_t, p) =
@@ -766,7 +795,7 @@ pub fn build(db: &dyn Sql, opts: &Options) -> Result<Report> {
         }
         spike_details.push(detail);
     }
-    for (s, centre) in runnable_spikes.iter().zip(busiest_in_spike) {
+    for ((s, centre), tied) in runnable_spikes.iter().zip(busiest_in_spike).zip(busiest_tied) {
         let mut detail = SpikeDetail {
             index: s.index,
             kind: "runnable",
@@ -775,6 +804,8 @@ pub fn build(db: &dyn Sql, opts: &Options) -> Result<Report> {
             worst: None,
             burst_goroutines: 0,
             breakdown: None,
+            busiest_ms: centre.map(|c| (c - t0) / 1_000_000),
+            busiest_tied_ms: tied,
         };
         if let Some(center) = centre {
             detail.breakdown = Some(breakdown(&r, center)?);
@@ -792,8 +823,10 @@ pub fn build(db: &dyn Sql, opts: &Options) -> Result<Report> {
         latency,
         latency_spikes,
         latency_spikes_total,
+        latency_spikes_tied_beyond,
         runnable_spikes,
         runnable_spikes_total,
+        runnable_spikes_tied_beyond,
         spike_details,
         runnable_series,
         timeseries: opts.timeseries.then(|| windows.clone()),
@@ -949,6 +982,19 @@ pub fn build(db: &dyn Sql, opts: &Options) -> Result<Report> {
     Ok(report)
 }
 
+/// How many entries past the first `shown` of a sorted list have the same
+/// key as the last one shown: a cut-off inside a tie, where which entries are
+/// shown is the tie-breaker's choice (dt/schedstat's is DuckDB's hash order).
+fn tied_beyond<T, K: PartialEq>(sorted: &[T], shown: usize, key: impl Fn(&T) -> K) -> usize {
+    match (shown.checked_sub(1).and_then(|i| sorted.get(i)), sorted.get(shown..)) {
+        (Some(last), Some(rest)) => {
+            let k = key(last);
+            rest.iter().take_while(|x| key(x) == k).count()
+        }
+        _ => 0,
+    }
+}
+
 fn breakdown(r: &Runner<'_>, center: i64) -> Result<BurstBreakdown> {
     let p = [("center_ns", center)];
     let cats = r.q(sql::BURST_BREAKDOWN, &p)?;
@@ -972,7 +1018,12 @@ fn breakdown(r: &Runner<'_>, center: i64) -> Result<BurstBreakdown> {
                 b.heavy_unblockers = q
                     .rows
                     .iter()
-                    .map(|row| HeavyUnblocker { g: int(&row[0]), count: int(&row[1]), funcs: list(&row[2]) })
+                    .map(|row| HeavyUnblocker {
+                        g: int(&row[0]),
+                        count: int(&row[1]),
+                        funcs: list(&row[2]),
+                        tied_stacks: int(&row[3]),
+                    })
                     .collect();
             }
             _ => {}

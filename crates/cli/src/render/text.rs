@@ -184,6 +184,7 @@ pub fn render(r: &Report, name: &str, style: StackStyle) -> String {
                 s.events
             );
         }
+        tie_line(w, r.latency_spikes_tied_beyond, "p99");
     }
     if r.runnable_spikes_total > 0 {
         let _ = writeln!(w);
@@ -197,6 +198,7 @@ pub fn render(r: &Report, name: &str, style: StackStyle) -> String {
         for s in &r.runnable_spikes {
             let _ = writeln!(w, "  [{}] t={:.0}ms  peak {} runnable", s.index, s.start_ms, s.peak);
         }
+        tie_line(w, r.runnable_spikes_tied_beyond, "peak");
     }
 
     if !r.spike_details.is_empty() {
@@ -208,6 +210,17 @@ pub fn render(r: &Report, name: &str, style: StackStyle) -> String {
                 let _ = writeln!(w, "[{}] t={:.0}ms [latency] p99={}", d.index, d.start_ms, dur(d.value));
             } else {
                 let _ = writeln!(w, "[{}] t={:.0}ms [runnable] peak {} runnable", d.index, d.start_ms, d.value);
+                if let (Some(b), false) = (d.busiest_ms, d.busiest_tied_ms.is_empty()) {
+                    let mut others: Vec<String> = d.busiest_tied_ms.iter().take(3).map(|t| format!("{t}ms")).collect();
+                    if d.busiest_tied_ms.len() > 3 {
+                        others.push(format!("{} more", d.busiest_tied_ms.len() - 3));
+                    }
+                    let _ = writeln!(
+                        w,
+                        "     (details for the busiest 1 ms at {b}ms, tied with {}: the earliest is shown)",
+                        others.join(", ")
+                    );
+                }
             }
             if let Some(worst) = &d.worst {
                 let on = worst.p.map(|p| format!(" on P{p}")).unwrap_or_default();
@@ -383,6 +396,13 @@ fn bytes(b: i64) -> String {
         format!("{:.1}KiB", f / 1024.0)
     } else {
         format!("{b}B")
+    }
+}
+
+/// Says when the cut-off of a spike list fell inside a tie.
+fn tie_line(w: &mut String, beyond: usize, key: &str) {
+    if beyond > 0 {
+        let _ = writeln!(w, "  ({beyond} more window(s) tied with the last at the same {key}; the earliest are shown)");
     }
 }
 
