@@ -12,7 +12,11 @@ from its repository, outside this one: see testdata/oracle/dt-schedstat/README.m
 with the default flags and with the sensitive ones the fixture tests use
 (-w 10ms --spike-threshold=200us --runnable-threshold=4 -n 10). Prints one line
 per trace (identical, or the differing lines) and a summary; the full outputs of
-every difference are kept under WORK/diffs for reading.
+every difference are kept under WORK/diffs for reading, and the differing
+traces with dt/schedstat's outputs under WORK/differing, where
+`SCHEDSTAT_DIFFERENTIAL_DIR=WORK/differing cargo test --release -p schedstat
+--test dt_differential` checks that each difference is one of dt/schedstat's
+ties.
 
 --record DIR keeps K of the traces whose outputs were identical and small
 (under 1 MB), with dt/schedstat's outputs beside them, for a test to compare
@@ -106,6 +110,15 @@ def main():
                     f.write(f"# {plan}\n" + "\n".join(d) + "\n")
         if diffs:
             differ.append(name)
+            # The trace and dt/schedstat's outputs, laid out like the recorded sample, so that
+            # SCHEDSTAT_DIFFERENTIAL_DIR=WORK/differing cargo test --test dt_differential
+            # tells dt/schedstat's ties from real differences.
+            keep = os.path.join(work, "differing")
+            os.makedirs(keep, exist_ok=True)
+            shutil.copyfile(trace, os.path.join(keep, name + ".trace"))
+            for label, out in outputs.items():
+                with open(os.path.join(keep, f"{name}-{label}.txt"), "w") as f:
+                    f.write(out)
             shown = [l for _, d in diffs for l in d if l.startswith(("-", "+")) and not l.startswith(("---", "+++"))]
             print(f"{name}: DIFFERS ({plan})", flush=True)
             for l in shown[:6]:
