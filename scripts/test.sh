@@ -68,6 +68,9 @@ step "live: goroutine pages and blocking profiles against Go 1.27.3's go tool tr
 python3 scripts/goroutines-oracle.py --check
 scripts/pprof-oracle.sh check | tail -20
 
+step "the fleet on Apache Spark, local mode (PySpark from PyPI, Java 17): same dataset and answers as DuckDB"
+scripts/spark-test.sh
+
 step "web page units: wasm reader + DuckDB-WASM give the CLI's answers (Node, vitest)"
 scripts/web-test.sh
 

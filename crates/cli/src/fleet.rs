@@ -29,6 +29,7 @@ Examples:
   schedstat fleet traces/ -o dataset           # every trace under traces/, in parallel
   schedstat fleet 'host-*/trace-*.out' -o dataset -j 2
   schedstat fleet --rank p99 dataset           # the traces most worth opening first
+  schedstat fleet --by-version dataset         # latency per Go version and host
   schedstat fleet --sql \"select go_version, count(*), median(p99_ns) from traces group by 1\" dataset
 
 The dataset holds sqlprof's tables and ours as Parquet, partitioned by trace
@@ -52,7 +53,7 @@ pub struct FleetArgs {
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,
     /// The dataset directory to write (created if missing; traces already in it are skipped).
-    #[arg(short = 'o', long = "output", value_name = "DATASET", conflicts_with_all = ["sql", "rank"])]
+    #[arg(short = 'o', long = "output", value_name = "DATASET", conflicts_with_all = ["sql", "rank", "by_version"])]
     pub output: Option<PathBuf>,
     /// Traces converted at once (default: one per core).
     #[arg(short = 'j', long = "jobs")]
@@ -63,6 +64,9 @@ pub struct FleetArgs {
     /// List the traces most worth opening: p99, runnable, gc or blocked.
     #[arg(long, value_name = "KIND", value_parser = ["p99", "runnable", "gc", "blocked"])]
     pub rank: Option<String>,
+    /// Scheduling latency per Go version and host across the dataset (sql/fleet/latency_by_version.sql).
+    #[arg(long, conflicts_with_all = ["sql", "rank"])]
+    pub by_version: bool,
     /// How many traces --rank lists.
     #[arg(short = 'n', long = "top", default_value_t = 10)]
     pub top: usize,
@@ -78,6 +82,7 @@ mod sql {
     pub const RANK_RUNNABLE: &str = include_str!("../../../sql/fleet/rank_runnable.sql");
     pub const RANK_GC: &str = include_str!("../../../sql/fleet/rank_gc.sql");
     pub const RANK_BLOCKED: &str = include_str!("../../../sql/fleet/rank_blocked.sql");
+    pub const LATENCY_BY_VERSION: &str = include_str!("../../../sql/fleet/latency_by_version.sql");
 }
 
 /// Tables of a trace's database that are not per-trace data.
@@ -89,7 +94,7 @@ pub fn run(a: &FleetArgs) -> Result<Outcome, Box<dyn std::error::Error>> {
         return convert(&a.paths, out, a.jobs, a.json);
     }
     let [dataset] = a.paths.as_slice() else {
-        eprintln!("schedstat: error: --sql and --rank take one dataset directory");
+        eprintln!("schedstat: error: --sql, --rank and --by-version take one dataset directory");
         return Ok(Outcome::FileError);
     };
     let Some(db) = open_dataset(dataset)? else {
@@ -101,7 +106,10 @@ pub fn run(a: &FleetArgs) -> Result<Outcome, Box<dyn std::error::Error>> {
     if let Some(kind) = &a.rank {
         return rank(&db, kind, a.top, a.json);
     }
-    eprintln!("schedstat: error: say what to do: -o DATASET (convert traces), --sql QUERY or --rank KIND");
+    if a.by_version {
+        return crate::sqlshell::run(&db, sql::LATENCY_BY_VERSION, None, a.json);
+    }
+    eprintln!("schedstat: error: say what to do: -o DATASET (convert traces), --sql QUERY, --rank KIND or --by-version");
     Ok(Outcome::FileError)
 }
 
@@ -312,9 +320,12 @@ fn stage_and_commit(path: &Path, dataset: &Path, sha: &str, stage: &Path) -> Res
         })
         .unwrap_or_default();
     let go_version = if go_version.starts_with("go 1.") { go_version } else { String::new() };
+    // Fleets keep a directory per host (hosts/web-1/trace.out): its name groups traces by host.
+    let host = path.parent().and_then(|p| p.file_name()).and_then(|n| n.to_str()).unwrap_or("");
     let base = format!(
-        "{} as file, {} as sha256, {size}::bigint as size_bytes, {} as go_version",
+        "{} as file, {} as host, {} as sha256, {size}::bigint as size_bytes, {} as go_version",
         quote(&path.display().to_string()),
+        quote(host),
         quote(sha),
         if go_version.is_empty() { "null::varchar".into() } else { quote(&go_version) }
     );
