@@ -12,6 +12,8 @@
 //! - only goroutine state transitions count; the goroutine that runs the
 //!   event ("origin", with the event's stack) and the one that changes state
 //!   ("target", with the transition's stack) are both told;
+//! - a goroutine status (a generation re-stating a goroutine's state) has no
+//!   transition stack, as in golang.org/x/exp/trace;
 //! - stacks are identified by their text (function, PC, file and line per
 //!   frame), so equal stacks of different generations are one node;
 //! - a Running→Runnable preemption and the Running that follows are skipped;
@@ -31,6 +33,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use gotrace::event::NO_GOROUTINE;
+use gotrace::wire::spec::ev as ev_type;
 use gotrace::{Event, EventKind, GoId, GoState, Stack, Transition};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -175,7 +178,12 @@ impl StateBuilder {
         let src = ev.goroutine();
         let ev_stack = ev.stack();
         let src_stk = self.canonical(&ev_stack);
-        let dst_stk = self.canonical(&st.stack);
+        // golang.org/x/exp/trace, which grstates reads with, gives a goroutine
+        // status (the state a goroutine is in when a generation starts) no
+        // transition stack; Go 1.27 gives it one. Without it, as in grstates,
+        // a re-stated Waiting is no Waiting→Waiting self-loop.
+        let status = matches!(ev.wire_type(), ev_type::GO_STATUS | ev_type::GO_STATUS_STACK);
+        let dst_stk = if status { 0 } else { self.canonical(&st.stack) };
         let preemption = from == GoState::Running && to == GoState::Runnable;
         let async_preemption = preemption && !ev_stack.frames().any(|f| f.func == b"runtime.Gosched");
         let facts = EvFacts { from, to, preemption, async_preemption, time: ev.time() };
