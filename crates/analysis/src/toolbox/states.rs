@@ -40,6 +40,46 @@ use sha2::{Digest, Sha256};
 
 use super::grep::write_line;
 
+/// A small multiplicative hasher (FxHash's) for the per-event maps: their
+/// keys are a few integers, and SipHash's DoS resistance is not needed for
+/// keys a trace can only pick from its own goroutines and stacks; SipHash was
+/// a quarter of the command's time.
+#[derive(Debug, Default, Clone, Copy)]
+struct Fx(u64);
+
+impl std::hash::Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(b));
+        }
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.write_u64(n as u64);
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(n as u64);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+    fn write_i64(&mut self, n: i64) {
+        self.write_u64(n as u64);
+    }
+    fn write_isize(&mut self, n: isize) {
+        self.write_u64(n as u64);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FxMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fx>>;
+
 /// A canonical stack: index into [`StateBuilder::stacks`]; 0 is "no stack".
 type StackId = u32;
 
@@ -79,7 +119,7 @@ struct Example {
 /// One goroutine's walk.
 #[derive(Debug, Clone)]
 struct Behaviors {
-    edges: HashMap<EdgeKey, u64>,
+    edges: FxMap<EdgeKey, u64>,
     prev: StackState,
     via: [GoState; 8],
     current: GoState,
@@ -89,7 +129,7 @@ struct Behaviors {
 impl Default for Behaviors {
     fn default() -> Self {
         Behaviors {
-            edges: HashMap::new(),
+            edges: FxMap::default(),
             prev: StackState { stack: 0, state: GoState::Undetermined },
             via: NO_VIA,
             current: GoState::Undetermined,
@@ -114,12 +154,12 @@ struct EvFacts {
 #[derive(Debug, Default)]
 pub struct StateBuilder {
     stacks: Vec<StackInfo>,
-    by_text: HashMap<Vec<u8>, StackId>,
+    by_text: FxMap<Vec<u8>, StackId>,
     /// This generation's stack IDs → canonical stacks (IDs restart each generation).
-    gen_cache: HashMap<u64, StackId>,
-    goroutines: HashMap<GoId, Behaviors>,
-    why_state: HashMap<StackState, Example>,
-    why_edge: HashMap<EdgeKey, Example>,
+    gen_cache: FxMap<u64, StackId>,
+    goroutines: FxMap<GoId, Behaviors>,
+    why_state: FxMap<StackState, Example>,
+    why_edge: FxMap<EdgeKey, Example>,
     text_buf: Vec<u8>,
 }
 
@@ -206,31 +246,35 @@ impl StateBuilder {
 
     /// The goroutine running the event caused another's transition.
     fn origin(&mut self, g: GoId, f: &EvFacts, ev: &Event<'_>, stk: StackId) {
-        let mut b = self.goroutines.remove(&g).unwrap_or_default();
+        // The map is moved out while `notice` borrows the rest of self (a
+        // pointer swap: one hash lookup per event instead of remove + insert).
+        let mut gs = std::mem::take(&mut self.goroutines);
+        let b = gs.entry(g).or_default();
         if b.current == GoState::Undetermined {
             // It makes others change state, so it runs.
             b.current = GoState::Running;
         }
         if stk != 0 {
             let cur = b.current;
-            self.notice(&mut b, f, ev, stk, cur);
+            self.notice(b, f, ev, stk, cur);
             if !self.excluded(f, stk) {
                 b.prev = StackState { stack: stk, state: b.current };
             }
         }
-        self.goroutines.insert(g, b);
+        self.goroutines = gs;
     }
 
     /// The goroutine's own state changed.
     fn target(&mut self, g: GoId, f: &EvFacts, ev: &Event<'_>, stk: StackId) {
-        let mut b = self.goroutines.remove(&g).unwrap_or_default();
+        let mut gs = std::mem::take(&mut self.goroutines);
+        let b = gs.entry(g).or_default();
         if f.from == GoState::NotExist {
             b.prev = StackState { stack: stk, state: f.from };
             offer(&mut self.why_state, b.prev, f.time, ev);
         }
-        self.notice(&mut b, f, ev, stk, f.to);
+        self.notice(b, f, ev, stk, f.to);
         b.current = f.to;
-        self.goroutines.insert(g, b);
+        self.goroutines = gs;
     }
 
     fn notice(&mut self, b: &mut Behaviors, f: &EvFacts, ev: &Event<'_>, stk: StackId, to: GoState) {
@@ -447,7 +491,7 @@ impl StateBuilder {
     }
 }
 
-fn offer<K: std::hash::Hash + Eq>(map: &mut HashMap<K, Example>, key: K, time: i64, ev: &Event<'_>) {
+fn offer<K: std::hash::Hash + Eq>(map: &mut FxMap<K, Example>, key: K, time: i64, ev: &Event<'_>) {
     if let Some(prev) = map.get(&key) {
         if time > prev.time {
             return;
