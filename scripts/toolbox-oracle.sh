@@ -18,6 +18,11 @@
 #   grstates/go1.NN-S.dot.gz    `grstates -input F -dot OUT`
 #   unstoppable/go1.NN-S.txt    `unstoppable -input F -print-stacks`
 #   unreadable.tsv              fixtures the tools refuse, with the first stderr line
+#   unstoppable/extra-go1.NN-S{.txt,-grace50us.txt,.pb.gz}   on traces/go1.NN/S.trace
+#                               (traces with CPU samples inside stop-the-world
+#                               ranges, from the generator's stwprofile scenario;
+#                               kept as data since each run differs): -print-stacks,
+#                               -print-stacks -grace 50us, -profile FILE
 set -euo pipefail
 
 [ $# -eq 1 ] || { sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2; }
@@ -61,6 +66,15 @@ for trace in go1.*/*.trace; do
   gzip -n -9 < "$WORK/g.dot" > "$OUT/grstates/$name.dot.gz"
   "$B/unstoppable" -input "$trace" -print-stacks > "$OUT/unstoppable/$name.txt"
 done
+
+cd "$OUT/traces"
+for trace in go1.*/*.trace; do
+  name=$(echo "${trace%.trace}" | tr / -)
+  "$B/unstoppable" -input "$trace" -print-stacks > "$OUT/unstoppable/extra-$name.txt" 2>/dev/null || { rm -f "$OUT/unstoppable/extra-$name.txt"; continue; }
+  "$B/unstoppable" -input "$trace" -print-stacks -grace 50us > "$OUT/unstoppable/extra-$name-grace50us.txt"
+  "$B/unstoppable" -input "$trace" -print-stw=false -profile "$OUT/unstoppable/extra-$name.pb.gz"
+done
+cd "$ROOT/testdata/fixtures"
 
 printf '# case\tfixture\ttime used for TIME_OF_100TH\n' > "$OUT/grep-times.tsv"
 grep -v '^#' "$OUT/grep-cases.tsv" | while IFS= read -r line; do

@@ -234,3 +234,71 @@ fn stw_profile_and_json() {
     assert_eq!(p.sample.len(), ranges.iter().map(|r| r["samples"].as_array().unwrap().len()).sum::<usize>());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Each sample of a pprof profile as `frames | values | labels`, sorted, so
+/// two profiles compare sample for sample whatever their IDs and order.
+fn samples_of(p: &export::pprof::pb::Profile) -> Vec<String> {
+    let st = |i: i64| String::from_utf8_lossy(&p.string_table[i as usize]).into_owned();
+    let funcs: std::collections::HashMap<u64, &export::pprof::pb::Function> = p.function.iter().map(|f| (f.id, f)).collect();
+    let locs: std::collections::HashMap<u64, &export::pprof::pb::Location> = p.location.iter().map(|l| (l.id, l)).collect();
+    let (funcs, locs, st) = (&funcs, &locs, &st);
+    let mut out: Vec<String> = p
+        .sample
+        .iter()
+        .map(|s| {
+            let frames: Vec<String> = s
+                .location_id
+                .iter()
+                .flat_map(|id| {
+                    let l = locs[id];
+                    l.line.iter().map(move |ln| {
+                        let f = funcs[&ln.function_id];
+                        format!("{:#x} {} {}:{}", l.address, st(f.name), st(f.filename), ln.line)
+                    })
+                })
+                .collect();
+            let mut labels: Vec<String> = s
+                .label
+                .iter()
+                .map(|l| if l.str != 0 { format!("{}={}", st(l.key), st(l.str)) } else { format!("{}={}{}", st(l.key), l.num, st(l.num_unit)) })
+                .collect();
+            labels.sort();
+            format!("{} | {:?} | {}", frames.join(" < "), s.value, labels.join(" "))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn stw_samples_and_profile_equal_unstoppable() {
+    let trace = oracle().join("traces/go1.25/stwprofile.trace");
+    let dir = std::env::temp_dir().join(format!("schedstat-toolbox-stwprof-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (flags, file) in [(vec![], "extra-go1.25-stwprofile.txt"), (vec!["--grace", "50us"], "extra-go1.25-stwprofile-grace50us.txt")] {
+        let mut args: Vec<std::ffi::OsString> = vec!["stw".into(), "--print-stacks".into()];
+        args.extend(flags.iter().map(Into::into));
+        args.push(trace.clone().into());
+        let out = ok_stdout(&run(&args), file);
+        let want = std::fs::read_to_string(oracle().join("unstoppable").join(file)).unwrap();
+        assert!(want == out, "{file}: {}", first_diff(&want, &out));
+        assert!(out.lines().filter(|l| l.starts_with("pre-stop +")).count() >= 5, "{file}: samples in pre-stop parts");
+    }
+    let prof = dir.join("stw.pb.gz");
+    ok_stdout(&run([Path::new("stw"), Path::new("--profile"), &prof, &trace]), "stw --profile");
+    let ours = export::pprof::decode(&std::fs::read(&prof).unwrap()).unwrap();
+    let theirs = export::pprof::decode(&std::fs::read(oracle().join("unstoppable/extra-go1.25-stwprofile.pb.gz")).unwrap()).unwrap();
+    let (o, t) = (samples_of(&ours), samples_of(&theirs));
+    assert!(!o.is_empty());
+    assert!(o == t, "profiles differ:\n ours    {:?}\n toolbox {:?}", o.first(), t.first());
+    assert_eq!(export::pprof::canonical_text(&ours).unwrap(), export::pprof::canonical_text(&theirs).unwrap());
+    // Go 1.27, which unstoppable cannot read: samples found there too.
+    let json: serde_json::Value = serde_json::from_str(&ok_stdout(
+        &run([Path::new("stw"), Path::new("--json"), &oracle().join("traces/go1.27/stwprofile.trace")]),
+        "go1.27 stwprofile",
+    ))
+    .unwrap();
+    let samples: usize = json.as_array().unwrap().iter().map(|r| r["samples"].as_array().unwrap().len()).sum();
+    assert!(samples >= 3, "samples in Go 1.27 stop-the-worlds: {samples}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
