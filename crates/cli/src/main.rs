@@ -412,8 +412,8 @@ enum Command {
         /// Keep events matching 'KIND "SPEC" ...' (see below).
         #[arg(long = "match", value_name = "PATTERN")]
         pattern: Option<String>,
-        /// One JSON object per event (line, fields, stack) instead of text.
-        #[arg(long)]
+        /// One JSON object per line and event (its etgrep line, fields, filed goroutine, stack), in trace order.
+        #[arg(long, conflicts_with = "sort")]
         json: bool,
     },
     /// The graph of goroutine state machines (state + stack nodes, counted edges) as DOT, SVG or JSON (grstates).

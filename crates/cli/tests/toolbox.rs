@@ -302,3 +302,23 @@ fn stw_samples_and_profile_equal_unstoppable() {
     assert!(samples >= 3, "samples in Go 1.27 stop-the-worlds: {samples}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn grep_json_lines_carry_the_text_lines() {
+    for fx in ["go1.27/http", "go1.21/mutex"] {
+        let text = ok_stdout(&run([Path::new("grep"), Path::new("--goroutine"), Path::new("1"), &fixture(fx)]), fx);
+        let json = ok_stdout(&run([Path::new("grep"), Path::new("--json"), Path::new("--goroutine"), Path::new("1"), &fixture(fx)]), fx);
+        let lines: Vec<String> = json
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                assert_eq!(v["goroutine"], 1, "{fx}: {l}");
+                v["line"].as_str().unwrap().to_string()
+            })
+            .collect();
+        assert!(!lines.is_empty());
+        assert_eq!(lines.join("\n") + "\n", text, "{fx}");
+    }
+    let o = run([Path::new("grep"), Path::new("--json"), Path::new("--sort"), Path::new("goroutine"), &fixture("go1.27/http")]);
+    assert_eq!(o.status.code(), Some(2));
+}
