@@ -322,3 +322,45 @@ fn grep_json_lines_carry_the_text_lines() {
     let o = run([Path::new("grep"), Path::new("--json"), Path::new("--sort"), Path::new("goroutine"), &fixture("go1.27/http")]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// With Graphviz installed (Debian's graphviz package), --svg draws every
+/// node and edge of the DOT graph; without it, see `svg_without_dot_is_a_one_line_hint`.
+#[test]
+fn svg_has_every_node_and_edge_when_dot_is_installed() {
+    let has_dot = std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("dot").is_file()));
+    if !has_dot {
+        eprintln!("svg_has_every_node_and_edge_when_dot_is_installed: Graphviz's dot is not on PATH; only the hint is tested");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("schedstat-toolbox-svg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let svg = dir.join("g.svg");
+    let f = fixture("go1.27/http");
+    let dot = ok_stdout(&run([Path::new("states"), &f, Path::new("--dot"), Path::new("-"), Path::new("--svg"), &svg]), "states --svg");
+    let s = std::fs::read_to_string(&svg).unwrap();
+    assert!(s.contains("<svg width=\"100%\" height=\"100%\""), "{}", &s[..s.len().min(400)]);
+    // Graphviz titles each node with its name and each edge with `a->b`.
+    let mut want: Vec<String> = dot
+        .lines()
+        .filter_map(|l| l.trim().split(' ').next().map(str::to_string).filter(|_| l.ends_with("];")))
+        .collect();
+    want.extend(dot.lines().filter(|l| l.contains(" -> ")).map(|l| {
+        let mut w = l.trim().split(' ');
+        let (a, _, b) = (w.next().unwrap(), w.next(), w.next().unwrap());
+        format!("{a}&#45;&gt;{b}")
+    }));
+    want.retain(|w| w.starts_with('h'));
+    want.sort();
+    want.dedup();
+    let mut got: Vec<String> = s
+        .split("<title>")
+        .skip(1)
+        .filter_map(|t| t.split("</title>").next())
+        .filter(|t| t.starts_with('h'))
+        .map(str::to_string)
+        .collect();
+    got.sort();
+    got.dedup();
+    assert_eq!(got, want);
+    let _ = std::fs::remove_dir_all(&dir);
+}
