@@ -83,19 +83,42 @@ type FxMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fx>>;
 /// A canonical stack: index into [`StateBuilder::stacks`]; 0 is "no stack".
 type StackId = u32;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct StackState {
     stack: StackId,
     state: GoState,
 }
 
+impl StackState {
+    /// Stack and state in one word (the maps hash one word, not two fields).
+    fn packed(&self) -> u64 {
+        ((self.stack as u64) << 8) | self.state as u64
+    }
+}
+
+impl std::hash::Hash for StackState {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        h.write_u64(self.packed());
+    }
+}
+
 const NO_VIA: [GoState; 8] = [GoState::Undetermined; 8];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct EdgeKey {
     from: StackState,
     to: StackState,
     via: [GoState; 8],
+}
+
+impl std::hash::Hash for EdgeKey {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        // Three words instead of eleven fields: this is hashed twice per transition.
+        let via = self.via.iter().fold(0u64, |acc, s| (acc << 8) | *s as u64);
+        h.write_u64(self.from.packed());
+        h.write_u64(self.to.packed());
+        h.write_u64(via);
+    }
 }
 
 /// What grstates remembers of a stack.
