@@ -2,6 +2,7 @@
 """Speed and memory of schedstat's reader against Go's, on the same file.
 
 Usage: scripts/bench.py [--size-mb N] [--trace FILE] [--runs K] [--dt-schedstat BINARY] [--old-format]
+       scripts/bench.py --report-suite [--dt-schedstat BINARY] [--runs K] [--sizes-mb A,B] [--keep-traces DIR]
 
 Generates a trace of at least N MB (default 40) with the generator's `bench`
 scenario (Go 1.27.3), unless --trace names one. Then runs, K times each
@@ -15,6 +16,15 @@ the same report from dt/schedstat on a copy of the same file, with the ratio
 of their wall times and both peak RSS. Ratios are measurements, not pass/fail:
 the targets (reader >= 5x Go's events/s, report >= 5x dt/schedstat, peak RSS
 below the file size / below dt/schedstat's) are checked by reading this output.
+
+--report-suite measures the report on three traces (Go 1.27.3): the `bench`
+scenario at 30 MB and 150 MB (channel ping-pong and churn) and the `churn`
+scenario at 30 MB (storms of short-lived goroutines), each with the default
+report and with `--why --bursts --timeseries --by-creator`, against
+dt/schedstat with the same flags on a copy of the same file: wall time and
+peak RSS, their ratios, and the targets (>= 10x dt/schedstat's speed, <= 0.5x
+its peak RSS; dt/schedstat has no --why, so it runs the other three). Then the reader alone (`schedstat stats`) against Go's reader
+on each trace (target >= 10x). --keep-traces DIR reuses/keeps the traces there.
 
 --old-format generates the trace with Go 1.21.13 instead (the old, unpartitioned
 format, which both readers must hold whole: peak RSS is the figure to watch;
@@ -66,7 +76,12 @@ def main():
     ap.add_argument("--dt-schedstat", help="a dt/schedstat binary to compare the default report with")
     ap.add_argument("--old-format", action="store_true",
                     help=f"generate the trace with Go {OLD_FORMAT_GO} (old format)")
+    ap.add_argument("--report-suite", action="store_true", help="the report on three traces against dt/schedstat")
+    ap.add_argument("--sizes-mb", default="30,150", help="--report-suite: sizes of the two bench traces")
+    ap.add_argument("--keep-traces", help="--report-suite: directory to keep (and reuse) the generated traces in")
     args = ap.parse_args()
+    if args.report_suite:
+        return report_suite(args)
     if args.size_mb is None:
         args.size_mb = 30 if args.old_format else 40
     if args.old_format:
@@ -143,6 +158,64 @@ def main():
               f"RSS {rep_rss / dt_rss:.2f}x dt/schedstat's")
     else:
         print("dt/schedstat          not measured (pass --dt-schedstat BINARY to compare)")
+
+
+def report_suite(args):
+    """The report (and the reader) on three traces, against dt/schedstat and Go's reader."""
+    env = dict(os.environ, GOTOOLCHAIN="local", GOWORK="off", GOFLAGS="-mod=mod")
+    go = go_binary()
+    work = args.keep_traces or tempfile.mkdtemp(prefix="schedstat-bench.")
+    os.makedirs(work, exist_ok=True)
+    print("building schedstat (release) ...", file=sys.stderr)
+    sh(["cargo", "build", "--release", "--quiet", "-p", "schedstat"], cwd=ROOT)
+    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+    schedstat = os.path.join(target, "release", "schedstat")
+    goreader = os.path.join(work, "goreader")
+    sh([go, "build", "-o", goreader, "."], cwd=os.path.join(ROOT, "testdata/goreader"), env=env)
+    generator = os.path.join(work, "generator")
+    sh([go, "build", "-o", generator, "."], cwd=os.path.join(ROOT, "testdata/generator"), env=env)
+    small, big = (int(x) for x in args.sizes_mb.split(","))
+    traces = []
+    for scenario, mb in [("bench", small), ("bench", big), ("churn", small)]:
+        path = os.path.join(work, f"{scenario}-{mb}mb.trace")
+        if not os.path.exists(path):
+            print(f"generating {path} ...", file=sys.stderr)
+            sh([generator, "-scenario", scenario, "-size-mb", str(mb), "-o", path])
+        traces.append(path)
+    flag_sets = [[], ["--why", "--bursts", "--timeseries", "--by-creator"]]
+    runs = max(1, args.runs)
+    print(f"{'trace':<22} {'flags':<38} {'schedstat':>17} {'dt/schedstat':>17} {'speed':>7} {'RSS':>6}")
+    for path in traces:
+        name = os.path.basename(path)
+        for flags in flag_sets:
+            ours = min((timed([schedstat, *flags, path]) for _ in range(runs)), key=lambda r: r[0])
+            shown = " ".join(flags) or "(default report)"
+            line = f"{name:<22} {shown:<38} {ours[0]:6.2f} s {ours[1] / 1024:5.0f} MiB"
+            if args.dt_schedstat:
+                copy = os.path.join(work, "dt-" + name)
+                shutil.copyfile(path, copy)
+                # dt/schedstat has no --why: it runs the rest of the flags (less work than ours).
+                dt = timed([args.dt_schedstat, *[f for f in flags if f != "--why"], copy])
+                for leftover in (copy, copy + ".duckdb", copy + ".duckdb.wal"):
+                    if os.path.exists(leftover):
+                        os.remove(leftover)
+                line += f" {dt[0]:6.2f} s {dt[1] / 1024:5.0f} MiB {dt[0] / ours[0]:6.2f}x {ours[1] / dt[1]:5.2f}x"
+            print(line, flush=True)
+    if args.dt_schedstat:
+        print("targets: speed >= 10x dt/schedstat's (the speed column), peak RSS <= 0.5x its (the RSS column)")
+    else:
+        print("dt/schedstat not measured (pass --dt-schedstat BINARY to compare)")
+    for path in traces:
+        best = None
+        for _ in range(runs):
+            secs, rss, out = timed([schedstat, "stats", "--json", path])
+            _, grss, gout = timed([goreader, path])
+            g = json.loads(gout)
+            if best is None or secs < best[0]:
+                best = (secs, rss, g["seconds"], grss)
+        secs, rss, gsecs, grss = best
+        print(f"reader {os.path.basename(path):<22} schedstat stats {secs:6.2f} s {rss / 1024:5.0f} MiB; "
+              f"Go's reader {gsecs:6.2f} s (parse only) {grss / 1024:5.0f} MiB; {gsecs / secs:5.2f}x (target >= 10x)")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 -- Goroutines that unblocked the most goroutines of a burst, with their usual
 -- stack: the one they unblocked from most often, ties going to the stack the
--- trace showed first (the lowest stack_id). Written out rather than mode(),
--- whose ties depend on how DuckDB splits the scan between threads.
+-- trace showed first (the lowest stack_id), and how many other stacks tied
+-- with it (tied_stacks: the label is then the tie-breaker's choice). Written
+-- out rather than mode(), whose ties depend on how DuckDB splits the scan
+-- between threads.
 with unblocks as (
     select src_g as g, src_stack_id as stack_id
     from burst_rows
@@ -19,12 +21,18 @@ per_stack as (
     where stack_id is not null
     group by g, stack_id
 ),
-usual as (
-    select g, arg_max(stack_id, [n, -stack_id::bigint]) as stack_id
+most as (
+    select g, max(n) as n
     from per_stack
     group by g
+),
+usual as (
+    select p.g, arg_max(p.stack_id, [p.n, -p.stack_id::bigint]) as stack_id,
+           count(*) filter (where p.n = most.n) - 1 as tied_stacks
+    from per_stack p join most using (g)
+    group by p.g
 )
-select h.g, h.count, stack_funcs(usual.stack_id) as funcs
+select h.g, h.count, stack_funcs(usual.stack_id) as funcs, coalesce(usual.tied_stacks, 0) as tied_stacks
 from h left join usual using (g)
 order by h.count desc, h.g
 limit 3;

@@ -27,7 +27,13 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 // measurements: rounds of goroutine churn (benchRound), channel ping-pong
 // (benchPingPong) and short syscalls, until the tracer has written enough.
 // It is not a committed fixture and is left out of -list.
-func runBench(opts *options) (err error) {
+func runBench(opts *options) error {
+	return tracedUntilSize(opts, benchRound)
+}
+
+// tracedUntilSize traces round(0), round(1), ... into opts.out until the
+// tracer has written at least -size-mb MB.
+func tracedUntilSize(opts *options, round func(int)) (err error) {
 	if opts.sizeMB <= 0 {
 		return fmt.Errorf("-size-mb must be positive")
 	}
@@ -45,8 +51,8 @@ func runBench(opts *options) (err error) {
 	if err := trace.Start(cw); err != nil {
 		return err
 	}
-	for round := 0; cw.n.Load() < want; round++ {
-		benchRound(round)
+	for i := 0; cw.n.Load() < want; i++ {
+		round(i)
 	}
 	trace.Stop()
 	return nil

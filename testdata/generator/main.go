@@ -19,6 +19,7 @@ type options struct {
 	out    string // path of the trace file to write
 	name   string // the scenario being run (for scenarios registered under several names)
 	sizeMB int    // bench: minimum size of the trace in MB
+	seed   int64  // mixed: which random workload to run
 }
 
 // A scenario runs one workload. Except for flight, it starts tracing into
@@ -60,14 +61,15 @@ func main() {
 		name = flag.String("scenario", "", "scenario to run (see -list)")
 		out  = flag.String("o", "", "trace file to write")
 		list = flag.Bool("list", false, "print the names of the scenarios, one per line")
-		size = flag.Int("size-mb", 40, "bench scenario: write a trace of at least this many MB")
+		size = flag.Int("size-mb", 40, "bench and churn scenarios: write a trace of at least this many MB")
+		seed = flag.Int64("seed", 1, "mixed scenario: the seed its random workload is drawn from")
 	)
 	flag.Parse()
 
 	if *list {
 		names := make([]string, 0, len(scenarios))
 		for n := range scenarios {
-			if n == "bench" {
+			if n == "bench" || n == "churn" || n == "mixed" {
 				continue // generated on demand only, never a committed fixture
 			}
 			names = append(names, n)
@@ -84,10 +86,10 @@ func main() {
 		if *name != "" && !ok {
 			fmt.Fprintf(os.Stderr, "generator: unknown scenario %q (see -list)\n", *name)
 		}
-		fmt.Fprintln(os.Stderr, "usage: generator -scenario NAME -o FILE.trace [-size-mb N] | generator -list")
+		fmt.Fprintln(os.Stderr, "usage: generator -scenario NAME -o FILE.trace [-size-mb N] [-seed N] | generator -list")
 		os.Exit(2)
 	}
-	if err := run(&options{out: *out, name: *name, sizeMB: *size}); err != nil {
+	if err := run(&options{out: *out, name: *name, sizeMB: *size, seed: *seed}); err != nil {
 		fmt.Fprintf(os.Stderr, "generator: %s: %v\n", *name, err)
 		os.Exit(1)
 	}

@@ -134,7 +134,7 @@ for (const { name, via } of TRACES) {
       const verdicts = await page.locator("[data-testid=verdicts] li").allTextContents();
       expect(verdicts[0]).toContain(`${full.latency_spikes_total} latency spike(s)`);
       expect(verdicts[0]).toContain(`${full.runnable_spikes_total} runnable spike(s)`);
-      if (full.top_waiters?.length) expect(verdicts.join("\n")).toContain(`G${full.top_waiters[0].g} waited longest`);
+      if (full.top_waiters?.length) expect(verdicts.join("\n")).toContain(`G${full.top_waiters[0].g} (${full.top_waiters[0].label}) waited longest`);
 
       await openTab(page, "spikes");
       expect(await rows(page, "latency-spikes")).toBe(full.latency_spikes.length);
@@ -145,6 +145,9 @@ for (const { name, via } of TRACES) {
       await openTab(page, "waiters");
       expect(await firstCells(page, "top-waiters")).toEqual(full.top_waiters.map((w: any) => `G${w.g}`));
       expect(await rows(page, "by-creator")).toBe(full.by_creator.length);
+      // Every creator group under a label of its own, the CLI's.
+      expect(await firstCells(page, "by-creator")).toEqual(full.by_creator.map((c: any) => c.label));
+      expect(new Set(full.by_creator.map((c: any) => c.label)).size).toBe(full.by_creator.length);
 
       await openTab(page, "worst");
       expect(await firstCells(page, "worst-delays")).toEqual(full.worst.map((d: any) => `G${d.g}`));
@@ -152,7 +155,7 @@ for (const { name, via } of TRACES) {
       const verdictTexts = await page.locator("[data-testid=verdict]").allTextContents();
       expect(verdictTexts.length).toBe(full.why.length);
       full.why.forEach((y: any, i: number) => {
-        const want = y.verdict === "held" ? `P${y.holder.p} was held by G${y.holder.g}` : y.verdict === "saturated" ? "run queue saturated" : "no single cause";
+        const want = y.verdict === "held" ? `P${y.holder.p} was held by G${y.holder.g} (${y.holder.label})` : y.verdict === "saturated" ? "run queue saturated" : "no single cause";
         expect(verdictTexts[i]).toContain(want);
       });
 

@@ -262,11 +262,11 @@ function Verdicts({ report }: { report: Report }) {
       `${report.runnable_spikes_total} runnable spike(s) (over ${report.runnable_threshold} runnable on ${report.procs} P(s)).`,
   );
   const w = report.top_waiters?.[0];
-  if (w) lines.push(`G${w.g} waited longest in total: ${dur(w.total_ns)} over ${count(w.schedulings)} schedulings.`);
+  if (w) lines.push(`G${w.g} (${w.label}) waited longest in total: ${dur(w.total_ns)} over ${count(w.schedulings)} schedulings.`);
   const y = report.why?.[0];
   if (y) {
-    const v = y.verdict === "held" && y.holder ? `P${y.holder.p} was held by G${y.holder.g}` : y.verdict === "saturated" ? "the run queue was saturated" : "no single cause";
-    lines.push(`The worst delay: G${y.delay.g} waited ${dur(y.delay.duration_ns)}; ${v}.`);
+    const v = y.verdict === "held" && y.holder ? `P${y.holder.p} was held by G${y.holder.g} (${y.holder.label})` : y.verdict === "saturated" ? "the run queue was saturated" : "no single cause";
+    lines.push(`The worst delay: G${y.delay.g} (${y.delay.label}) waited ${dur(y.delay.duration_ns)}; ${v}.`);
   }
   return (
     <ul className="verdicts" data-testid="verdicts">

@@ -97,22 +97,27 @@ pub fn streaming_reader<'a>(
     bytes: &'a TraceBytes,
     progress: Option<indicatif::ProgressBar>,
 ) -> Option<gotrace::Reader<'a>> {
-    match gotrace::Reader::new(bytes.as_slice()) {
-        Ok(mut r) => {
-            r.on_generation_done(move |upto| {
-                bytes.release_before(upto);
-                if let Some(b) = &progress {
-                    b.set_position(upto as u64);
-                }
-            });
-            r.on_release_hint(move |upto| bytes.release_before(upto));
-            Some(r)
-        }
+    match open_reader(bytes, progress) {
+        Ok(r) => Some(r),
         Err(e) => {
             eprintln!("schedstat: error: {}: {}", path.display(), e.explained());
             None
         }
     }
+}
+
+/// [`streaming_reader`] for callers that report a trace's error themselves
+/// (the fleet records it in its dataset instead of printing it).
+pub fn open_reader(bytes: &TraceBytes, progress: Option<indicatif::ProgressBar>) -> Result<gotrace::Reader<'_>, gotrace::Error> {
+    let mut r = gotrace::Reader::new(bytes.as_slice())?;
+    r.on_generation_done(move |upto| {
+        bytes.release_before(upto);
+        if let Some(b) = &progress {
+            b.set_position(upto as u64);
+        }
+    });
+    r.on_release_hint(move |upto| bytes.release_before(upto));
+    Ok(r)
 }
 
 /// How reading a whole trace went, for commands that fold every event into an analysis.

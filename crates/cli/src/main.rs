@@ -15,6 +15,7 @@ mod dump;
 mod goroutines;
 mod gc;
 mod export;
+mod fleet;
 mod grep;
 mod input;
 mod pprof;
@@ -377,6 +378,9 @@ enum Command {
     /// Hold a trace to a budget (TOML limits on latency, blocked time, goroutines, findings), or AFTER against BEFORE, for CI.
     #[command(after_help = check::AFTER_HELP)]
     Check(check::CheckArgs),
+    /// Many traces into one Parquet dataset (in parallel), then SQL and rankings across them.
+    #[command(after_help = fleet::AFTER_HELP)]
+    Fleet(fleet::FleetArgs),
     /// Serve the web page with the trace preloaded on 127.0.0.1 (page embedded in the binary).
     #[command(after_help = web::AFTER_HELP)]
     Web {
@@ -606,6 +610,7 @@ fn main() -> ExitCode {
         }
         Some(Command::Doctor(a)) => doctor::run(&a),
         Some(Command::Check(a)) => check::run(&a),
+        Some(Command::Fleet(a)) => fleet::run(&a),
         Some(Command::Web { trace, port, open, verbose }) => web::run(&trace, &web::WebArgs { port, open, verbose }),
         Some(Command::Grep { trace, stacks, goroutine, time, sort, pattern, json }) => {
             grep::run(&grep::GrepArgs { trace, stacks, goroutine, time, sort, pattern, json })
@@ -716,24 +721,30 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 /// Reports a reader error on stderr in one line and picks the exit outcome.
 pub fn report_read_error(path: &std::path::Path, r: &gotrace::Reader<'_>, e: &gotrace::Error) -> Outcome {
+    let (outcome, message) = read_error(r, e);
+    eprintln!("schedstat: error: {}: {message}", path.display());
+    outcome
+}
+
+/// What a reading error means for the trace (unreadable, or truncated after
+/// some complete generations) and the one-line message that says so.
+pub fn read_error(r: &gotrace::Reader<'_>, e: &gotrace::Error) -> (Outcome, String) {
     let total = r.len();
     let valid = r.valid_bytes();
     if r.generations_done() == 0 {
-        eprintln!("schedstat: error: {}: {}", path.display(), e.explained());
-        Outcome::Unreadable
+        (Outcome::Unreadable, e.explained())
     } else {
         let lost = total.saturating_sub(valid);
         let pct = if total > 0 { lost as f64 * 100.0 / total as f64 } else { 0.0 };
-        eprintln!(
-            "schedstat: error: {}: {} (kept {} complete generations; lost {:.2}% of the trace: {} of {} bytes)",
-            path.display(),
+        let message = format!(
+            "{} (kept {} complete generations; lost {:.2}% of the trace: {} of {} bytes)",
             e.explained(),
             r.generations_done(),
             pct,
             lost,
             total
         );
-        Outcome::Partial
+        (Outcome::Partial, message)
     }
 }
 

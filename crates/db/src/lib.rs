@@ -81,6 +81,9 @@ impl Database {
         let raw = chunk_load::RawDb::open(path)?;
         // SAFETY: the database stays open until `raw` drops, after `conn`.
         let conn = unsafe { Connection::open_from_raw(raw.database()).map_err(db_err)? };
+        if path.is_none() {
+            conn.execute_batch(&format!("use {};", chunk_load::IN_MEMORY_CATALOG)).map_err(db_err)?;
+        }
         Ok(Database { conn, raw: Some(raw) })
     }
 
@@ -112,6 +115,17 @@ impl Database {
     pub fn append(&self, t: &TraceTables) -> Result<()> {
         let raw = self.raw.as_ref().ok_or_else(|| DbError("rows can only be added to a database this process created".into()))?;
         chunk_load::append_all(raw, t)
+    }
+
+    /// Compresses the rows appended so far (commits them first). Call it
+    /// every few hundred thousand rows: memory then holds the compressed
+    /// tables plus one stretch of uncompressed rows, not the whole trace
+    /// uncompressed.
+    pub fn checkpoint(&self) -> Result<()> {
+        match &self.raw {
+            Some(raw) => raw.checkpoint(),
+            None => Ok(()),
+        }
     }
 
     /// Adds what needs the whole trace: facts about it, `std_packages`, and

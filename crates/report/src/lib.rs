@@ -18,6 +18,13 @@ use serde::{Deserialize, Serialize};
 
 pub mod diff;
 pub mod doctor;
+pub mod stack;
+
+/// How wide (in bytes) a goroutine or stack label may be: what the terminal
+/// report fits on its lines.
+pub const LABEL_WIDTH: usize = 90;
+/// The same for `--top-waiters`, whose lines carry a goroutine ID first.
+pub const WAITER_WIDTH: usize = 80;
 
 /// The analysis SQL, compiled in from `sql/report/` (the web page imports the same files).
 pub mod sql {
@@ -190,6 +197,9 @@ pub struct HeavyUnblocker {
     pub count: i64,
     /// Its most common stack while unblocking.
     pub funcs: Option<Vec<String>>,
+    /// Other stacks it unblocked from just as often: `funcs` is then the
+    /// lowest stack ID's (dt/schedstat's `mode()` takes any of them).
+    pub tied_stacks: i64,
 }
 
 /// What happened around one spike.
@@ -209,6 +219,12 @@ pub struct SpikeDetail {
     pub burst_goroutines: i64,
     /// Burst breakdown, when the burst is large (> 10) or for runnable spikes.
     pub breakdown: Option<BurstBreakdown>,
+    /// For runnable spikes: the 1 ms bucket (ms after t0) where most
+    /// goroutines became runnable, which the breakdown is centred on.
+    pub busiest_ms: Option<i64>,
+    /// Other buckets of the window with as many: the earliest was taken
+    /// (dt/schedstat takes any of them).
+    pub busiest_tied_ms: Vec<i64>,
 }
 
 /// The worst delay of a spike window and what its proc did meanwhile.
@@ -285,6 +301,9 @@ pub struct CreatorGroup {
     pub max_ns: i64,
     /// p99 delay.
     pub p99_ns: f64,
+    /// What the terminal calls the group: the creating stack's application
+    /// path, told apart from the other groups' ([`stack::distinct_paths`]).
+    pub label: String,
 }
 
 /// GC-related transitions of one kind.
@@ -388,6 +407,9 @@ pub struct Delay {
     pub last_funcs: Option<Vec<String>>,
     /// The waiting goroutine's start function's stack.
     pub start_funcs: Option<Vec<String>>,
+    /// What the terminal and the page call the waiting goroutine
+    /// ([`stack::goroutine_label`] of its last stack and start function).
+    pub label: String,
 }
 
 /// A goroutine with a lot of total scheduling wait.
@@ -403,6 +425,10 @@ pub struct Waiter {
     pub max_ns: i64,
     /// Its last stack.
     pub funcs: Option<Vec<String>>,
+    /// Its start function (root of its first stack).
+    pub name: Option<String>,
+    /// What the terminal calls it ([`stack::goroutine_label`]).
+    pub label: String,
 }
 
 /// What ran on a proc during a delay.
@@ -422,6 +448,8 @@ pub struct ProcUse {
     pub syscall_ns: i64,
     /// Stack of its longest run.
     pub funcs: Option<Vec<String>>,
+    /// What the terminal and the page call it ([`stack::goroutine_label`]).
+    pub label: String,
 }
 
 /// Why one delay happened.
@@ -460,10 +488,15 @@ pub struct Report {
     pub latency_spikes: Vec<LatencySpike>,
     /// Total latency spikes.
     pub latency_spikes_total: usize,
+    /// Latency spikes not shown whose p99 equals the last shown one's: the
+    /// cut-off fell inside a tie (the earliest windows are shown).
+    pub latency_spikes_tied_beyond: usize,
     /// Runnable spikes (top N by peak).
     pub runnable_spikes: Vec<RunnableSpike>,
     /// Total runnable spikes.
     pub runnable_spikes_total: usize,
+    /// Runnable spikes not shown whose peak equals the last shown one's.
+    pub runnable_spikes_tied_beyond: usize,
     /// Details for each listed spike.
     pub spike_details: Vec<SpikeDetail>,
     /// Runnable goroutines per 1 ms bucket: (ms after t0, count at the end of the bucket).
@@ -535,6 +568,13 @@ fn text(c: &Cell) -> Option<String> {
         Cell::Text(s) => Some(s.clone()),
         Cell::Null => None,
         other => Some(format!("{other:?}")),
+    }
+}
+
+fn list_ints(c: &Cell) -> Option<Vec<i64>> {
+    match c {
+        Cell::List(items) => Some(items.iter().filter_map(Cell::as_i64).collect()),
+        _ => None,
     }
 }
 
@@ -640,6 +680,7 @@ pub fn build(db: &dyn Sql, opts: &Options) -> Result<Report> {
     let mut spikes: Vec<&WindowStats> = windows.iter().filter(|w| w.spike).collect();
     spikes.sort_by(|a, b| b.p99_ns.total_cmp(&a.p99_ns).then(a.window.cmp(&b.window)));
     let latency_spikes_total = spikes.len();
+    let latency_spikes_tied_beyond = tied_beyond(&spikes, opts.top, |w| w.p99_ns.to_bits());
     let latency_spikes: Vec<LatencySpike> = spikes
         .iter()
         .take(opts.top)
@@ -670,6 +711,7 @@ pub fn build(db: &dyn Sql, opts: &Options) -> Result<Report> {
     let mut rspikes: Vec<(i64, i64)> = peaks.into_iter().filter(|&(_, p)| p > runnable_threshold).collect();
     rspikes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let runnable_spikes_total = rspikes.len();
+    let runnable_spikes_tied_beyond = tied_beyond(&rspikes, opts.top, |s| s.1 as u64);
     let base = latency_spikes.len();
     let runnable_spikes: Vec<RunnableSpike> = rspikes
         .iter()
@@ -693,12 +735,16 @@ pub fn build(db: &dyn Sql, opts: &Options) -> Result<Report> {
         worst_in_spike.push(r.q(sql::WORST_DELAY_IN_WINDOW, &[("lo_ns", lo), ("hi_ns", hi)])?);
     }
     let mut busiest_in_spike = Vec::new();
+    let mut busiest_tied = Vec::new();
     for s in &runnable_spikes {
         let b = r.q(
             sql::BUSIEST_RUNNABLE_BUCKET,
             &[("t0_ns", t0), ("lo_bucket", s.window * window_ms), ("hi_bucket", (s.window + 1) * window_ms)],
         )?;
         busiest_in_spike.push(b.rows.first().map(|row| t0 + int(&row[0]) * 1_000_000));
+        busiest_tied.push(
+            b.rows.first().and_then(|row| list_ints(&row[2])).unwrap_or_default(),
+        );
     }
     let centres: Vec<i64> = worst_in_spike
         .iter()
@@ -717,6 +763,8 @@ pub fn build(db: &dyn Sql, opts: &Options) -> Result<Report> {
             worst: None,
             burst_goroutines: 0,
             breakdown: None,
+            busiest_ms: None,
+            busiest_tied_ms: Vec::new(),
         };
         if let Some(row) = wd.rows.first() {
             let (g, dur, wait_start, end_t, p) =
@@ -747,7 +795,7 @@ pub fn build(db: &dyn Sql, opts: &Options) -> Result<Report> {
         }
         spike_details.push(detail);
     }
-    for (s, centre) in runnable_spikes.iter().zip(busiest_in_spike) {
+    for ((s, centre), tied) in runnable_spikes.iter().zip(busiest_in_spike).zip(busiest_tied) {
         let mut detail = SpikeDetail {
             index: s.index,
             kind: "runnable",
@@ -756,6 +804,8 @@ pub fn build(db: &dyn Sql, opts: &Options) -> Result<Report> {
             worst: None,
             burst_goroutines: 0,
             breakdown: None,
+            busiest_ms: centre.map(|c| (c - t0) / 1_000_000),
+            busiest_tied_ms: tied,
         };
         if let Some(center) = centre {
             detail.breakdown = Some(breakdown(&r, center)?);
@@ -773,8 +823,10 @@ pub fn build(db: &dyn Sql, opts: &Options) -> Result<Report> {
         latency,
         latency_spikes,
         latency_spikes_total,
+        latency_spikes_tied_beyond,
         runnable_spikes,
         runnable_spikes_total,
+        runnable_spikes_tied_beyond,
         spike_details,
         runnable_series,
         timeseries: opts.timeseries.then(|| windows.clone()),
@@ -823,9 +875,17 @@ pub fn build(db: &dyn Sql, opts: &Options) -> Result<Report> {
                     total_ns: int(&row[3]),
                     max_ns: int(&row[4]),
                     p99_ns: float(&row[5]),
+                    label: String::new(),
                 })
-                .collect(),
+                .collect::<Vec<_>>(),
         );
+        if let Some(groups) = &mut report.by_creator {
+            let stacks: Vec<Option<&[String]>> = groups.iter().map(|g| g.creator_funcs.as_deref()).collect();
+            let labels = stack::distinct_paths(&stacks, LABEL_WIDTH, "(created before the trace began)");
+            for (g, label) in groups.iter_mut().zip(labels) {
+                g.label = label;
+            }
+        }
     }
     if opts.gc {
         let t = r.q(sql::GC_ACTIVITY, &[])?;
@@ -905,7 +965,9 @@ pub fn build(db: &dyn Sql, opts: &Options) -> Result<Report> {
                     schedulings: int(&row[1]),
                     total_ns: int(&row[2]),
                     max_ns: int(&row[3]),
+                    label: stack::goroutine_label(list(&row[4]).as_deref(), text(&row[5]).as_deref(), WAITER_WIDTH),
                     funcs: list(&row[4]),
+                    name: text(&row[5]),
                 })
                 .collect(),
         );
@@ -918,6 +980,19 @@ pub fn build(db: &dyn Sql, opts: &Options) -> Result<Report> {
         report.why = Some(out);
     }
     Ok(report)
+}
+
+/// How many entries past the first `shown` of a sorted list have the same
+/// key as the last one shown: a cut-off inside a tie, where which entries are
+/// shown is the tie-breaker's choice (dt/schedstat's is DuckDB's hash order).
+fn tied_beyond<T, K: PartialEq>(sorted: &[T], shown: usize, key: impl Fn(&T) -> K) -> usize {
+    match (shown.checked_sub(1).and_then(|i| sorted.get(i)), sorted.get(shown..)) {
+        (Some(last), Some(rest)) => {
+            let k = key(last);
+            rest.iter().take_while(|x| key(x) == k).count()
+        }
+        _ => 0,
+    }
 }
 
 fn breakdown(r: &Runner<'_>, center: i64) -> Result<BurstBreakdown> {
@@ -943,7 +1018,12 @@ fn breakdown(r: &Runner<'_>, center: i64) -> Result<BurstBreakdown> {
                 b.heavy_unblockers = q
                     .rows
                     .iter()
-                    .map(|row| HeavyUnblocker { g: int(&row[0]), count: int(&row[1]), funcs: list(&row[2]) })
+                    .map(|row| HeavyUnblocker {
+                        g: int(&row[0]),
+                        count: int(&row[1]),
+                        funcs: list(&row[2]),
+                        tied_stacks: int(&row[3]),
+                    })
                     .collect();
             }
             _ => {}
@@ -968,6 +1048,12 @@ fn delays(r: &Runner<'_>, n: usize) -> Result<Vec<Delay>> {
             made_runnable_by_g: opt_int(&row[c("made_runnable_by_g")]),
             made_runnable_by_funcs: list(&row[c("made_runnable_by_funcs")]),
             creator_funcs: list(&row[c("creator_funcs")]),
+            label: {
+                let last = list(&row[c("last_funcs")]);
+                let start = list(&row[c("start_funcs")]);
+                let entry = start.as_ref().and_then(|s| s.last().cloned());
+                stack::goroutine_label(last.as_deref().or(start.as_deref()), entry.as_deref(), LABEL_WIDTH)
+            },
             last_funcs: list(&row[c("last_funcs")]),
             start_funcs: list(&row[c("start_funcs")]),
         })
@@ -993,6 +1079,7 @@ fn explain(r: &Runner<'_>, d: Delay, procs: i64) -> Result<Why> {
             runs: int(&row[2]),
             overlap_ns: int(&row[3]),
             syscall_ns: int(&row[4]),
+            label: stack::goroutine_label(list(&row[5]).as_deref(), text(&row[6]).as_deref(), LABEL_WIDTH),
             funcs: list(&row[5]),
             name: text(&row[6]),
         })

@@ -228,6 +228,19 @@ pub struct TraceTables {
     pub events: u64,
 }
 
+impl TraceTables {
+    /// Rows in the append-only tables (transitions, samples, metrics, stack
+    /// frames, logs): what a loader counts to bound its memory.
+    pub fn rows(&self) -> usize {
+        self.g_transitions.g.len()
+            + self.p_transitions.p.len()
+            + self.stack_samples.end_time_ns.len()
+            + self.metrics.name.len()
+            + self.stack_frames.stack_id.len()
+            + self.logs.task_id.len()
+    }
+}
+
 fn go_state(s: GoState) -> &'static str {
     match s {
         GoState::Undetermined => "undetermined",
@@ -553,12 +566,7 @@ impl TableBuilder {
 
     /// Rows waiting in the append-only tables (to decide when to hand a chunk over).
     pub fn pending_rows(&self) -> usize {
-        self.t.g_transitions.g.len()
-            + self.t.p_transitions.p.len()
-            + self.t.stack_samples.end_time_ns.len()
-            + self.t.metrics.name.len()
-            + self.t.stack_frames.stack_id.len()
-            + self.t.logs.task_id.len()
+        self.t.rows()
     }
 
     /// Takes the rows of the append-only tables built so far (transitions,

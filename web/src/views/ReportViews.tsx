@@ -14,10 +14,10 @@ export interface Range {
 
 const ms = (v: number) => `${v.toFixed(1)}ms`;
 
-function Stack({ f }: { f: string[] | null }) {
+function Stack({ f, label }: { f: string[] | null; label?: string }) {
   return (
     <span className="stack" title={f ? f.join("\n") : ""}>
-      {funcs(f)}
+      {label ?? funcs(f)}
     </span>
   );
 }
@@ -113,10 +113,10 @@ export function WaitersView({ report }: { report: Report }) {
     { key: "total", label: "Total wait", render: (w) => dur(w.total_ns), sort: (w) => w.total_ns, numeric: true },
     { key: "max", label: "Longest", render: (w) => dur(w.max_ns), sort: (w) => w.max_ns, numeric: true },
     { key: "n", label: "Schedulings", render: (w) => count(w.schedulings), sort: (w) => w.schedulings, numeric: true },
-    { key: "funcs", label: "Where it waits", render: (w) => <Stack f={w.funcs} /> },
+    { key: "funcs", label: "Goroutine's function", render: (w) => <Stack f={w.funcs} label={w.label} /> },
   ];
   const creators: Column<NonNullable<Report["by_creator"]>[number]>[] = [
-    { key: "creator", label: "Created by", render: (c) => <Stack f={c.creator_funcs} /> },
+    { key: "creator", label: "Created by", render: (c) => <Stack f={c.creator_funcs} label={c.label} /> },
     { key: "total", label: "Total wait", render: (c) => dur(c.total_ns), sort: (c) => c.total_ns, numeric: true },
     { key: "p99", label: "p99", render: (c) => dur(c.p99_ns), sort: (c) => c.p99_ns, numeric: true },
     { key: "max", label: "Max", render: (c) => dur(c.max_ns), sort: (c) => c.max_ns, numeric: true },
@@ -151,7 +151,7 @@ function Verdict({ y, procs }: { y: Why; procs: number }) {
     const pct = (100 * h.overlap_ns) / Math.max(1, d.duration_ns);
     return (
       <p className="verdict" data-testid="verdict">
-        → P{h.p} was held by G{h.g} for {dur(h.overlap_ns)} ({pct.toFixed(0)}% of the wait
+        → P{h.p} was held by G{h.g} ({h.label}) for {dur(h.overlap_ns)} ({pct.toFixed(0)}% of the wait
         {h.syscall_ns > 0 ? `, ${dur(h.syscall_ns)} of it in syscalls` : ""}): <Stack f={h.funcs} />
       </p>
     );

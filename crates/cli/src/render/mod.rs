@@ -1,5 +1,5 @@
 //! Renderers: the only code that knows how a report looks.
 
-pub mod stack;
+pub use schedstat_report::stack;
 pub mod table;
 pub mod text;

@@ -184,6 +184,7 @@ pub fn render(r: &Report, name: &str, style: StackStyle) -> String {
                 s.events
             );
         }
+        tie_line(w, r.latency_spikes_tied_beyond, "p99");
     }
     if r.runnable_spikes_total > 0 {
         let _ = writeln!(w);
@@ -197,6 +198,7 @@ pub fn render(r: &Report, name: &str, style: StackStyle) -> String {
         for s in &r.runnable_spikes {
             let _ = writeln!(w, "  [{}] t={:.0}ms  peak {} runnable", s.index, s.start_ms, s.peak);
         }
+        tie_line(w, r.runnable_spikes_tied_beyond, "peak");
     }
 
     if !r.spike_details.is_empty() {
@@ -208,6 +210,17 @@ pub fn render(r: &Report, name: &str, style: StackStyle) -> String {
                 let _ = writeln!(w, "[{}] t={:.0}ms [latency] p99={}", d.index, d.start_ms, dur(d.value));
             } else {
                 let _ = writeln!(w, "[{}] t={:.0}ms [runnable] peak {} runnable", d.index, d.start_ms, d.value);
+                if let (Some(b), false) = (d.busiest_ms, d.busiest_tied_ms.is_empty()) {
+                    let mut others: Vec<String> = d.busiest_tied_ms.iter().take(3).map(|t| format!("{t}ms")).collect();
+                    if d.busiest_tied_ms.len() > 3 {
+                        others.push(format!("{} more", d.busiest_tied_ms.len() - 3));
+                    }
+                    let _ = writeln!(
+                        w,
+                        "     (details for the busiest 1 ms at {b}ms, tied with {}: the earliest is shown)",
+                        others.join(", ")
+                    );
+                }
             }
             if let Some(worst) = &d.worst {
                 let on = worst.p.map(|p| format!(" on P{p}")).unwrap_or_default();
@@ -223,7 +236,7 @@ pub fn render(r: &Report, name: &str, style: StackStyle) -> String {
                 if let Some((g, ns, funcs)) = &worst.longest_run {
                     if *ns > 500_000 {
                         let _ = writeln!(w, "   → Longest run during wait: G{g} ran {}", dur(*ns as f64));
-                        if !funcs.is_empty() {
+                        if !stack::is_unknown(funcs) {
                             let _ = writeln!(w, "     {}", style.show(Some(funcs), 80));
                         }
                         said = true;
@@ -251,8 +264,8 @@ pub fn render(r: &Report, name: &str, style: StackStyle) -> String {
         let _ = writeln!(w, "--- Delays by Goroutine Creator ---");
         for g in groups {
             let who = match &g.creator_funcs {
-                Some(f) => style.show(Some(f), 90),
-                None => "(created before the trace began)".into(),
+                Some(f) if style.full => stack::full(f),
+                _ => g.label.clone(),
             };
             let _ = writeln!(w, "  {who}");
             let _ = writeln!(
@@ -350,7 +363,8 @@ pub fn render(r: &Report, name: &str, style: StackStyle) -> String {
         let _ = writeln!(w);
         let _ = writeln!(w, "--- Top Goroutines by Wait Time ---");
         for t in waiters {
-            let _ = writeln!(w, "  G{} {}", pad(&t.g.to_string(), 6), style.show(t.funcs.as_ref(), 80));
+            let label = if style.full { style.show(t.funcs.as_ref(), 80) } else { t.label.clone() };
+            let _ = writeln!(w, "  G{} {label}", pad(&t.g.to_string(), 6));
             let _ = writeln!(
                 w,
                 "          {} schedulings, total: {}, max: {}",
@@ -382,6 +396,13 @@ fn bytes(b: i64) -> String {
         format!("{:.1}KiB", f / 1024.0)
     } else {
         format!("{b}B")
+    }
+}
+
+/// Says when the cut-off of a spike list fell inside a tie.
+fn tie_line(w: &mut String, beyond: usize, key: &str) {
+    if beyond > 0 {
+        let _ = writeln!(w, "  ({beyond} more window(s) tied with the last at the same {key}; the earliest are shown)");
     }
 }
 
@@ -462,7 +483,8 @@ fn why(w: &mut String, i: usize, y: &Why, r: &Report, style: StackStyle) {
     let on = d.p.map(|p| format!(" on P{p}")).unwrap_or_default();
     let at = (d.start_ns - r.t0_ns) as f64 / 1e6;
     let _ = writeln!(w, "{i}. G{} waited {}{on} (from t={at:.2}ms)", d.g, dur(d.duration_ns as f64));
-    let _ = writeln!(w, "   {}", style.show(d.last_funcs.as_ref().or(d.start_funcs.as_ref()), 90));
+    let label = if style.full { style.show(d.last_funcs.as_ref().or(d.start_funcs.as_ref()), 90) } else { d.label.clone() };
+    let _ = writeln!(w, "   {label}");
     let _ = writeln!(w, "   {}", cause_line(d, style));
     match y.verdict {
         "held" => {
@@ -480,7 +502,8 @@ fn why(w: &mut String, i: usize, y: &Why, r: &Report, style: StackStyle) {
                     h.g,
                     dur(h.overlap_ns as f64),
                 );
-                let _ = writeln!(w, "     {}", style.show(h.funcs.as_ref(), 90));
+                let label = if style.full { style.show(h.funcs.as_ref(), 90) } else { h.label.clone() };
+                let _ = writeln!(w, "     {label}");
             }
         }
         "saturated" => {

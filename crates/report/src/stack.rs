@@ -45,10 +45,21 @@ fn package_of(short: &str) -> &str {
 /// bytes (the leaf is always kept). `(no stack)` for an empty stack; the leaf's
 /// short name when no frame belongs to the application.
 pub fn path(funcs: &[String], max_len: usize) -> String {
-    if funcs.is_empty() {
+    path_keeping(funcs, 0, max_len)
+}
+
+/// [`path`], also keeping the first `keep` frames (leaf side) when they are
+/// runtime or standard-library frames.
+fn path_keeping(funcs: &[String], keep: usize, max_len: usize) -> String {
+    if is_unknown(funcs) {
         return "(no stack)".into();
     }
-    let app: Vec<String> = funcs.iter().filter(|f| is_app_frame(f)).map(|f| short_name(f)).collect();
+    let app: Vec<String> = funcs
+        .iter()
+        .enumerate()
+        .filter(|(i, f)| *i < keep || is_app_frame(f))
+        .map(|(_, f)| short_name(f))
+        .collect();
     match app.len() {
         0 => return short_name(&funcs[0]),
         1 => return app[0].clone(),
@@ -69,6 +80,64 @@ pub fn path(funcs: &[String], max_len: usize) -> String {
         seen.push(pkg.to_string());
     }
     result
+}
+
+/// Whether a stack says nothing: no frames, or only frames whose function the
+/// trace did not name (Go writes an empty name for a PC it could not
+/// symbolize). dt/schedstat prints such stacks as it prints no stack.
+pub fn is_unknown(funcs: &[String]) -> bool {
+    funcs.iter().all(|f| f.is_empty())
+}
+
+/// A goroutine's label: the application path of `funcs` when it has an
+/// application frame; otherwise the short name of the goroutine's start
+/// function `start` (`runtime.bgsweep` → `bgsweep`), because the leaf of a
+/// runtime-only stack (`gopark`, `chanrecv1`) says what every parked
+/// goroutine is doing, not which goroutine this is. The leaf when the start
+/// function is unknown too.
+pub fn goroutine_label(funcs: Option<&[String]>, start: Option<&str>, max_len: usize) -> String {
+    let has_app = funcs.is_some_and(|f| f.iter().any(|x| is_app_frame(x)));
+    match (funcs, start) {
+        (Some(f), _) if has_app => path(f, max_len),
+        (_, Some(s)) if !s.is_empty() => short_name(s),
+        (Some(f), _) => path(f, max_len),
+        (None, _) => "(no stack)".into(),
+    }
+}
+
+/// Application paths for a list of stacks, one each, never two alike: where
+/// paths collide (the stacks differ only in runtime or standard-library
+/// frames), each keeps its frames up to the innermost one that tells it apart
+/// from the others (`main` and `main → (*WaitGroup).Go`), and `#k` is added
+/// if that is not enough. `None` (no stack) is labelled `none`.
+pub fn distinct_paths(stacks: &[Option<&[String]>], max_len: usize, none: &str) -> Vec<String> {
+    let mut labels: Vec<String> = stacks.iter().map(|s| s.map_or_else(|| none.to_string(), |f| path(f, max_len))).collect();
+    let plain = labels.clone();
+    for (i, s) in stacks.iter().enumerate() {
+        let Some(mine) = s else { continue };
+        let rivals: Vec<&[String]> = (0..stacks.len())
+            .filter(|&j| j != i && plain[j] == plain[i])
+            .filter_map(|j| stacks[j])
+            .collect();
+        if rivals.is_empty() {
+            continue;
+        }
+        // The innermost position where this stack differs from some rival.
+        let at = (0..mine.len()).find(|&k| rivals.iter().any(|r| r.get(k) != Some(&mine[k])));
+        if let Some(k) = at {
+            labels[i] = path_keeping(mine, k + 1, max_len);
+        }
+    }
+    // Still alike (a stack that is a prefix of two others): number them.
+    for i in 0..labels.len() {
+        let same: Vec<usize> = (0..labels.len()).filter(|&j| labels[j] == labels[i]).collect();
+        if same.len() > 1 {
+            for (k, &j) in same.iter().enumerate() {
+                labels[j] = format!("{} #{}", labels[j], k + 1);
+            }
+        }
+    }
+    labels
 }
 
 /// Removes a trailing ` (file.go:line)` from a terse frame.
@@ -114,6 +183,29 @@ mod tests {
         assert_eq!(path(&stack, 10), "(*T).M");
         assert_eq!(path(&v(&["runtime.gopark", "runtime.bgsweep"]), 80), "gopark");
         assert_eq!(path(&[], 80), "(no stack)");
+        assert_eq!(path(&v(&[""]), 80), "(no stack)");
+    }
+
+    #[test]
+    fn goroutines_without_application_frames_are_named_by_their_start_function() {
+        let parked = v(&["runtime.gopark", "runtime.chanrecv1", "runtime.traceStartReadCPU.func1"]);
+        assert_eq!(goroutine_label(Some(&parked), Some("runtime.traceStartReadCPU.func1"), 80), "traceStartReadCPU.func1");
+        assert_eq!(goroutine_label(Some(&parked), None, 80), "gopark");
+        let app = v(&["runtime.gopark", "main.worker", "main.main"]);
+        assert_eq!(goroutine_label(Some(&app), Some("main.main"), 80), "main → worker");
+        assert_eq!(goroutine_label(None, Some("runtime.bgsweep"), 80), "bgsweep");
+        assert_eq!(goroutine_label(None, None, 80), "(no stack)");
+    }
+
+    #[test]
+    fn colliding_paths_are_told_apart() {
+        let a = v(&["main.main", "runtime.main"]);
+        let b = v(&["sync.(*WaitGroup).Go", "main.main", "runtime.main"]);
+        let c = v(&["main.spawn", "main.main", "runtime.main"]);
+        let labels = distinct_paths(&[Some(&a), Some(&b), Some(&c), None], 80, "(before the trace)");
+        assert_eq!(labels, ["main", "main → (*WaitGroup).Go", "main → spawn", "(before the trace)"]);
+        let labels = distinct_paths(&[Some(&a), Some(&a)], 80, "-");
+        assert_eq!(labels, ["main #1", "main #2"]);
     }
 
     #[test]
