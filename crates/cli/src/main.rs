@@ -16,12 +16,15 @@ mod goroutines;
 mod gc;
 mod export;
 mod fleet;
+mod grep;
 mod input;
 mod pprof;
 mod leaks;
 mod render;
 mod sqlshell;
+mod states;
 mod stats;
+mod stw;
 mod tasks;
 mod web;
 
@@ -50,6 +53,9 @@ Examples:
   schedstat diff before.out after.out    what changed: latency, goroutines, GC, stacks
   schedstat check trace.out --budget budget.toml   a trace budget for CI (exit 5 when over)
   schedstat web trace.out                the web page on http://127.0.0.1:8787, trace preloaded
+  schedstat grep --stacks --goroutine 7 trace.out   events as etgrep prints them (--match: stack patterns)
+  schedstat states trace.out --svg g.svg   goroutine state machines as a graph (grstates)
+  schedstat stw --print-stacks trace.out   stop-the-world parts and CPU samples in them (unstoppable)
 
 Record a trace with `go test -trace=trace.out`, runtime/trace.Start, or
 `curl -o trace.out http://HOST/debug/pprof/trace?seconds=5`.
@@ -390,6 +396,63 @@ enum Command {
         #[arg(short, long)]
         verbose: bool,
     },
+    /// Events as etgrep (Go Tracing Toolbox) prints them, filtered by goroutine, time or stack pattern.
+    #[command(after_help = grep::AFTER_HELP)]
+    Grep {
+        /// The trace file.
+        trace: PathBuf,
+        /// Print each event's stack (leaf first) under its line.
+        #[arg(long)]
+        stacks: bool,
+        /// Only events of this goroutine (0: all, as etgrep).
+        #[arg(long, value_name = "G", default_value_t = 0, allow_negative_numbers = true)]
+        goroutine: i64,
+        /// Only events at exactly this time in ns, as printed (0: all, as etgrep).
+        #[arg(long, value_name = "T", default_value_t = 0)]
+        time: i64,
+        /// Trace order, or grouped by goroutine.
+        #[arg(long, value_enum, default_value = "time")]
+        sort: grep::Sort,
+        /// Keep events matching 'KIND "SPEC" ...' (see below).
+        #[arg(long = "match", value_name = "PATTERN")]
+        pattern: Option<String>,
+        /// One JSON object per line and event (its etgrep line, fields, filed goroutine, stack), in trace order.
+        #[arg(long, conflicts_with = "sort")]
+        json: bool,
+    },
+    /// The graph of goroutine state machines (state + stack nodes, counted edges) as DOT, SVG or JSON (grstates).
+    #[command(after_help = states::AFTER_HELP)]
+    States {
+        /// The trace file.
+        trace: PathBuf,
+        /// Write the graph in Graphviz DOT to FILE (`-`: stdout; the default when nothing else is asked).
+        #[arg(long, value_name = "FILE")]
+        dot: Option<PathBuf>,
+        /// Write the graph as SVG to FILE, drawn by Graphviz's `dot`.
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
+        /// Print the graph (nodes, edges, counts, examples) as one JSON document.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop-the-world ranges split into pre-stop, stopped and post-stop, with the CPU samples during each (unstoppable).
+    #[command(after_help = stw::AFTER_HELP)]
+    Stw {
+        /// The trace file.
+        trace: PathBuf,
+        /// Write the samples as a gzipped pprof profile to FILE.
+        #[arg(long, value_name = "FILE")]
+        profile: Option<PathBuf>,
+        /// Print each sample (part, offset, goroutine) and its stack.
+        #[arg(long)]
+        print_stacks: bool,
+        /// Ignore samples that arrive less than this far into a part (Go duration, e.g. 100us).
+        #[arg(long, value_name = "DURATION", default_value = "0", value_parser = parse_offset)]
+        grace: i64,
+        /// Print the ranges and their samples as one JSON document.
+        #[arg(long)]
+        json: bool,
+    },
     /// Write the trace as swimlanes for ui.perfetto.dev (Perfetto's protobuf trace or Chrome trace-event JSON).
     #[command(after_help = export::AFTER_HELP)]
     Export {
@@ -549,6 +612,13 @@ fn main() -> ExitCode {
         Some(Command::Check(a)) => check::run(&a),
         Some(Command::Fleet(a)) => fleet::run(&a),
         Some(Command::Web { trace, port, open, verbose }) => web::run(&trace, &web::WebArgs { port, open, verbose }),
+        Some(Command::Grep { trace, stacks, goroutine, time, sort, pattern, json }) => {
+            grep::run(&grep::GrepArgs { trace, stacks, goroutine, time, sort, pattern, json })
+        }
+        Some(Command::States { trace, dot, svg, json }) => states::run(&states::StatesArgs { trace, dot, svg, json }),
+        Some(Command::Stw { trace, profile, print_stacks, grace, json }) => {
+            stw::run(&stw::StwArgs { trace, profile, print_stacks, grace, json })
+        }
         Some(Command::Export { trace, output, json, from, to, format, perfetto: _ }) => {
             if let (Some(f), Some(t)) = (from, to) {
                 if f >= t {

@@ -4,5 +4,6 @@
 
 #![warn(missing_docs)]
 
+pub mod dot;
 pub mod pprof;
 pub mod perfetto;

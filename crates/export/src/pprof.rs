@@ -368,3 +368,106 @@ pub fn canonical_text(p: &pb::Profile) -> Result<String, DecodeError> {
     }
     Ok(out)
 }
+
+/// One sample of a [`SampleProfile`]: a stack, its values and its labels.
+#[derive(Debug, Clone, Default)]
+pub struct LabeledSample {
+    /// The stack, leaf first.
+    pub frames: Vec<analysis::profile::Frame>,
+    /// One value per sample type.
+    pub values: Vec<i64>,
+    /// String labels (key, value).
+    pub labels: Vec<(String, String)>,
+    /// Numeric labels (key, value, unit or "").
+    pub num_labels: Vec<(String, i64, String)>,
+}
+
+/// A profile of individual labelled samples (CPU samples taken from a trace,
+/// for `schedstat stw --profile`), laid out as Go's `profile` package writes
+/// one: a single mapping, one location per PC, one function per (name, file).
+#[derive(Debug, Clone, Default)]
+pub struct SampleProfile {
+    /// (type, unit) per value.
+    pub sample_types: Vec<(String, String)>,
+    /// Period (type, unit).
+    pub period_type: (String, String),
+    /// Period.
+    pub period: i64,
+    /// The sample type pprof shows first.
+    pub default_sample_type: String,
+    /// The samples.
+    pub samples: Vec<LabeledSample>,
+}
+
+/// Lays a [`SampleProfile`] out as a pprof message.
+pub fn build_samples(p: &SampleProfile) -> pb::Profile {
+    let mut s = Strings::new();
+    let mut out = pb::Profile {
+        sample_type: p
+            .sample_types
+            .iter()
+            .map(|(t, u)| pb::ValueType { r#type: s.get(t.as_bytes()), unit: s.get(u.as_bytes()) })
+            .collect(),
+        period_type: Some(pb::ValueType {
+            r#type: s.get(p.period_type.0.as_bytes()),
+            unit: s.get(p.period_type.1.as_bytes()),
+        }),
+        period: p.period,
+        mapping: vec![pb::Mapping { id: 1, has_functions: true, has_filenames: true, has_line_numbers: true, ..Default::default() }],
+        ..Default::default()
+    };
+    out.default_sample_type = s.get(p.default_sample_type.as_bytes());
+    let mut locs: HashMap<u64, u64> = HashMap::new();
+    let mut funcs: HashMap<(String, String), u64> = HashMap::new();
+    for smp in &p.samples {
+        let mut ids = Vec::with_capacity(smp.frames.len());
+        for f in &smp.frames {
+            let id = match locs.get(&f.pc) {
+                Some(&id) => id,
+                None => {
+                    let key = (f.func.clone(), f.file.clone());
+                    let fid = match funcs.get(&key) {
+                        Some(&id) => id,
+                        None => {
+                            let id = out.function.len() as u64 + 1;
+                            let name = s.get(f.func.as_bytes());
+                            let filename = s.get(f.file.as_bytes());
+                            out.function.push(pb::Function { id, name, system_name: name, filename, start_line: 0 });
+                            funcs.insert(key, id);
+                            id
+                        }
+                    };
+                    let id = out.location.len() as u64 + 1;
+                    out.location.push(pb::Location {
+                        id,
+                        mapping_id: 1,
+                        address: f.pc,
+                        line: vec![pb::Line { function_id: fid, line: f.line as i64, column: 0 }],
+                        ..Default::default()
+                    });
+                    locs.insert(f.pc, id);
+                    id
+                }
+            };
+            ids.push(id);
+        }
+        let mut label = Vec::new();
+        for (k, v) in &smp.labels {
+            label.push(pb::Label { key: s.get(k.as_bytes()), str: s.get(v.as_bytes()), num: 0, num_unit: 0 });
+        }
+        for (k, v, unit) in &smp.num_labels {
+            label.push(pb::Label { key: s.get(k.as_bytes()), str: 0, num: *v, num_unit: s.get(unit.as_bytes()) });
+        }
+        out.sample.push(pb::Sample { location_id: ids, value: smp.values.clone(), label });
+    }
+    out.string_table = s.table;
+    out
+}
+
+/// The gzipped protobuf bytes of a [`SampleProfile`].
+pub fn encode_samples(p: &SampleProfile) -> Vec<u8> {
+    let raw = build_samples(p).encode_to_vec();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&raw).expect("writing to memory");
+    gz.finish().expect("writing to memory")
+}

@@ -1,0 +1,366 @@
+//! `schedstat grep`, `states` and `stw` against the Go Tracing Toolbox's
+//! etgrep, grstates and unstoppable, whose outputs on our fixtures are
+//! recorded under testdata/oracle/toolbox (by scripts/toolbox-oracle.sh; see
+//! its README.md): line for line for grep and stw, node for node and edge for
+//! edge (with counts, in grstates's order) for states. Also: the fixtures the
+//! toolbox cannot read (Go 1.26+) are read, bad patterns get one-line errors
+//! pointing at the bad token, and the documented exit codes.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn oracle() -> PathBuf {
+    root().join("testdata/oracle/toolbox")
+}
+
+fn fixture(fx: &str) -> PathBuf {
+    root().join("testdata/fixtures").join(format!("{fx}.trace"))
+}
+
+fn run<I, S>(args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    Command::new(env!("CARGO_BIN_EXE_schedstat")).args(args).output().unwrap()
+}
+
+fn ok_stdout(o: &Output, what: &str) -> String {
+    assert!(o.status.success(), "{what}: exit {:?}, stderr {}", o.status, String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn gunzip(path: &Path) -> String {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut s = String::new();
+    flate2::read::GzDecoder::new(bytes.as_slice()).read_to_string(&mut s).unwrap();
+    s
+}
+
+/// Data lines of a recorded TSV, split on tabs.
+fn tsv(name: &str) -> Vec<Vec<String>> {
+    std::fs::read_to_string(oracle().join(name))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| l.split('\t').map(str::to_string).collect())
+        .collect()
+}
+
+/// The first line where two outputs differ, for a readable failure.
+fn first_diff(want: &str, got: &str) -> String {
+    for (i, (a, b)) in want.lines().zip(got.lines()).enumerate() {
+        if a != b {
+            return format!("line {}:\n  toolbox: {a}\n  ours:    {b}", i + 1);
+        }
+    }
+    format!("line counts differ: toolbox {} ours {}", want.lines().count(), got.lines().count())
+}
+
+/// `fx` as in the recordings' names: `go1.22/http` → `go1.22-http`.
+fn flat(fx: &str) -> String {
+    fx.replace('/', "-")
+}
+
+#[test]
+fn grep_equals_etgrep_on_every_fixture_it_reads() {
+    let rows = tsv("etgrep.tsv");
+    assert!(rows.len() >= 70, "recorded fixtures: {}", rows.len());
+    for row in &rows {
+        let (fx, lines, sha) = (&row[0], &row[1], &row[2]);
+        let out = ok_stdout(&run([Path::new("grep"), Path::new("--stacks"), &fixture(fx)]), fx);
+        let full = oracle().join("etgrep").join(format!("{}.txt.gz", flat(fx)));
+        if full.exists() {
+            let want = gunzip(&full);
+            assert!(want == out, "{fx}: {}", first_diff(&want, &out));
+        }
+        assert_eq!(out.lines().count().to_string(), *lines, "{fx}: line count");
+        assert_eq!(analysis::toolbox::stw::sha256_hex(out.as_bytes()), *sha, "{fx}: output digest");
+    }
+}
+
+#[test]
+fn grep_filters_equal_etgrep() {
+    let times = tsv("grep-times.tsv");
+    let cases = tsv("grep-cases.tsv");
+    assert!(cases.len() >= 20);
+    for c in &cases {
+        let (name, fx) = (&c[0], &c[1]);
+        let mut args: Vec<String> = vec!["grep".into()];
+        for a in &c[2..] {
+            if a == "TIME_OF_100TH" {
+                let t = times.iter().find(|t| &t[0] == name && &t[1] == fx).expect("recorded time");
+                args.push(t[2].clone());
+            } else if let Some(flag) = a.strip_prefix('-').filter(|f| f.chars().all(|c| c.is_ascii_lowercase())) {
+                // etgrep's single-dash flags are our double-dash ones.
+                args.push(format!("--{flag}"));
+            } else {
+                args.push(a.clone());
+            }
+        }
+        args.push(fixture(fx).display().to_string());
+        let out = ok_stdout(&run(&args), &format!("{name} {fx}"));
+        let want = gunzip(&oracle().join("grep").join(format!("{name}-{}.txt.gz", flat(fx))));
+        assert!(want == out, "{name} {fx} ({args:?}): {}", first_diff(&want, &out));
+    }
+}
+
+/// A DOT file without tooltips and comments (grstates labels most edges with
+/// a zero event there; ours names the earliest event), line by line.
+fn dot_graph(dot: &str) -> Vec<String> {
+    dot.lines()
+        .map(|l| match l.find(",tooltip=") {
+            Some(i) if l.ends_with("];") => format!("{}];", &l[..i]),
+            _ => l.to_string(),
+        })
+        .collect()
+}
+
+#[test]
+fn states_equal_grstates_on_every_fixture_it_reads() {
+    let mut n = 0;
+    for row in tsv("etgrep.tsv") {
+        let fx = &row[0];
+        let want = gunzip(&oracle().join("grstates").join(format!("{}.dot.gz", flat(fx))));
+        let out = ok_stdout(&run([Path::new("states"), &fixture(fx), Path::new("--dot"), Path::new("-")]), fx);
+        let (w, g) = (dot_graph(&want), dot_graph(&out));
+        assert!(w == g, "{fx}: {}", first_diff(&w.join("\n"), &g.join("\n")));
+        n += 1;
+        if !fx.starts_with("go1.25/") {
+            continue;
+        }
+        // The JSON has the same edges.
+        let json: serde_json::Value = serde_json::from_str(&ok_stdout(&run([Path::new("states"), Path::new("--json"), &fixture(fx)]), fx)).unwrap();
+        let edges = json["edges"].as_array().unwrap().len();
+        assert_eq!(edges, w.iter().filter(|l| l.contains(" -> ")).count(), "{fx}: JSON edges");
+    }
+    assert!(n >= 70);
+}
+
+#[test]
+fn stw_equals_unstoppable_on_every_fixture_it_reads() {
+    let mut with_ranges = 0;
+    for row in tsv("etgrep.tsv") {
+        let fx = &row[0];
+        let want = std::fs::read_to_string(oracle().join("unstoppable").join(format!("{}.txt", flat(fx)))).unwrap();
+        let out = ok_stdout(&run([Path::new("stw"), Path::new("--print-stacks"), &fixture(fx)]), fx);
+        assert!(want == out, "{fx}: {}", first_diff(&want, &out));
+        with_ranges += usize::from(!want.is_empty());
+    }
+    assert!(with_ranges >= 50, "fixtures with stop-the-world ranges: {with_ranges}");
+}
+
+#[test]
+fn toolbox_limits_removed_for_go_1_26_and_later() {
+    let refused = tsv("unreadable.tsv");
+    assert!(refused.iter().any(|r| r[0].starts_with("go1.27/")), "the recordings say the toolbox refuses Go 1.26+");
+    for r in &refused {
+        let fx = &r[0];
+        let g = ok_stdout(&run([Path::new("grep"), &fixture(fx)]), fx);
+        assert!(g.lines().count() > 20, "{fx}: grep");
+        let d = ok_stdout(&run([Path::new("states"), &fixture(fx)]), fx);
+        assert!(d.starts_with("digraph A {\n") && d.contains(" -> "), "{fx}: states");
+        ok_stdout(&run([Path::new("stw"), &fixture(fx)]), fx);
+    }
+}
+
+#[test]
+fn bad_patterns_point_at_the_token() {
+    let f = fixture("go1.27/mutex");
+    for (pat, needle) in [
+        ("Foo \"**\"", "unknown event kind \"Foo\" (use Any or one of Sync, Metric"),
+        ("Foo \"**\"", "at column 1 in: Foo"),
+        ("Any \"**\" \"sync.(Mutex\"", "invalid regexp \"sync.(Mutex\""),
+        ("Any \"**\" main.main", "at column 10"),
+        ("Any \"a\\.b\"", "invalid escape \\."),
+        ("Any \"open", "unterminated quoted stack spec"),
+    ] {
+        let o = run([Path::new("grep"), Path::new("--match"), Path::new(pat), &f]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{pat}: {err}");
+        assert!(o.stdout.is_empty(), "{pat}");
+        assert_eq!(err.lines().count(), 1, "{pat}: {err}");
+        assert!(err.starts_with("schedstat: error: --match: ") && err.contains(needle), "{pat}: {err}");
+    }
+}
+
+#[test]
+fn svg_without_dot_is_a_one_line_hint() {
+    let empty = std::env::temp_dir().join(format!("schedstat-toolbox-nopath-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    let out = empty.join("g.svg");
+    let o = Command::new(env!("CARGO_BIN_EXE_schedstat"))
+        .env("PATH", &empty)
+        .args([Path::new("states"), &fixture("go1.27/mutex"), Path::new("--svg"), &out])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("Graphviz") && err.contains("--dot"), "{err}");
+    assert!(!out.exists());
+    let _ = std::fs::remove_dir_all(&empty);
+}
+
+#[test]
+fn stw_profile_and_json() {
+    let dir = std::env::temp_dir().join(format!("schedstat-toolbox-stw-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let prof = dir.join("stw.pb.gz");
+    let f = fixture("go1.27/gc");
+    let text = ok_stdout(&run([Path::new("stw"), Path::new("--profile"), &prof, &f]), "stw --profile");
+    let p = export::pprof::decode(&std::fs::read(&prof).unwrap()).unwrap();
+    let st = |i: i64| String::from_utf8_lossy(&p.string_table[i as usize]).into_owned();
+    let types: Vec<String> = p.sample_type.iter().map(|v| format!("{}/{}", st(v.r#type), st(v.unit))).collect();
+    assert_eq!(types, ["samples/count", "offset/nanoseconds"]);
+    assert_eq!(st(p.default_sample_type), "samples");
+    let json: serde_json::Value =
+        serde_json::from_str(&ok_stdout(&run([Path::new("stw"), Path::new("--json"), &f]), "stw --json")).unwrap();
+    let ranges = json.as_array().unwrap();
+    assert_eq!(ranges.len(), text.lines().count());
+    assert!(!ranges.is_empty());
+    for r in ranges {
+        let t = |k: &str| r[k].as_i64().unwrap();
+        assert!(r["name"].as_str().unwrap().starts_with("stop-the-world ("), "{r}");
+        assert!(t("request_ns") <= t("end_ns"));
+        let samples: usize = r["samples"].as_array().unwrap().len();
+        assert!(samples <= r["samples_total"].as_u64().unwrap() as usize);
+    }
+    assert_eq!(p.sample.len(), ranges.iter().map(|r| r["samples"].as_array().unwrap().len()).sum::<usize>());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Each sample of a pprof profile as `frames | values | labels`, sorted, so
+/// two profiles compare sample for sample whatever their IDs and order.
+fn samples_of(p: &export::pprof::pb::Profile) -> Vec<String> {
+    let st = |i: i64| String::from_utf8_lossy(&p.string_table[i as usize]).into_owned();
+    let funcs: std::collections::HashMap<u64, &export::pprof::pb::Function> = p.function.iter().map(|f| (f.id, f)).collect();
+    let locs: std::collections::HashMap<u64, &export::pprof::pb::Location> = p.location.iter().map(|l| (l.id, l)).collect();
+    let (funcs, locs, st) = (&funcs, &locs, &st);
+    let mut out: Vec<String> = p
+        .sample
+        .iter()
+        .map(|s| {
+            let frames: Vec<String> = s
+                .location_id
+                .iter()
+                .flat_map(|id| {
+                    let l = locs[id];
+                    l.line.iter().map(move |ln| {
+                        let f = funcs[&ln.function_id];
+                        format!("{:#x} {} {}:{}", l.address, st(f.name), st(f.filename), ln.line)
+                    })
+                })
+                .collect();
+            let mut labels: Vec<String> = s
+                .label
+                .iter()
+                .map(|l| if l.str != 0 { format!("{}={}", st(l.key), st(l.str)) } else { format!("{}={}{}", st(l.key), l.num, st(l.num_unit)) })
+                .collect();
+            labels.sort();
+            format!("{} | {:?} | {}", frames.join(" < "), s.value, labels.join(" "))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn stw_samples_and_profile_equal_unstoppable() {
+    let trace = oracle().join("traces/go1.25/stwprofile.trace");
+    let dir = std::env::temp_dir().join(format!("schedstat-toolbox-stwprof-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (flags, file) in [(vec![], "extra-go1.25-stwprofile.txt"), (vec!["--grace", "50us"], "extra-go1.25-stwprofile-grace50us.txt")] {
+        let mut args: Vec<std::ffi::OsString> = vec!["stw".into(), "--print-stacks".into()];
+        args.extend(flags.iter().map(Into::into));
+        args.push(trace.clone().into());
+        let out = ok_stdout(&run(&args), file);
+        let want = std::fs::read_to_string(oracle().join("unstoppable").join(file)).unwrap();
+        assert!(want == out, "{file}: {}", first_diff(&want, &out));
+        assert!(out.lines().filter(|l| l.starts_with("pre-stop +")).count() >= 5, "{file}: samples in pre-stop parts");
+    }
+    let prof = dir.join("stw.pb.gz");
+    ok_stdout(&run([Path::new("stw"), Path::new("--profile"), &prof, &trace]), "stw --profile");
+    let ours = export::pprof::decode(&std::fs::read(&prof).unwrap()).unwrap();
+    let theirs = export::pprof::decode(&std::fs::read(oracle().join("unstoppable/extra-go1.25-stwprofile.pb.gz")).unwrap()).unwrap();
+    let (o, t) = (samples_of(&ours), samples_of(&theirs));
+    assert!(!o.is_empty());
+    assert!(o == t, "profiles differ:\n ours    {:?}\n toolbox {:?}", o.first(), t.first());
+    assert_eq!(export::pprof::canonical_text(&ours).unwrap(), export::pprof::canonical_text(&theirs).unwrap());
+    // Go 1.27, which unstoppable cannot read: samples found there too.
+    let json: serde_json::Value = serde_json::from_str(&ok_stdout(
+        &run([Path::new("stw"), Path::new("--json"), &oracle().join("traces/go1.27/stwprofile.trace")]),
+        "go1.27 stwprofile",
+    ))
+    .unwrap();
+    let samples: usize = json.as_array().unwrap().iter().map(|r| r["samples"].as_array().unwrap().len()).sum();
+    assert!(samples >= 3, "samples in Go 1.27 stop-the-worlds: {samples}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn grep_json_lines_carry_the_text_lines() {
+    for fx in ["go1.27/http", "go1.21/mutex"] {
+        let text = ok_stdout(&run([Path::new("grep"), Path::new("--goroutine"), Path::new("1"), &fixture(fx)]), fx);
+        let json = ok_stdout(&run([Path::new("grep"), Path::new("--json"), Path::new("--goroutine"), Path::new("1"), &fixture(fx)]), fx);
+        let lines: Vec<String> = json
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                assert_eq!(v["goroutine"], 1, "{fx}: {l}");
+                v["line"].as_str().unwrap().to_string()
+            })
+            .collect();
+        assert!(!lines.is_empty());
+        assert_eq!(lines.join("\n") + "\n", text, "{fx}");
+    }
+    let o = run([Path::new("grep"), Path::new("--json"), Path::new("--sort"), Path::new("goroutine"), &fixture("go1.27/http")]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// With Graphviz installed (Debian's graphviz package), --svg draws every
+/// node and edge of the DOT graph; without it, see `svg_without_dot_is_a_one_line_hint`.
+#[test]
+fn svg_has_every_node_and_edge_when_dot_is_installed() {
+    let has_dot = std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("dot").is_file()));
+    if !has_dot {
+        eprintln!("svg_has_every_node_and_edge_when_dot_is_installed: Graphviz's dot is not on PATH; only the hint is tested");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("schedstat-toolbox-svg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let svg = dir.join("g.svg");
+    let f = fixture("go1.27/http");
+    let dot = ok_stdout(&run([Path::new("states"), &f, Path::new("--dot"), Path::new("-"), Path::new("--svg"), &svg]), "states --svg");
+    let s = std::fs::read_to_string(&svg).unwrap();
+    assert!(s.contains("<svg width=\"100%\" height=\"100%\""), "{}", &s[..s.len().min(400)]);
+    // Graphviz titles each node with its name and each edge with `a->b`.
+    let mut want: Vec<String> = dot
+        .lines()
+        .filter_map(|l| l.trim().split(' ').next().map(str::to_string).filter(|_| l.ends_with("];")))
+        .collect();
+    want.extend(dot.lines().filter(|l| l.contains(" -> ")).map(|l| {
+        let mut w = l.trim().split(' ');
+        let (a, _, b) = (w.next().unwrap(), w.next(), w.next().unwrap());
+        format!("{a}&#45;&gt;{b}")
+    }));
+    want.retain(|w| w.starts_with('h'));
+    want.sort();
+    want.dedup();
+    let mut got: Vec<String> = s
+        .split("<title>")
+        .skip(1)
+        .filter_map(|t| t.split("</title>").next())
+        .filter(|t| t.starts_with('h'))
+        .map(str::to_string)
+        .collect();
+    got.sort();
+    got.dedup();
+    assert_eq!(got, want);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Speed and memory of schedstat's toolbox commands against the Go Tracing
+Toolbox's tools, on the same trace.
+
+Usage: scripts/bench-toolbox.py --toolbox SRC [--trace FILE] [--size-mb N] [--runs K]
+
+SRC is a checkout of github.com/rhysh/go-tracing-toolbox (a work tree, or a
+bare git directory such as the fetch tool's /work/.mirror/rhysh+go-tracing-toolbox/repo);
+etgrep and grstates are built from it with Go 1.27.3, outside this repository.
+Unless --trace names one, a trace of at least N MB (default 20) is generated
+with the generator's `bench` scenario and Go 1.25.5 (the newest version the
+toolbox's pinned reader accepts). Then, K times each (default 3, best run kept),
+with output to /dev/null:
+  - `schedstat grep TRACE`            vs `etgrep -input TRACE`
+  - `schedstat grep --stacks TRACE`   vs `etgrep -stacks -input TRACE`
+  - `schedstat states TRACE --dot F`  vs `grstates -input TRACE -dot F`
+and prints wall time, peak RSS and the ratios (the issue's target: >= 5x the
+tool's speed with less peak RSS). Ratios are measurements, not pass/fail. The
+grep outputs are also checked to be identical (one extra run each).
+"""
+
+import argparse
+import hashlib
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD_GO = "1.27.3"
+TRACE_GO = "1.25.5"
+
+
+def go_binary(version):
+    out = subprocess.run([os.path.join(ROOT, "scripts/go-toolchain.sh"), version],
+                         check=True, stdout=subprocess.PIPE, text=True)
+    return out.stdout.strip()
+
+
+def timed(cmd):
+    """Runs cmd with stdout to /dev/null; returns (seconds, peak RSS in KiB)."""
+    start = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    err = p.stderr.read()
+    _, status, usage = os.wait4(p.pid, 0)
+    secs = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"bench-toolbox: {' '.join(cmd)} failed: {err.decode(errors='replace')}")
+    return secs, usage.ru_maxrss
+
+
+def digest(cmd):
+    h = hashlib.sha256()
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, env=dict(os.environ, TZ="UTC")) as p:
+        for chunk in iter(lambda: p.stdout.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--toolbox", required=True, help="go-tracing-toolbox checkout or bare git dir")
+    ap.add_argument("--trace")
+    ap.add_argument("--size-mb", type=int, default=20)
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+
+    env = dict(os.environ, GOTOOLCHAIN="local", GOWORK="off", GOFLAGS="-mod=mod")
+    work = tempfile.mkdtemp(prefix="schedstat-bench-toolbox.")
+    src = os.path.join(work, "src")
+    if os.path.isdir(os.path.join(args.toolbox, "objects")):
+        os.mkdir(src)
+        archive = subprocess.run(["git", "--git-dir", args.toolbox, "archive", "HEAD"], check=True,
+                                 stdout=subprocess.PIPE).stdout
+        subprocess.run(["tar", "-x", "-C", src], input=archive, check=True)
+    else:
+        src = args.toolbox
+    print("building etgrep, grstates (Go %s) and schedstat (release) ..." % BUILD_GO, file=sys.stderr)
+    bindir = os.path.join(work, "bin") + "/"
+    subprocess.run([go_binary(BUILD_GO), "build", "-o", bindir, "./cmd/etgrep", "./cmd/grstates"],
+                   cwd=src, env=env, check=True)
+    subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "schedstat"], cwd=ROOT, check=True)
+    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+    schedstat = os.path.join(target, "release", "schedstat")
+    etgrep, grstates = bindir + "etgrep", bindir + "grstates"
+
+    trace = args.trace
+    if not trace:
+        trace = os.path.join(work, "bench.trace")
+        print(f"generating a >= {args.size_mb} MB trace with Go {TRACE_GO} ...", file=sys.stderr)
+        subprocess.run([go_binary(TRACE_GO), "run", ".", "-scenario", "bench", "-size-mb", str(args.size_mb),
+                        "-o", trace], cwd=os.path.join(ROOT, "testdata/generator"), env=env, check=True)
+    mb = os.path.getsize(trace) / (1 << 20)
+    dot = os.path.join(work, "g.dot")
+
+    pairs = [
+        ("grep", [schedstat, "grep", trace], [etgrep, "-input", trace]),
+        ("grep --stacks", [schedstat, "grep", "--stacks", trace], [etgrep, "-stacks", "-input", trace]),
+        ("states --dot", [schedstat, "states", trace, "--dot", dot], [grstates, "-input", trace, "-dot", dot]),
+    ]
+    print(f"trace {trace} ({mb:.1f} MiB)")
+    for name, ours, theirs in pairs:
+        o = min((timed(ours) for _ in range(args.runs)), key=lambda r: r[0])
+        t = min((timed(theirs) for _ in range(args.runs)), key=lambda r: r[0])
+        print(f"{name:14} schedstat {o[0]:7.3f} s {o[1] / 1024:7.1f} MiB | toolbox {t[0]:7.3f} s {t[1] / 1024:7.1f} MiB"
+              f" | {t[0] / o[0]:5.2f}x the speed, {o[1] / t[1]:4.2f}x the peak RSS")
+    same = digest([schedstat, "grep", "--stacks", trace]) == digest([etgrep, "-stacks", "-input", trace])
+    print(f"grep --stacks output identical to etgrep's: {same}")
+
+
+if __name__ == "__main__":
+    main()
