@@ -22,6 +22,7 @@ mod render;
 mod sqlshell;
 mod stats;
 mod tasks;
+mod tui;
 mod web;
 
 use std::path::PathBuf;
@@ -49,6 +50,7 @@ Examples:
   schedstat diff before.out after.out    what changed: latency, goroutines, GC, stacks
   schedstat check trace.out --budget budget.toml   a trace budget for CI (exit 5 when over)
   schedstat web trace.out                the web page on http://127.0.0.1:8787, trace preloaded
+  schedstat tui trace.out                the whole analysis in the terminal (also: --tui)
 
 Record a trace with `go test -trace=trace.out`, runtime/trace.Start, or
 `curl -o trace.out http://HOST/debug/pprof/trace?seconds=5`.
@@ -386,6 +388,21 @@ enum Command {
         #[arg(short, long)]
         verbose: bool,
     },
+    /// Browse the analysis in the terminal: summary, spikes, delays, goroutines, profiles, GC, leaks, doctor, timeline, SQL.
+    #[command(after_help = tui::AFTER_HELP)]
+    Tui {
+        /// The trace file.
+        trace: PathBuf,
+        /// Analysis window (the time series' step; spikes are per window).
+        #[arg(short = 'w', long, default_value = "100ms", value_parser = parse_duration)]
+        window: i64,
+        /// A window whose p99 scheduling latency exceeds this is a latency spike.
+        #[arg(long, default_value = "1ms", value_parser = parse_duration)]
+        spike_threshold: i64,
+        /// Entries per listing: spikes detailed, delays explained, top waiters.
+        #[arg(short = 'n', long, default_value_t = 20)]
+        top: usize,
+    },
     /// Write the trace as swimlanes for ui.perfetto.dev (Perfetto's protobuf trace or Chrome trace-event JSON).
     #[command(after_help = export::AFTER_HELP)]
     Export {
@@ -508,7 +525,7 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(tui_alias(std::env::args_os().collect())) {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -543,6 +560,13 @@ fn main() -> ExitCode {
         }
         Some(Command::Doctor(a)) => doctor::run(&a),
         Some(Command::Check(a)) => check::run(&a),
+        Some(Command::Tui { trace, window, spike_threshold, top }) => {
+            if window < 1_000_000 {
+                eprintln!("schedstat: error: --window must be at least 1ms (runnable counts use 1 ms buckets)");
+                return ExitCode::from(2);
+            }
+            tui::run(&tui::TuiArgs { trace, opts: tui::report_options(window, spike_threshold, top) })
+        }
         Some(Command::Web { trace, port, open, verbose }) => web::run(&trace, &web::WebArgs { port, open, verbose }),
         Some(Command::Export { trace, output, json, from, to, format, perfetto: _ }) => {
             if let (Some(f), Some(t)) = (from, to) {
@@ -607,6 +631,17 @@ fn main() -> ExitCode {
     }
 }
 
+/// `schedstat --tui ARGS` is `schedstat tui ARGS`: the flag is moved to the
+/// front as the subcommand, so both spellings take exactly the same options.
+fn tui_alias(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let end = args.iter().position(|a| a == "--").unwrap_or(args.len());
+    if let Some(i) = args[..end].iter().position(|a| a == "--tui") {
+        args.remove(i);
+        args.insert(1.min(args.len()), "tui".into());
+    }
+    args
+}
+
 /// When the first argument is no file but close to a command's name
 /// (`schedstat gorutines trace.out`), the message to print instead of running
 /// the report on the other arguments.
@@ -646,16 +681,24 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 /// Reports a reader error on stderr in one line and picks the exit outcome.
 pub fn report_read_error(path: &std::path::Path, r: &gotrace::Reader<'_>, e: &gotrace::Error) -> Outcome {
+    let (msg, outcome) = read_error_message(path, r, e);
+    eprintln!("schedstat: error: {msg}");
+    outcome
+}
+
+/// A reader error's one-line message (without the `schedstat: error: ` prefix)
+/// and exit outcome: unreadable when no generation was complete, else partial
+/// with how much was lost. `schedstat tui` shows it on screen.
+pub fn read_error_message(path: &std::path::Path, r: &gotrace::Reader<'_>, e: &gotrace::Error) -> (String, Outcome) {
     let total = r.len();
     let valid = r.valid_bytes();
     if r.generations_done() == 0 {
-        eprintln!("schedstat: error: {}: {}", path.display(), e.explained());
-        Outcome::Unreadable
+        (format!("{}: {}", path.display(), e.explained()), Outcome::Unreadable)
     } else {
         let lost = total.saturating_sub(valid);
         let pct = if total > 0 { lost as f64 * 100.0 / total as f64 } else { 0.0 };
-        eprintln!(
-            "schedstat: error: {}: {} (kept {} complete generations; lost {:.2}% of the trace: {} of {} bytes)",
+        let msg = format!(
+            "{}: {} (kept {} complete generations; lost {:.2}% of the trace: {} of {} bytes)",
             path.display(),
             e.explained(),
             r.generations_done(),
@@ -663,7 +706,7 @@ pub fn report_read_error(path: &std::path::Path, r: &gotrace::Reader<'_>, e: &go
             lost,
             total
         );
-        Outcome::Partial
+        (msg, Outcome::Partial)
     }
 }
 

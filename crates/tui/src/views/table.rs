@@ -1,0 +1,29 @@
+//! The one table all tabs use: a header, rows of text, the selection kept in
+//! view.
+
+use ratatui::layout::{Constraint, Rect};
+use ratatui::widgets::{Block, Borders, Row, Table, TableState};
+use ratatui::Frame;
+
+use crate::theme::Theme;
+
+/// Draws `rows` under `header` in `area`, with row `sel` highlighted (`None`: no selection).
+pub fn draw(
+    f: &mut Frame,
+    theme: Theme,
+    area: Rect,
+    title: &str,
+    header: &[&str],
+    widths: &[Constraint],
+    rows: Vec<Vec<String>>,
+    sel: Option<usize>,
+) {
+    let rows: Vec<Row> = rows.into_iter().map(Row::new).collect();
+    let t = Table::new(rows, widths.to_vec())
+        .header(Row::new(header.iter().map(|h| h.to_string()).collect::<Vec<_>>()).style(theme.heading()))
+        .block(Block::default().borders(Borders::TOP).title(title.to_string()).title_style(theme.heading()))
+        .row_highlight_style(theme.selected())
+        .column_spacing(1);
+    let mut state = TableState::default().with_selected(sel);
+    f.render_stateful_widget(t, area, &mut state);
+}
