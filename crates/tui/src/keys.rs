@@ -49,7 +49,10 @@ pub fn handle(app: &mut App, k: KeyEvent) -> Effect {
         return Effect::None;
     }
     if app.tab == Tab::Sql && app.sql.editing {
-        return sql_key(app, k);
+        if !matches!(k.code, KeyCode::Tab | KeyCode::BackTab) {
+            return sql_key(app, k);
+        }
+        app.sql.editing = false;
     }
     match k.code {
         KeyCode::Char('q') => {

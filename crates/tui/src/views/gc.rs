@@ -58,8 +58,8 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let chart = Chart::new(vec![ds])
         .block(block)
         .x_axis(Axis::default().bounds([x0, x1]).labels(vec![
-            Line::raw(dur_i(10f64.powf(x0) as i64)),
-            Line::raw(dur_i(10f64.powf(x1) as i64)),
+            Line::raw(dur_i(10f64.powf(x0).round() as i64)),
+            Line::raw(dur_i(10f64.powf(x1).round() as i64)),
         ]))
         .y_axis(Axis::default().bounds([0.0, 1.0]).labels(vec![Line::raw("0"), Line::raw("0.5"), Line::raw("1")]));
     f.render_widget(chart, right);
