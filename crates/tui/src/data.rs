@@ -102,7 +102,8 @@ pub struct Session {
     pub updates: Receiver<Update>,
     /// Where queries go.
     pub queries: Sender<Query>,
-    /// When set, each key press's handling-and-drawing time is appended here
-    /// in µs, one per line (`scripts/bench.py` reads it; env `SCHEDSTAT_TUI_LATENCY`).
+    /// When set, latencies are appended here, one per line: `key µs` from a
+    /// key press to its screen drawn, `timeline µs` from a zoom or pan to its
+    /// lanes drawn (`scripts/tui-latency.py` reads it; env `SCHEDSTAT_TUI_LATENCY`).
     pub latency_log: Option<std::path::PathBuf>,
 }

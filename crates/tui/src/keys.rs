@@ -146,6 +146,10 @@ fn table_key(app: &mut App, k: KeyEvent) -> Effect {
         KeyCode::Esc | KeyCode::Backspace => back(app),
         _ => {}
     }
+    // An open spike follows the selection.
+    if app.tab == Tab::Spikes && app.spike_open.is_some() && app.sel() != sel {
+        enter(app);
+    }
     Effect::None
 }
 

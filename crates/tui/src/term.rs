@@ -40,16 +40,27 @@ pub fn run(session: Session) -> std::io::Result<Ended> {
         None => None,
     };
     let mut key_at: Option<Instant> = None;
+    // A timeline query in flight: what it asked and when, until its answer is drawn.
+    let mut lanes_at: Option<(crate::data::Purpose, Instant)> = None;
     loop {
         while let Ok(u) = session.updates.try_recv() {
             app.update(u);
         }
         terminal.draw(|f| crate::views::draw(f, &mut app))?;
         if let (Some(t), Some(l)) = (key_at.take(), log.as_mut()) {
-            writeln!(l, "{}", t.elapsed().as_micros())?;
+            writeln!(l, "key {}", t.elapsed().as_micros())?;
+        }
+        if let Some((p, t)) = &lanes_at {
+            if app.lanes.as_ref().is_some_and(|(answered, _)| answered == p) {
+                if let Some(l) = log.as_mut() {
+                    writeln!(l, "timeline {}", t.elapsed().as_micros())?;
+                }
+                lanes_at = None;
+            }
         }
         // The timeline asks for as many buckets as it has columns, known after drawing.
         if let Some(q) = app.timeline_query() {
+            lanes_at = Some((q.purpose.clone(), Instant::now()));
             let _ = session.queries.send(q);
         }
         if app.quit {
@@ -61,6 +72,9 @@ pub fn run(session: Session) -> std::io::Result<Ended> {
             if let Event::Key(k) = ev {
                 key_at = Some(t);
                 if let Effect::Ask(q) = keys::handle(&mut app, k) {
+                    if matches!(q.purpose, crate::data::Purpose::Timeline { .. }) {
+                        lanes_at = Some((q.purpose.clone(), t));
+                    }
                     let _ = session.queries.send(q);
                 }
             }
