@@ -1,17 +1,14 @@
 -- The TUI's timeline (crates/tui/src/timeline.rs): for each P and for the
 -- {{goroutines}} goroutines that ran longest in the view [{{from}}, {{to}}),
 -- how many ns of each of {{buckets}} buckets of {{width}} ns were spent
--- running. Times are absolute trace ns, as in `runs`.
-with b as (
-    select range as bucket,
-           {{from}} + range * {{width}} as b0,
-           {{from}} + (range + 1) * {{width}} as b1
-    from range({{buckets}})
-),
-r as (
-    select g, p, start_time_ns, end_time_ns
-    from runs
-    where state = 'running' and end_time_ns > {{from}} and start_time_ns < {{to}}
+-- running. Times are absolute trace ns. Runs are `runs`' running rows, read
+-- from g_transitions directly (a running stretch's P is its src_p; the
+-- view's join for syscalls is not needed), and each run is spread over the
+-- buckets it touches, so the cost follows the runs in view, not runs × buckets.
+with r as (
+    select g, src_p as p, end_time_ns - duration_ns as start_time_ns, end_time_ns
+    from g_transitions
+    where from_state = 'running' and end_time_ns > {{from}} and end_time_ns - duration_ns < {{to}}
 ),
 top_g as (
     select g
@@ -24,9 +21,18 @@ lanes as (
     select 0 as kind, p as id, start_time_ns, end_time_ns from r where p is not null
     union all
     select 1 as kind, g as id, start_time_ns, end_time_ns from r where g in (select g from top_g)
+),
+spread as (
+    select kind, id, start_time_ns, end_time_ns,
+           unnest(range(
+               greatest(0, (start_time_ns - {{from}}) // {{width}}),
+               least({{buckets}} - 1, (end_time_ns - 1 - {{from}}) // {{width}}) + 1
+           )) as bucket
+    from lanes
 )
-select kind, id, bucket, sum(least(end_time_ns, b1) - greatest(start_time_ns, b0))::bigint as busy_ns
-from lanes
-join b on start_time_ns < b1 and end_time_ns > b0
+select kind, id, bucket,
+       sum(least(end_time_ns, {{from}} + (bucket + 1) * {{width}})
+           - greatest(start_time_ns, {{from}} + bucket * {{width}}))::bigint as busy_ns
+from spread
 group by all
 order by kind, id, bucket;

@@ -3,7 +3,7 @@
 //! and the SQL tab's input and history. Drawing reads it (`views`), keys
 //! change it (`keys`).
 
-use analysis::goroutines::GoroutineSummary;
+use analysis::goroutines::{GoroutineSummary, Group};
 use schedstat_query::QueryResult;
 use schedstat_report::doctor::Diagnosis;
 use schedstat_report::Report;
@@ -172,6 +172,10 @@ pub struct App {
     pub spike_open: Option<(usize, &'static str)>,
     /// The goroutines tab's level.
     pub goroutine_level: GoroutineLevel,
+    /// `Summary::groups()`, computed once when the analyses arrive.
+    pub groups: Vec<Group>,
+    /// The open group's goroutine IDs in `Summary::group()`'s order, computed when it is opened.
+    pub members: Vec<i64>,
     /// Selected rows at the goroutines tab's upper levels, to return to.
     pub goroutine_rows: Vec<usize>,
     /// The profile shown (index into `Analyses::profiles`).
@@ -213,6 +217,8 @@ impl App {
             spike_sort: SpikeSort::Rank,
             spike_open: None,
             goroutine_level: GoroutineLevel::Groups,
+            groups: Vec::new(),
+            members: Vec::new(),
             goroutine_rows: Vec::new(),
             profile: 1,
             window: None,
@@ -235,6 +241,7 @@ impl App {
             Update::Read(b, a) => {
                 self.view = Some(View::whole(b.start_ns, b.end_ns));
                 self.basics = Some(*b);
+                self.groups = a.goroutines.groups();
                 self.analyses = Some(*a);
             }
             Update::Report(r) => self.report = Some(r.map(|b| *b)),
@@ -314,10 +321,15 @@ impl App {
         rows
     }
 
-    /// The goroutines of the group being shown, in Go's order (longest total first).
-    pub fn group_members(&self, name: &str) -> Vec<&GoroutineSummary> {
+    /// Opens a group: remembers its goroutines in `Summary::group()`'s order (longest total first).
+    pub fn open_group(&mut self, name: &str) {
+        self.members = self.analyses.as_ref().map_or_else(Vec::new, |a| a.goroutines.group(name).iter().map(|g| g.id).collect());
+    }
+
+    /// The open group's goroutines in `range` of its list.
+    pub fn members(&self, range: std::ops::Range<usize>) -> Vec<&GoroutineSummary> {
         let Some(a) = &self.analyses else { return Vec::new() };
-        a.goroutines.group(name)
+        self.members.get(range).unwrap_or_default().iter().filter_map(|id| a.goroutines.goroutines.get(id)).collect()
     }
 
     /// The timeline query to send now, if the view or width changed since the last one.

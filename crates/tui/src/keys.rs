@@ -104,8 +104,8 @@ fn rows(app: &App) -> usize {
         Tab::Delays => crate::views::delays::rows(app).len(),
         Tab::Waiters => r.and_then(|r| r.top_waiters.as_ref()).map_or(0, Vec::len),
         Tab::Goroutines => match (&app.goroutine_level, &app.analyses) {
-            (GoroutineLevel::Groups, Some(a)) => a.goroutines.groups().len(),
-            (GoroutineLevel::Group(name), _) => app.group_members(name).len(),
+            (GoroutineLevel::Groups, _) => app.groups.len(),
+            (GoroutineLevel::Group(_), _) => app.members.len(),
             _ => 0,
         },
         Tab::Profiles => app.analyses.as_ref().and_then(|a| a.profiles.get(app.profile)).map_or(0, |p| p.stacks.len()),
@@ -162,16 +162,15 @@ fn enter(app: &mut App) {
         }
         Tab::Goroutines => {
             let sel = app.sel();
-            let next = match (&app.goroutine_level, &app.analyses) {
-                (GoroutineLevel::Groups, Some(a)) => {
-                    a.goroutines.groups().get(sel).map(|g| GoroutineLevel::Group(g.name.clone()))
-                }
-                (GoroutineLevel::Group(name), _) => {
-                    app.group_members(name).get(sel).map(|g| GoroutineLevel::One(name.clone(), g.id))
-                }
-                _ => None,
+            let next = match &app.goroutine_level {
+                GoroutineLevel::Groups => app.groups.get(sel).map(|g| GoroutineLevel::Group(g.name.clone())),
+                GoroutineLevel::Group(name) => app.members.get(sel).map(|id| GoroutineLevel::One(name.clone(), *id)),
+                GoroutineLevel::One(..) => None,
             };
             if let Some(level) = next {
+                if let GoroutineLevel::Group(name) = &level {
+                    app.open_group(&name.clone());
+                }
                 app.goroutine_rows.push(sel);
                 app.goroutine_level = level;
                 app.set_sel(0, 1);

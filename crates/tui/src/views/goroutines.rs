@@ -25,9 +25,10 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let th = app.theme;
     match &app.goroutine_level {
         GoroutineLevel::Groups => {
-            let groups = a.goroutines.groups();
+            let groups = &app.groups;
             let total = a.goroutines.total_exec_ns().max(1);
-            let text = groups
+            let (range, sel) = super::table::visible(groups.len(), app.sel(), area);
+            let text = groups[range]
                 .iter()
                 .map(|g| {
                     vec![
@@ -46,17 +47,17 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
                 &["start function", "goroutines", "execution", "of all"],
                 &[Constraint::Min(20), Constraint::Length(10), Constraint::Length(10), Constraint::Length(7)],
                 text,
-                Some(app.sel()),
+                Some(sel),
             );
         }
         GoroutineLevel::Group(name) => {
-            let gs = app.group_members(name);
-            let text = gs.iter().map(|g| row(g)).collect();
+            let (range, sel) = super::table::visible(app.members.len(), app.sel(), area);
+            let text = app.members(range).iter().map(|g| row(g)).collect();
             super::table::draw(
                 f,
                 th,
                 area,
-                &format!("{}: {} goroutines (Enter: one, Esc: back)", label(name), gs.len()),
+                &format!("{}: {} goroutines (Enter: one, Esc: back)", label(name), app.members.len()),
                 &["G", "total", "execution", "sched wait", "blocked", "syscall", "unknown"],
                 &[
                     Constraint::Length(8),
@@ -68,7 +69,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
                     Constraint::Length(10),
                 ],
                 text,
-                Some(app.sel()),
+                Some(sel),
             );
         }
         GoroutineLevel::One(_, id) => match a.goroutines.goroutines.get(id) {

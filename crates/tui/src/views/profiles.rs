@@ -21,8 +21,8 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         .collect();
     let [list, detail] = Layout::vertical([Constraint::Min(4), Constraint::Length(6)]).areas(area);
     let total = p.total_delay_ns().max(1) as f64;
-    let text = p
-        .stacks
+    let (range, sel) = super::table::visible(p.stacks.len(), app.sel(), list);
+    let text = p.stacks[range]
         .iter()
         .map(|s| {
             let leaf = s.frames.first().map_or("(no stack)".to_string(), |f| f.func.clone());
@@ -50,7 +50,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         &["delay", "share", "count", "blocking call (leaf)"],
         &[Constraint::Length(10), Constraint::Length(6), Constraint::Length(8), Constraint::Min(10)],
         text,
-        (!empty).then_some(app.sel()),
+        (!empty).then_some(sel),
     );
     if let Some(s) = p.stacks.get(app.sel()) {
         let lines: Vec<Line> = s.frames.iter().take(5).map(|fr| Line::raw(format!("  {} {}:{}", fr.func, fr.file, fr.line))).collect();

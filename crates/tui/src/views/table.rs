@@ -28,3 +28,15 @@ pub fn draw(
     let mut state = TableState::default().with_selected(sel);
     f.render_stateful_widget(t, area, &mut state);
 }
+
+/// The rows of a `len`-row table worth formatting in `area` with row `sel`
+/// selected: those on screen (big traces have thousands of goroutines or
+/// stacks; formatting all of them on every frame would slow each key press).
+/// Returns the range and the selection within it.
+pub fn visible(len: usize, sel: usize, area: Rect) -> (std::ops::Range<usize>, usize) {
+    // The border line and the header take two rows.
+    let h = (area.height as usize).saturating_sub(2).max(1);
+    let start = sel.saturating_sub(h - 1).min(len.saturating_sub(h));
+    let end = (start + h).min(len);
+    (start..end, sel.saturating_sub(start))
+}
