@@ -71,7 +71,7 @@ fn detail_lines(r: &schedstat_report::Report, d: &schedstat_report::SpikeDetail)
             w.p.map_or("?".into(), |p| p.to_string())
         )));
         if let Some((g, len, funcs)) = &w.longest_run {
-            out.push(Line::raw(format!("held the P: G{g} ran {} — {}", dur_i(*len), path(funcs, 70))));
+            out.push(Line::raw(format!("longest run on that P during the wait: G{g} ran {} — {}", dur_i(*len), path(funcs, 50))));
         }
         out.push(Line::raw(format!("on that P meanwhile: {} goroutines, {} runs", w.queue_goroutines, w.queue_runs)));
     }
