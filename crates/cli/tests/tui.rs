@@ -40,13 +40,18 @@ struct Term {
 
 impl Term {
     fn start(trace: &str, w: u16, h: u16) -> Term {
+        Term::start_with(trace, w, h, "")
+    }
+
+    /// [`Term::start`] with environment assignments (`NO_COLOR=1 `) before the command.
+    fn start_with(trace: &str, w: u16, h: u16, env: &str) -> Term {
         let name = Path::new(trace).file_stem().unwrap().to_str().unwrap().to_string();
         static SESSIONS: AtomicUsize = AtomicUsize::new(0);
         let n = SESSIONS.fetch_add(1, Ordering::SeqCst);
         let socket = format!("schedstat-tui-test-{}-{n}-{name}", std::process::id());
         let exit_file = std::env::temp_dir().join(format!("{socket}.exit"));
         let _ = std::fs::remove_file(&exit_file);
-        let cmd = format!("{BIN} tui {trace}; echo $? > {}; sleep 60", exit_file.display());
+        let cmd = format!("{env}{BIN} tui {trace}; echo $? > {}; sleep 60", exit_file.display());
         let t = Term { socket, exit_file, trace: name };
         t.tmux(&["-f", "/dev/null", "new-session", "-d", "-x", &w.to_string(), "-y", &h.to_string(), &cmd]);
         // Esc is a key of its own here, not the start of an Alt sequence.
@@ -68,6 +73,11 @@ impl Term {
 
     fn screen(&self) -> String {
         self.tmux(&["capture-pane", "-p", "-t", "0"])
+    }
+
+    /// The screen with its escape sequences (colours, bold, reverse video).
+    fn styled_screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-e", "-t", "0"])
     }
 
     /// Waits until the screen contains `what` (the UI answers asynchronously), returns it.
@@ -317,6 +327,49 @@ fn old_format_trace_and_leaks() {
     assert!(row.trim_start().starts_with(&g0["count"].to_string()), "{row}");
     t.keep("7-leaks", &s);
     assert_eq!(t.quit(), 0);
+}
+
+/// An SGR sequence setting a foreground or background colour (`ESC[31m`, `ESC[38;5;8m`, `ESC[1;36m`...).
+fn has_colour(screen: &str) -> bool {
+    screen.split('\x1b').skip(1).filter_map(|seq| seq.strip_prefix('[')).filter_map(|seq| seq.split_once('m')).any(|(params, _)| {
+        params.split(';').any(|p| matches!(p.parse::<u32>(), Ok(30..=38 | 40..=48 | 90..=97 | 100..=107)))
+    })
+}
+
+#[test]
+fn no_color_and_a_truncated_trace() {
+    if !have_tmux() {
+        eprintln!("skipped: tmux is not installed (the TUI tests drive the binary in tmux)");
+        return;
+    }
+    // Colour by default, none with NO_COLOR; bold and reverse video remain.
+    let trace = fixture("go1.27", "cpuhog");
+    let t = Term::start(&trace, 100, 30);
+    t.wait_for("latency n=");
+    assert!(has_colour(&t.styled_screen()), "no colour:\n{}", t.styled_screen());
+    assert_eq!(t.quit(), 0);
+    let t = Term::start_with(&trace, 100, 30, "NO_COLOR=1 ");
+    t.wait_for("latency n=");
+    let styled = t.styled_screen();
+    assert!(!has_colour(&styled), "colour despite NO_COLOR:\n{styled}");
+    assert!(styled.contains("\x1b[7m") || styled.contains(";7m"), "no reverse video for the selection:\n{styled}");
+    assert_eq!(t.quit(), 0);
+
+    // A trace cut short: the header says what was lost, the tabs cover the
+    // complete generations (the report's figures on the same file), exit 3.
+    let cut = std::env::temp_dir().join(format!("schedstat-tui-cut-{}.trace", std::process::id()));
+    let bytes = std::fs::read(fixture("go1.27", "multigen")).unwrap();
+    std::fs::write(&cut, &bytes[..bytes.len() * 3 / 4]).unwrap();
+    let out = Command::new(BIN).args(["--json", cut.to_str().unwrap()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let t = Term::start(cut.to_str().unwrap(), 100, 30);
+    let s = t.wait_for("latency n=");
+    let words = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(words.contains("! ") && words.contains("the file ends early") && words.contains("complete generations"), "{s}");
+    assert!(line(&s, "latency n=").contains(&format!("p99 {}", dur(report["latency"]["p99_ns"].as_f64().unwrap()))), "{s}");
+    assert_eq!(t.quit(), 3);
+    let _ = std::fs::remove_file(&cut);
 }
 
 #[test]

@@ -63,8 +63,5 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         Some(Err(_)) => third.push(Span::styled("  ▸ doctor failed (tab 8)", th.bad())),
         None => third.push(Span::styled("  ▸ doctor: computing…", th.dim())),
     }
-    if let Some(w) = &b.warning {
-        third.push(Span::styled(format!("  ! {w}"), th.bad()));
-    }
     f.render_widget(Paragraph::new(vec![Line::from(first), second, Line::from(third)]), area);
 }

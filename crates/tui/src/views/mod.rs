@@ -31,10 +31,21 @@ pub fn draw(f: &mut Frame, app: &mut App) {
         loading(f, app, area);
         return;
     }
-    let [head, tabs, body, foot] =
-        Layout::vertical([Constraint::Length(3), Constraint::Length(1), Constraint::Min(3), Constraint::Length(1)])
-            .areas(area);
+    // A cut trace's warning gets lines of its own under the header.
+    let warning = app.basics.as_ref().and_then(|b| b.warning.clone());
+    let warn_rows = warning.as_ref().map_or(0, |w| (w.chars().count() as u16 + 2).div_ceil(area.width.max(1)).min(3));
+    let [head, warn, tabs, body, foot] = Layout::vertical([
+        Constraint::Length(3),
+        Constraint::Length(warn_rows),
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(area);
     header::draw(f, app, head);
+    if let Some(w) = warning {
+        f.render_widget(Paragraph::new(Line::styled(format!("! {w}"), app.theme.bad())).wrap(Wrap { trim: true }), warn);
+    }
     tab_bar(f, app, tabs);
     match app.tab {
         Tab::Spikes => spikes::draw(f, app, body),
