@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod diff;
 pub mod doctor;
+pub mod stack;
 
 /// The analysis SQL, compiled in from `sql/report/` (the web page imports the same files).
 pub mod sql {

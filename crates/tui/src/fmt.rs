@@ -20,23 +20,13 @@ pub fn dur_i(ns: i64) -> String {
     dur(ns as f64)
 }
 
-/// A stack's functions (leaf last) as one path `a → b → c`, keeping the
-/// last `max` characters (the leaf is what one looks for).
+/// A leaf-first stack as the report prints it: the application frames from
+/// entry point to leaf (`schedstat_report::stack::path`), at most `max` bytes.
 pub fn path(funcs: &[String], max: usize) -> String {
-    if funcs.is_empty() {
-        return "(no stack)".into();
-    }
-    let s = funcs.join(" → ");
-    let n = s.chars().count();
-    if n <= max || max < 2 {
-        s
-    } else {
-        let tail: String = s.chars().skip(n - (max - 1)).collect();
-        format!("…{tail}")
-    }
+    schedstat_report::stack::path(funcs, max)
 }
 
-/// An optional stack.
+/// An optional stack (`(unknown)` when the report has none).
 pub fn opt_path(funcs: &Option<Vec<String>>, max: usize) -> String {
     funcs.as_deref().map_or_else(|| "(unknown)".into(), |f| path(f, max))
 }
@@ -51,13 +41,5 @@ mod tests {
         assert_eq!(dur(366_800.0), "366.8µs");
         assert_eq!(dur(20_220_000.0), "20.22ms");
         assert_eq!(dur(1_500_000_000.0), "1.50s");
-    }
-
-    #[test]
-    fn long_paths_keep_the_leaf() {
-        let f: Vec<String> = ["main", "worker", "lock"].iter().map(|s| s.to_string()).collect();
-        assert_eq!(path(&f, 100), "main → worker → lock");
-        assert!(path(&f, 8).ends_with("lock"));
-        assert_eq!(path(&f, 8).chars().count(), 8);
     }
 }

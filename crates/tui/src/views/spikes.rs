@@ -7,6 +7,8 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use ratatui::Frame;
 
+use schedstat_report::stack::strip_location;
+
 use crate::app::App;
 use crate::fmt::{dur_i, opt_path, path};
 
@@ -79,14 +81,17 @@ fn detail_lines(r: &schedstat_report::Report, d: &schedstat_report::SpikeDetail)
     if let Some(b) = &d.breakdown {
         let cats: Vec<String> = b.categories.iter().map(|(c, n)| format!("{n} {c}")).collect();
         out.push(Line::raw(format!("  by cause: {}", cats.join(", "))));
-        for (n, funcs) in b.created_by.iter().take(3) {
-            out.push(Line::raw(format!("  created {n} by {}", opt_path(funcs, 60))));
+        for (n, frames) in b.created_by.iter().take(3) {
+            let funcs = frames.as_ref().map(|t| t.iter().map(|f| strip_location(f).to_string()).collect());
+            out.push(Line::raw(format!("  created {n} by {}", opt_path(&funcs, 60))));
         }
         for (n, at) in b.unblocked_by.iter().take(3) {
             out.push(Line::raw(format!("  unblocked {n} at {at}")));
         }
-        for (n, funcs) in b.blocked_at.iter().take(2) {
-            out.push(Line::raw(format!("  {n} had blocked at {}", path(funcs, 60))));
+        for (n, frames) in b.blocked_at.iter().take(2) {
+            // Terse frames carry ` (file:line)`; the path wants function names.
+            let funcs: Vec<String> = frames.iter().map(|f| strip_location(f).to_string()).collect();
+            out.push(Line::raw(format!("  {n} had blocked at {}", path(&funcs, 60))));
         }
         for h in b.heavy_unblockers.iter().take(2) {
             out.push(Line::raw(format!("  G{} unblocked {}: {}", h.g, h.count, opt_path(&h.funcs, 60))));
