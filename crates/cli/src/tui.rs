@@ -148,7 +148,7 @@ fn load(path: &Path, bytes: &TraceBytes, opts: &schedstat_report::Options, tx: &
                 }
                 n += 1;
                 if n % PROGRESS_EVERY == 0 {
-                    let _ = tx.send(Update::Progress { done: bar.position(), total });
+                    let _ = tx.send(Update::Progress { done: bar.position(), total, events: n });
                 }
             }
             Ok(None) => break None,

@@ -152,8 +152,8 @@ pub struct SqlTab {
 pub struct App {
     /// The open tab.
     pub tab: Tab,
-    /// Bytes read of the total while loading.
-    pub progress: (u64, u64),
+    /// Bytes done of the total, and events read, while loading.
+    pub progress: (u64, u64, u64),
     /// Trace facts, once read.
     pub basics: Option<Basics>,
     /// Event analyses, once read.
@@ -207,7 +207,7 @@ impl App {
     pub fn new(theme: Theme) -> Self {
         App {
             tab: Tab::Spikes,
-            progress: (0, 0),
+            progress: (0, 0, 0),
             basics: None,
             analyses: None,
             report: None,
@@ -237,7 +237,7 @@ impl App {
     /// Takes in one message from the loading thread.
     pub fn update(&mut self, u: Update) {
         match u {
-            Update::Progress { done, total } => self.progress = (done, total),
+            Update::Progress { done, total, events } => self.progress = (done, total, events),
             Update::Read(b, a) => {
                 self.view = Some(View::whole(b.start_ns, b.end_ns));
                 self.basics = Some(*b);

@@ -45,12 +45,14 @@ pub struct Analyses {
 
 /// One message from the loading thread.
 pub enum Update {
-    /// Bytes read so far of the total.
+    /// How far reading has got.
     Progress {
-        /// Bytes whose generations are done.
+        /// Bytes whose generations are done (coarse: a generation can be most of a file).
         done: u64,
         /// The file's size.
         total: u64,
+        /// Events read so far (moves steadily).
+        events: u64,
     },
     /// The trace is read and loaded.
     Read(Box<Basics>, Box<Analyses>),

@@ -77,10 +77,10 @@ fn loading(f: &mut Frame, app: &App, area: Rect) {
         f.render_widget(p, msg);
         return;
     }
-    let (done, total) = app.progress;
+    let (done, total, events) = app.progress;
     let ratio = if total > 0 { (done as f64 / total as f64).clamp(0.0, 1.0) } else { 0.0 };
     f.render_widget(Paragraph::new("Reading the trace into the analyses and the database… (q quits)").centered(), msg);
-    let label = format!("{:.0}% of {} MB", ratio * 100.0, total as f64 / 1e6);
+    let label = format!("{:.0}% of {:.1} MB, {events} events read", ratio * 100.0, total as f64 / 1e6);
     f.render_widget(Gauge::default().ratio(ratio).label(label).gauge_style(app.theme.series_a()), bar);
 }
 
