@@ -2,7 +2,8 @@
 //! module only loads: one pass over the trace feeds the same analyses the
 //! `goroutines`, `leaks`, `pprof`, `gc` and `doctor` commands use and the same
 //! database the report uses, on a background thread that then builds the
-//! report and the doctor's diagnosis and answers the UI's queries.
+//! report and the doctor's diagnosis while a second connection answers the
+//! UI's queries.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -184,11 +185,21 @@ fn load(path: &Path, bytes: &TraceBytes, opts: &schedstat_report::Options, tx: &
     if tx.send(Update::Read(Box::new(basics), Box::new(analyses))).is_err() {
         return;
     }
-    let report = schedstat_report::build(&db, opts).map(Box::new).map_err(|e| schedstat_tui::one_line(&e.to_string()));
-    let _ = tx.send(Update::Report(report));
-    let diagnosis = doctor::diagnose(&db, &evidence, &Thresholds::default())
-        .map(Box::new)
-        .map_err(|e| schedstat_tui::one_line(&e.to_string()));
-    let _ = tx.send(Update::Doctor(diagnosis));
-    schedstat_tui::serve(&db, queries, tx.clone());
+    // The UI's queries are answered on a second connection from now on, so
+    // the SQL tab and the timeline need not wait for the report and the doctor.
+    let second = match db.second_connection() {
+        Ok(c) => c,
+        Err(e) => return fail(e.to_string()),
+    };
+    std::thread::scope(|s| {
+        let answers = tx.clone();
+        s.spawn(move || schedstat_tui::serve(&second, queries, answers));
+        let report =
+            schedstat_report::build(&db, opts).map(Box::new).map_err(|e| schedstat_tui::one_line(&e.to_string()));
+        let _ = tx.send(Update::Report(report));
+        let diagnosis = doctor::diagnose(&db, &evidence, &Thresholds::default())
+            .map(Box::new)
+            .map_err(|e| schedstat_tui::one_line(&e.to_string()));
+        let _ = tx.send(Update::Doctor(diagnosis));
+    });
 }

@@ -173,7 +173,9 @@ fn every_tab_shows_the_clis_numbers() {
     let want = format!("worst delay: G{} waited {}", detail["g"], dur_i(detail["duration_ns"].as_i64().unwrap()));
     assert!(s.contains(&want), "{want} not in\n{s}");
     t.keep("1-spike-open", &s);
-    t.keys(&["Escape", "s"]);
+    t.keys(&["Escape"]);
+    t.wait_until("the spike closed", |s| !s.contains("worst delay:"));
+    t.keys(&["s"]);
     t.wait_for("sorted by time");
 
     // Delays: the --why verdicts.
@@ -208,7 +210,9 @@ fn every_tab_shows_the_clis_numbers() {
     t.keys(&["Enter"]);
     let s = t.wait_for("Execution time");
     t.keep("4-goroutine", &s);
-    t.keys(&["Escape", "Escape"]);
+    t.keys(&["Escape"]);
+    t.wait_for("(Enter: one, Esc: back)");
+    t.keys(&["Escape"]);
     t.wait_for("groups by start function");
 
     // Profiles: sync, as `schedstat pprof sync --json`.
@@ -279,6 +283,7 @@ fn every_tab_shows_the_clis_numbers() {
     assert!(s.lines().any(|l| l.trim() == n), "{n} not in\n{s}");
     t.keep("sql", &s);
     t.keys(&["Escape"]);
+    t.wait_for("Enter type a query");
 
     // Resize to 80×24: still a header, tab bar and footer, nothing wider than 80.
     t.tmux(&["resize-window", "-t", "0", "-x", "80", "-y", "24"]);

@@ -151,30 +151,59 @@ impl Database {
 
     /// Runs one query and collects its result.
     pub fn query(&self, sql: &str) -> Result<QueryResult> {
-        let mut stmt = self.conn.prepare(sql).map_err(db_err)?;
-        let mut rows_out = Vec::new();
-        let mut rows = stmt.query([]).map_err(db_err)?;
-        let mut columns: Option<Vec<String>> = None;
-        while let Some(row) = rows.next().map_err(db_err)? {
-            let st = row.as_ref();
-            let n = st.column_count();
-            if columns.is_none() {
-                columns = Some((0..n).map(|i| st.column_name(i).map(|s| s.to_string()).unwrap_or_default()).collect());
-            }
-            let mut r = Vec::with_capacity(n);
-            for i in 0..n {
-                r.push(cell(row.get_ref(i).map_err(db_err)?));
-            }
-            rows_out.push(r);
-        }
-        drop(rows);
-        let columns = match columns {
-            Some(c) => c,
-            None => stmt.column_names(),
-        };
-        Ok(QueryResult { columns, rows: rows_out })
+        query_on(&self.conn, sql)
     }
 
+    /// Another connection to this database, for a second thread: its queries
+    /// run beside this connection's (`schedstat tui` answers the SQL tab while
+    /// the report is still being built). It borrows the database, so it closes
+    /// before the database does.
+    pub fn second_connection(&self) -> Result<SecondConnection<'_>> {
+        Ok(SecondConnection { conn: self.conn.try_clone().map_err(db_err)?, _db: std::marker::PhantomData })
+    }
+}
+
+/// A connection from [`Database::second_connection`].
+pub struct SecondConnection<'a> {
+    conn: Connection,
+    // The database must outlive the connection; `&()` keeps the type `Send`.
+    _db: std::marker::PhantomData<&'a ()>,
+}
+
+impl Sql for SecondConnection<'_> {
+    fn execute_batch(&self, sql: &str) -> Result<()> {
+        self.conn.execute_batch(sql).map_err(db_err)
+    }
+
+    fn query(&self, sql: &str) -> Result<QueryResult> {
+        query_on(&self.conn, sql)
+    }
+}
+
+/// Runs one query on `conn` and collects its result.
+fn query_on(conn: &Connection, sql: &str) -> Result<QueryResult> {
+    let mut stmt = conn.prepare(sql).map_err(db_err)?;
+    let mut rows_out = Vec::new();
+    let mut rows = stmt.query([]).map_err(db_err)?;
+    let mut columns: Option<Vec<String>> = None;
+    while let Some(row) = rows.next().map_err(db_err)? {
+        let st = row.as_ref();
+        let n = st.column_count();
+        if columns.is_none() {
+            columns = Some((0..n).map(|i| st.column_name(i).map(|s| s.to_string()).unwrap_or_default()).collect());
+        }
+        let mut r = Vec::with_capacity(n);
+        for i in 0..n {
+            r.push(cell(row.get_ref(i).map_err(db_err)?));
+        }
+        rows_out.push(r);
+    }
+    drop(rows);
+    let columns = match columns {
+        Some(c) => c,
+        None => stmt.column_names(),
+    };
+    Ok(QueryResult { columns, rows: rows_out })
 }
 
 impl Sql for Database {

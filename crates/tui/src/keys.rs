@@ -40,6 +40,18 @@ pub fn handle(app: &mut App, k: KeyEvent) -> Effect {
     if k.kind == KeyEventKind::Release {
         return Effect::None;
     }
+    // Esc and a key arriving together (a slow link, a fast typist) reach us
+    // as Alt+key: take it as the two keys it was.
+    if k.modifiers.contains(KeyModifiers::ALT) {
+        if let KeyCode::Char(_) = k.code {
+            let _ = handle_one(app, KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+            return handle_one(app, KeyEvent::new(k.code, k.modifiers - KeyModifiers::ALT));
+        }
+    }
+    handle_one(app, k)
+}
+
+fn handle_one(app: &mut App, k: KeyEvent) -> Effect {
     if k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL) {
         app.quit = true;
         return Effect::None;
