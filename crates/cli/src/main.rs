@@ -712,7 +712,16 @@ pub fn read_error_message(path: &std::path::Path, r: &gotrace::Reader<'_>, e: &g
 
 #[cfg(test)]
 mod tests {
-    use super::{edit_distance, mistyped_command, parse_duration};
+    use super::{edit_distance, mistyped_command, parse_duration, tui_alias};
+
+    #[test]
+    fn tui_flag_is_the_tui_command() {
+        let args = |v: &[&str]| v.iter().map(std::ffi::OsString::from).collect::<Vec<_>>();
+        assert_eq!(tui_alias(args(&["schedstat", "--tui", "t.out"])), args(&["schedstat", "tui", "t.out"]));
+        assert_eq!(tui_alias(args(&["schedstat", "-w", "10ms", "--tui", "t.out"])), args(&["schedstat", "tui", "-w", "10ms", "t.out"]));
+        // After `--`, `--tui` is a file name.
+        assert_eq!(tui_alias(args(&["schedstat", "--", "--tui"])), args(&["schedstat", "--", "--tui"]));
+    }
 
     #[test]
     fn mistyped_commands_are_named() {

@@ -21,7 +21,8 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let r = &a.leaks;
     let gs = groups(app);
     let blocked: usize = gs.iter().map(|g| g.count).sum();
-    let mut title = format!("{blocked} goroutines blocked at the end, in {} groups by stack and reason", gs.len());
+    let groups_word = if gs.len() == 1 { "group" } else { "groups" };
+    let mut title = format!("{blocked} goroutines blocked at the end, in {} {groups_word} by stack and reason", gs.len());
     if r.possible_deadlock {
         title = format!("POSSIBLE DEADLOCK: all {} application goroutines blocked. {title}", r.app_alive_at_end);
     }
