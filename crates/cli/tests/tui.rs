@@ -230,6 +230,9 @@ fn every_tab_shows_the_clis_numbers() {
     let want = format!("{} stop-the-world pauses, {} in all", gc["stw"].as_array().unwrap().len(), dur_i(gc["stw_total_ns"].as_i64().unwrap()));
     assert!(s.contains(&want), "{want} not in\n{s}");
     assert!(s.contains(&format!("{} mark phases", gc["gc_cycles"])), "{s}");
+    let mark = &gc["mark_phases"][0];
+    let row = line(&s, &format!("+{}", dur_i(mark["start_ns"].as_i64().unwrap() - gc["trace_start_ns"].as_i64().unwrap())));
+    assert!(row.contains(&dur_i(mark["duration_ns"].as_i64().unwrap())), "{row}");
     assert!(s.contains("MMU"));
     t.keep("6-gc", &s);
 

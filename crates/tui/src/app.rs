@@ -12,7 +12,7 @@ use crate::data::{Analyses, Basics, Purpose, Query, Update};
 use crate::theme::Theme;
 use crate::timeline::{Lane, View};
 
-/// The tabs, in the order the footer lists them (keys 1–9, 0, `-`... see [`Tab::key`]).
+/// The tabs, in the order the tab bar lists them (each opened by [`Tab::key`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
     /// Latency and runnable spikes; Enter opens one.
@@ -72,7 +72,7 @@ impl Tab {
         }
     }
 
-    /// The key that opens it: 1–9, then 0 and `!`... kept to digits and F-less letters.
+    /// The key that opens it: `1`–`9` and `0` in order, `:` for SQL (as a prompt is opened in vi and less).
     pub fn key(self) -> char {
         match self {
             Tab::Spikes => '1',

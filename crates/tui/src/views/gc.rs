@@ -16,7 +16,8 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let th = app.theme;
     let s = &a.gc;
     let [left, right] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
-    let [sum, pauses] = Layout::vertical([Constraint::Length(4), Constraint::Min(3)]).areas(left);
+    let [sum, pauses, marks] =
+        Layout::vertical([Constraint::Length(4), Constraint::Percentage(50), Constraint::Min(3)]).areas(left);
     let mark_ns: i64 = s.mark_phases.iter().map(|m| m.duration_ns).sum();
     let stw_ns: i64 = s.stw.iter().map(|p| p.duration_ns).sum();
     let assist_ns: i64 = s.assists.iter().map(|x| x.total_ns).sum();
@@ -44,6 +45,27 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         &[Constraint::Length(10), Constraint::Length(9), Constraint::Min(8)],
         text,
         (!empty).then_some(app.sel()),
+    );
+    let (range, _) = super::table::visible(s.mark_phases.len(), 0, marks);
+    let text = s.mark_phases[range]
+        .iter()
+        .map(|m| {
+            vec![
+                format!("+{}", dur_i(m.start_ns - s.trace_start_ns)),
+                dur_i(m.duration_ns),
+                if m.complete { String::new() } else { "(began before or ended after the trace)".into() },
+            ]
+        })
+        .collect();
+    super::table::draw(
+        f,
+        th,
+        marks,
+        "Mark phases",
+        &["at", "marking", ""],
+        &[Constraint::Length(10), Constraint::Length(9), Constraint::Min(8)],
+        text,
+        None,
     );
     // The MMU against log10(window): windows span 1 ns to seconds.
     let points: Vec<(f64, f64)> =
