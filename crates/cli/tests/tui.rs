@@ -381,6 +381,23 @@ fn no_color_and_a_truncated_trace() {
 }
 
 #[test]
+fn bad_files_are_one_line_errors_before_the_screen_opens() {
+    if !have_tmux() {
+        eprintln!("skipped: tmux is not installed (the TUI tests drive the binary in tmux)");
+        return;
+    }
+    // A missing file: exit 2; a file that is no trace: exit 1; one line each.
+    let t = Term::start("/nonexistent/x.trace", 100, 30);
+    let s = t.wait_for("schedstat: error:");
+    assert!(line(&s, "schedstat: error:").contains("/nonexistent/x.trace"), "{s}");
+    assert_eq!(t.quit(), 2);
+    let t = Term::start(&format!("{}/Cargo.toml", env!("CARGO_MANIFEST_DIR")), 100, 30);
+    let s = t.wait_for("schedstat: error:");
+    assert_eq!(s.lines().filter(|l| l.contains("schedstat: error:")).count(), 1, "{s}");
+    assert_eq!(t.quit(), 1);
+}
+
+#[test]
 fn not_a_terminal_is_a_one_line_error() {
     let out = Command::new(BIN).args(["tui", &fixture("go1.27", "cpuhog")]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));

@@ -306,3 +306,59 @@ fn sql_key(app: &mut App, k: KeyEvent) -> Effect {
     }
     Effect::None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::theme::Theme;
+
+    fn press(app: &mut App, code: KeyCode) -> Effect {
+        handle(app, KeyEvent::new(code, KeyModifiers::NONE))
+    }
+
+    #[test]
+    fn tabs_cycle_and_open_by_key() {
+        let mut app = App::new(Theme { color: false });
+        press(&mut app, KeyCode::BackTab);
+        assert_eq!(app.tab, Tab::Sql);
+        press(&mut app, KeyCode::Tab);
+        assert_eq!(app.tab, Tab::Spikes);
+        press(&mut app, KeyCode::Char('0'));
+        assert_eq!(app.tab, Tab::Timeline);
+        press(&mut app, KeyCode::Char('?'));
+        assert!(app.help);
+        press(&mut app, KeyCode::Char('q'));
+        assert!(!app.quit && !app.help, "the first key only closes the help");
+        press(&mut app, KeyCode::Char('q'));
+        assert!(app.quit);
+    }
+
+    #[test]
+    fn sql_typing_history_and_quitting() {
+        let mut app = App::new(Theme { color: false });
+        press(&mut app, KeyCode::Char(':'));
+        assert!(app.tab == Tab::Sql && app.sql.editing);
+        for c in "select 1 -- q".chars() {
+            press(&mut app, KeyCode::Char(c));
+        }
+        assert!(!app.quit, "q is text while typing");
+        let Effect::Ask(q) = press(&mut app, KeyCode::Enter) else { panic!("Enter runs the query") };
+        assert_eq!((q.purpose, q.sql.as_str()), (Purpose::Sql, "select 1 -- q"));
+        assert!(app.sql.running && app.sql.input.is_empty());
+        press(&mut app, KeyCode::Up);
+        assert_eq!(app.sql.input, "select 1 -- q");
+        press(&mut app, KeyCode::Down);
+        assert_eq!(app.sql.input, "");
+        // Esc and q arriving as one Alt+q: stop typing, then quit.
+        handle(&mut app, KeyEvent::new(KeyCode::Char('q'), KeyModifiers::ALT));
+        assert!(!app.sql.editing && app.quit);
+    }
+
+    #[test]
+    fn ctrl_c_quits_even_while_typing() {
+        let mut app = App::new(Theme { color: false });
+        press(&mut app, KeyCode::Char(':'));
+        handle(&mut app, KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+        assert!(app.quit);
+    }
+}
