@@ -5,8 +5,8 @@ Usage: scripts/tui-latency.py SCHEDSTAT TRACE [--presses N]
 
 Starts `SCHEDSTAT tui TRACE` in a detached 100x30 tmux session with
 SCHEDSTAT_TUI_LATENCY pointing at a log, and measures from outside:
-  - time to the first screen (the header) and to the report and the doctor's
-    verdict filling in;
+  - time to the first screen (the header, with the latency summary computed
+    while reading) and to the report and the doctor's verdict filling in;
 then presses N keys across every tab (moving selections, the window cursor,
 timeline zoom and pan), a key every 150 ms, quits, and reads the log the UI
 wrote from inside:
@@ -71,7 +71,7 @@ def main():
     try:
         tmux(sock, "set-option", "-s", "escape-time", "0")
         first = wait_for(sock, "duration ") - start
-        report = wait_for(sock, "latency n=") - start
+        report = wait_for(sock, " latency spikes") - start
         wait_for(sock, "▸ ")
         while "computing" in tmux(sock, "capture-pane", "-p", "-t", "0").splitlines()[2]:
             time.sleep(0.01)

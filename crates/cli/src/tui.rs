@@ -129,6 +129,7 @@ fn load(path: &Path, bytes: &TraceBytes, opts: &schedstat_report::Options, tx: &
     let mut gc = GcAnalysis::new();
     // `schedstat gc`'s defaults: the flags go tool trace's /mmu page opens with, Go's worker model.
     let mut mu = MutatorUtilBuilder::with_model(UtilFlags::PAGE_DEFAULT, WorkerModel::Go);
+    let mut latency = schedstat_tables::LatencyCollector::new();
     let mut builder = TableBuilder::new();
     let mut n = 0u64;
     let err = loop {
@@ -141,6 +142,7 @@ fn load(path: &Path, bytes: &TraceBytes, opts: &schedstat_report::Options, tx: &
                 }
                 gc.event(&ev);
                 mu.event(&ev);
+                latency.add(&ev);
                 builder.add(&ev);
                 if builder.pending_rows() >= CHUNK_ROWS {
                     if let Err(e) = db.append(&builder.take_rows()) {
@@ -180,6 +182,7 @@ fn load(path: &Path, bytes: &TraceBytes, opts: &schedstat_report::Options, tx: &
         end_ns: leaks.end_ns,
         goroutines: goroutines.goroutines.len(),
         warning,
+        latency: latency.finish(),
     };
     let analyses = Analyses { goroutines, leaks, profiles, gc, mmu };
     if tx.send(Update::Read(Box::new(basics), Box::new(analyses))).is_err() {

@@ -27,6 +27,10 @@ pub struct Basics {
     pub goroutines: usize,
     /// When the trace was cut or damaged: the reader's one-line error.
     pub warning: Option<String>,
+    /// The latency summary computed while reading (`schedstat_tables::LatencyCollector`,
+    /// equal to the report's `latency` to the bit), shown until the report
+    /// arrives, as the web page does; `None` without any scheduling wait.
+    pub latency: Option<schedstat_report::LatencySummary>,
 }
 
 /// The event analyses, computed in the same pass as the database load.

@@ -31,21 +31,22 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             th.cursor(),
         ));
     }
-    let second = match &app.report {
-        None => Line::raw("latency: computing…"),
-        Some(Err(e)) => Line::styled(format!("report failed: {e}"), th.bad()),
-        Some(Ok(r)) => {
-            let l = &r.latency;
-            Line::raw(format!(
-                "latency n={}  p50 {}  p90 {}  p99 {}  max {}  avg {}",
-                l.count,
-                dur(l.p50_ns),
-                dur(l.p90_ns),
-                dur(l.p99_ns),
-                dur(l.max_ns),
-                dur(l.avg_ns)
-            ))
-        }
+    let latency_line = |l: &schedstat_report::Latency| {
+        Line::raw(format!(
+            "latency n={}  p50 {}  p90 {}  p99 {}  max {}  avg {}",
+            l.count,
+            dur(l.p50_ns),
+            dur(l.p90_ns),
+            dur(l.p99_ns),
+            dur(l.max_ns),
+            dur(l.avg_ns)
+        ))
+    };
+    let second = match (&app.report, &b.latency) {
+        (Some(Err(e)), _) => Line::styled(format!("report failed: {e}"), th.bad()),
+        (Some(Ok(r)), _) => latency_line(&r.latency),
+        (None, Some(quick)) => latency_line(&quick.latency),
+        (None, None) => Line::raw("latency: computing…"),
     };
     let mut third = Vec::new();
     if let Some(r) = app.report() {
