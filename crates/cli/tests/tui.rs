@@ -291,7 +291,7 @@ fn every_tab_shows_the_clis_numbers() {
     // Resize to 80×24: still a header, tab bar and footer, nothing wider than 80.
     t.tmux(&["resize-window", "-t", "0", "-x", "80", "-y", "24"]);
     t.keys(&["1"]);
-    let s = t.wait_for("q quit");
+    let s = t.wait_until("the spikes tab at 80x24", |s| s.contains("kind      window") && s.contains("q quit"));
     assert!(s.lines().count() <= 24 && s.lines().all(|l| l.chars().count() <= 80), "{s}");
     assert!(s.contains("latency n=") && s.contains("Spikes"), "{s}");
     t.keep("resized-80x24", &s);
