@@ -1,18 +1,10 @@
-//! How the views print numbers: durations as the text report prints them
-//! (`20.22ms`), so a number on screen reads the same as in `schedstat TRACE`.
+//! How the views print numbers and stacks: through the report's own
+//! formatters (`schedstat_report::stack`), so the screen reads as `schedstat TRACE` does.
 
-/// A duration in ns as the report prints it: ns, µs with one decimal, ms and
-/// s with two.
+/// A duration in ns as the report's text prints it (`20.22ms`): the CLI's
+/// own formatter, so a number on screen reads as in `schedstat TRACE`.
 pub fn dur(ns: f64) -> String {
-    if ns < 1e3 {
-        format!("{ns:.0}ns")
-    } else if ns < 1e6 {
-        format!("{:.1}µs", ns / 1e3)
-    } else if ns < 1e9 {
-        format!("{:.2}ms", ns / 1e6)
-    } else {
-        format!("{:.2}s", ns / 1e9)
-    }
+    schedstat_report::stack::dur(ns)
 }
 
 /// An integer duration in ns, as [`dur`].
