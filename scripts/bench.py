@@ -13,7 +13,9 @@ Prints events/s of each, their ratio, and the peak RSS of each process.
 Then the default report end to end (`schedstat TRACE`: reading, loading
 DuckDB, every analysis) and, when --dt-schedstat names a dt/schedstat binary,
 the same report from dt/schedstat on a copy of the same file, with the ratio
-of their wall times and both peak RSS. Ratios are measurements, not pass/fail:
+of their wall times and both peak RSS. Last, `schedstat tui` on the same
+file (scripts/tui-latency.py, in tmux): time to the first screen, key-press
+and timeline latencies. Ratios are measurements, not pass/fail:
 the targets (reader >= 5x Go's events/s, report >= 5x dt/schedstat, peak RSS
 below the file size / below dt/schedstat's) are checked by reading this output.
 
@@ -158,6 +160,9 @@ def main():
               f"RSS {rep_rss / dt_rss:.2f}x dt/schedstat's")
     else:
         print("dt/schedstat          not measured (pass --dt-schedstat BINARY to compare)")
+
+    # The terminal UI on the same trace: first screen, key presses, timeline queries.
+    sh([sys.executable, os.path.join(ROOT, "scripts/tui-latency.py"), schedstat, trace])
 
 
 def report_suite(args):

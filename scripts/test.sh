@@ -8,6 +8,8 @@
 #   SCHEDSTAT_FUZZ_SECONDS  fuzzing time budget (default: 30; 0 only for quick local runs)
 #   SCHEDSTAT_LIVE_GO       Go releases to regenerate traces with (default: 1.21.13 1.22.10 1.25.5 1.27.3;
 #                           1.21.13 writes the old format)
+#   SCHEDSTAT_TUI_CAPTURES  where crates/cli/tests/tui.rs saves each tab's screen (default: tui-captures/,
+#                           git-ignored; CI keeps it as an artifact)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -56,6 +58,9 @@ step "Go 1.21.13 for crates/gotrace/tests/legacy.rs (the last Go that reads pre-
 scripts/go-toolchain.sh 1.21.13 >/dev/null
 
 step "cargo test (unit, conformance on corpus and fixtures, truncation, CLI)"
+# crates/cli/tests/tui.rs drives `schedstat tui` in tmux: here it must run, not skip.
+command -v tmux >/dev/null || { echo "test.sh: the terminal UI tests need tmux (apt-get install tmux)" >&2; exit 1; }
+export SCHEDSTAT_TUI_CAPTURES=${SCHEDSTAT_TUI_CAPTURES:-$ROOT/tui-captures}
 LOG=$(mktemp "${TMPDIR:-/tmp}/schedstat-test.XXXXXX")
 trap 'rm -f "$LOG"' EXIT
 set -o pipefail

@@ -42,12 +42,6 @@ impl From<schedstat_db::DbError> for LoadError {
 /// Rows handed to the database at a time: bounds memory while reading.
 const CHUNK_ROWS: usize = 1 << 17;
 
-/// Rows appended between two checkpoints, which compress them: memory then
-/// holds the compressed tables (about a tenth of their plain size) and at
-/// most this many uncompressed rows. Fewer means less memory and more time
-/// (on a 30 MB trace of 5.7 M transitions: every 512 Ki rows, 0.29 GB peak
-/// and a fifth more CPU; every 1 Mi, 0.40 GB; never, 0.76 GB).
-const CHECKPOINT_ROWS: usize = 1 << 19;
 
 /// A progress bar for big files when stderr is a terminal.
 fn progress_bar(path: &Path, total: u64) -> Option<ProgressBar> {
@@ -70,8 +64,9 @@ fn progress_bar(path: &Path, total: u64) -> Option<ProgressBar> {
 /// Reading and appending overlap: a second thread reads events and builds
 /// each chunk of rows while this one appends the previous chunk to DuckDB
 /// (the two cost about the same). At most two chunks are alive at once, and
-/// every [`CHECKPOINT_ROWS`] rows the database compresses what it holds, so
-/// peak memory follows the compressed tables, not the trace's rows.
+/// the database compresses what it holds as it goes
+/// ([`schedstat_db::CHECKPOINT_ROWS`]), so peak memory follows the compressed
+/// tables, not the trace's rows.
 pub fn load_trace(path: &Path, db: &Database, verbose: bool) -> Result<(TraceTables, Outcome), LoadError> {
     load_trace_telling(path, db, verbose, None)
 }
@@ -96,16 +91,9 @@ pub fn load_trace_telling(
     let (rest, outcome) = std::thread::scope(|s| {
         let reading = s.spawn(|| read_chunks(path, &bytes, chunks, problem));
         let mut failed = None;
-        let mut uncompressed = 0;
         for chunk in received.iter() {
             let t = std::time::Instant::now();
-            uncompressed += chunk.rows();
-            let mut done = db.append(&chunk);
-            if done.is_ok() && uncompressed >= CHECKPOINT_ROWS {
-                uncompressed = 0;
-                done = db.checkpoint();
-            }
-            if let Err(e) = done {
+            if let Err(e) = db.append(&chunk) {
                 failed = Some(e);
                 break;
             }

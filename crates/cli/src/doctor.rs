@@ -168,7 +168,17 @@ fn evidence(
     gc: GcAnalysis,
     summ: Summarizer,
 ) -> EventEvidence {
-    let r = leaks.finish(None);
+    evidence_of(&leaks.finish(None), &sync, &syscall, &gc.finish(), &summ.finish())
+}
+
+/// [`evidence`] from finished analyses, for callers that keep them (`schedstat tui` shows them too).
+pub fn evidence_of(
+    r: &analysis::leaks::LeakReport,
+    sync: &analysis::profile::Profile,
+    syscall: &analysis::profile::Profile,
+    s: &analysis::gc::GcSummary,
+    summary: &analysis::goroutines::Summary,
+) -> EventEvidence {
     let blocked: Vec<BlockedGroup> = r
         .groups
         .iter()
@@ -186,8 +196,6 @@ fn evidence(
             last_since_ns: g.goroutines.iter().map(|b| b.since_ns).max().unwrap_or(r.end_ns),
         })
         .collect();
-    let s = gc.finish();
-    let summary = summ.finish();
     let name = |g: i64| summary.goroutines.get(&g).map(|x| x.name.clone()).unwrap_or_default();
     let longest = |v: &mut dyn Iterator<Item = (i64, i64)>| v.max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)));
     let gce = GcEvidence {

@@ -26,6 +26,7 @@ mod states;
 mod stats;
 mod stw;
 mod tasks;
+mod tui;
 mod web;
 
 use std::path::PathBuf;
@@ -56,6 +57,7 @@ Examples:
   schedstat grep --stacks --goroutine 7 trace.out   events as etgrep prints them (--match: stack patterns)
   schedstat states trace.out --svg g.svg   goroutine state machines as a graph (grstates)
   schedstat stw --print-stacks trace.out   stop-the-world parts and CPU samples in them (unstoppable)
+  schedstat tui trace.out                the whole analysis in the terminal (also: --tui)
 
 Record a trace with `go test -trace=trace.out`, runtime/trace.Start, or
 `curl -o trace.out http://HOST/debug/pprof/trace?seconds=5`.
@@ -453,6 +455,21 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Browse the analysis in the terminal: summary, spikes, delays, goroutines, profiles, GC, leaks, doctor, timeline, SQL.
+    #[command(after_help = tui::AFTER_HELP)]
+    Tui {
+        /// The trace file.
+        trace: PathBuf,
+        /// Analysis window (the time series' step; spikes are per window).
+        #[arg(short = 'w', long, default_value = "100ms", value_parser = parse_duration)]
+        window: i64,
+        /// A window whose p99 scheduling latency exceeds this is a latency spike.
+        #[arg(long, default_value = "1ms", value_parser = parse_duration)]
+        spike_threshold: i64,
+        /// Entries per listing: spikes detailed, delays explained, top waiters.
+        #[arg(short = 'n', long, default_value_t = 20)]
+        top: usize,
+    },
     /// Write the trace as swimlanes for ui.perfetto.dev (Perfetto's protobuf trace or Chrome trace-event JSON).
     #[command(after_help = export::AFTER_HELP)]
     Export {
@@ -575,7 +592,7 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(tui_alias(std::env::args_os().collect())) {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -611,6 +628,13 @@ fn main() -> ExitCode {
         Some(Command::Doctor(a)) => doctor::run(&a),
         Some(Command::Check(a)) => check::run(&a),
         Some(Command::Fleet(a)) => fleet::run(&a),
+        Some(Command::Tui { trace, window, spike_threshold, top }) => {
+            if window < 1_000_000 {
+                eprintln!("schedstat: error: --window must be at least 1ms (runnable counts use 1 ms buckets)");
+                return ExitCode::from(2);
+            }
+            tui::run(&tui::TuiArgs { trace, opts: tui::report_options(window, spike_threshold, top) })
+        }
         Some(Command::Web { trace, port, open, verbose }) => web::run(&trace, &web::WebArgs { port, open, verbose }),
         Some(Command::Grep { trace, stacks, goroutine, time, sort, pattern, json }) => {
             grep::run(&grep::GrepArgs { trace, stacks, goroutine, time, sort, pattern, json })
@@ -682,6 +706,17 @@ fn main() -> ExitCode {
     }
 }
 
+/// `schedstat --tui ARGS` is `schedstat tui ARGS`: the flag is moved to the
+/// front as the subcommand, so both spellings take exactly the same options.
+fn tui_alias(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let end = args.iter().position(|a| a == "--").unwrap_or(args.len());
+    if let Some(i) = args[..end].iter().position(|a| a == "--tui") {
+        args.remove(i);
+        args.insert(1.min(args.len()), "tui".into());
+    }
+    args
+}
+
 /// When the first argument is no file but close to a command's name
 /// (`schedstat gorutines trace.out`), the message to print instead of running
 /// the report on the other arguments.
@@ -750,7 +785,16 @@ pub fn read_error(r: &gotrace::Reader<'_>, e: &gotrace::Error) -> (Outcome, Stri
 
 #[cfg(test)]
 mod tests {
-    use super::{edit_distance, mistyped_command, parse_duration};
+    use super::{edit_distance, mistyped_command, parse_duration, tui_alias};
+
+    #[test]
+    fn tui_flag_is_the_tui_command() {
+        let args = |v: &[&str]| v.iter().map(std::ffi::OsString::from).collect::<Vec<_>>();
+        assert_eq!(tui_alias(args(&["schedstat", "--tui", "t.out"])), args(&["schedstat", "tui", "t.out"]));
+        assert_eq!(tui_alias(args(&["schedstat", "-w", "10ms", "--tui", "t.out"])), args(&["schedstat", "tui", "-w", "10ms", "t.out"]));
+        // After `--`, `--tui` is a file name.
+        assert_eq!(tui_alias(args(&["schedstat", "--", "--tui"])), args(&["schedstat", "--", "--tui"]));
+    }
 
     #[test]
     fn mistyped_commands_are_named() {

@@ -1,7 +1,9 @@
 //! Stack paths: a stack shown as the application frames that matter, from
 //! entry point to leaf (`main → traced → runStorm.func1 → launchStorm`),
 //! dropping runtime and standard-library frames. The rules are dt/schedstat's,
-//! so its users read the same paths.
+//! so its users read the same paths. Also goroutine labels and the report's
+//! duration format. Shared by the CLI's renderers, the page's wasm report
+//! (labels are in the JSON) and `schedstat tui`.
 
 /// Whether a frame belongs to the application rather than the runtime or the
 /// standard library: not `runtime.`, `sync.`, `syscall.`, `internal/`, and a
@@ -145,6 +147,21 @@ pub fn strip_location(frame: &str) -> &str {
     match frame.find(" (") {
         Some(i) => &frame[..i],
         None => frame,
+    }
+}
+
+/// A duration as dt/schedstat prints it: ns, µs (1 decimal), ms or s (2
+/// decimals). Here beside the stack paths because both are how the report
+/// reads, in the CLI's text and in `schedstat tui` alike.
+pub fn dur(ns: f64) -> String {
+    if ns < 1e3 {
+        format!("{ns:.0}ns")
+    } else if ns < 1e6 {
+        format!("{:.1}µs", ns / 1e3)
+    } else if ns < 1e9 {
+        format!("{:.2}ms", ns / 1e6)
+    } else {
+        format!("{:.2}s", ns / 1e9)
     }
 }
 

@@ -24,18 +24,8 @@ impl StackStyle {
     }
 }
 
-/// A duration as dt/schedstat prints it: ns, µs (1 decimal), ms or s (2 decimals).
-pub fn dur(ns: f64) -> String {
-    if ns < 1e3 {
-        format!("{ns:.0}ns")
-    } else if ns < 1e6 {
-        format!("{:.1}µs", ns / 1e3)
-    } else if ns < 1e9 {
-        format!("{:.2}ms", ns / 1e6)
-    } else {
-        format!("{:.2}s", ns / 1e9)
-    }
-}
+/// A duration as dt/schedstat prints it (shared with `schedstat tui`).
+pub use schedstat_report::stack::dur;
 
 /// Go's `time.Duration.String()`: `100ms`, `1.5s`, `200µs`, `1m30s`.
 pub fn go_duration(ns: i64) -> String {

@@ -1,0 +1,208 @@
+//! `schedstat tui TRACE`: the interactive terminal UI (`crates/tui`). This
+//! module only loads: one pass over the trace feeds the same analyses the
+//! `goroutines`, `leaks`, `pprof`, `gc` and `doctor` commands use and the same
+//! database the report uses, on a background thread that then builds the
+//! report and the doctor's diagnosis while a second connection answers the
+//! UI's queries.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{channel, Receiver, Sender};
+
+use analysis::gc::GcAnalysis;
+use analysis::goroutines::Summarizer;
+use analysis::leaks::LeakTracker;
+use analysis::mmu::{mmu_plot, MmuCurve, MutatorUtilBuilder, UtilFlags, WorkerModel};
+use analysis::profile::{ProfileBuilder, ProfileKind};
+use schedstat_db::Database;
+use schedstat_report::doctor::{self, Thresholds};
+use schedstat_tables::TableBuilder;
+use schedstat_tui::{Analyses, Basics, Query, Session, Update};
+
+use crate::input::{open_trace, streaming_reader, TraceBytes};
+use crate::Outcome;
+
+/// Clap help for the subcommand.
+pub const AFTER_HELP: &str = "\
+Examples:
+  schedstat tui trace.out                 browse the analysis in the terminal (also: schedstat --tui trace.out)
+  schedstat tui -w 10ms -n 50 trace.out   finer windows, longer listings
+
+Tabs: spikes, delays (with --why verdicts), top waiters, goroutines, blocking
+profiles, GC and MMU, leaks, doctor findings, p99/runnable per window (its
+cursor filters spikes and delays), a P/goroutine timeline, SQL. Keys: Tab or
+1-9, 0, : for the tabs; arrows or hjkl; Enter opens; Esc goes back; ? help;
+q quits. NO_COLOR=1 turns colour off.
+
+Exit codes: 0 ok; 1 the trace could not be read; 2 usage or file error (also:
+stdout is not a terminal); 3 the trace is truncated (the views cover its
+complete generations); 4 an analysis failed.";
+
+/// What `schedstat tui` was asked for.
+pub struct TuiArgs {
+    /// The trace.
+    pub trace: PathBuf,
+    /// The report's options (window, spike threshold, listing length, and the sections the tabs show).
+    pub opts: schedstat_report::Options,
+}
+
+/// The report options the TUI's tabs need: the time series, `--why`, `--top-waiters`.
+pub fn report_options(window_ns: i64, spike_threshold_ns: i64, top: usize) -> schedstat_report::Options {
+    schedstat_report::Options {
+        window_ns,
+        spike_threshold_ns,
+        top,
+        timeseries: true,
+        top_waiters: true,
+        why: top,
+        ..Default::default()
+    }
+}
+
+/// Runs the UI on one trace.
+pub fn run(a: &TuiArgs) -> Result<Outcome, Box<dyn std::error::Error>> {
+    if !std::io::stdout().is_terminal() {
+        eprintln!(
+            "schedstat: error: tui needs a terminal, and stdout is not one (for text use `schedstat {}`)",
+            a.trace.display()
+        );
+        return Ok(Outcome::FileError);
+    }
+    let bytes = match open_trace(&a.trace) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("schedstat: error: {e}");
+            return Ok(Outcome::FileError);
+        }
+    };
+    // Not a trace at all: say so on one line before the screen opens.
+    if streaming_reader(&a.trace, &bytes, None).is_none() {
+        return Ok(Outcome::Unreadable);
+    }
+    let (updates_tx, updates) = channel();
+    let (queries, queries_rx) = channel();
+    let (path, opts) = (a.trace.clone(), a.opts.clone());
+    std::thread::spawn(move || {
+        let tx = updates_tx.clone();
+        let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| load(&path, &bytes, &opts, &tx, queries_rx)));
+        if loaded.is_err() {
+            let _ = updates_tx.send(Update::Failed("the analysis stopped on an internal error".into()));
+        }
+    });
+    let latency_log = std::env::var_os("SCHEDSTAT_TUI_LATENCY").map(PathBuf::from);
+    let ended = schedstat_tui::run(Session { updates, queries, latency_log })
+        .map_err(|e| format!("{}: the terminal failed: {e}", a.trace.display()))?;
+    if let Some(f) = &ended.failed {
+        eprintln!("schedstat: error: {}: {f}", a.trace.display());
+        return Ok(Outcome::Failed);
+    }
+    if let Some(w) = &ended.warning {
+        eprintln!("schedstat: error: {w}");
+        return Ok(Outcome::Partial);
+    }
+    Ok(Outcome::Ok)
+}
+
+/// Rows handed to the database at a time.
+const CHUNK_ROWS: usize = 1 << 17;
+
+/// Events between progress messages.
+const PROGRESS_EVERY: u64 = 1 << 16;
+
+/// The loading thread: reads, analyses, reports, then answers queries until the UI quits.
+fn load(path: &Path, bytes: &TraceBytes, opts: &schedstat_report::Options, tx: &Sender<Update>, queries: Receiver<Query>) {
+    let fail = |m: String| {
+        let _ = tx.send(Update::Failed(m));
+    };
+    let db = match Database::create(None).and_then(|db| db.create_schema().map(|_| db)) {
+        Ok(db) => db,
+        Err(e) => return fail(e.to_string()),
+    };
+    let total = bytes.as_slice().len() as u64;
+    let bar = indicatif::ProgressBar::hidden();
+    let Some(mut reader) = streaming_reader(path, bytes, Some(bar.clone())) else {
+        return fail(format!("{}: not readable", path.display()));
+    };
+    let mut summ = Summarizer::new();
+    let mut leaks = LeakTracker::new();
+    let mut profiles: Vec<ProfileBuilder> = ProfileKind::ALL.iter().map(|k| ProfileBuilder::new(*k)).collect();
+    let mut gc = GcAnalysis::new();
+    // `schedstat gc`'s defaults: the flags go tool trace's /mmu page opens with, Go's worker model.
+    let mut mu = MutatorUtilBuilder::with_model(UtilFlags::PAGE_DEFAULT, WorkerModel::Go);
+    let mut latency = schedstat_tables::LatencyCollector::new();
+    let mut builder = TableBuilder::new();
+    let mut n = 0u64;
+    let err = loop {
+        match reader.read_event() {
+            Ok(Some(ev)) => {
+                summ.event(&ev);
+                leaks.event(&ev);
+                for p in &mut profiles {
+                    p.event(&ev);
+                }
+                gc.event(&ev);
+                mu.event(&ev);
+                latency.add(&ev);
+                builder.add(&ev);
+                if builder.pending_rows() >= CHUNK_ROWS {
+                    if let Err(e) = db.append(&builder.take_rows()) {
+                        return fail(e.to_string());
+                    }
+                }
+                n += 1;
+                if n % PROGRESS_EVERY == 0 {
+                    let _ = tx.send(Update::Progress { done: bar.position(), total, events: n });
+                }
+            }
+            Ok(None) => break None,
+            Err(e) => break Some(e),
+        }
+    };
+    let warning = match &err {
+        None => None,
+        Some(e) => match crate::read_error(&reader, e) {
+            (Outcome::Unreadable, m) => return fail(format!("{}: {m}", path.display())),
+            (_, m) => Some(format!("{}: {m}", path.display())),
+        },
+    };
+    let rest = builder.finish();
+    if let Err(e) = db.append(&rest).and_then(|_| db.finish(&rest)) {
+        return fail(e.to_string());
+    }
+    let goroutines = summ.finish();
+    let leaks = leaks.finish(None);
+    let profiles: Vec<_> = profiles.into_iter().map(ProfileBuilder::finish).collect();
+    let gc = gc.finish();
+    let mmu = mmu_plot(&MmuCurve::new(mu.finish()), crate::tasks::go_uses_fma());
+    let evidence = crate::doctor::evidence_of(&leaks, &profiles[1], &profiles[2], &gc, &goroutines);
+    let basics = Basics {
+        file: path.file_name().and_then(|n| n.to_str()).unwrap_or("trace").to_string(),
+        events: rest.events,
+        start_ns: leaks.start_ns,
+        end_ns: leaks.end_ns,
+        goroutines: goroutines.goroutines.len(),
+        warning,
+        latency: latency.finish(),
+    };
+    let analyses = Analyses { goroutines, leaks, profiles, gc, mmu };
+    if tx.send(Update::Read(Box::new(basics), Box::new(analyses))).is_err() {
+        return;
+    }
+    // The UI's queries are answered on a second connection from now on, so
+    // the SQL tab and the timeline need not wait for the report and the doctor.
+    let second = match db.second_connection() {
+        Ok(c) => c,
+        Err(e) => return fail(e.to_string()),
+    };
+    std::thread::scope(|s| {
+        let answers = tx.clone();
+        s.spawn(move || schedstat_tui::serve(&second, queries, answers));
+        let report =
+            schedstat_report::build(&db, opts).map(Box::new).map_err(|e| schedstat_tui::one_line(&e.to_string()));
+        let _ = tx.send(Update::Report(report));
+        let diagnosis = doctor::diagnose(&db, &evidence, &Thresholds::default())
+            .map(Box::new)
+            .map_err(|e| schedstat_tui::one_line(&e.to_string()));
+        let _ = tx.send(Update::Doctor(diagnosis));
+    });
+}

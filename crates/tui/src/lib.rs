@@ -1,0 +1,45 @@
+//! `schedstat tui`: one trace's report, analyses and SQL in the terminal, for
+//! people reading traces over SSH where no browser is at hand.
+//!
+//! This crate draws and handles keys; it computes nothing of its own. The
+//! CLI reads the trace, feeds the same `crates/analysis` builders and the same
+//! DuckDB database its other commands use, calls `schedstat_report::build` and
+//! `schedstat_report::doctor::diagnose`, and sends the results here as
+//! [`Update`]s from a background thread, so the first screen appears as soon
+//! as the summary is known and the rest fills in. Queries (the SQL tab, the
+//! timeline) go back to that thread as [`Query`]s and are answered on the same
+//! database by [`serve`].
+
+#![warn(missing_docs)]
+
+pub mod app;
+pub mod data;
+pub mod fmt;
+mod keys;
+mod term;
+pub mod theme;
+pub mod timeline;
+mod views;
+
+pub use data::{Analyses, Basics, Purpose, Query, Session, Update};
+pub use term::{run, Ended};
+
+use std::sync::mpsc::{Receiver, Sender};
+
+/// Answers the UI's queries on `db` until the UI hangs up: the loop the
+/// loading thread enters once the trace is loaded, so the database stays on
+/// the thread that built it.
+pub fn serve(db: &dyn schedstat_query::Sql, queries: Receiver<Query>, updates: Sender<Update>) {
+    for q in queries.iter() {
+        let started = std::time::Instant::now();
+        let result = db.query(&q.sql).map_err(|e| one_line(&e.to_string()));
+        if updates.send(Update::Answer { purpose: q.purpose, result, elapsed: started.elapsed() }).is_err() {
+            break;
+        }
+    }
+}
+
+/// An error message on one line (DuckDB's span several).
+pub fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
