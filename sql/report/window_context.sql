@@ -30,18 +30,32 @@ stw as (
     from ranges
     where name like 'stop-the-world (%' and start_time_ns is not null and end_time_ns is not null
 ),
+-- Every interval, split at the windows it spans (most stay in one): each
+-- piece's window is computed, not joined for, so the cost is linear in the
+-- intervals (a range join against the windows took seconds on big traces).
+-- Only intervals that overlap [t0, end of the last window) are split, so the
+-- integer divisions below never see a negative numerator but the start's
+-- (clamped to window 0).
+spans as (
+    select 'waits' as what, s, e from waits
+    union all select 'idle', s, e from idle
+    union all select 'gc', s, e from gc
+    union all select 'stw', s, e from stw
+),
+pieces as (
+    select what, s, e,
+        unnest(range(
+            greatest((s - {{t0_ns}}) // {{window_ns}}, 0),
+            least((e - 1 - {{t0_ns}}) // {{window_ns}}, ({{end_ns}} - {{t0_ns}}) // {{window_ns}}) + 1
+        )) as win
+    from spans
+    where e > {{t0_ns}} and s < {{t0_ns}} + (({{end_ns}} - {{t0_ns}}) // {{window_ns}} + 1) * {{window_ns}}
+),
 overlap as (
-    select 'waits' as what, b.win, sum(least(x.e, b.hi) - greatest(x.s, b.lo)) as ns
-    from bounds b join waits x on x.e > b.lo and x.s < b.hi group by b.win
-    union all
-    select 'idle', b.win, sum(least(x.e, b.hi) - greatest(x.s, b.lo))
-    from bounds b join idle x on x.e > b.lo and x.s < b.hi group by b.win
-    union all
-    select 'gc', b.win, sum(least(x.e, b.hi) - greatest(x.s, b.lo))
-    from bounds b join gc x on x.e > b.lo and x.s < b.hi group by b.win
-    union all
-    select 'stw', b.win, sum(least(x.e, b.hi) - greatest(x.s, b.lo))
-    from bounds b join stw x on x.e > b.lo and x.s < b.hi group by b.win
+    select what, win,
+        sum(least(e, {{t0_ns}} + (win + 1) * {{window_ns}}) - greatest(s, {{t0_ns}} + win * {{window_ns}})) as ns
+    from pieces
+    group by what, win
 ),
 heap as (
     select b.win, max(m.value) as heap_max
