@@ -4,6 +4,7 @@
 //! the database at the same time), hands both to it, and renders the findings
 //! as text for a 100-column terminal or as JSON.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use analysis::gc::GcAnalysis;
@@ -12,7 +13,8 @@ use analysis::leaks::{is_runtime_goroutine, LeakTracker};
 use analysis::profile::{ProfileBuilder, ProfileKind, StackTotal};
 use schedstat_db::Database;
 use schedstat_report::doctor::{
-    self, BlockedGroup, Diagnosis, EventEvidence, Finding, GcEvidence, ProfileStack, Thresholds, PATTERNS, THRESHOLDS,
+    self, BlockedGroup, Diagnosis, EventEvidence, Finding, GcEvidence, GroupExec, ProfileStack, Thresholds, PATTERNS,
+    THRESHOLDS,
 };
 use schedstat_tables::TableBuilder;
 use serde_json::json;
@@ -32,7 +34,8 @@ Examples:
   schedstat doctor --threshold p-hog.min_hold=2ms --threshold idle-ps=10% a.out b.out
 
 Patterns (ids, in priority order): deadlock, goroutine-leak, p-hog, launch-burst,
-lock-contention, gc-pressure, cpu-saturation, syscall-bound, idle-ps.
+lock-contention, channel-bottleneck, gc-pressure, context-switching,
+cpu-saturation, syscall-bound, idle-ps.
 `schedstat doctor --list` prints each with what it checks, and every threshold
 with its default. Findings are sorted by severity (critical, warning, info),
 then by that order (a cause before the saturation it causes).
@@ -201,10 +204,17 @@ fn evidence(
     };
     let app = summary.goroutines.values().filter(|g| !is_runtime_goroutine(&g.name));
     let (mut exec, mut sys) = (0i64, 0i64);
+    let mut by_name: BTreeMap<&str, GroupExec> = BTreeMap::new();
     for g in app {
         exec += g.stats.exec_ns;
         sys += g.stats.syscall_ns;
+        let e = by_name.entry(&g.name).or_insert_with(|| GroupExec { name: g.name.clone(), ..GroupExec::default() });
+        e.count += 1;
+        e.exec_ns += g.stats.exec_ns;
+        e.sched_wait_ns += g.stats.sched_wait_ns;
     }
+    let mut groups: Vec<GroupExec> = by_name.into_values().collect();
+    groups.sort_by(|a, b| b.exec_ns.cmp(&a.exec_ns).then_with(|| a.name.cmp(&b.name)));
     EventEvidence {
         start_ns: r.start_ns,
         end_ns: r.end_ns,
@@ -218,6 +228,7 @@ fn evidence(
         gc: gce,
         app_exec_ns: exec,
         app_syscall_ns: sys,
+        groups,
     }
 }
 
