@@ -1,10 +1,11 @@
 -- Where waits on locks and channels happen, for `schedstat doctor`'s time
 -- ranges (lock-contention, channel-bottleneck): the trace cut into
--- {{buckets}} equal windows, and per blocking stack (function list, leaf
--- first) and window the completed waits that began in it (count, total
--- blocked time). A wait is counted in the window where it began, so a window's
--- total may run past its length when waits are long. Reasons: sync (mutexes,
--- WaitGroup), chan send/receive, select.
+-- {{buckets}} equal windows (window k runs from t0 + k*span/{{buckets}},
+-- integer division), and per blocking stack (function list, leaf first) and
+-- window the completed waits that overlap it (count) and the blocked time
+-- inside the window (a wait across several windows is split between them), so
+-- a window's total divided by its length is the average number of goroutines
+-- waiting there. Reasons: sync (mutexes, WaitGroup), chan send/receive, select.
 with b as (
     select
         (select value::bigint from trace_info where key = 'first_time_ns') as t0,
@@ -22,13 +23,24 @@ wakes as (
     where from_state = 'waiting' and to_state = 'runnable'
 ),
 waits as (
-    select bl.stack_id, w.t, w.duration_ns
+    select bl.stack_id, w.t as s, w.t + w.duration_ns as e
     from blocks bl
     join wakes w on w.g = bl.g and w.t = bl.t
 ),
-by_id as (
-    select stack_id, least(((t - b.t0) * {{buckets}}) // b.span, {{buckets}} - 1) as bucket, count(*) as n, sum(duration_ns) as ns
+spread as (
+    select
+        stack_id, s, e,
+        unnest(range(
+            least(((s - b.t0) * {{buckets}}) // b.span, {{buckets}} - 1),
+            least(((e - b.t0) * {{buckets}}) // b.span, {{buckets}} - 1) + 1
+        )) as bucket
     from waits cross join b
+),
+by_id as (
+    select
+        stack_id, bucket, count(*) as n,
+        sum(least(e, b.t0 + ((bucket + 1) * b.span) // {{buckets}}) - greatest(s, b.t0 + (bucket * b.span) // {{buckets}})) as ns
+    from spread cross join b
     group by stack_id, bucket
 ),
 named as (

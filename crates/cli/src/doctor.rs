@@ -325,7 +325,7 @@ pub fn render(path: &Path, d: &Diagnosis, full: bool) -> String {
     }
     o += "\nChecked:\n";
     for c in &d.checks {
-        o += &wrap(&format!("  {:<16} {:<7} ", c.id, c.status), &" ".repeat(27), &c.note);
+        o += &wrap(&format!("  {:<18} {:<7} ", c.id, c.status), &" ".repeat(29), &c.note);
     }
     o
 }
@@ -333,7 +333,7 @@ pub fn render(path: &Path, d: &Diagnosis, full: bool) -> String {
 fn list_text(th: &Thresholds) -> String {
     let mut o = String::from("Patterns, in priority order:\n");
     for p in PATTERNS {
-        o += &wrap(&format!("  {:<16} ", p.id), &" ".repeat(19), &format!("{}: {}", p.title, p.checks));
+        o += &wrap(&format!("  {:<18} ", p.id), &" ".repeat(21), &format!("{}: {}", p.title, p.checks));
     }
     o += "\nThresholds (--threshold ID=VALUE):\n";
     for t in THRESHOLDS {

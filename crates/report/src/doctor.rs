@@ -1653,8 +1653,8 @@ fn syscall_bound(c: &mut Ctx<'_>, q: &QueryResult) {
         vec![
             if estimated {
                 format!(
-                    "application goroutines: about {} in syscalls, {} executing (this trace format times only blocking syscalls; \
-                     the others are bounded by the goroutine's next event)",
+                    "application goroutines: about {} in syscalls, {} executing (estimated: this trace format times only \
+                     blocking syscalls; the others are bounded by the goroutine's next event)",
                     dur(sys_ns as f64),
                     dur(exec_ns as f64)
                 )
