@@ -16,3 +16,4 @@ pub mod leaks;
 pub mod annotations;
 pub mod gc;
 pub mod mmu;
+pub mod doctor;

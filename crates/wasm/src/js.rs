@@ -159,13 +159,16 @@ impl TraceParser {
     pub fn finish(&mut self) -> Result<JsValue, JsError> {
         let Some(p) = self.parse.take() else { return Err(JsError::new("finish() was already called")) };
         let warning = p.warning().map(String::from);
-        let t = p.finish();
+        let (t, evidence) = p.finish_with_evidence();
         let o = Object::new();
         set(&o, "tables", &tables_to_js(&columns(&t)));
         set(&o, "first_time_ns", &JsValue::from(t.first_time_ns));
         set(&o, "last_time_ns", &JsValue::from(t.last_time_ns));
         set(&o, "events", &JsValue::from(t.events));
         set(&o, "warning", &warning.map_or(JsValue::NULL, |w| JsValue::from_str(&w)));
+        // JSON text, kept as is by the page and handed back to `doctor`.
+        let evidence = serde_json::to_string(&evidence).map_err(|e| JsError::new(&e.to_string()))?;
+        set(&o, "doctor_evidence", &JsValue::from_str(&evidence));
         Ok(o.into())
     }
 }
@@ -266,4 +269,15 @@ impl Sql for JsSql {
 pub fn report(options: &str, execute: Function, query: Function) -> Result<String, JsError> {
     let db = JsSql { execute, query };
     crate::report::report_json(&db, options).map_err(|e| JsError::new(&e))
+}
+
+/// Runs `schedstat doctor` (`schedstat-report`'s checks and `sql/doctor/`)
+/// over the page's database with the evidence [`TraceParser::finish`] gave
+/// (`doctor_evidence`), and returns the JSON `schedstat doctor --json`
+/// prints without its `trace` key. `thresholds` is a JSON object of
+/// threshold overrides by id (`{}`: the defaults).
+#[wasm_bindgen]
+pub fn doctor(evidence: &str, thresholds: &str, execute: Function, query: Function) -> Result<String, JsError> {
+    let db = JsSql { execute, query };
+    crate::report::doctor_json(&db, evidence, thresholds).map_err(|e| JsError::new(&e))
 }
