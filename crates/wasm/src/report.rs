@@ -83,18 +83,17 @@ pub fn report_json(db: &dyn Sql, options_json: &str) -> Result<String, String> {
 }
 
 /// The doctor on the page: `schedstat_report::doctor::diagnose` with the
-/// events' evidence (JSON of [`EventEvidence`], from the same collector the
-/// CLI runs) and threshold overrides (`{"id": value}`), as the JSON document
-/// `schedstat doctor --json` prints, less its `trace` (the file path).
-pub fn doctor_json(db: &dyn Sql, evidence_json: &str, thresholds_json: &str) -> Result<String, String> {
-    let ev: EventEvidence = serde_json::from_str(evidence_json).map_err(|e| format!("doctor evidence: {e}"))?;
+/// events' evidence (from the same collector the CLI runs) and threshold
+/// overrides (`{"id": value}`), as the JSON document `schedstat doctor
+/// --json` prints, less its `trace` (the file path).
+pub fn doctor_json(db: &dyn Sql, ev: &EventEvidence, thresholds_json: &str) -> Result<String, String> {
     let overrides: BTreeMap<String, f64> = serde_json::from_str(thresholds_json).map_err(|e| format!("doctor thresholds: {e}"))?;
     let mut th = Thresholds::default();
     for (k, v) in overrides {
         th.set(&format!("{k}={v}"))?;
     }
     materialize_views(db).map_err(|e| e.to_string())?;
-    let d = diagnose(db, &ev, &th).map_err(|e| e.to_string())?;
+    let d = diagnose(db, ev, &th).map_err(|e| e.to_string())?;
     let doc = serde_json::json!({
         "start_ns": d.start_ns,
         "end_ns": d.end_ns,
