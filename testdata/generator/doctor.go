@@ -8,13 +8,14 @@ import (
 
 // Ground truth for `schedstat doctor`: one scenario per pattern that no
 // other scenario plants (deadlock, channel-bottleneck, context-switching,
-// cpu-saturation). Each plants its cause in a function with a recognisable
+// cpu-saturation, idle-ps). Each plants its cause in a function with a recognisable
 // name, which the doctor must quote in its evidence.
 func init() {
 	register("deadlock", runDeadlock)
 	register("chanbottleneck", runChanBottleneck)
 	register("ctxswitch", runCtxSwitch)
 	register("saturation", runSaturation)
+	register("lockedthread", runLockedThread)
 }
 
 // runDeadlock: lockOrderA takes muA then muB, lockOrderB takes muB then muA
@@ -202,4 +203,59 @@ func cpuCruncher(seed uint64, wg *sync.WaitGroup) {
 		seed = spin(seed, 300000)
 	}
 	keep(seed)
+}
+
+const (
+	lockedPairs  = 3
+	lockedRounds = 1500
+)
+
+// runLockedThread: GOMAXPROCS(4); 3 pairs of goroutines play ping-pong over
+// unbuffered channels: lockedPonger, locked to its OS thread
+// (runtime.LockOSThread), answers each ping after ~25 µs of work to
+// pingSender. Whenever lockedPonger is made runnable it can only run on its
+// own thread, so the P is handed to that thread, which has to be woken: the
+// P sits idle while the goroutine waits (idle Ps while goroutines wait).
+func runLockedThread(opts *options) error {
+	prev := runtime.GOMAXPROCS(4)
+	defer runtime.GOMAXPROCS(prev)
+	return traced(opts.out, func() error {
+		var wg sync.WaitGroup
+		for k := 0; k < lockedPairs; k++ {
+			ping, pong := make(chan uint64), make(chan uint64)
+			wg.Add(2)
+			go lockedPonger(ping, pong, &wg)
+			go pingSender(ping, pong, &wg)
+		}
+		wg.Wait()
+		return nil
+	})
+}
+
+// lockedPonger answers every ping from its own locked OS thread.
+//
+//go:noinline
+func lockedPonger(ping <-chan uint64, pong chan<- uint64, wg *sync.WaitGroup) {
+	defer wg.Done()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	for v := range ping {
+		pong <- spin(v, 20000)
+	}
+	close(pong)
+}
+
+// pingSender sends lockedRounds pings and waits for each answer.
+//
+//go:noinline
+func pingSender(ping chan<- uint64, pong <-chan uint64, wg *sync.WaitGroup) {
+	defer wg.Done()
+	v := uint64(1)
+	for i := 0; i < lockedRounds; i++ {
+		ping <- v
+		v = <-pong
+	}
+	close(ping)
+	for range pong {
+	}
 }

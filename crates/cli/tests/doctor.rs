@@ -50,6 +50,7 @@ const PLANTED: &[(&str, &str, &[&str])] = &[
     ("chanbottleneck", "channel-bottleneck", &["resultSender"]),
     ("ctxswitch", "context-switching", &["ringStage"]),
     ("saturation", "cpu-saturation", &["cpuCruncher"]),
+    ("lockedthread", "idle-ps", &["lockedPonger"]),
 ];
 
 /// Scenarios with nothing wrong planted: nothing above info.
@@ -419,6 +420,28 @@ fn lock_contention_ranges_are_where_waits_crowd() {
             let avg: f64 = what.rsplit(": ").next().unwrap().split(' ').next().unwrap().parse().unwrap();
             assert!(avg <= 6.0, "{v}: {what}");
         }
+    }
+}
+
+#[test]
+fn idle_ps_names_who_waited() {
+    for v in NEW_SCENARIO_VERSIONS {
+        let d = doctor(v, "lockedthread");
+        let f = finding(&d, "idle-ps");
+        assert!(metric(f, "share") >= 0.25, "{v}");
+        let s = &f["stacks"][0];
+        assert_eq!(s["funcs"][0], "main.lockedPonger", "{v}: {s}");
+        assert_eq!(s["count"], 3, "{v}: the 3 locked goroutines");
+        // Each wait counted is one of the goroutines' runnable stretches in the database.
+        let q = json_of(&[
+            "--json",
+            "--sql",
+            "select count(*) as n from g_transitions t join goroutines g using (g) \
+             where g.name = 'main.lockedPonger' and t.from_state = 'runnable' and t.duration_ns > 0",
+            &fixture(v, "lockedthread"),
+        ]);
+        let waits: f64 = f["evidence"][1].as_str().unwrap().split(" waits").next().unwrap().rsplit(' ').next().unwrap().parse().unwrap();
+        assert!(waits <= q[0]["n"].as_f64().unwrap() && waits > 0.0, "{v}: {waits}");
     }
 }
 

@@ -44,12 +44,15 @@ pub mod sql {
     pub const WAIT_WINDOWS: &str = include_str!("../../../sql/doctor/wait_windows.sql");
     /// `sql/doctor/run_slices.sql`: run slices that end in a handoff, per goroutine group.
     pub const RUN_SLICES: &str = include_str!("../../../sql/doctor/run_slices.sql");
+    /// `sql/doctor/idle_waiters.sql`: goroutine groups that waited runnable while a P was idle.
+    pub const IDLE_WAITERS: &str = include_str!("../../../sql/doctor/idle_waiters.sql");
     /// Every doctor file by name.
     pub const ALL: &[(&str, &str)] = &[
         ("syscall_time.sql", SYSCALL_TIME),
         ("channel_waits.sql", CHANNEL_WAITS),
         ("wait_windows.sql", WAIT_WINDOWS),
         ("run_slices.sql", RUN_SLICES),
+        ("idle_waiters.sql", IDLE_WAITERS),
         ("sched_pressure.sql", SCHED_PRESSURE),
         ("sync_unblockers.sql", SYNC_UNBLOCKERS),
         ("gc_assists.sql", GC_ASSISTS),
@@ -606,7 +609,7 @@ pub fn diagnose(db: &dyn Sql, ev: &EventEvidence, th: &Thresholds) -> Result<Dia
     let row = |kind: &str| pressure.rows.iter().find(|r| text(&r[col(&pressure, "kind")]).as_deref() == Some(kind));
     cpu_saturation(&mut c, &pressure, row("saturated"), report.as_ref());
     syscall_bound(&mut c, &syscalls);
-    idle_ps(&mut c, &pressure, row("idle"));
+    idle_ps(&mut c, db, &pressure, row("idle"))?;
 
     let mut findings = std::mem::take(&mut c.findings);
     findings.sort_by(|a, b| {
@@ -1676,10 +1679,10 @@ fn syscall_bound(c: &mut Ctx<'_>, q: &QueryResult) {
     );
 }
 
-fn idle_ps(c: &mut Ctx<'_>, q: &QueryResult, row: Option<&Vec<schedstat_query::Cell>>) {
+fn idle_ps(c: &mut Ctx<'_>, db: &dyn Sql, q: &QueryResult, row: Option<&Vec<schedstat_query::Cell>>) -> Result<()> {
     let Some(row) = row else {
         c.skipped("idle-ps", "no run-queue data".into());
-        return;
+        return Ok(());
     };
     let total = int(&row[col(q, "total_ns")]);
     let share = total as f64 / c.span as f64;
@@ -1690,8 +1693,21 @@ fn idle_ps(c: &mut Ctx<'_>, q: &QueryResult, row: Option<&Vec<schedstat_query::C
             "idle-ps",
             format!("a P idle while goroutines waited for {} of the trace (longest {}), under {}", pct(share), dur(longest as f64), pct(min)),
         );
-        return;
+        return Ok(());
     }
+    // Who waited: only now, as the query joins both transition lists.
+    let w = db.query(sql::IDLE_WAITERS)?;
+    let (nc, gc, wc, rc) = (col(&w, "name"), col(&w, "goroutines"), col(&w, "waits"), col(&w, "runnable_ns"));
+    let waiters: Vec<StackEvidence> = w
+        .rows
+        .iter()
+        .map(|r| StackEvidence {
+            role: "waited runnable while a P was idle".into(),
+            funcs: vec![text(&r[nc]).unwrap_or_default()],
+            count: int(&r[gc]),
+            total_ns: Some(int(&r[rc])),
+        })
+        .collect();
     let avg = float(&row[col(q, "avg_runnable")]);
     let idle = float(&row[col(q, "avg_idle_procs")]);
     let (ls, le) = (opt_int(&row[col(q, "longest_start_ns")]), opt_int(&row[col(q, "longest_end_ns")]));
@@ -1708,13 +1724,32 @@ fn idle_ps(c: &mut Ctx<'_>, q: &QueryResult, row: Option<&Vec<schedstat_query::C
             ("longest_ns", longest as f64),
             ("stretches", int(&row[col(q, "stretches")]) as f64),
         ]),
-        vec![format!(
-            "{idle:.1} P(s) idle while {avg:.1} goroutines were runnable, {} in all over {} stretches, the longest {}",
-            dur(total as f64),
-            int(&row[col(q, "stretches")]),
-            dur(longest as f64)
-        )],
-        vec![],
+        {
+            let mut e = vec![format!(
+                "{idle:.1} P(s) idle while {avg:.1} goroutines were runnable, {} in all over {} stretches, the longest {}",
+                dur(total as f64),
+                int(&row[col(q, "stretches")]),
+                dur(longest as f64)
+            )];
+            let named: Vec<String> = w
+                .rows
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{} ({} goroutines, {} waits, {})",
+                        app_leaf(&[text(&r[nc]).unwrap_or_default()]),
+                        int(&r[gc]),
+                        int(&r[wc]),
+                        dur(int(&r[rc]) as f64)
+                    )
+                })
+                .collect();
+            if !named.is_empty() {
+                e.push(format!("who waited runnable while a P was idle: {}", named.join("; ")));
+            }
+            e
+        },
+        waiters,
         match (ls, le) {
             (Some(s), Some(e)) => vec![TimeRange { start_ns: s, end_ns: e, what: "longest stretch with idle Ps".into() }],
             _ => vec![],
@@ -1724,6 +1759,7 @@ fn idle_ps(c: &mut Ctx<'_>, q: &QueryResult, row: Option<&Vec<schedstat_query::C
             "Check the container's CPU quota (throttling) and the GC's stop-the-world pauses in that stretch",
         ],
     );
+    Ok(())
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 use schedstat_query::{Cell, DbError, QueryResult, Sql};
 use std::collections::BTreeMap;
 
-use schedstat_report::doctor::{diagnose, EventEvidence, Thresholds};
+use schedstat_report::doctor::{diagnose, EventEvidence, Thresholds, THRESHOLDS};
 use schedstat_report::Options;
 use serde_json::Value;
 
@@ -88,9 +88,13 @@ pub fn report_json(db: &dyn Sql, options_json: &str) -> Result<String, String> {
 /// --json` prints, less its `trace` (the file path).
 pub fn doctor_json(db: &dyn Sql, ev: &EventEvidence, thresholds_json: &str) -> Result<String, String> {
     let overrides: BTreeMap<String, f64> = serde_json::from_str(thresholds_json).map_err(|e| format!("doctor thresholds: {e}"))?;
+    // Values arrive as numbers (ns, fractions, counts), not the CLI's text.
     let mut th = Thresholds::default();
     for (k, v) in overrides {
-        th.set(&format!("{k}={v}"))?;
+        if !THRESHOLDS.iter().any(|t| t.id == k) || !(v.is_finite() && v >= 0.0) {
+            return Err(format!("doctor thresholds: bad threshold {k}={v}"));
+        }
+        th.0.insert(k, v);
     }
     materialize_views(db).map_err(|e| e.to_string())?;
     let d = diagnose(db, ev, &th).map_err(|e| e.to_string())?;
