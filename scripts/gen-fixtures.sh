@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Usage: scripts/gen-fixtures.sh [--out DIR] [VERSION...]
+# Usage: scripts/gen-fixtures.sh [--out DIR] [--scenario NAME]... [VERSION...]
 #
 # For each Go VERSION (default: all supported ones), builds
 # testdata/generator with that toolchain and runs every scenario it lists
@@ -14,7 +14,10 @@
 #
 # DIR defaults to testdata/fixtures. Generated files of the versions being
 # regenerated (*.trace, *.parsed.gz, *.err) are replaced; nothing else in DIR
-# is touched. Fails if a scenario fails or a trace exceeds 2 MiB.
+# is touched. With --scenario (repeatable), only those scenarios are run and
+# only their files replaced: a new scenario gets its fixtures without
+# regenerating the others (whose oracles are recorded). Fails if a scenario
+# fails or a trace exceeds 2 MiB.
 set -euo pipefail
 
 ALL_VERSIONS="1.19 1.21.13 1.22.10 1.23.9 1.24.11 1.25.5 1.26.6 1.27.3"
@@ -31,11 +34,14 @@ log() { echo "gen-fixtures.sh: $*" >&2; }
 
 OUT=$ROOT/testdata/fixtures
 VERSIONS=()
+ONLY=()
 while [ $# -gt 0 ]; do
   case $1 in
     --out) [ $# -ge 2 ] || die "--out needs a directory"; OUT=$2; shift 2 ;;
     --out=*) OUT=${1#--out=}; shift ;;
-    -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --scenario) [ $# -ge 2 ] || die "--scenario needs a name"; ONLY+=("$2"); shift 2 ;;
+    --scenario=*) ONLY+=("${1#--scenario=}"); shift ;;
+    -h|--help) sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) die "unknown option $1" ;;
     *) VERSIONS+=("$1"); shift ;;
   esac
@@ -79,7 +85,17 @@ for v in "${VERSIONS[@]}"; do
   [ -n "$scenarios" ] || die "go$v: the generator lists no scenario"
 
   mkdir -p "$dir"
-  rm -f "$dir"/*.trace "$dir"/*.parsed.gz "$dir"/*.err
+  if [ ${#ONLY[@]} -gt 0 ]; then
+    for s in "${ONLY[@]}"; do
+      case " $(echo $scenarios) " in
+        *" $s "*) rm -f "$dir/$s.trace" "$dir/$s.parsed.gz" "$dir/$s.err" ;;
+        *) die "go$v: the generator has no scenario $s" ;;
+      esac
+    done
+    scenarios="${ONLY[*]}"
+  else
+    rm -f "$dir"/*.trace "$dir"/*.parsed.gz "$dir"/*.err
+  fi
   for s in $scenarios; do
     trace=$dir/$s.trace
     start=$SECONDS

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Usage: scripts/pprof-oracle.sh [record|check]
+# Usage: scripts/pprof-oracle.sh [record|check] [SCENARIO...]
 #
+# With SCENARIO names, only those fixtures (in every version directory that
+# has them) are recorded or checked: new scenarios get their oracle without
+# rerunning Go on all the others.
 # record (default): runs Go 1.27.3's `go tool trace -pprof=TYPE` on every
 #   fixture (testdata/fixtures/go1.2X/*.trace) for TYPE in net sync syscall
 #   sched, and records each profile as sorted canonical text (see
@@ -16,7 +19,9 @@ set -euo pipefail
 ORACLE_VERSION=1.27.3
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 MODE=${1:-record}
-case "$MODE" in record|check) ;; *) echo "usage: pprof-oracle.sh [record|check]" >&2; exit 2 ;; esac
+case "$MODE" in record|check) ;; *) echo "usage: pprof-oracle.sh [record|check] [SCENARIO...]" >&2; exit 2 ;; esac
+shift $(( $# > 0 ? 1 : 0 ))
+ONLY=" $* "
 
 GO=$("$ROOT/scripts/go-toolchain.sh" "$ORACLE_VERSION")
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
@@ -38,6 +43,7 @@ for dir in "$ROOT"/testdata/fixtures/go1.*; do
   [ "$MODE" = record ] && mkdir -p "$out"
   for trace in "$dir"/*.trace; do
     scen=$(basename "$trace" .trace)
+    [ "$ONLY" = "  " ] || case "$ONLY" in *" $scen "*) ;; *) continue ;; esac
     for type in net sync syscall sched; do
       GOTOOLCHAIN=local GOWORK=off "$GO" tool trace -pprof="$type" "$trace" > "$TMP/go.pb.gz"
       "$CANON" "$TMP/go.pb.gz" > "$TMP/go.txt"

@@ -40,6 +40,13 @@ export function cliJson(trace: string, flags: string[] = []): any {
   return JSON.parse(r.stdout);
 }
 
+/** `schedstat doctor --json TRACE`'s diagnosis (the page's Findings must show the same). */
+export function cliDoctor(trace: string): any {
+  const r = spawnSync(SCHEDSTAT, ["doctor", "--json", trace], { encoding: "utf8", maxBuffer: 64 << 20 });
+  if (r.status !== 0 && r.status !== 3) throw new Error(`schedstat doctor --json ${trace}: exit ${r.status}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
 /** `schedstat TRACE`'s one-line error, without its "schedstat: error: PATH: " prefix. */
 export function cliError(trace: string): { status: number | null; message: string } {
   const r = spawnSync(SCHEDSTAT, [trace], { encoding: "utf8" });

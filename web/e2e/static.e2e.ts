@@ -30,6 +30,7 @@ import {
   column,
   dropFile,
   firstCells,
+  cliDoctor,
   fixture,
   openPage,
   pageLatency,
@@ -242,6 +243,32 @@ for (const { name, via } of TRACES) {
       await page.click("[data-testid=top-waiters] [data-testid=sort-n]");
       const n = (await column(page, "top-waiters", 3)).map((s) => Number(s.replace(/,/g, "")));
       expect(n).toEqual([...full.top_waiters.map((w: any) => w.schedulings)].sort((a, b) => b - a));
+      noErrors(o);
+    });
+
+    it("shows the CLI's findings above the tabs; a click zooms the timeline to the finding's range", async () => {
+      const { page } = o;
+      const d = cliDoctor(file);
+      await page.waitForSelector("[data-testid=findings]", { timeout: 60_000 });
+      const ids = await page.locator("[data-testid=findings] li.finding").evaluateAll((els) => els.map((e) => e.getAttribute("data-testid")));
+      expect(ids).toEqual(d.findings.map((f: { id: string }) => `finding-${f.id}`));
+      const panel = (await page.locator("[data-testid=findings]").boundingBox())!;
+      const tabs = (await page.locator("nav.tabs").boundingBox())!;
+      expect(panel.y).toBeLessThan(tabs.y);
+      const f = d.findings.find((x: { ranges: unknown[] }) => x.ranges.length > 0);
+      expect(f, `${name}: a finding with a time range`).toBeDefined();
+      await page.click(`[data-testid=finding-open-${f.id}]`);
+      await page.waitForSelector("[data-testid=view-timeline]");
+      expect(await page.locator("[data-testid=tab-timeline]").getAttribute("aria-selected")).toBe("true");
+      const [first, last] = await page.evaluate(() => [
+        Number(window.__schedstat!.loaded!.firstTimeNs),
+        Number(window.__schedstat!.loaded!.lastTimeNs),
+      ]);
+      const range = page.locator("[data-testid=timeline-range]");
+      expect(Number(await range.getAttribute("data-lo-ns"))).toBe(Math.max(first, Math.min(f.ranges[0].start_ns, last - 1)));
+      expect(Number(await range.getAttribute("data-hi-ns"))).toBe(Math.min(last, Math.max(f.ranges[0].end_ns, first + 1)));
+      await page.waitForSelector("[data-testid=timeline][data-state=ready]", { timeout: 60_000 });
+      await shot(page, name, "finding-zoom");
       noErrors(o);
     });
 

@@ -5,11 +5,13 @@ import { useCallback, useEffect, useRef, useState } from "react";
 
 import { TraceSession } from "./client";
 import { count, dur } from "./format";
+import type { Diagnosis } from "./doctor";
 import type { Loaded, Progress, QuickSummary } from "./protocol";
 import type { Report } from "./report";
 import { FlameGraph } from "./components/FlameGraph";
 import { RunnableChart } from "./components/RunnableChart";
 import { Timeline } from "./components/Timeline";
+import { Findings } from "./views/Findings";
 import { BurstsView, GcView, SpikesView, WaitersView, WorstView, type Range } from "./views/ReportViews";
 import { SqlConsole } from "./views/SqlConsole";
 import { Summary } from "./views/Summary";
@@ -59,6 +61,8 @@ export function App() {
   const [state, setState] = useState<State>({ kind: "idle" });
   const [report, setReport] = useState<Report | null>(null);
   const [reportError, setReportError] = useState<string | null>(null);
+  const [diagnosis, setDiagnosis] = useState<Diagnosis | null>(null);
+  const [doctorError, setDoctorError] = useState<string | null>(null);
   const [tab, setTab] = useState<Tab>("spikes");
   const [range, setRange] = useState<Range | null>(null);
   const [dragging, setDragging] = useState(false);
@@ -74,6 +78,8 @@ export function App() {
     setBodyState("loading");
     setReport(null);
     setReportError(null);
+    setDiagnosis(null);
+    setDoctorError(null);
     setRange(null);
     setState({ kind: "reading", name, progress: { phase: "reading", fraction: 0 } });
     let quick: QuickSummary | null = null;
@@ -97,6 +103,12 @@ export function App() {
       setState({ kind: "error", message: e instanceof Error ? e.message : String(e) });
       setBodyState("error");
       return;
+    }
+    // The findings first (they open the page), then the report's sections.
+    try {
+      setDiagnosis(await s.doctor());
+    } catch (e) {
+      setDoctorError(reportMessage(e));
     }
     try {
       setReport(await s.report());
@@ -192,6 +204,7 @@ export function App() {
       {state.kind === "ready" && (
         <>
           <Summary quick={state.quick} goroutines={state.goroutines} procs={state.procs} />
+          <Findings diagnosis={diagnosis} error={doctorError} onZoom={zoom} onOpen={setTab} />
           {report && <Verdicts report={report} />}
           {reportError && (
             <p className="error" data-testid="report-error">

@@ -3,6 +3,7 @@
 
 import { PAGE_REPORT_OPTIONS } from "./options";
 import type { Loaded, Progress, QueryResult, QuickSummary, Reply, Request } from "./protocol";
+import type { Diagnosis } from "./doctor";
 import type { Report } from "./report";
 
 /** A request before it gets its id (one of the union's shapes). */
@@ -66,6 +67,12 @@ export class TraceSession {
   /** Runs SQL over the trace's tables (the CLI's schema); at most `maxRows` rows come back. */
   query(sql: string, maxRows = 10_000): Promise<QueryResult> {
     return this.call<QueryResult>({ kind: "query", sql, maxRows });
+  }
+
+  /** `schedstat doctor --json` (without the file path), computed by the CLI's Rust code; `thresholds` overrides defaults by id. */
+  async doctor(thresholds: Record<string, number> = {}): Promise<Diagnosis> {
+    const text = await this.call<string>({ kind: "doctor", thresholds: JSON.stringify(thresholds) });
+    return JSON.parse(text) as Diagnosis;
   }
 
   /** The CLI's report (`schedstat --json` with the page's options), built by the same Rust code. */

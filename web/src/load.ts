@@ -11,7 +11,7 @@ import viewsSql from "../../sql/views.sql?raw";
 import stdPackages from "../../sql/std_packages.txt?raw";
 import latencySummarySql from "../../sql/report/latency_summary.sql?raw";
 
-import { TraceParser } from "./wasm/schedstat_wasm.js";
+import { TraceParser, type DoctorEvidence } from "./wasm/schedstat_wasm.js";
 
 /** The database the trace's tables go into (the connection's default once loaded). */
 export const TRACE_DB = "trace";
@@ -59,6 +59,8 @@ interface WasmFinish {
   last_time_ns: bigint;
   events: bigint;
   warning: string | null;
+  /** The doctor's event evidence (a handle into wasm memory), for the wasm `doctor`. */
+  doctor_evidence: DoctorEvidence;
 }
 
 /** How loading went. */
@@ -72,6 +74,8 @@ export interface LoadResult {
   warning: string | null;
   /** The DuckDB version DuckDB-WASM carries. */
   duckdbVersion: string;
+  /** The doctor's evidence from the events (a wasm handle for the wasm `doctor`; the caller frees it). */
+  doctorEvidence: DoctorEvidence;
 }
 
 /** Options for {@link loadTrace}. */
@@ -172,6 +176,7 @@ export async function loadTrace(conn: Connection, source: Uint8Array | TracePars
       lastTimeNs: end.last_time_ns,
       warning: end.warning,
       duckdbVersion: String(version.getChild("v")!.get(0)),
+      doctorEvidence: end.doctor_evidence,
     };
   } finally {
     parser.free();

@@ -56,7 +56,8 @@ export interface Progress {
 export type Request =
   | { id: number; kind: "load"; source: { file: File } | { url: string; name: string } }
   | { id: number; kind: "query"; sql: string; maxRows?: number }
-  | { id: number; kind: "report"; options: string };
+  | { id: number; kind: "report"; options: string }
+  | { id: number; kind: "doctor"; thresholds: string };
 
 /** Worker → page. */
 export type Reply =

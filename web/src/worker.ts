@@ -10,7 +10,13 @@ import duckdbWasmUrl from "@duckdb/duckdb-wasm/dist/duckdb-eh.wasm?url";
 import { toJsonText, toResult, type ArrowTable } from "./arrow";
 import { loadTrace } from "./load";
 import type { Loaded, Progress, QuickSummary, Reply, Request } from "./protocol";
-import initReader, { TraceBuffer, TraceParser, report as buildReport } from "./wasm/schedstat_wasm.js";
+import initReader, {
+  DoctorEvidence,
+  TraceBuffer,
+  TraceParser,
+  doctor as diagnose,
+  report as buildReport,
+} from "./wasm/schedstat_wasm.js";
 import readerWasmUrl from "./wasm/schedstat_wasm_bg.wasm?url";
 
 type Conn = ReturnType<duckdb.DuckDBBindings["connect"]>;
@@ -78,12 +84,15 @@ async function load(id: number, source: Extract<Request, { kind: "load" }>["sour
   conn?.close();
   conn = null;
   conn = (await duckdbReady).connect();
+  evidence?.free();
+  evidence = null;
   const c = conn;
   const res = await loadTrace(
     { query: (sql) => c.query(sql), insertArrowFromIPCStream: (b, o) => c.insertArrowFromIPCStream(b, o) },
     parser,
     { step: 250_000, onProgress: (f) => progress({ phase: "parsing", fraction: f }) },
   );
+  evidence = res.doctorEvidence;
   return {
     name,
     bytes,
@@ -105,6 +114,23 @@ function report(options: string): string {
   const c = needConn();
   return buildReport(
     options,
+    (sql: string) => {
+      c.query(sql);
+    },
+    (sql: string) => toJsonText(c.query(sql) as unknown as ArrowTable),
+  );
+}
+
+/** The doctor's evidence of the loaded trace (from the parsing pass). */
+let evidence: DoctorEvidence | null = null;
+
+/** `schedstat doctor --json` (less the path): the CLI's checks, through the wasm reader. */
+function doctor(thresholds: string): string {
+  const c = needConn();
+  if (evidence === null) throw new Error("no trace is loaded");
+  return diagnose(
+    evidence,
+    thresholds,
     (sql: string) => {
       c.query(sql);
     },
@@ -134,6 +160,9 @@ self.onmessage = (ev: MessageEvent<Request>) => {
           break;
         case "report":
           value = report(req.options);
+          break;
+        case "doctor":
+          value = doctor(req.thresholds);
           break;
       }
       post({ id: req.id, kind: "ok", value });

@@ -17,3 +17,4 @@ pub mod annotations;
 pub mod gc;
 pub mod mmu;
 pub mod toolbox;
+pub mod doctor;

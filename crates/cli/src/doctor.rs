@@ -1,19 +1,15 @@
 //! `schedstat doctor TRACE...`: the pattern that makes goroutines wait, named,
 //! with evidence and advice. The checks live in `schedstat_report::doctor`;
-//! this module reads the trace once (events into `crates/analysis` and into
-//! the database at the same time), hands both to it, and renders the findings
+//! this module reads the trace once (events into `crates/analysis`'s doctor
+//! collector, the same one the web page runs, and into the database at the
+//! same time), hands both to it, and renders the findings
 //! as text for a 100-column terminal or as JSON.
 
 use std::path::{Path, PathBuf};
 
-use analysis::gc::GcAnalysis;
-use analysis::goroutines::Summarizer;
-use analysis::leaks::{is_runtime_goroutine, LeakTracker};
-use analysis::profile::{ProfileBuilder, ProfileKind, StackTotal};
+use analysis::doctor::Collector;
 use schedstat_db::Database;
-use schedstat_report::doctor::{
-    self, BlockedGroup, Diagnosis, EventEvidence, Finding, GcEvidence, ProfileStack, Thresholds, PATTERNS, THRESHOLDS,
-};
+use schedstat_report::doctor::{self, Diagnosis, Finding, Thresholds, PATTERNS, THRESHOLDS};
 use schedstat_tables::TableBuilder;
 use serde_json::json;
 
@@ -32,7 +28,8 @@ Examples:
   schedstat doctor --threshold p-hog.min_hold=2ms --threshold idle-ps=10% a.out b.out
 
 Patterns (ids, in priority order): deadlock, goroutine-leak, p-hog, launch-burst,
-lock-contention, gc-pressure, cpu-saturation, syscall-bound, idle-ps.
+lock-contention, channel-bottleneck, gc-pressure, context-switching,
+cpu-saturation, syscall-bound, idle-ps.
 `schedstat doctor --list` prints each with what it checks, and every threshold
 with its default. Findings are sorted by severity (critical, warning, info),
 then by that order (a cause before the saturation it causes).
@@ -120,19 +117,11 @@ pub fn examine_db(path: &Path, th: &Thresholds) -> Result<(Diagnosis, Database, 
     };
     let db = Database::create(None).map_err(|e| fail(e.to_string(), Outcome::Failed))?;
     db.create_schema().map_err(|e| fail(e.to_string(), Outcome::Failed))?;
-    let mut leaks = LeakTracker::new();
-    let mut sync = ProfileBuilder::new(ProfileKind::Sync);
-    let mut syscall = ProfileBuilder::new(ProfileKind::Syscall);
-    let mut gc = GcAnalysis::new();
-    let mut summ = Summarizer::new();
+    let mut collector = Collector::new();
     let mut builder = TableBuilder::new();
     let mut db_err = None;
     let read = read_events(path, |ev| {
-        leaks.event(ev);
-        sync.event(ev);
-        syscall.event(ev);
-        gc.event(ev);
-        summ.event(ev);
+        collector.event(ev);
         builder.add(ev);
         if db_err.is_none() && builder.pending_rows() >= CHUNK_ROWS {
             if let Err(e) = db.append(&builder.take_rows()) {
@@ -148,85 +137,9 @@ pub fn examine_db(path: &Path, th: &Thresholds) -> Result<(Diagnosis, Database, 
     let rest = builder.finish();
     db.append(&rest).and_then(|_| db.finish(&rest)).map_err(|e| fail(e.to_string(), Outcome::Failed))?;
 
-    let ev = evidence(leaks, sync.finish(), syscall.finish(), gc, summ);
+    let ev = collector.finish();
     let d = doctor::diagnose(&db, &ev, th).map_err(|e| fail(format!("{}: {e}", path.display()), Outcome::Failed))?;
     Ok((d, db, read.outcome))
-}
-
-fn profile_stacks(stacks: &[StackTotal]) -> Vec<ProfileStack> {
-    stacks
-        .iter()
-        .map(|s| ProfileStack { funcs: s.frames.iter().map(|f| f.func.clone()).collect(), count: s.count, delay_ns: s.delay_ns })
-        .collect()
-}
-
-/// The event analyses' results as the doctor's plain evidence.
-fn evidence(
-    leaks: LeakTracker,
-    sync: analysis::profile::Profile,
-    syscall: analysis::profile::Profile,
-    gc: GcAnalysis,
-    summ: Summarizer,
-) -> EventEvidence {
-    evidence_of(&leaks.finish(None), &sync, &syscall, &gc.finish(), &summ.finish())
-}
-
-/// [`evidence`] from finished analyses, for callers that keep them (`schedstat tui` shows them too).
-pub fn evidence_of(
-    r: &analysis::leaks::LeakReport,
-    sync: &analysis::profile::Profile,
-    syscall: &analysis::profile::Profile,
-    s: &analysis::gc::GcSummary,
-    summary: &analysis::goroutines::Summary,
-) -> EventEvidence {
-    let blocked: Vec<BlockedGroup> = r
-        .groups
-        .iter()
-        .filter(|g| !g.system)
-        .map(|g| BlockedGroup {
-            reason: g.reason.clone(),
-            funcs: g.stack.iter().map(|f| f.func.clone()).collect(),
-            start_function: g.start_function.clone(),
-            count: g.count,
-            began_in_trace: g.goroutines.iter().filter(|b| b.since_known).count(),
-            min_wait_ns: g.min_wait_ns,
-            median_wait_ns: g.median_wait_ns,
-            max_wait_ns: g.max_wait_ns,
-            first_since_ns: g.goroutines.iter().map(|b| b.since_ns).min().unwrap_or(r.end_ns),
-            last_since_ns: g.goroutines.iter().map(|b| b.since_ns).max().unwrap_or(r.end_ns),
-        })
-        .collect();
-    let name = |g: i64| summary.goroutines.get(&g).map(|x| x.name.clone()).unwrap_or_default();
-    let longest = |v: &mut dyn Iterator<Item = (i64, i64)>| v.max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)));
-    let gce = GcEvidence {
-        mark_phases: s.mark_phases.len(),
-        mark_ns: s.mark_phases.iter().map(|m| m.duration_ns).sum(),
-        longest_mark: longest(&mut s.mark_phases.iter().map(|m| (m.start_ns, m.duration_ns))),
-        stw_count: s.stw.len(),
-        stw_ns: s.stw.iter().map(|p| p.duration_ns).sum(),
-        longest_stw: longest(&mut s.stw.iter().map(|p| (p.start_ns, p.duration_ns))),
-        assists: s.assists.iter().map(|a| (a.goroutine, name(a.goroutine), a.count, a.total_ns)).collect(),
-    };
-    let app = summary.goroutines.values().filter(|g| !is_runtime_goroutine(&g.name));
-    let (mut exec, mut sys) = (0i64, 0i64);
-    for g in app {
-        exec += g.stats.exec_ns;
-        sys += g.stats.syscall_ns;
-    }
-    EventEvidence {
-        start_ns: r.start_ns,
-        end_ns: r.end_ns,
-        app_alive_at_end: r.app_alive_at_end,
-        app_blocked_at_end: r.app_blocked_at_end,
-        alive_first_window: r.timeline.first().map_or(0, |w| w.min_alive),
-        alive_max: r.timeline.iter().map(|w| w.max_alive).max().unwrap_or(0),
-        blocked,
-        sync: profile_stacks(&sync.stacks),
-        syscall: profile_stacks(&syscall.stacks),
-        gc: gce,
-        app_exec_ns: exec,
-        app_syscall_ns: sys,
-    }
 }
 
 fn json_doc(path: &Path, d: &Diagnosis) -> serde_json::Value {
@@ -322,7 +235,7 @@ pub fn render(path: &Path, d: &Diagnosis, full: bool) -> String {
     }
     o += "\nChecked:\n";
     for c in &d.checks {
-        o += &wrap(&format!("  {:<16} {:<7} ", c.id, c.status), &" ".repeat(27), &c.note);
+        o += &wrap(&format!("  {:<18} {:<7} ", c.id, c.status), &" ".repeat(29), &c.note);
     }
     o
 }
@@ -330,7 +243,7 @@ pub fn render(path: &Path, d: &Diagnosis, full: bool) -> String {
 fn list_text(th: &Thresholds) -> String {
     let mut o = String::from("Patterns, in priority order:\n");
     for p in PATTERNS {
-        o += &wrap(&format!("  {:<16} ", p.id), &" ".repeat(19), &format!("{}: {}", p.title, p.checks));
+        o += &wrap(&format!("  {:<18} ", p.id), &" ".repeat(21), &format!("{}: {}", p.title, p.checks));
     }
     o += "\nThresholds (--threshold ID=VALUE):\n";
     for t in THRESHOLDS {

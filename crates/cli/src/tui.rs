@@ -174,7 +174,7 @@ fn load(path: &Path, bytes: &TraceBytes, opts: &schedstat_report::Options, tx: &
     let profiles: Vec<_> = profiles.into_iter().map(ProfileBuilder::finish).collect();
     let gc = gc.finish();
     let mmu = mmu_plot(&MmuCurve::new(mu.finish()), crate::tasks::go_uses_fma());
-    let evidence = crate::doctor::evidence_of(&leaks, &profiles[1], &profiles[2], &gc, &goroutines);
+    let evidence = analysis::doctor::evidence_of(&leaks, &profiles[1], &profiles[2], &gc, &goroutines);
     let basics = Basics {
         file: path.file_name().and_then(|n| n.to_str()).unwrap_or("trace").to_string(),
         events: rest.events,

@@ -45,10 +45,20 @@ const PLANTED: &[(&str, &str, &[&str])] = &[
     ("gc", "gc-pressure", &["allocHeavy"]),
     ("regionsgc", "gc-pressure", &["allocHeavy"]),
     ("syscall", "syscall-bound", &["fileWriter", "fileReader", "urandomReader"]),
+    // Generated for go1.21, go1.22 and go1.27 (the others are skipped).
+    ("deadlock", "deadlock", &["lockOrderA", "lockOrderB"]),
+    ("chanbottleneck", "channel-bottleneck", &["resultSender"]),
+    ("ctxswitch", "context-switching", &["ringStage"]),
+    ("saturation", "cpu-saturation", &["cpuCruncher"]),
+    ("lockedthread", "idle-ps", &["lockedPonger"]),
 ];
 
 /// Scenarios with nothing wrong planted: nothing above info.
-const HEALTHY: &[&str] = &["annotations", "cpuprofile", "multigen", "flight", "http", "lockfree"];
+const HEALTHY: &[&str] =
+    &["annotations", "cpuprofile", "multigen", "flight", "http", "lockfree", "idleserver", "workerpool", "cpubatch"];
+
+/// The scenarios added for the doctor exist for these versions only.
+const NEW_SCENARIO_VERSIONS: [&str; 3] = ["go1.21", "go1.22", "go1.27"];
 
 fn metric(f: &Value, k: &str) -> f64 {
     f["metrics"][k].as_f64().unwrap_or_else(|| panic!("metric {k} missing in {f}"))
@@ -62,6 +72,10 @@ fn finding<'a>(d: &'a Value, id: &str) -> &'a Value {
 fn planted_patterns_come_first_with_the_planted_function() {
     for v in VERSIONS {
         for (scenario, id, funcs) in PLANTED {
+            if !Path::new(&fixture(v, scenario)).exists() {
+                assert!(!NEW_SCENARIO_VERSIONS.contains(&v), "{v}/{scenario} missing");
+                continue;
+            }
             let d = doctor(v, scenario);
             let first = &d["findings"][0];
             assert_eq!(first["id"], *id, "{v}/{scenario}: first finding {}", first);
@@ -77,13 +91,13 @@ fn healthy_scenarios_get_nothing_above_info() {
     for v in VERSIONS {
         for scenario in HEALTHY {
             if !Path::new(&fixture(v, scenario)).exists() {
-                continue; // flight exists from Go 1.25 on
+                continue; // flight exists from Go 1.25 on; the doctor's own scenarios on three versions
             }
             let d = doctor(v, scenario);
             for f in d["findings"].as_array().unwrap() {
                 assert_eq!(f["severity"], "info", "{v}/{scenario}: {}", f);
             }
-            assert_eq!(d["checks"].as_array().unwrap().len(), 9, "{v}/{scenario}: every pattern checked");
+            assert_eq!(d["checks"].as_array().unwrap().len(), 11, "{v}/{scenario}: every pattern checked");
         }
     }
 }
@@ -236,7 +250,7 @@ fn thresholds_can_be_set_and_bad_ones_are_one_line_errors() {
 
 #[test]
 fn text_fits_100_columns_and_says_what_was_checked() {
-    for (v, s) in [("go1.27", "storm"), ("go1.27", "mutex"), ("go1.19", "leak"), ("go1.27", "multigen")] {
+    for (v, s) in [("go1.27", "storm"), ("go1.27", "mutex"), ("go1.19", "leak"), ("go1.27", "multigen"), ("go1.27", "chanbottleneck"), ("go1.21", "ctxswitch")] {
         let o = run(&["doctor", &fixture(v, s)]);
         assert!(o.status.success());
         let text = String::from_utf8(o.stdout).unwrap();
@@ -247,7 +261,19 @@ fn text_fits_100_columns_and_says_what_was_checked() {
     }
     let text = String::from_utf8(run(&["doctor", &fixture("go1.27", "multigen")]).stdout).unwrap();
     assert!(text.contains("No finding"), "{text}");
-    for id in ["deadlock", "goroutine-leak", "p-hog", "launch-burst", "lock-contention", "gc-pressure", "cpu-saturation", "syscall-bound", "idle-ps"] {
+    for id in [
+        "deadlock",
+        "goroutine-leak",
+        "p-hog",
+        "launch-burst",
+        "lock-contention",
+        "channel-bottleneck",
+        "gc-pressure",
+        "context-switching",
+        "cpu-saturation",
+        "syscall-bound",
+        "idle-ps",
+    ] {
         assert!(text.contains(id), "{id} not listed as checked");
     }
 }
@@ -266,4 +292,167 @@ fn exit_codes_and_help() {
     assert!(help.contains("Examples:") && help.contains("--threshold") && help.contains("Exit codes"));
     let list = String::from_utf8(run(&["doctor", "--list"]).stdout).unwrap();
     assert!(list.contains("lock-contention.min_waiting"), "{list}");
+}
+
+fn funcs_of(v: &Value) -> Vec<String> {
+    v.as_array().unwrap().iter().map(|x| x.as_str().unwrap().to_string()).collect()
+}
+
+/// The pprof sync stack whose functions are `funcs`.
+fn sync_stack<'a>(p: &'a Value, funcs: &[String]) -> &'a Value {
+    p["stacks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            let f: Vec<&str> = s["frames"].as_array().unwrap().iter().map(|fr| fr["func"].as_str().unwrap()).collect();
+            f == funcs
+        })
+        .unwrap_or_else(|| panic!("{funcs:?} not in pprof sync"))
+}
+
+#[test]
+fn channel_bottleneck_agrees_with_pprof_sync() {
+    for v in NEW_SCENARIO_VERSIONS {
+        let t = fixture(v, "chanbottleneck");
+        let d = doctor(v, "chanbottleneck");
+        let f = finding(&d, "channel-bottleneck");
+        let blocked = funcs_of(&f["stacks"][0]["funcs"]);
+        assert!(blocked.iter().any(|x| x == "runtime.chansend1"), "{v}: {blocked:?}");
+        let p = json_of(&["pprof", "sync", "--json", &t]);
+        let stack = sync_stack(&p, &blocked);
+        assert_eq!(metric(f, "delay_ns"), stack["delay_ns"].as_f64().unwrap(), "{v}");
+        assert_eq!(metric(f, "contentions"), stack["count"].as_f64().unwrap(), "{v}");
+        assert_eq!(metric(f, "sync_delay_ns"), p["total_delay_ns"].as_f64().unwrap(), "{v}");
+        // The SQL's completed waits are the profile's intervals.
+        assert_eq!(metric(f, "waits"), metric(f, "contentions"), "{v}");
+        // 8 senders; the other side is the one slowCollector.
+        assert_eq!(metric(f, "goroutines"), 8.0, "{v}");
+        assert_eq!(metric(f, "other_side_goroutines"), 1.0, "{v}");
+        assert!(f["stacks"][1]["funcs"].to_string().contains("slowCollector"), "{v}: {}", f["stacks"][1]);
+        let span = d["duration_ns"].as_f64().unwrap();
+        assert!((metric(f, "avg_waiting") - metric(f, "blocked_ns") / span).abs() < 1e-9, "{v}");
+        // Ranges are inside the trace.
+        for r in f["ranges"].as_array().unwrap() {
+            assert!(r["start_ns"].as_i64() >= d["start_ns"].as_i64() && r["end_ns"].as_i64() <= d["end_ns"].as_i64(), "{v}: {r}");
+        }
+    }
+    // Raising the goroutine threshold above the 8 senders clears it.
+    let d = json_of(&["doctor", "--json", "--threshold", "channel-bottleneck.min_goroutines=9", &fixture("go1.27", "chanbottleneck")]);
+    assert!(d["findings"].as_array().unwrap().iter().all(|f| f["id"] != "channel-bottleneck"), "{d}");
+}
+
+#[test]
+fn context_switching_agrees_with_goroutines() {
+    for v in NEW_SCENARIO_VERSIONS {
+        let t = fixture(v, "ctxswitch");
+        let d = doctor(v, "ctxswitch");
+        let f = finding(&d, "context-switching");
+        assert!(metric(f, "median_slice_ns") <= d["thresholds"]["context-switching.max_median_slice"].as_f64().unwrap());
+        let span_s = d["duration_ns"].as_f64().unwrap() / 1e9;
+        let per_p = metric(f, "handoffs") / span_s / d["procs"].as_f64().unwrap();
+        assert!((per_p - metric(f, "handoffs_per_s_per_p")).abs() < 1e-6, "{v}");
+        // 4 ringStage goroutines, 12 000 hops: at least that many handoffs among them.
+        assert_eq!(metric(f, "top_group_goroutines"), 4.0, "{v}");
+        assert!(metric(f, "top_group_handoffs") >= 11_000.0, "{v}: {}", metric(f, "top_group_handoffs"));
+        // The group's execution time is `schedstat goroutines`' for it.
+        let g = json_of(&["goroutines", "--json", &t]);
+        let group = g["groups"].as_array().unwrap().iter().find(|x| x["name"] == "main.ringStage").expect("ringStage group");
+        let exec: i64 = group["goroutines"].as_array().unwrap().iter().map(|x| x["exec_ns"].as_i64().unwrap()).sum();
+        assert_eq!(metric(f, "top_group_exec_ns"), exec as f64, "{v}");
+        // The run slices counted are those the database has.
+        let q = json_of(&[
+            "--json",
+            "--sql",
+            "select count(*) as n from g_transitions t join goroutines g using (g) \
+             where g.name = 'main.ringStage' and t.from_state = 'running' and t.to_state = 'waiting'",
+            &t,
+        ]);
+        assert_eq!(metric(f, "top_group_handoffs"), q[0]["n"].as_f64().unwrap(), "{v}");
+    }
+    let d = json_of(&["doctor", "--json", "--threshold", "context-switching.max_median_slice=100ns", &fixture("go1.27", "ctxswitch")]);
+    assert!(d["findings"].as_array().unwrap().iter().all(|f| f["id"] != "context-switching"), "{d}");
+}
+
+#[test]
+fn deadlock_names_the_lock_cycle() {
+    for v in NEW_SCENARIO_VERSIONS {
+        let t = fixture(v, "deadlock");
+        let d = doctor(v, "deadlock");
+        let f = finding(&d, "deadlock");
+        assert_eq!(f["severity"], "critical");
+        // lockOrderA, lockOrderB and the 4 lockWaiters, as `leaks` counts them.
+        assert_eq!(metric(f, "lock_blocked"), 6.0, "{v}");
+        let l = json_of(&["leaks", "--json", &t]);
+        assert_eq!(metric(f, "app_blocked_at_end"), l["app_blocked_at_end"].as_f64().unwrap(), "{v}");
+        let text = f["stacks"].to_string();
+        assert!(text.contains("lockOrderA") && text.contains("lockOrderB") && text.contains("lockWaiter"), "{v}: {text}");
+    }
+}
+
+#[test]
+fn cpu_saturation_names_the_busy_group() {
+    for v in NEW_SCENARIO_VERSIONS {
+        let d = doctor(v, "saturation");
+        let f = finding(&d, "cpu-saturation");
+        assert_eq!(f["severity"], "warning", "{v}");
+        assert!(metric(f, "runnable_per_p") >= 4.0, "{v}");
+        assert!(f["evidence"].to_string().contains("cpuCruncher (24 goroutines"), "{v}: {}", f["evidence"]);
+    }
+}
+
+#[test]
+fn lock_contention_ranges_are_where_waits_crowd() {
+    for v in ["go1.21", "go1.27"] {
+        let d = doctor(v, "mutex");
+        let f = finding(&d, "lock-contention");
+        let (s, e) = (d["start_ns"].as_i64().unwrap(), d["end_ns"].as_i64().unwrap());
+        let ranges = f["ranges"].as_array().unwrap();
+        assert!(!ranges.is_empty() && ranges.len() <= 3, "{v}");
+        let covered: i64 = ranges.iter().map(|r| r["end_ns"].as_i64().unwrap() - r["start_ns"].as_i64().unwrap()).sum();
+        assert!(covered < e - s, "{v}: ranges cover the whole trace");
+        for r in ranges {
+            assert!(r["start_ns"].as_i64().unwrap() >= s && r["end_ns"].as_i64().unwrap() <= e, "{v}: {r}");
+        }
+        // contendedLock's 6 goroutines: no window averages more waiting than them.
+        for r in ranges {
+            let what = r["what"].as_str().unwrap();
+            let avg: f64 = what.rsplit(": ").next().unwrap().split(' ').next().unwrap().parse().unwrap();
+            assert!(avg <= 6.0, "{v}: {what}");
+        }
+    }
+}
+
+#[test]
+fn idle_ps_names_who_waited() {
+    for v in NEW_SCENARIO_VERSIONS {
+        let d = doctor(v, "lockedthread");
+        let f = finding(&d, "idle-ps");
+        assert!(metric(f, "share") >= 0.25, "{v}");
+        let s = &f["stacks"][0];
+        assert_eq!(s["funcs"][0], "main.lockedPonger", "{v}: {s}");
+        assert_eq!(s["count"], 3, "{v}: the 3 locked goroutines");
+        // Each wait counted is one of the goroutines' runnable stretches in the database.
+        let q = json_of(&[
+            "--json",
+            "--sql",
+            "select count(*) as n from g_transitions t join goroutines g using (g) \
+             where g.name = 'main.lockedPonger' and t.from_state = 'runnable' and t.duration_ns > 0",
+            &fixture(v, "lockedthread"),
+        ]);
+        let waits: f64 = f["evidence"][1].as_str().unwrap().split(" waits").next().unwrap().rsplit(' ').next().unwrap().parse().unwrap();
+        assert!(waits <= q[0]["n"].as_f64().unwrap() && waits > 0.0, "{v}: {waits}");
+    }
+}
+
+#[test]
+fn old_format_syscall_time_is_marked_estimated() {
+    for v in ["go1.19", "go1.21"] {
+        let d = doctor(v, "syscall");
+        let f = finding(&d, "syscall-bound");
+        assert_eq!(metric(f, "estimated"), 1.0, "{v}");
+        assert_eq!(f["severity"], "info", "{v}");
+        assert!(f["evidence"][0].as_str().unwrap().starts_with("application goroutines: about"), "{v}");
+        assert!(f["evidence"][0].as_str().unwrap().contains("estimated"), "{v}");
+    }
 }

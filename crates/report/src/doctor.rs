@@ -38,9 +38,21 @@ pub mod sql {
     pub const GC_ASSISTS: &str = include_str!("../../../sql/doctor/gc_assists.sql");
     /// `sql/doctor/syscall_time.sql`: syscall time old-format traces fold into running time.
     pub const SYSCALL_TIME: &str = include_str!("../../../sql/doctor/syscall_time.sql");
+    /// `sql/doctor/channel_waits.sql`: completed channel waits by blocking stack, with the other side's business.
+    pub const CHANNEL_WAITS: &str = include_str!("../../../sql/doctor/channel_waits.sql");
+    /// `sql/doctor/wait_windows.sql`: lock and channel waits per stack and window of the trace (time ranges).
+    pub const WAIT_WINDOWS: &str = include_str!("../../../sql/doctor/wait_windows.sql");
+    /// `sql/doctor/run_slices.sql`: run slices that end in a handoff, per goroutine group.
+    pub const RUN_SLICES: &str = include_str!("../../../sql/doctor/run_slices.sql");
+    /// `sql/doctor/idle_waiters.sql`: goroutine groups that waited runnable while a P was idle.
+    pub const IDLE_WAITERS: &str = include_str!("../../../sql/doctor/idle_waiters.sql");
     /// Every doctor file by name.
     pub const ALL: &[(&str, &str)] = &[
         ("syscall_time.sql", SYSCALL_TIME),
+        ("channel_waits.sql", CHANNEL_WAITS),
+        ("wait_windows.sql", WAIT_WINDOWS),
+        ("run_slices.sql", RUN_SLICES),
+        ("idle_waiters.sql", IDLE_WAITERS),
         ("sched_pressure.sql", SCHED_PRESSURE),
         ("sync_unblockers.sql", SYNC_UNBLOCKERS),
         ("gc_assists.sql", GC_ASSISTS),
@@ -86,7 +98,7 @@ pub const PATTERNS: &[Pattern] = &[
     Pattern {
         id: "deadlock",
         title: "Deadlock",
-        checks: "every application goroutine alive at the end is blocked (not on network, sleep or a syscall), the last of them for at least deadlock.min_quiet",
+        checks: "every application goroutine alive at the end is blocked (not on network, sleep or a syscall), the last of them for at least deadlock.min_quiet; or at least deadlock.min_lock_goroutines blocked on mutexes for that long while no more than one goroutine (the one stopping the trace) can run",
     },
     Pattern {
         id: "goroutine-leak",
@@ -109,9 +121,19 @@ pub const PATTERNS: &[Pattern] = &[
         checks: "time blocked in sync.Mutex/RWMutex locks per trace time (average goroutines waiting) on the top lock stack of the sync profile (as pprof sync)",
     },
     Pattern {
+        id: "channel-bottleneck",
+        title: "Channel bottleneck",
+        checks: "many goroutines (channel-bottleneck.min_goroutines) wait on one channel operation of the application, long (channel-bottleneck.min_mean_wait) and often (channel-bottleneck.min_waiting on average), while the goroutines on the other side are busy (channel-bottleneck.min_other_busy)",
+    },
+    Pattern {
         id: "gc-pressure",
         title: "GC pressure",
         checks: "share of the trace in GC mark phases, mark-assist share of CPU, stop-the-world share (as schedstat gc)",
+    },
+    Pattern {
+        id: "context-switching",
+        title: "Excessive context switching",
+        checks: "application goroutines hand off to each other (block on a channel, select, mutex or sync.Cond) after running for microseconds: median run slice at most context-switching.max_median_slice, at least context-switching.min_rate_per_p handoffs per second per P",
     },
     Pattern {
         id: "cpu-saturation",
@@ -147,6 +169,7 @@ pub struct ThresholdSpec {
 /// alone may be a pattern id, meaning its first threshold here.
 pub const THRESHOLDS: &[ThresholdSpec] = &[
     ThresholdSpec { id: "deadlock.min_quiet", default: 10e6, unit: "duration", help: "the most recent of the blocked goroutines blocked at least this long before the end" },
+    ThresholdSpec { id: "deadlock.min_lock_goroutines", default: 2.0, unit: "count", help: "goroutines blocked on mutexes at the end (for min_quiet) that make a deadlock when at most one other goroutine can run (the one stopping the trace)" },
     ThresholdSpec { id: "goroutine-leak.min_goroutines", default: 10.0, unit: "count", help: "goroutines of one blocked group that began waiting during the trace (warning)" },
     ThresholdSpec { id: "goroutine-leak.critical_goroutines", default: 1000.0, unit: "count", help: "the same, for critical" },
     ThresholdSpec { id: "goroutine-leak.min_wait_share", default: 0.1, unit: "ratio", help: "their median wait as a share of the trace: shorter waits are churn, not a leak" },
@@ -156,11 +179,18 @@ pub const THRESHOLDS: &[ThresholdSpec] = &[
     ThresholdSpec { id: "launch-burst.critical_goroutines", default: 1000.0, unit: "count", help: "the same, for critical" },
     ThresholdSpec { id: "lock-contention.min_waiting", default: 0.2, unit: "ratio", help: "average goroutines blocked on the top lock stack (blocked time / trace time; warning)" },
     ThresholdSpec { id: "lock-contention.critical_waiting_per_p", default: 1.0, unit: "ratio", help: "the same per P, for critical (the lock serializes the program)" },
+    ThresholdSpec { id: "channel-bottleneck.min_goroutines", default: 4.0, unit: "count", help: "distinct goroutines that waited on the one channel operation" },
+    ThresholdSpec { id: "channel-bottleneck.min_waiting", default: 1.0, unit: "ratio", help: "average goroutines waiting on it (its completed waits / trace time)" },
+    ThresholdSpec { id: "channel-bottleneck.min_mean_wait", default: 50e3, unit: "duration", help: "its mean wait: shorter waits are handoffs (see context-switching), not a queue" },
+    ThresholdSpec { id: "channel-bottleneck.min_other_busy", default: 0.5, unit: "ratio", help: "share of the trace the goroutines that woke the waiters (the other side) spent running: an idle other side means no work, not a bottleneck" },
+    ThresholdSpec { id: "channel-bottleneck.critical_waiting_per_p", default: 1.0, unit: "ratio", help: "average goroutines waiting on it per P, for critical" },
     ThresholdSpec { id: "gc-pressure.mark_share", default: 0.25, unit: "ratio", help: "share of the trace in GC concurrent mark phases" },
     ThresholdSpec { id: "gc-pressure.assist_share", default: 0.05, unit: "ratio", help: "mark assists as a share of all Ps' time" },
     ThresholdSpec { id: "gc-pressure.stw_share", default: 0.02, unit: "ratio", help: "stop-the-world time as a share of the trace" },
     ThresholdSpec { id: "gc-pressure.min_cycles", default: 3.0, unit: "count", help: "GC cycles needed before shares count (one cycle in a short trace is no pressure)" },
     ThresholdSpec { id: "gc-pressure.critical_assist_share", default: 0.25, unit: "ratio", help: "mark assist share for critical" },
+    ThresholdSpec { id: "context-switching.max_median_slice", default: 10e3, unit: "duration", help: "median run slice of application goroutines before they hand off (block on a channel, select, mutex, sync.Cond)" },
+    ThresholdSpec { id: "context-switching.min_rate_per_p", default: 100e3, unit: "ratio", help: "such handoffs per second of trace per P (100000: one every 10µs on every P)" },
     ThresholdSpec { id: "cpu-saturation.min_share", default: 0.5, unit: "ratio", help: "share of the trace saturated (every P busy, at least as many runnable as Ps)" },
     ThresholdSpec { id: "cpu-saturation.queue_per_p", default: 4.0, unit: "ratio", help: "runnable goroutines per P while saturated for warning (below: info, a CPU-bound program)" },
     ThresholdSpec { id: "syscall-bound.min_share", default: 0.5, unit: "ratio", help: "application syscall time / (execution + syscall time)" },
@@ -415,6 +445,22 @@ pub struct EventEvidence {
     pub app_exec_ns: i64,
     /// Their syscall time (execution in syscalls).
     pub app_syscall_ns: i64,
+    /// Application goroutine groups by name, most execution time first (as `schedstat goroutines`).
+    #[serde(default)]
+    pub groups: Vec<GroupExec>,
+}
+
+/// One group of `schedstat goroutines` (goroutines by name), for naming who runs.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct GroupExec {
+    /// Group name: the goroutines' start function.
+    pub name: String,
+    /// Goroutines in it.
+    pub count: usize,
+    /// Their execution time (running, not in syscalls).
+    pub exec_ns: i64,
+    /// Their time waiting to run (runnable).
+    pub sched_wait_ns: i64,
 }
 
 fn pattern(id: &str) -> &'static Pattern {
@@ -451,16 +497,7 @@ fn pct(x: f64) -> String {
 /// The innermost application function of a stack (leaf first), short:
 /// `contendedLock`; the leaf itself when no frame is the application's.
 pub fn app_leaf(funcs: &[String]) -> String {
-    let is_std = |f: &str| {
-        if ["runtime.", "runtime/", "sync.", "syscall.", "internal/"].iter().any(|p| f.starts_with(p)) {
-            return true;
-        }
-        match f.split_once('/') {
-            Some((first, _)) => !first.contains('.'),
-            None => f.split_once('.').is_some_and(|(p, _)| is_std_pkg(p)),
-        }
-    };
-    let f = funcs.iter().find(|f| !is_std(f)).or(funcs.first());
+    let f = funcs.iter().find(|f| !is_runtime_or_std(f)).or(funcs.first());
     f.map(|f| {
         let last = f.rsplit('/').next().unwrap_or(f);
         match last.split_once('.') {
@@ -549,6 +586,9 @@ pub fn diagnose(db: &dyn Sql, ev: &EventEvidence, th: &Thresholds) -> Result<Dia
     let unblockers = db.query(sql::SYNC_UNBLOCKERS)?;
     let assists = db.query(sql::GC_ASSISTS)?;
     let syscalls = db.query(sql::SYSCALL_TIME)?;
+    let chan_waits = db.query(sql::CHANNEL_WAITS)?;
+    let windows = db.query(&crate::sql::bind(sql::WAIT_WINDOWS, &[("buckets", WINDOWS)]))?;
+    let slices = db.query(&crate::sql::bind(sql::RUN_SLICES, &[("buckets", WINDOWS)]))?;
 
     deadlock(&mut c);
     goroutine_leak(&mut c);
@@ -562,12 +602,14 @@ pub fn diagnose(db: &dyn Sql, ev: &EventEvidence, th: &Thresholds) -> Result<Dia
             c.skipped("launch-burst", "no scheduling delay in the trace".into());
         }
     }
-    lock_contention(&mut c, &unblockers);
+    lock_contention(&mut c, &unblockers, &windows);
+    channel_bottleneck(&mut c, &chan_waits, &windows);
     gc_pressure(&mut c, &assists);
+    context_switching(&mut c, &slices);
     let row = |kind: &str| pressure.rows.iter().find(|r| text(&r[col(&pressure, "kind")]).as_deref() == Some(kind));
     cpu_saturation(&mut c, &pressure, row("saturated"), report.as_ref());
     syscall_bound(&mut c, &syscalls);
-    idle_ps(&mut c, &pressure, row("idle"));
+    idle_ps(&mut c, db, &pressure, row("idle"))?;
 
     let mut findings = std::mem::take(&mut c.findings);
     findings.sort_by(|a, b| {
@@ -591,6 +633,55 @@ fn deadlock(c: &mut Ctx<'_>) {
     let ev = c.ev;
     let quiet = c.th.get("deadlock.min_quiet");
     let all_blocked = ev.app_alive_at_end > 0 && ev.app_blocked_at_end == ev.app_alive_at_end;
+    // A trace is stopped by a running goroutine, so a deadlock of the rest of
+    // the program leaves one goroutine able to run. Goroutines stuck on
+    // mutexes for min_quiet with nothing else running are a lock cycle (an idle
+    // pool waiting on a channel is not: nothing tells it from a quiet server).
+    let locked: Vec<&BlockedGroup> =
+        ev.blocked.iter().filter(|g| is_mutex_leaf(&g.funcs) && (ev.end_ns - g.last_since_ns) as f64 >= quiet).collect();
+    let locked_n: usize = locked.iter().map(|g| g.count).sum();
+    let others_running = ev.app_alive_at_end.saturating_sub(ev.app_blocked_at_end);
+    if !all_blocked && others_running <= 1 && locked_n as f64 >= c.th.get("deadlock.min_lock_goroutines").max(1.0) {
+        let last_block = locked.iter().map(|g| g.last_since_ns).max().unwrap_or(ev.end_ns);
+        let mut stacks: Vec<StackEvidence> = locked.iter().take(5).map(|g| blocked_stack(g)).collect();
+        stacks.extend(ev.blocked.iter().filter(|g| !is_mutex_leaf(&g.funcs)).take(2).map(blocked_stack));
+        let leaves: Vec<String> = locked.iter().take(4).map(|g| app_leaf(&g.funcs)).collect();
+        c.found(
+            "deadlock",
+            Severity::Critical,
+            format!(
+                "{locked_n} goroutines are stuck on mutexes at {} and nothing else runs: a lock deadlock",
+                leaves.join(", ")
+            ),
+            format!("{locked_n} blocked on locks for >= {}, {others_running} other goroutine(s) able to run", dur(quiet)),
+            metrics(&[
+                ("app_alive_at_end", ev.app_alive_at_end as f64),
+                ("app_blocked_at_end", ev.app_blocked_at_end as f64),
+                ("lock_blocked", locked_n as f64),
+                ("quiet_ns", (ev.end_ns - last_block) as f64),
+            ]),
+            vec![
+                format!(
+                    "{locked_n} goroutines in {} groups blocked on sync.Mutex/RWMutex locks at the end, none woke for {}",
+                    locked.len(),
+                    dur((ev.end_ns - last_block) as f64)
+                ),
+                format!(
+                    "{} of {} application goroutines blocked at the end; the {others_running} not blocked is the one that stopped the trace",
+                    ev.app_blocked_at_end, ev.app_alive_at_end
+                ),
+                format!("blocked at: {}", leaves.join(", ")),
+            ],
+            stacks,
+            vec![TimeRange { start_ns: last_block, end_ns: ev.end_ns, what: "goroutines stuck on locks".into() }],
+            &[
+                "Look at the blocked stacks: two goroutines each holding the lock the other one wants",
+                "Take locks in one fixed order everywhere; never call out (or block on a channel) while holding a lock",
+                "Use sync.Mutex.TryLock only to diagnose; go test -race and a lock-order checker find the cycle",
+            ],
+        );
+        return;
+    }
     if !all_blocked {
         c.clear(
             "deadlock",
@@ -902,7 +993,7 @@ fn launch_burst(c: &mut Ctx<'_>, r: &Report) {
     );
 }
 
-fn lock_contention(c: &mut Ctx<'_>, unblockers: &QueryResult) {
+fn lock_contention(c: &mut Ctx<'_>, unblockers: &QueryResult, windows: &QueryResult) {
     let min = c.th.get("lock-contention.min_waiting");
     let crit = c.th.get("lock-contention.critical_waiting_per_p") * c.procs as f64;
     let span = c.span as f64;
@@ -973,11 +1064,316 @@ fn lock_contention(c: &mut Ctx<'_>, unblockers: &QueryResult) {
         ]),
         evidence,
         stacks,
-        vec![TimeRange { start_ns: c.ev.start_ns, end_ns: c.ev.end_ns, what: "whole trace (pprof sync has no times)".into() }],
+        hot_ranges(c, windows, &top.funcs, min, &format!("goroutines queued on the lock at {leaf}")),
         &[
             "Hold the lock for less: do the work outside it, take it only to publish the result",
             "Shard the lock (one per key range or per worker) or use per-goroutine state merged at the end",
             "For read-mostly data use sync.RWMutex or atomic.Pointer with copy-on-write",
+        ],
+    );
+}
+
+/// Windows the trace is cut into for time ranges (`wait_windows.sql`, `run_slices.sql`).
+const WINDOWS: i64 = 50;
+
+/// Where waits on one stack crowd: the windows of `wait_windows.sql` whose
+/// waits average at least `min_waiting` goroutines, runs of them merged, the
+/// three with most waiting (in time order); the busiest window when none
+/// reaches it. Windows are 1/50 of the trace, so a range is at least that.
+fn hot_ranges(c: &Ctx<'_>, windows: &QueryResult, funcs: &[String], min_waiting: f64, what: &str) -> Vec<TimeRange> {
+    let (fc, bc, tc) = (col(windows, "funcs"), col(windows, "bucket"), col(windows, "total_ns"));
+    let mut per: BTreeMap<i64, i64> = BTreeMap::new();
+    for row in &windows.rows {
+        if list(&row[fc]).is_some_and(|f| same_stack(&f, funcs)) {
+            *per.entry(int(&row[bc])).or_default() += int(&row[tc]);
+        }
+    }
+    let edge = |b: i64| c.ev.start_ns + (b as i128 * c.span as i128 / WINDOWS as i128) as i64;
+    let window = c.span as f64 / WINDOWS as f64;
+    // Runs of hot windows: (first, last, total waiting).
+    let mut runs: Vec<(i64, i64, i64)> = Vec::new();
+    for (&b, &ns) in &per {
+        if (ns as f64) < min_waiting * window {
+            continue;
+        }
+        match runs.last_mut() {
+            Some(r) if r.1 + 1 == b => {
+                r.1 = b;
+                r.2 += ns;
+            }
+            _ => runs.push((b, b, ns)),
+        }
+    }
+    if runs.is_empty() {
+        if let Some((&b, &ns)) = per.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))) {
+            runs.push((b, b, ns));
+        }
+    }
+    runs.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+    runs.truncate(3);
+    runs.sort_by_key(|r| r.0);
+    runs.iter()
+        .map(|&(a, b, ns)| {
+            let (s, e) = (edge(a), edge(b + 1));
+            TimeRange { start_ns: s, end_ns: e, what: format!("{what}: {:.1} waiting on average", ns as f64 / (e - s).max(1) as f64) }
+        })
+        .collect()
+}
+
+/// Whether a stack (leaf first) blocks in a channel operation or a select.
+fn is_chan_leaf(funcs: &[String]) -> bool {
+    funcs.iter().take(2).any(|f| {
+        matches!(f.as_str(), "runtime.chansend1" | "runtime.chanrecv1" | "runtime.chanrecv2" | "runtime.selectgo" | "runtime.chansend" | "runtime.chanrecv")
+    })
+}
+
+/// Whether a stack has a frame of the application (not the runtime or the
+/// standard library): waits inside libraries (net/http's connection loops)
+/// are their business, not the program's design.
+fn has_app_frame(funcs: &[String]) -> bool {
+    funcs.iter().any(|f| !is_runtime_or_std(f))
+}
+
+/// Whether a function is the runtime's or the standard library's (a package
+/// path whose first element has no dot, or one of the short std packages).
+fn is_runtime_or_std(f: &str) -> bool {
+    ["runtime.", "runtime/", "sync.", "syscall.", "internal/"].iter().any(|p| f.starts_with(p))
+        || match f.split_once('/') {
+            Some((first, _)) => !first.contains('.'),
+            None => f.split_once('.').is_some_and(|(p, _)| is_std_pkg(p)),
+        }
+}
+
+fn channel_bottleneck(c: &mut Ctx<'_>, q: &QueryResult, windows: &QueryResult) {
+    let min_g = c.th.get("channel-bottleneck.min_goroutines");
+    let min_waiting = c.th.get("channel-bottleneck.min_waiting");
+    let min_mean = c.th.get("channel-bottleneck.min_mean_wait");
+    let min_busy = c.th.get("channel-bottleneck.min_other_busy");
+    let span = c.span as f64;
+    let get = |row: &Vec<schedstat_query::Cell>, name: &str| int(&row[col(q, name)]);
+    struct Cand {
+        funcs: Vec<String>,
+        reason: String,
+        goroutines: i64,
+        waits: i64,
+        total: i64,
+        waiting: f64,
+        mean: f64,
+        busy: f64,
+        wakers: i64,
+        waker_funcs: Vec<String>,
+        waker_count: i64,
+    }
+    let cands: Vec<Cand> = q
+        .rows
+        .iter()
+        .map(|row| {
+            let funcs = list(&row[col(q, "funcs")]).unwrap_or_default();
+            let (waits, total, wakers) = (get(row, "waits"), get(row, "total_ns"), get(row, "wakers"));
+            Cand {
+                reason: text(&row[col(q, "reason")]).unwrap_or_default(),
+                goroutines: get(row, "goroutines"),
+                waits,
+                total,
+                waiting: total as f64 / span,
+                mean: total as f64 / waits.max(1) as f64,
+                busy: get(row, "wakers_running_ns") as f64 / (wakers.max(1) as f64 * span),
+                wakers,
+                waker_funcs: list(&row[col(q, "waker_funcs")]).unwrap_or_default(),
+                waker_count: get(row, "waker_count"),
+                funcs,
+            }
+        })
+        .filter(|k| is_chan_leaf(&k.funcs) && has_app_frame(&k.funcs))
+        .collect();
+    let ok = |k: &Cand| k.goroutines as f64 >= min_g && k.waiting >= min_waiting && k.mean >= min_mean && k.busy >= min_busy;
+    let Some(k) = cands.iter().find(|k| ok(k)) else {
+        c.clear(
+            "channel-bottleneck",
+            match cands.first() {
+                Some(k) => format!(
+                    "top channel wait at {}: {} goroutines, {:.2} waiting on average, mean wait {}, other side busy {} (needs {min_g}, {min_waiting}, {}, {})",
+                    app_leaf(&k.funcs),
+                    k.goroutines,
+                    k.waiting,
+                    dur(k.mean),
+                    pct(k.busy),
+                    dur(min_mean),
+                    pct(min_busy)
+                ),
+                None => "no application goroutine waited on a channel operation".into(),
+            },
+        );
+        return;
+    };
+    let leaf = app_leaf(&k.funcs);
+    let other = app_leaf(&k.waker_funcs);
+    // The sync profile's figures for this stack (pprof sync), when it has it.
+    let prof = c.ev.sync.iter().find(|s| same_stack(&s.funcs, &k.funcs));
+    let sync_total: i64 = c.ev.sync.iter().map(|s| s.delay_ns).sum();
+    let (delay, contentions) = prof.map_or((k.total, k.waits as u64), |p| (p.delay_ns, p.count));
+    let share = if sync_total > 0 { delay as f64 / sync_total as f64 } else { 0.0 };
+    let severity =
+        if k.waiting / c.procs as f64 >= c.th.get("channel-bottleneck.critical_waiting_per_p") { Severity::Critical } else { Severity::Warning };
+    let op = match k.reason.as_str() {
+        "chan send" => "send",
+        "chan receive" => "receive",
+        _ => "select",
+    };
+    let ranges = hot_ranges(c, windows, &k.funcs, min_waiting, &format!("goroutines waiting to {op} at {leaf}"));
+    c.found(
+        "channel-bottleneck",
+        severity,
+        format!(
+            "{} goroutines queue on one channel {op} at {leaf}: {:.1} wait on average while the other side ({other}) is busy {} of the time",
+            k.goroutines,
+            k.waiting,
+            pct(k.busy)
+        ),
+        format!("{} goroutines, {:.2} waiting >= {min_waiting}, mean wait {}, other side busy {}", k.goroutines, k.waiting, dur(k.mean), pct(k.busy)),
+        metrics(&[
+            ("goroutines", k.goroutines as f64),
+            ("waits", k.waits as f64),
+            ("blocked_ns", k.total as f64),
+            ("delay_ns", delay as f64),
+            ("contentions", contentions as f64),
+            ("avg_waiting", k.waiting),
+            ("mean_wait_ns", k.mean),
+            ("share_of_sync_delay", share),
+            ("sync_delay_ns", sync_total as f64),
+            ("other_side_goroutines", k.wakers as f64),
+            ("other_side_busy_share", k.busy),
+        ]),
+        vec![
+            format!(
+                "{} goroutines blocked {} times in chan {op} at {leaf}, {} in all ({:.1} goroutines waiting on average, {} per wait)",
+                k.goroutines,
+                k.waits,
+                dur(k.total as f64),
+                k.waiting,
+                dur(k.mean)
+            ),
+            format!(
+                "as pprof sync: {} in {contentions} waits on this stack, {} of all blocking on sync and channels",
+                dur(delay as f64),
+                pct(share)
+            ),
+            format!(
+                "the other side: {} goroutine(s) woke them, {} times from {other}; they ran {} of the trace",
+                k.wakers,
+                k.waker_count,
+                pct(k.busy)
+            ),
+        ],
+        vec![
+            StackEvidence { role: format!("blocked in chan {op} at"), funcs: k.funcs.clone(), count: k.waits, total_ns: Some(k.total) },
+            StackEvidence { role: "woken by".into(), funcs: k.waker_funcs.clone(), count: k.waker_count, total_ns: None },
+        ],
+        ranges,
+        &[
+            "Add goroutines on the other side (more consumers or producers), or shard the work over several channels",
+            "Make each item cheaper for the other side: batch items, move work out of its loop",
+            "Buffer the channel to absorb bursts (a buffer does not help when the other side is slower on average)",
+        ],
+    );
+}
+
+fn context_switching(c: &mut Ctx<'_>, q: &QueryResult) {
+    let max_median = c.th.get("context-switching.max_median_slice");
+    let min_rate = c.th.get("context-switching.min_rate_per_p");
+    let Some(all) = q.rows.first().filter(|r| text(&r[col(q, "name")]).is_none()) else {
+        c.clear("context-switching", "no application goroutine handed off to another (blocked on a channel, select or lock)".into());
+        return;
+    };
+    let get = |row: &Vec<schedstat_query::Cell>, name: &str| int(&row[col(q, name)]);
+    let secs = c.span as f64 / 1e9;
+    let slices = get(all, "slices");
+    let median = get(all, "median_ns");
+    let rate = slices as f64 / secs;
+    let per_p = rate / c.procs as f64;
+    if (median as f64) > max_median || per_p < min_rate {
+        c.clear(
+            "context-switching",
+            format!(
+                "{slices} handoffs, {per_p:.0}/s per P (needs {min_rate}), median run slice {} (at most {})",
+                dur(median as f64),
+                dur(max_median)
+            ),
+        );
+        return;
+    }
+    let groups: Vec<&Vec<schedstat_query::Cell>> = q.rows.iter().skip(1).take(3).collect();
+    let mut evidence = vec![
+        format!(
+            "{slices} handoffs by application goroutines in {}: {:.0}/s, {per_p:.0}/s per P; median run slice before one {}",
+            dur(c.span as f64),
+            rate,
+            dur(median as f64)
+        ),
+        format!(
+            "{} of running between handoffs: {} of all Ps' time",
+            dur(get(all, "running_ns") as f64),
+            pct(get(all, "running_ns") as f64 / (c.span as f64 * c.procs as f64))
+        ),
+    ];
+    let mut top_exec = None;
+    for (i, g) in groups.iter().enumerate() {
+        let name = text(&g[col(q, "name")]).unwrap_or_default();
+        let exec = c.ev.groups.iter().find(|x| x.name == name);
+        if i == 0 {
+            top_exec = exec.map(|x| x.exec_ns);
+        }
+        evidence.push(format!(
+            "{} ({} goroutines): {} handoffs, median slice {}{}",
+            app_leaf(std::slice::from_ref(&name)),
+            get(g, "goroutines"),
+            get(g, "slices"),
+            dur(get(g, "median_ns") as f64),
+            exec.map_or(String::new(), |x| format!(", {} executing in all (as schedstat goroutines)", dur(x.exec_ns as f64)))
+        ));
+    }
+    let top = groups.first().map(|g| text(&g[col(q, "name")]).unwrap_or_default()).unwrap_or_default();
+    let (bs, be) = (opt_int(&all[col(q, "busiest_start_ns")]), opt_int(&all[col(q, "busiest_end_ns")]));
+    let mut m = metrics(&[
+        ("handoffs", slices as f64),
+        ("handoffs_per_s", rate),
+        ("handoffs_per_s_per_p", per_p),
+        ("median_slice_ns", median as f64),
+        ("running_ns", get(all, "running_ns") as f64),
+        ("top_group_handoffs", groups.first().map_or(0.0, |g| get(g, "slices") as f64)),
+        ("top_group_goroutines", groups.first().map_or(0.0, |g| get(g, "goroutines") as f64)),
+    ]);
+    if let Some(e) = top_exec {
+        m.insert("top_group_exec_ns".into(), e as f64);
+    }
+    c.found(
+        "context-switching",
+        Severity::Warning,
+        format!(
+            "Goroutines run {} at a time between handoffs, {per_p:.0} switches per second per P, mostly {}",
+            dur(median as f64),
+            app_leaf(std::slice::from_ref(&top))
+        ),
+        format!("median slice {} <= {}, {per_p:.0}/s per P >= {min_rate}", dur(median as f64), dur(max_median)),
+        m,
+        evidence,
+        groups
+            .iter()
+            .map(|g| StackEvidence {
+                role: "goroutine group".into(),
+                funcs: vec![text(&g[col(q, "name")]).unwrap_or_default()],
+                count: get(g, "goroutines"),
+                total_ns: Some(get(g, "running_ns")),
+            })
+            .collect(),
+        match (bs, be) {
+            (Some(s), Some(e)) => vec![TimeRange { start_ns: s, end_ns: e, what: format!("most handoffs: {}", get(all, "busiest_slices")) }],
+            _ => vec![],
+        },
+        &[
+            "Batch work: hand over slices of items, not one item per channel operation",
+            "Use fewer goroutines and handoffs: do consecutive stages in one goroutine, or a plain function call instead of a channel round trip",
+            "For shared counters or state, a mutex or atomics instead of a goroutine that owns it",
         ],
     );
 }
@@ -1151,15 +1547,36 @@ fn cpu_saturation(c: &mut Ctx<'_>, q: &QueryResult, row: Option<&Vec<schedstat_q
             ("procs", c.procs as f64),
             ("latency_p99_ns", p99),
         ]),
-        vec![
-            format!(
-                "every P busy and at least {} goroutines runnable for {} ({} of the trace), {avg:.1} runnable on average, {peak} at most",
-                c.procs,
-                dur(total as f64),
-                pct(share)
-            ),
-            format!("scheduling latency p99: {} on {} P(s)", dur(p99), c.procs),
-        ],
+        {
+            let mut e = vec![
+                format!(
+                    "every P busy and at least {} goroutines runnable for {} ({} of the trace), {avg:.1} runnable on average, {peak} at most",
+                    c.procs,
+                    dur(total as f64),
+                    pct(share)
+                ),
+                format!("scheduling latency p99: {} on {} P(s)", dur(p99), c.procs),
+            ];
+            let top: Vec<String> = c
+                .ev
+                .groups
+                .iter()
+                .take(3)
+                .map(|g| {
+                    format!(
+                        "{} ({} goroutines: {} executing, {} waiting to run)",
+                        app_leaf(std::slice::from_ref(&g.name)),
+                        g.count,
+                        dur(g.exec_ns as f64),
+                        dur(g.sched_wait_ns as f64)
+                    )
+                })
+                .collect();
+            if !top.is_empty() {
+                e.push(format!("busiest groups (as schedstat goroutines): {}", top.join("; ")));
+            }
+            e
+        },
         vec![],
         match (ls, le) {
             (Some(s), Some(e)) => vec![TimeRange { start_ns: s, end_ns: e, what: "longest saturated stretch".into() }],
@@ -1239,8 +1656,8 @@ fn syscall_bound(c: &mut Ctx<'_>, q: &QueryResult) {
         vec![
             if estimated {
                 format!(
-                    "application goroutines: about {} in syscalls, {} executing (this trace format times only blocking syscalls; \
-                     the others are bounded by the goroutine's next event)",
+                    "application goroutines: about {} in syscalls, {} executing (estimated: this trace format times only \
+                     blocking syscalls; the others are bounded by the goroutine's next event)",
                     dur(sys_ns as f64),
                     dur(exec_ns as f64)
                 )
@@ -1262,10 +1679,10 @@ fn syscall_bound(c: &mut Ctx<'_>, q: &QueryResult) {
     );
 }
 
-fn idle_ps(c: &mut Ctx<'_>, q: &QueryResult, row: Option<&Vec<schedstat_query::Cell>>) {
+fn idle_ps(c: &mut Ctx<'_>, db: &dyn Sql, q: &QueryResult, row: Option<&Vec<schedstat_query::Cell>>) -> Result<()> {
     let Some(row) = row else {
         c.skipped("idle-ps", "no run-queue data".into());
-        return;
+        return Ok(());
     };
     let total = int(&row[col(q, "total_ns")]);
     let share = total as f64 / c.span as f64;
@@ -1276,8 +1693,21 @@ fn idle_ps(c: &mut Ctx<'_>, q: &QueryResult, row: Option<&Vec<schedstat_query::C
             "idle-ps",
             format!("a P idle while goroutines waited for {} of the trace (longest {}), under {}", pct(share), dur(longest as f64), pct(min)),
         );
-        return;
+        return Ok(());
     }
+    // Who waited: only now, as the query joins both transition lists.
+    let w = db.query(sql::IDLE_WAITERS)?;
+    let (nc, gc, wc, rc) = (col(&w, "name"), col(&w, "goroutines"), col(&w, "waits"), col(&w, "runnable_ns"));
+    let waiters: Vec<StackEvidence> = w
+        .rows
+        .iter()
+        .map(|r| StackEvidence {
+            role: "waited runnable while a P was idle".into(),
+            funcs: vec![text(&r[nc]).unwrap_or_default()],
+            count: int(&r[gc]),
+            total_ns: Some(int(&r[rc])),
+        })
+        .collect();
     let avg = float(&row[col(q, "avg_runnable")]);
     let idle = float(&row[col(q, "avg_idle_procs")]);
     let (ls, le) = (opt_int(&row[col(q, "longest_start_ns")]), opt_int(&row[col(q, "longest_end_ns")]));
@@ -1294,13 +1724,32 @@ fn idle_ps(c: &mut Ctx<'_>, q: &QueryResult, row: Option<&Vec<schedstat_query::C
             ("longest_ns", longest as f64),
             ("stretches", int(&row[col(q, "stretches")]) as f64),
         ]),
-        vec![format!(
-            "{idle:.1} P(s) idle while {avg:.1} goroutines were runnable, {} in all over {} stretches, the longest {}",
-            dur(total as f64),
-            int(&row[col(q, "stretches")]),
-            dur(longest as f64)
-        )],
-        vec![],
+        {
+            let mut e = vec![format!(
+                "{idle:.1} P(s) idle while {avg:.1} goroutines were runnable, {} in all over {} stretches, the longest {}",
+                dur(total as f64),
+                int(&row[col(q, "stretches")]),
+                dur(longest as f64)
+            )];
+            let named: Vec<String> = w
+                .rows
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{} ({} goroutines, {} waits, {})",
+                        app_leaf(&[text(&r[nc]).unwrap_or_default()]),
+                        int(&r[gc]),
+                        int(&r[wc]),
+                        dur(int(&r[rc]) as f64)
+                    )
+                })
+                .collect();
+            if !named.is_empty() {
+                e.push(format!("who waited runnable while a P was idle: {}", named.join("; ")));
+            }
+            e
+        },
+        waiters,
         match (ls, le) {
             (Some(s), Some(e)) => vec![TimeRange { start_ns: s, end_ns: e, what: "longest stretch with idle Ps".into() }],
             _ => vec![],
@@ -1310,6 +1759,7 @@ fn idle_ps(c: &mut Ctx<'_>, q: &QueryResult, row: Option<&Vec<schedstat_query::C
             "Check the container's CPU quota (throttling) and the GC's stop-the-world pauses in that stretch",
         ],
     );
+    Ok(())
 }
 
 #[cfg(test)]

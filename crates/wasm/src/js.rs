@@ -159,13 +159,15 @@ impl TraceParser {
     pub fn finish(&mut self) -> Result<JsValue, JsError> {
         let Some(p) = self.parse.take() else { return Err(JsError::new("finish() was already called")) };
         let warning = p.warning().map(String::from);
-        let t = p.finish();
+        let (t, evidence) = p.finish_with_evidence();
         let o = Object::new();
         set(&o, "tables", &tables_to_js(&columns(&t)));
         set(&o, "first_time_ns", &JsValue::from(t.first_time_ns));
         set(&o, "last_time_ns", &JsValue::from(t.last_time_ns));
         set(&o, "events", &JsValue::from(t.events));
         set(&o, "warning", &warning.map_or(JsValue::NULL, |w| JsValue::from_str(&w)));
+        // Kept in wasm memory (a handle the page hands back to `doctor`).
+        set(&o, "doctor_evidence", &JsValue::from(DoctorEvidence { evidence }));
         Ok(o.into())
     }
 }
@@ -266,4 +268,23 @@ impl Sql for JsSql {
 pub fn report(options: &str, execute: Function, query: Function) -> Result<String, JsError> {
     let db = JsSql { execute, query };
     crate::report::report_json(&db, options).map_err(|e| JsError::new(&e))
+}
+
+/// The doctor's evidence from the events of one trace, computed while
+/// [`TraceParser`] read it and kept in wasm memory (no JSON round trip: its
+/// figures stay exact and the glue stays small) until the page frees it.
+#[wasm_bindgen]
+pub struct DoctorEvidence {
+    evidence: schedstat_report::doctor::EventEvidence,
+}
+
+/// Runs `schedstat doctor` (`schedstat-report`'s checks and `sql/doctor/`)
+/// over the page's database with the evidence [`TraceParser::finish`] gave
+/// (`doctor_evidence`), and returns the JSON `schedstat doctor --json`
+/// prints without its `trace` key. `thresholds` is a JSON object of
+/// threshold overrides by id (`{}`: the defaults).
+#[wasm_bindgen]
+pub fn doctor(evidence: &DoctorEvidence, thresholds: &str, execute: Function, query: Function) -> Result<String, JsError> {
+    let db = JsSql { execute, query };
+    crate::report::doctor_json(&db, &evidence.evidence, thresholds).map_err(|e| JsError::new(&e))
 }

@@ -382,12 +382,14 @@ impl<'a> Pass<'a> {
 pub struct Parse<'a> {
     pass: Pass<'a>,
     builder: TableBuilder,
+    /// The doctor's event analyses, fed in the same pass (the CLI's collector).
+    doctor: analysis::doctor::Collector,
 }
 
 impl<'a> Parse<'a> {
     /// Checks the header (see [`Pass::new`]).
     pub fn new(bytes: &'a [u8]) -> Result<Self, String> {
-        Ok(Parse { pass: Pass::new(bytes)?, builder: TableBuilder::new() })
+        Ok(Parse { pass: Pass::new(bytes)?, builder: TableBuilder::new(), doctor: analysis::doctor::Collector::new() })
     }
 
     /// Reads up to `step` events and returns the rows completed so far
@@ -396,8 +398,11 @@ impl<'a> Parse<'a> {
         if self.pass.is_done() {
             return Ok(None);
         }
-        let b = &mut self.builder;
-        self.pass.step(step, |ev| b.add(ev))?;
+        let (b, d) = (&mut self.builder, &mut self.doctor);
+        self.pass.step(step, |ev| {
+            b.add(ev);
+            d.event(ev);
+        })?;
         Ok(Some(self.builder.take_rows()))
     }
 
@@ -424,7 +429,13 @@ impl<'a> Parse<'a> {
     /// The rows kept until the end (ranges, tasks, regions) plus trace-wide
     /// facts (`first_time_ns`, `last_time_ns`, `events`).
     pub fn finish(self) -> TraceTables {
-        self.builder.finish()
+        self.finish_with_evidence().0
+    }
+
+    /// [`Parse::finish`], plus the doctor's evidence from the events (for
+    /// [`report::doctor_json`]).
+    pub fn finish_with_evidence(self) -> (TraceTables, schedstat_report::doctor::EventEvidence) {
+        (self.builder.finish(), self.doctor.finish())
     }
 }
 

@@ -4,6 +4,9 @@
 //! the CLI's DuckDB gives, so the report's logic and numbers are the CLI's.
 
 use schedstat_query::{Cell, DbError, QueryResult, Sql};
+use std::collections::BTreeMap;
+
+use schedstat_report::doctor::{diagnose, EventEvidence, Thresholds, THRESHOLDS};
 use schedstat_report::Options;
 use serde_json::Value;
 
@@ -77,6 +80,34 @@ pub fn report_json(db: &dyn Sql, options_json: &str) -> Result<String, String> {
     materialize_views(db).map_err(|e| e.to_string())?;
     let report = schedstat_report::build(db, &opts).map_err(|e| e.to_string())?;
     serde_json::to_string(&report).map_err(|e| e.to_string())
+}
+
+/// The doctor on the page: `schedstat_report::doctor::diagnose` with the
+/// events' evidence (from the same collector the CLI runs) and threshold
+/// overrides (`{"id": value}`), as the JSON document `schedstat doctor
+/// --json` prints, less its `trace` (the file path).
+pub fn doctor_json(db: &dyn Sql, ev: &EventEvidence, thresholds_json: &str) -> Result<String, String> {
+    let overrides: BTreeMap<String, f64> = serde_json::from_str(thresholds_json).map_err(|e| format!("doctor thresholds: {e}"))?;
+    // Values arrive as numbers (ns, fractions, counts), not the CLI's text.
+    let mut th = Thresholds::default();
+    for (k, v) in overrides {
+        if !THRESHOLDS.iter().any(|t| t.id == k) || !(v.is_finite() && v >= 0.0) {
+            return Err(format!("doctor thresholds: bad threshold {k}={v}"));
+        }
+        th.0.insert(k, v);
+    }
+    materialize_views(db).map_err(|e| e.to_string())?;
+    let d = diagnose(db, ev, &th).map_err(|e| e.to_string())?;
+    let doc = serde_json::json!({
+        "start_ns": d.start_ns,
+        "end_ns": d.end_ns,
+        "duration_ns": d.end_ns - d.start_ns,
+        "procs": d.procs,
+        "findings": d.findings,
+        "checks": d.checks,
+        "thresholds": d.thresholds,
+    });
+    serde_json::to_string(&doc).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
