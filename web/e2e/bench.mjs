@@ -190,6 +190,7 @@ try {
       if (full) {
         info(`${mb(size)} trace to tables loaded`, r.t?.loadedAt ? secs(since(r.t, "loadedAt")) : `not reached: ${r.why}`);
         info(`${mb(size)} trace to the report`, reportLine(r));
+        info(`${mb(size)} trace to the doctor's findings`, r.t?.findingsAt ? secs(since(r.t, "findingsAt")) : `not reached: ${r.why}`);
         if (r.t?.timings) info(`${mb(size)} trace in the worker`, `reading ${secs(r.t.timings.readMs)}, parsing + loading ${secs(r.t.timings.parseLoadMs)}`);
         info(`${mb(size)} trace memory`, `renderer RSS peak ${mb(r.peakRss)}, page JS heap ${r.heap === null ? "n/a" : mb(r.heap)}`);
       }
@@ -219,6 +220,7 @@ try {
     if (r.t?.events !== undefined) info(`${mb(size)} trace events loaded`, r.t.events.toLocaleString("en-US"));
     if (r.t?.timings) info(`${mb(size)} trace in the worker`, `reading ${secs(r.t.timings.readMs)}, parsing + loading ${secs(r.t.timings.parseLoadMs)}`);
     if (opt.report200) info(`${mb(size)} trace to the report`, reportLine(r));
+    if (opt.report200) info(`${mb(size)} trace to the doctor's findings`, r.t?.findingsAt ? secs(since(r.t, "findingsAt")) : `not reached: ${r.why}`);
     const times = `summary ${secs(since(r.t, "summaryAt"))}, loaded ${secs(since(r.t, "loadedAt"))}`;
     const loadedRss = r.rssAt.loaded ?? r.rssAt.ready;
     const mem =
