@@ -65,6 +65,25 @@ pub enum Cell {
     Other(String),
 }
 
+/// A cell as a result table shows it (the `--sql` table, the TUI's SQL tab):
+/// NULL as `NULL`, lists as `[a, b]`, maps as `{k=v, ...}`.
+impl std::fmt::Display for Cell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let joined = |items: &mut dyn Iterator<Item = String>| items.collect::<Vec<_>>().join(", ");
+        match self {
+            Cell::Null => f.write_str("NULL"),
+            Cell::Bool(b) => write!(f, "{b}"),
+            Cell::Int(v) => write!(f, "{v}"),
+            Cell::UInt(v) => write!(f, "{v}"),
+            Cell::HugeInt(v) => write!(f, "{v}"),
+            Cell::Float(v) => write!(f, "{v}"),
+            Cell::Text(s) | Cell::Other(s) => f.write_str(s),
+            Cell::List(items) => write!(f, "[{}]", joined(&mut items.iter().map(Cell::to_string))),
+            Cell::Map(kv) => write!(f, "{{{}}}", joined(&mut kv.iter().map(|(k, v)| format!("{k}={v}")))),
+        }
+    }
+}
+
 impl Cell {
     /// As a signed integer, if it is a number.
     pub fn as_i64(&self) -> Option<i64> {

@@ -1,25 +1,6 @@
 //! Query results as a boxed text table (for `--sql`).
 
-use schedstat_db::{Cell, QueryResult};
-
-/// A cell as text: NULL as `NULL`, lists as `[a, b]`.
-pub fn cell_text(c: &Cell) -> String {
-    match c {
-        Cell::Null => "NULL".into(),
-        Cell::Bool(b) => b.to_string(),
-        Cell::Int(v) => v.to_string(),
-        Cell::UInt(v) => v.to_string(),
-        Cell::HugeInt(v) => v.to_string(),
-        Cell::Float(v) => v.to_string(),
-        Cell::Text(s) => s.clone(),
-        Cell::List(items) => format!("[{}]", items.iter().map(cell_text).collect::<Vec<_>>().join(", ")),
-        Cell::Map(kv) => format!(
-            "{{{}}}",
-            kv.iter().map(|(k, v)| format!("{}={}", cell_text(k), cell_text(v))).collect::<Vec<_>>().join(", ")
-        ),
-        Cell::Other(s) => s.clone(),
-    }
-}
+use schedstat_db::QueryResult;
 
 /// Renders a result as an ASCII table; cells longer than `max_cell` are cut with `…`.
 pub fn render(r: &QueryResult, max_cell: usize) -> String {
@@ -32,7 +13,7 @@ pub fn render(r: &QueryResult, max_cell: usize) -> String {
             s
         }
     };
-    let rows: Vec<Vec<String>> = r.rows.iter().map(|row| row.iter().map(|c| cut(cell_text(c))).collect()).collect();
+    let rows: Vec<Vec<String>> = r.rows.iter().map(|row| row.iter().map(|c| cut(c.to_string())).collect()).collect();
     let mut widths: Vec<usize> = r.columns.iter().map(|c| c.chars().count()).collect();
     for row in &rows {
         for (i, c) in row.iter().enumerate() {

@@ -10,21 +10,6 @@ use schedstat_query::Cell;
 
 use crate::app::App;
 
-/// A cell as text (lists joined, NULL as DuckDB's CLI shows it).
-fn cell(c: &Cell) -> String {
-    match c {
-        Cell::Null => "NULL".into(),
-        Cell::Bool(b) => b.to_string(),
-        Cell::Int(v) => v.to_string(),
-        Cell::UInt(v) => v.to_string(),
-        Cell::HugeInt(v) => v.to_string(),
-        Cell::Float(v) => v.to_string(),
-        Cell::Text(s) | Cell::Other(s) => s.clone(),
-        Cell::List(v) => format!("[{}]", v.iter().map(cell).collect::<Vec<_>>().join(", ")),
-        Cell::Map(kv) => format!("{{{}}}", kv.iter().map(|(k, v)| format!("{}={}", cell(k), cell(v))).collect::<Vec<_>>().join(", ")),
-    }
-}
-
 /// Draws the tab.
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let th = app.theme;
@@ -62,7 +47,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             .iter()
             .skip(s.scroll)
             .take(rows.height as usize)
-            .map(|row| row.iter().skip(s.col_scroll).map(cell).collect())
+            .map(|row| row.iter().skip(s.col_scroll).map(Cell::to_string).collect())
             .collect();
         let widths: Vec<Constraint> = cols
             .iter()
