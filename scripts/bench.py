@@ -3,6 +3,7 @@
 
 Usage: scripts/bench.py [--size-mb N] [--trace FILE] [--runs K] [--dt-schedstat BINARY] [--old-format]
        scripts/bench.py --report-suite [--dt-schedstat BINARY] [--runs K] [--sizes-mb A,B] [--keep-traces DIR]
+       scripts/bench.py --fleet
 
 Generates a trace of at least N MB (default 40) with the generator's `bench`
 scenario (Go 1.27.3), unless --trace names one. Then runs, K times each
@@ -79,11 +80,15 @@ def main():
     ap.add_argument("--old-format", action="store_true",
                     help=f"generate the trace with Go {OLD_FORMAT_GO} (old format)")
     ap.add_argument("--report-suite", action="store_true", help="the report on three traces against dt/schedstat")
+    ap.add_argument("--fleet", action="store_true",
+                    help="schedstat fleet on >= 200 traces against a loop of schedstat --json")
     ap.add_argument("--sizes-mb", default="30,150", help="--report-suite: sizes of the two bench traces")
     ap.add_argument("--keep-traces", help="--report-suite: directory to keep (and reuse) the generated traces in")
     args = ap.parse_args()
     if args.report_suite:
         return report_suite(args)
+    if args.fleet:
+        return fleet_bench(args)
     if args.size_mb is None:
         args.size_mb = 30 if args.old_format else 40
     if args.old_format:
@@ -221,6 +226,54 @@ def report_suite(args):
         secs, rss, gsecs, grss = best
         print(f"reader {os.path.basename(path):<22} schedstat stats {secs:6.2f} s {rss / 1024:5.0f} MiB; "
               f"Go's reader {gsecs:6.2f} s (parse only) {grss / 1024:5.0f} MiB; {gsecs / secs:5.2f}x (target >= 10x)")
+
+
+def fleet_bench(args):
+    """schedstat fleet over many traces against converting them one by one."""
+    print("building schedstat (release) ...", file=sys.stderr)
+    sh(["cargo", "build", "--release", "--quiet", "-p", "schedstat"], cwd=ROOT)
+    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+    schedstat = os.path.join(target, "release", "schedstat")
+    work = tempfile.mkdtemp(prefix="schedstat-fleet-bench.")
+    inputs = os.path.join(work, "traces")
+    # Every committed fixture (Go 1.19-1.27), each also cut at 60% (some keep
+    # complete generations, some none), and broken files, in per-version dirs.
+    fixtures = os.path.join(ROOT, "testdata", "fixtures")
+    n = 0
+    for version in sorted(os.listdir(fixtures)):
+        src = os.path.join(fixtures, version)
+        if not os.path.isdir(src):
+            continue
+        dst = os.path.join(inputs, version)
+        os.makedirs(dst, exist_ok=True)
+        for f in sorted(os.listdir(src)):
+            if not f.endswith(".trace"):
+                continue
+            data = open(os.path.join(src, f), "rb").read()
+            open(os.path.join(dst, f), "wb").write(data)
+            open(os.path.join(dst, "cut-" + f), "wb").write(data[: len(data) * 6 // 10])
+            n += 2
+        open(os.path.join(dst, "broken.trace"), "wb").write(b"go 1.22 trace\0\0\0" + b"\xff" * 64)
+        n += 1
+    size = sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(inputs) for f in fs)
+    files = sorted(os.path.join(r, f) for r, _, fs in os.walk(inputs) for f in fs)
+    print(f"fleet bench: {n} traces, {size / 1e6:.1f} MB, under {inputs}")
+    secs, rss, _ = timed([schedstat, "fleet", "--json", inputs, "-o", os.path.join(work, "dataset")])
+    print(f"schedstat fleet       {secs:6.2f} s  {n / secs:6.1f} traces/s  peak RSS {rss / 1024:6.0f} MiB")
+    start = time.perf_counter()
+    peak = 0
+    for f in files:
+        p = subprocess.Popen([schedstat, "--json", f], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, _, usage = os.wait4(p.pid, 0)
+        peak = max(peak, usage.ru_maxrss)
+    loop = time.perf_counter() - start
+    print(f"loop of schedstat --json  {loop:6.2f} s  {n / loop:6.1f} traces/s  peak RSS {peak / 1024:6.0f} MiB (one at a time)")
+    print(f"ratio                 {loop / secs:6.2f}x the loop's throughput (target >= 1.8x on 2 cores)")
+    ds = os.path.join(work, "dataset")
+    ds_size = sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(ds) for f in fs)
+    print(f"dataset               {ds_size / 1e6:.1f} MB for {size / 1e6:.1f} MB of traces ({ds_size / size:.2f}x)")
+    print("sqlprof's batch mode: not measured (not built here)")
+    shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
