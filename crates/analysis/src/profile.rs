@@ -133,6 +133,18 @@ pub struct Frame {
     pub line: u64,
 }
 
+impl Frame {
+    /// An owned copy of one of the reader's frames (which borrow the trace).
+    pub fn of(f: &gotrace::Frame<'_>) -> Self {
+        Frame {
+            pc: f.pc,
+            func: String::from_utf8_lossy(f.func).into_owned(),
+            file: String::from_utf8_lossy(f.file).into_owned(),
+            line: f.line,
+        }
+    }
+}
+
 /// Per-stack totals: one row of the profile.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StackTotal {
@@ -325,12 +337,7 @@ impl ProfileBuilder {
         let frames: Vec<Frame> = stack
             .frames()
             .take(MAX_FRAMES)
-            .map(|f| Frame {
-                pc: f.pc,
-                func: String::from_utf8_lossy(f.func).into_owned(),
-                file: String::from_utf8_lossy(f.file).into_owned(),
-                line: f.line,
-            })
+            .map(|f| Frame::of(&f))
             .collect();
         let mut pcs: Vec<u64> = frames.iter().map(|f| f.pc).collect();
         while pcs.last() == Some(&0) {

@@ -40,7 +40,7 @@ impl From<schedstat_db::DbError> for LoadError {
 }
 
 /// Rows handed to the database at a time: bounds memory while reading.
-const CHUNK_ROWS: usize = 1 << 17;
+pub(crate) const CHUNK_ROWS: usize = 1 << 17;
 
 
 /// A progress bar for big files when stderr is a terminal.

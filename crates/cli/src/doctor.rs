@@ -11,7 +11,6 @@ use analysis::doctor::Collector;
 use schedstat_db::Database;
 use schedstat_report::doctor::{self, Diagnosis, Finding, Thresholds, PATTERNS, THRESHOLDS};
 use schedstat_tables::TableBuilder;
-use serde_json::json;
 
 use crate::goroutines::emit;
 use crate::input::read_events;
@@ -81,7 +80,7 @@ pub fn run(a: &DoctorArgs) -> Result<Outcome, Box<dyn std::error::Error>> {
             Err(o) => return Ok(o),
         };
         if a.json {
-            docs.push(json_doc(path, &d));
+            docs.push(d.document(Some(&path.display().to_string())));
         } else {
             if !texts.is_empty() {
                 texts.push('\n');
@@ -100,9 +99,6 @@ pub fn run(a: &DoctorArgs) -> Result<Outcome, Box<dyn std::error::Error>> {
     }
     Ok(worst)
 }
-
-/// Rows handed to the database at a time.
-const CHUNK_ROWS: usize = 1 << 17;
 
 /// Reads the trace once, feeding the event analyses and the database, then diagnoses it.
 pub fn examine(path: &Path, th: &Thresholds) -> Result<(Diagnosis, Outcome), Outcome> {
@@ -123,7 +119,7 @@ pub fn examine_db(path: &Path, th: &Thresholds) -> Result<(Diagnosis, Database, 
     let read = read_events(path, |ev| {
         collector.event(ev);
         builder.add(ev);
-        if db_err.is_none() && builder.pending_rows() >= CHUNK_ROWS {
+        if db_err.is_none() && builder.pending_rows() >= crate::analyze::CHUNK_ROWS {
             if let Err(e) = db.append(&builder.take_rows()) {
                 db_err = Some(e.to_string());
             }
@@ -140,19 +136,6 @@ pub fn examine_db(path: &Path, th: &Thresholds) -> Result<(Diagnosis, Database, 
     let ev = collector.finish();
     let d = doctor::diagnose(&db, &ev, th).map_err(|e| fail(format!("{}: {e}", path.display()), Outcome::Failed))?;
     Ok((d, db, read.outcome))
-}
-
-fn json_doc(path: &Path, d: &Diagnosis) -> serde_json::Value {
-    json!({
-        "trace": path.display().to_string(),
-        "start_ns": d.start_ns,
-        "end_ns": d.end_ns,
-        "duration_ns": d.end_ns - d.start_ns,
-        "procs": d.procs,
-        "findings": d.findings,
-        "checks": d.checks,
-        "thresholds": d.thresholds,
-    })
 }
 
 const WIDTH: usize = 100;

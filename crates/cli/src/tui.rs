@@ -103,9 +103,6 @@ pub fn run(a: &TuiArgs) -> Result<Outcome, Box<dyn std::error::Error>> {
     Ok(Outcome::Ok)
 }
 
-/// Rows handed to the database at a time.
-const CHUNK_ROWS: usize = 1 << 17;
-
 /// Events between progress messages.
 const PROGRESS_EVERY: u64 = 1 << 16;
 
@@ -144,7 +141,7 @@ fn load(path: &Path, bytes: &TraceBytes, opts: &schedstat_report::Options, tx: &
                 mu.event(&ev);
                 latency.add(&ev);
                 builder.add(&ev);
-                if builder.pending_rows() >= CHUNK_ROWS {
+                if builder.pending_rows() >= crate::analyze::CHUNK_ROWS {
                     if let Err(e) = db.append(&builder.take_rows()) {
                         return fail(e.to_string());
                     }

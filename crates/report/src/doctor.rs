@@ -363,6 +363,27 @@ pub struct Diagnosis {
     pub thresholds: Thresholds,
 }
 
+impl Diagnosis {
+    /// `schedstat doctor --json`'s document for one trace (`trace`: its path;
+    /// the page has none): the diagnosis plus its duration. One place, so the
+    /// CLI and the page print the same keys.
+    pub fn document(&self, trace: Option<&str>) -> serde_json::Value {
+        let mut doc = serde_json::json!({
+            "start_ns": self.start_ns,
+            "end_ns": self.end_ns,
+            "duration_ns": self.end_ns - self.start_ns,
+            "procs": self.procs,
+            "findings": self.findings,
+            "checks": self.checks,
+            "thresholds": self.thresholds,
+        });
+        if let (Some(t), Some(map)) = (trace, doc.as_object_mut()) {
+            map.insert("trace".into(), t.into());
+        }
+        doc
+    }
+}
+
 /// A profile stack (pprof sync or syscall), as `crates/analysis` computes it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct ProfileStack {

@@ -98,16 +98,7 @@ pub fn doctor_json(db: &dyn Sql, ev: &EventEvidence, thresholds_json: &str) -> R
     }
     materialize_views(db).map_err(|e| e.to_string())?;
     let d = diagnose(db, ev, &th).map_err(|e| e.to_string())?;
-    let doc = serde_json::json!({
-        "start_ns": d.start_ns,
-        "end_ns": d.end_ns,
-        "duration_ns": d.end_ns - d.start_ns,
-        "procs": d.procs,
-        "findings": d.findings,
-        "checks": d.checks,
-        "thresholds": d.thresholds,
-    });
-    serde_json::to_string(&doc).map_err(|e| e.to_string())
+    serde_json::to_string(&d.document(None)).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -171,16 +171,7 @@ impl StwFinder {
             }
             EventKind::StackSample => {
                 if self.request.is_some() {
-                    let frames = ev
-                        .stack()
-                        .frames()
-                        .map(|f| Frame {
-                            pc: f.pc,
-                            func: String::from_utf8_lossy(f.func).into_owned(),
-                            file: String::from_utf8_lossy(f.file).into_owned(),
-                            line: f.line,
-                        })
-                        .collect();
+                    let frames = ev.stack().frames().map(|f| Frame::of(&f)).collect();
                     self.pending.push(Pending { time: ev.time(), g: ev.goroutine(), frames });
                 }
             }
