@@ -204,6 +204,14 @@ struct Parser<'a> {
     event_count: usize,
 
     args: Vec<u64>,
+    /// By event type: how many values an event of the common shape carries
+    /// (timestamp, arguments, stack; all inline), which [`Parser::fast_event`]
+    /// decodes without the general path; 0 for the types that need it.
+    fast_args: [u8; 64],
+    /// By event type: whether the type exists in this version and, being
+    /// neither a batch, a string nor a CPU sample, can be skipped by counting
+    /// its inline values ([`Parser::fast_skip`]).
+    skippable: [bool; 64],
 
     last_ts: i64,
     last_g: u64,
@@ -231,11 +239,14 @@ pub(crate) fn parse(data: &[u8], start: usize, ver: u32) -> Result<Trace<'_>, Er
         timer_goids: IdMap::default(),
         event_count: 0,
         args: Vec::with_capacity(16),
+        fast_args: [0; 64],
+        skippable: [false; 64],
         last_ts: 0,
         last_g: 0,
         last_gs: IdMap::default(),
         last_p: 0,
     };
+    p.plan_fast_paths();
     p.collect_batches_and_cpu_samples()?;
     let mut events = if ver < SEQ_BEFORE_TIME_UNTIL { p.merge_by_seq()? } else { p.merge_batches()? };
     if ver < GO111 && events.is_empty() {
@@ -437,13 +448,129 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Fills the tables of the fast paths for this version. `go 1.5` traces
+    /// (a sequence number on every event) always take the general path.
+    fn plan_fast_paths(&mut self) {
+        if self.ver < SEQ_BEFORE_TIME_UNTIL {
+            return;
+        }
+        for typ in 1..ev::COUNT {
+            if SPECS[typ as usize].min_version > self.ver {
+                continue;
+            }
+            self.skippable[typ as usize] = !matches!(typ, ev::STRING | ev::BATCH | ev::CPU_SAMPLE);
+            let special = matches!(
+                typ,
+                ev::BATCH | ev::FREQUENCY | ev::STACK | ev::STRING | ev::TIMER_GOROUTINE | ev::CPU_SAMPLE | ev::USER_LOG
+            ) || (typ == ev::STW_START && self.ver < GO111);
+            let want = arg_count(typ, 0, self.ver);
+            if !special && want <= 3 {
+                self.fast_args[typ as usize] = want as u8;
+            }
+        }
+    }
+
+    /// Skips the event at `self.off` when it has the common shape (a known
+    /// type, inline values only, every varint well formed); `false` leaves
+    /// `self.off` alone for the general path, which also reports any error.
+    #[inline]
+    fn fast_skip(&mut self) -> bool {
+        let data = self.data;
+        let Some(&b) = data.get(self.off) else { return false };
+        let typ = b & 0x3f;
+        let narg = (b >> 6) + 1;
+        if !self.skippable[typ as usize] || narg > 3 {
+            return false;
+        }
+        let mut off = self.off + 1;
+        for _ in 0..narg {
+            match skip_varint(data, off) {
+                Some(next) => off = next,
+                None => return false,
+            }
+        }
+        self.off = off;
+        true
+    }
+
+    /// Decodes the event at `self.off` straight into a [`RawEvent`] when it
+    /// has the common shape (see `fast_args`), with the same result as
+    /// `read_raw` then `parse_event`; `None` leaves `self.off` alone for the
+    /// general path, which also reports any error.
+    #[inline]
+    fn fast_event(&mut self) -> Option<RawEvent> {
+        let data = self.data;
+        let start = self.off;
+        let b = *data.get(start)?;
+        let typ = b & 0x3f;
+        let want = self.fast_args[typ as usize];
+        let narg = (b >> 6) + 1;
+        if want == 0 || narg != want {
+            return None;
+        }
+        let mut vals = [0u64; 3];
+        let mut off = start + 1;
+        for v in vals.iter_mut().take(narg as usize) {
+            let (x, next) = read_varint(data, off)?;
+            *v = x;
+            off = next;
+        }
+        self.off = off;
+        let mut e = RawEvent {
+            typ,
+            p: self.last_p,
+            g: self.last_g,
+            off: u32::try_from(start).unwrap_or(u32::MAX),
+            ..RawEvent::default()
+        };
+        e.ts = self.last_ts.wrapping_add(vals[0] as i64);
+        self.last_ts = e.ts;
+        let n = narg as usize;
+        let stack = SPECS[typ as usize].stack;
+        for i in 1..n {
+            if i == n - 1 && stack {
+                e.stk = vals[i] as u32;
+            } else {
+                e.args[i - 1] = vals[i];
+            }
+        }
+        match typ {
+            ev::GO_START | ev::GO_START_LOCAL | ev::GO_START_LABEL => {
+                self.last_g = e.args[0];
+                e.g = self.last_g;
+            }
+            ev::GO_END
+            | ev::GO_STOP
+            | ev::GO_SCHED
+            | ev::GO_PREEMPT
+            | ev::GO_SLEEP
+            | ev::GO_BLOCK
+            | ev::GO_BLOCK_SEND
+            | ev::GO_BLOCK_RECV
+            | ev::GO_BLOCK_SELECT
+            | ev::GO_BLOCK_SYNC
+            | ev::GO_BLOCK_COND
+            | ev::GO_BLOCK_NET
+            | ev::GO_SYSBLOCK
+            | ev::GO_BLOCK_GC => self.last_g = 0,
+            ev::GO_SYSEXIT | ev::GO_WAITING | ev::GO_IN_SYSCALL => e.g = e.args[0],
+            _ => {}
+        }
+        Some(e)
+    }
+
     /// First pass: where each P's batches start, and the CPU samples.
+    #[inline(never)]
     fn collect_batches_and_cpu_samples(&mut self) -> Result<(), Error> {
         let mut raw = Raw::default();
         let mut cur_p = 0i32;
         // Whether `cur_p` has a batch (a P's batch list only grows here).
         let mut cur_has_batch = false;
         loop {
+            if cur_has_batch && self.fast_skip() {
+                self.event_count += 1;
+                continue;
+            }
             match self.read_raw(SKIP_ARGS | SKIP_STRINGS, &mut raw) {
                 Ok(()) => {}
                 Err(Stop::End) => break,
@@ -503,6 +630,12 @@ impl<'a> Parser<'a> {
         let mut got_header = false;
         let mut raw = Raw::default();
         loop {
+            if got_header {
+                if let Some(e) = self.fast_event() {
+                    out.push(e);
+                    continue;
+                }
+            }
             match self.read_raw(0, &mut raw) {
                 Ok(()) => {}
                 Err(Stop::End) => break,
@@ -687,8 +820,22 @@ impl<'a> Parser<'a> {
     /// Merges the Ps' batches into one sequence in which every goroutine's
     /// transitions are possible, taking the earliest ready event each time
     /// (Go's `parseEventBatches`), then gives syscall exits their real times.
+    /// The next event of `proc`, loading its next batch when the loaded one
+    /// is used up; `None` (and `proc.done`) once the P has no batches left.
+    fn head(&mut self, proc: &mut Proc) -> Result<Option<RawEvent>, Error> {
+        while proc.next == proc.events.len() {
+            proc.next = 0;
+            if !self.load_batch(proc.pid, &mut proc.events)? {
+                proc.events.clear();
+                proc.done = true;
+                return Ok(None);
+            }
+        }
+        Ok(Some(proc.events[proc.next]))
+    }
+
+    #[inline(never)]
     fn merge_batches(&mut self) -> Result<Vec<RawEvent>, Error> {
-        // Samples are re-sorted by the time the signal handler took.
         self.cpu_samples.sort_by_key(|e| e.ts);
         let mut procs: Vec<Proc> = self
             .proc_order
@@ -705,39 +852,22 @@ impl<'a> Parser<'a> {
         let mut gs: DenseMap<GState> = DenseMap::default();
         let mut frontier = Frontier(Vec::with_capacity(procs.len()));
         let mut available: Vec<usize> = (0..procs.len()).collect();
-        // Ps whose next event waits for a goroutine's state, by that goroutine:
-        // only a transition of that goroutine can make them ready, so they are
-        // not scanned again until then (Go rescans them after every event,
-        // which is quadratic in the number of Ps).
-        // As lists threaded through `wait_next` (a P waits on one goroutine at a time).
         let mut wait_head: DenseMap<usize> = DenseMap::default();
         let mut wait_next: Vec<usize> = vec![usize::MAX; procs.len()];
-        // Go checks the merged order is sorted by time, then gives syscall
-        // exits their real times, in two passes over the events; both run here
-        // as events are merged, with Go's precedence between their errors.
         let mut prev_ts = i64::MIN;
         let mut unsorted = false;
         let mut exit_err: Option<Error> = None;
         let mut last_sys_block: DenseMap<i64> = DenseMap::default();
         let mut moved = Vec::new();
         let mut moved_later = false;
+        // A P whose next event goes next without a trip through the frontier:
+        // it is ready and earlier than every event there. Go would push it
+        // and pop it straight back; only the frontier's order among equal
+        // times (which Go leaves to map order) can differ.
+        let mut direct: Option<usize> = None;
         loop {
             while let Some(pi) = available.pop() {
-                let proc = &mut procs[pi];
-                let mut exhausted = false;
-                while proc.next == proc.events.len() {
-                    proc.next = 0;
-                    if !self.load_batch(proc.pid, &mut proc.events)? {
-                        proc.events.clear();
-                        exhausted = true;
-                        break;
-                    }
-                }
-                if exhausted {
-                    proc.done = true;
-                    continue;
-                }
-                let e = proc.events[proc.next];
+                let Some(e) = self.head(&mut procs[pi])? else { continue };
                 let (g, init, _) = state_transition(&e);
                 if !transition_ready(g, gs.get_or_default(g), init) {
                     wait_next[pi] = wait_head.insert(g, pi).unwrap_or(usize::MAX);
@@ -745,13 +875,18 @@ impl<'a> Parser<'a> {
                 }
                 frontier.push((e.ts, pi));
             }
-            if frontier.0.is_empty() {
-                if procs.iter().any(|p| !p.done) {
-                    return Err(Error::new("no consistent ordering of events possible"));
+            let pi = match direct.take() {
+                Some(pi) => pi,
+                None => {
+                    if frontier.0.is_empty() {
+                        if procs.iter().any(|p| !p.done) {
+                            return Err(Error::new("no consistent ordering of events possible"));
+                        }
+                        break;
+                    }
+                    frontier.pop().1
                 }
-                break;
-            }
-            let (_, pi) = frontier.pop();
+            };
             let proc = &mut procs[pi];
             let mut e = proc.events[proc.next];
             proc.next += 1;
@@ -769,8 +904,6 @@ impl<'a> Parser<'a> {
                     ev::GO_SYSBLOCK | ev::GO_IN_SYSCALL => {
                         last_sys_block.insert(e.g, e.ts);
                     }
-                    // A syscall exit is written when the goroutine next runs; its real
-                    // time is an argument, and must not precede the syscall's block.
                     ev::GO_SYSEXIT if e.args[2] != 0 => {
                         let ts = e.args[2] as i64;
                         let block = last_sys_block.get_or_default(e.g);
@@ -805,7 +938,21 @@ impl<'a> Parser<'a> {
                     woken = wait_next[woken];
                 }
             }
-            available.push(pi);
+            if !available.is_empty() {
+                available.push(pi);
+                continue;
+            }
+            // Nothing woke: this P's next event either goes straight on,
+            // joins the frontier, or waits for its goroutine.
+            let Some(e) = self.head(&mut procs[pi])? else { continue };
+            let (g, init, _) = state_transition(&e);
+            if !transition_ready(g, gs.get_or_default(g), init) {
+                wait_next[pi] = wait_head.insert(g, pi).unwrap_or(usize::MAX);
+            } else if frontier.0.first().map_or(true, |&(ts, _)| e.ts < ts) {
+                direct = Some(pi);
+            } else {
+                frontier.push((e.ts, pi));
+            }
         }
 
         if unsorted {
@@ -815,7 +962,6 @@ impl<'a> Parser<'a> {
             return Err(e);
         }
         if moved_later {
-            // Only a malformed trace moves an exit later: sort it plainly.
             events.sort_by_key(|e| e.ts);
         } else {
             resort_moved_earlier(&mut events, &moved);
@@ -824,13 +970,41 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// Restores time order (stably, as a stable sort by time would) after the
-/// events at `moved` (ascending indices) got earlier times. The others are
-/// still in order and everything before a moved event is in order once the
-/// moved events before it are placed, so each moved event is inserted into
-/// the sorted prefix, after every event of its time (those were all before it
-/// originally): an insertion sort of just those events, which move a few
-/// places each in real traces. Should they move far, a stable sort does it.
+/// The end of the well-formed varint at `off` (at most 10 bytes, the tenth
+/// at most 1, as Go's `binary.Uvarint` accepts); `None` otherwise.
+#[inline]
+fn skip_varint(data: &[u8], off: usize) -> Option<usize> {
+    let bytes = data.get(off..)?;
+    for (i, &b) in bytes.iter().take(10).enumerate() {
+        if b < 0x80 {
+            return if i == 9 && b > 1 { None } else { Some(off + i + 1) };
+        }
+    }
+    None
+}
+
+/// The well-formed varint at `off` and where it ends (see [`skip_varint`]).
+#[inline]
+fn read_varint(data: &[u8], off: usize) -> Option<(u64, usize)> {
+    let &first = data.get(off)?;
+    if first < 0x80 {
+        return Some((u64::from(first), off + 1));
+    }
+    let mut x = u64::from(first & 0x7f);
+    let mut shift = 7;
+    for (i, &b) in data.get(off + 1..)?.iter().take(9).enumerate() {
+        if b < 0x80 {
+            if i == 8 && b > 1 {
+                return None;
+            }
+            return Some((x | (u64::from(b) << shift), off + i + 2));
+        }
+        x |= u64::from(b & 0x7f) << shift;
+        shift += 7;
+    }
+    None
+}
+
 fn resort_moved_earlier(events: &mut [RawEvent], moved: &[usize]) {
     let budget = 4 * events.len() + 1024;
     let mut shifted = 0;
@@ -869,6 +1043,7 @@ fn quoted(s: &str) -> String {
 /// phases nest, regions close in order. Also moves GC starts to the fake GC P
 /// and network unblocks to the fake netpoll P, and drops references to stacks
 /// that do not exist.
+#[inline(never)]
 fn post_process(events: &mut [RawEvent], stacks: &IdMap<u32, (u32, u32)>, ver: u32) -> Result<(), Error> {
     #[derive(Default, Clone, Copy)]
     struct GDesc {
