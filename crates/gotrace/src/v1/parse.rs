@@ -11,13 +11,15 @@
 //! extra errors ("trace is empty", "unknown STW kind").
 //!
 //! The old format has no generations, so the whole trace is indexed before the
-//! first event can be known; events are kept in memory, 64 bytes each.
+//! first event can be known; the merged events are kept in an
+//! [`EventList`], about 10 bytes each.
 
 use std::collections::HashMap;
 
+use super::events::{flag, EventList, Location};
 use super::spec::{arg_count, arg_offset, ev, fake_p, go121_name, EventType, SEQ_BEFORE_TIME_UNTIL, SPECS};
 use super::dense::{p_key, DenseMap};
-use crate::table::{go_f64_to_i64, IdMap, RawFrame};
+use crate::table::{IdMap, RawFrame};
 use crate::wire::uvarint;
 use crate::Error;
 
@@ -48,7 +50,7 @@ const GO111: u32 = 11;
 /// Everything [`parse`] learnt: the events in order and the tables their IDs
 /// resolve against (strings point into the input).
 pub(crate) struct Trace<'a> {
-    pub events: Vec<RawEvent>,
+    pub events: EventList,
     pub strings: IdMap<u64, &'a [u8]>,
     /// Log messages, which the old format writes inline, in first-seen order.
     pub inline_strings: Vec<&'a [u8]>,
@@ -220,7 +222,9 @@ struct Parser<'a> {
 }
 
 /// Parses an old-format trace whose header (of minor version `ver`) ends at `start`.
-pub(crate) fn parse(data: &[u8], start: usize, ver: u32) -> Result<Trace<'_>, Error> {
+/// `with_offsets` keeps where each event starts in the input (for
+/// [`super::go121_dump`]).
+pub(crate) fn parse(data: &[u8], start: usize, ver: u32, with_offsets: bool) -> Result<Trace<'_>, Error> {
     let mut p = Parser {
         ver,
         data,
@@ -248,28 +252,28 @@ pub(crate) fn parse(data: &[u8], start: usize, ver: u32) -> Result<Trace<'_>, Er
     };
     p.plan_fast_paths();
     p.collect_batches_and_cpu_samples()?;
-    let mut events = if ver < SEQ_BEFORE_TIME_UNTIL { p.merge_by_seq()? } else { p.merge_batches()? };
+    let mut events = if ver < SEQ_BEFORE_TIME_UNTIL {
+        let merged = p.merge_by_seq()?;
+        let mut list = EventList::new(merged.len(), with_offsets);
+        merged.iter().for_each(|e| list.push(e));
+        list
+    } else {
+        p.merge_batches(with_offsets)?
+    };
     if ver < GO111 && events.is_empty() {
         return Err(Error::new("trace is empty"));
     }
     if p.ticks_per_sec == 0 {
         return Err(Error::new("no EvFrequency event"));
     }
-    if let Some(first) = events.first() {
-        let min_ts = first.ts;
-        let freq = 1e9 / p.ticks_per_sec as f64;
-        for e in &mut events {
-            e.ts = go_f64_to_i64(e.ts.wrapping_sub(min_ts) as f64 * freq);
-            if e.typ == ev::GO_UNBLOCK && !p.timer_goids.is_empty() && p.timer_goids.contains_key(&e.g) {
-                e.p = fake_p::TIMER;
-            }
-            if e.typ == ev::GO_SYSEXIT {
-                e.p = fake_p::SYSCALL;
-            }
-        }
-    }
-    if ver < GO111 {
-        remove_futile(&mut events);
+    events.finish(p.ticks_per_sec);
+    let timer_goids = std::mem::take(&mut p.timer_goids);
+    if ver < GO111 && events.iter().any(|e| e.typ == ev::FUTILE_WAKEUP) {
+        let mut all: Vec<RawEvent> = events.iter().collect();
+        remove_futile(&mut all);
+        events = EventList::from_final(&all, with_offsets, timer_goids);
+    } else {
+        events.set_timer_goroutines(timer_goids);
     }
     post_process(&mut events, &p.stacks, ver)?;
     Ok(Trace {
@@ -835,7 +839,7 @@ impl<'a> Parser<'a> {
     }
 
     #[inline(never)]
-    fn merge_batches(&mut self) -> Result<Vec<RawEvent>, Error> {
+    fn merge_batches(&mut self, with_offsets: bool) -> Result<EventList, Error> {
         self.cpu_samples.sort_by_key(|e| e.ts);
         let mut procs: Vec<Proc> = self
             .proc_order
@@ -848,7 +852,7 @@ impl<'a> Parser<'a> {
             next: 0,
             done: false,
         });
-        let mut events: Vec<RawEvent> = Vec::with_capacity(self.event_count);
+        let mut events = EventList::new(self.event_count, with_offsets);
         let mut gs: DenseMap<GState> = DenseMap::default();
         let mut frontier = Frontier(Vec::with_capacity(procs.len()));
         let mut available: Vec<usize> = (0..procs.len()).collect();
@@ -858,8 +862,6 @@ impl<'a> Parser<'a> {
         let mut unsorted = false;
         let mut exit_err: Option<Error> = None;
         let mut last_sys_block: DenseMap<i64> = DenseMap::default();
-        let mut moved = Vec::new();
-        let mut moved_later = false;
         // A P whose next event goes next without a trip through the frontier:
         // it is ready and earlier than every event there. Go would push it
         // and pop it straight back; only the frontier's order among equal
@@ -899,6 +901,7 @@ impl<'a> Parser<'a> {
             };
             unsorted |= e.ts < prev_ts;
             prev_ts = e.ts;
+            let mut moved = false;
             if exit_err.is_none() {
                 match e.typ {
                     ev::GO_SYSBLOCK | ev::GO_IN_SYSCALL => {
@@ -912,15 +915,18 @@ impl<'a> Parser<'a> {
                         } else if ts < block {
                             exit_err = Some(Error::new(TIME_ORDER));
                         } else if ts != e.ts {
-                            moved_later |= ts > e.ts;
-                            moved.push(events.len());
                             e.ts = ts;
+                            moved = true;
                         }
                     }
                     _ => {}
                 }
             }
-            events.push(e);
+            if moved {
+                events.push_moved(&e);
+            } else {
+                events.push(&e);
+            }
             if g != UNORDERED {
                 let curr = gs.get_or_default(g);
                 if !transition_ready(g, curr, init) {
@@ -961,11 +967,6 @@ impl<'a> Parser<'a> {
         if let Some(e) = exit_err {
             return Err(e);
         }
-        if moved_later {
-            events.sort_by_key(|e| e.ts);
-        } else {
-            resort_moved_earlier(&mut events, &moved);
-        }
         Ok(events)
     }
 }
@@ -1005,24 +1006,6 @@ fn read_varint(data: &[u8], off: usize) -> Option<(u64, usize)> {
     None
 }
 
-fn resort_moved_earlier(events: &mut [RawEvent], moved: &[usize]) {
-    let budget = 4 * events.len() + 1024;
-    let mut shifted = 0;
-    for &i in moved {
-        let ts = events[i].ts;
-        let mut j = i;
-        while j > 0 && events[j - 1].ts > ts {
-            j -= 1;
-        }
-        shifted += i - j;
-        if shifted > budget {
-            events.sort_by_key(|e| e.ts);
-            return;
-        }
-        events[j..=i].rotate_right(1);
-    }
-}
-
 /// Go's `Event.String` for the old format, which its error messages quote.
 fn describe(e: &RawEvent) -> String {
     let spec = &SPECS[e.typ as usize];
@@ -1044,7 +1027,7 @@ fn quoted(s: &str) -> String {
 /// and network unblocks to the fake netpoll P, and drops references to stacks
 /// that do not exist.
 #[inline(never)]
-fn post_process(events: &mut [RawEvent], stacks: &IdMap<u32, (u32, u32)>, ver: u32) -> Result<(), Error> {
+fn post_process(events: &mut EventList, stacks: &IdMap<u32, (u32, u32)>, ver: u32) -> Result<(), Error> {
     #[derive(Default, Clone, Copy)]
     struct GDesc {
         state: u8,
@@ -1082,15 +1065,18 @@ fn post_process(events: &mut [RawEvent], stacks: &IdMap<u32, (u32, u32)>, ver: u
     };
 
     // Per goroutine, its last event when that was a syscall, to learn whether it blocked.
-    let mut open_syscall: DenseMap<usize> = DenseMap::default();
-    for i in 0..events.len() {
-        if let Some(call) = open_syscall.remove(events[i].g) {
-            events[call].syscall_blocked = events[i].typ == ev::GO_SYSBLOCK;
+    let mut open_syscall: DenseMap<Location> = DenseMap::default();
+    let mut cursor = Default::default();
+    while let Some((mut event, at)) = events.next(&mut cursor) {
+        let e = &mut event;
+        if let Some(call) = open_syscall.remove(e.g) {
+            if e.typ == ev::GO_SYSBLOCK {
+                events.set_flag(call, flag::SYSCALL_BLOCKED);
+            }
         }
-        if events[i].typ == ev::GO_SYSCALL {
-            open_syscall.insert(events[i].g, i);
+        if e.typ == ev::GO_SYSCALL {
+            open_syscall.insert(e.g, at);
         }
-        let e = &mut events[i];
         let ts = e.ts;
         let mut g = gs.get_or_default(e.g);
         let mut p = ps.get_or_default(p_key(e.p));
@@ -1121,6 +1107,7 @@ fn post_process(events: &mut [RawEvent], stacks: &IdMap<u32, (u32, u32)>, ver: u
                 }
                 in_gc = true;
                 e.p = fake_p::GC;
+                events.set_flag(at, flag::GC);
             }
             ev::GC_DONE => {
                 if !in_gc {
@@ -1239,6 +1226,7 @@ fn post_process(events: &mut [RawEvent], stacks: &IdMap<u32, (u32, u32)>, ver: u
                 // Go 1.21 (the reference before 1.11) leaves timer unblocks on the timer P.
                 if g1.last == Some(ev::GO_BLOCK_NET) && (ver >= GO111 || e.p != fake_p::TIMER) {
                     e.p = fake_p::NETPOLL;
+                    events.set_flag(at, flag::NETPOLL);
                 }
                 g1.state = G_RUNNABLE;
                 g1.last = Some(e.typ);
@@ -1321,7 +1309,7 @@ fn post_process(events: &mut [RawEvent], stacks: &IdMap<u32, (u32, u32)>, ver: u
             _ => {}
         }
         if e.stk != 0 && !stacks.contains_key(&e.stk) {
-            e.stk = 0;
+            events.set_flag(at, flag::NO_STACK);
         }
     }
     Ok(())
@@ -1405,25 +1393,7 @@ mod tests {
             t.push(1);
             t.extend([0x8e, 1, 1, 5]);
         }
-        let err = parse(&t, 16, 21).err().expect("no consistent order exists");
+        let err = parse(&t, 16, 21, false).err().expect("no consistent order exists");
         assert_eq!(err.message(), "no consistent ordering of events possible");
-    }
-
-    /// Syscall exits that move earlier are re-placed as a stable sort would place them.
-    #[test]
-    fn moved_exits_land_where_a_stable_sort_puts_them() {
-        let ev = |ts: i64, g: u64| RawEvent { ts, g, ..RawEvent::default() };
-        let mut events: Vec<RawEvent> = [10, 20, 20, 30, 40, 50, 60].iter().zip(0..).map(|(&t, g)| ev(t, g)).collect();
-        let mut want = events.clone();
-        // Events 4 and 6 move to 20 and 20 (ties with unmoved events and each other).
-        events[4].ts = 20;
-        events[6].ts = 20;
-        want[4].ts = 20;
-        want[6].ts = 20;
-        want.sort_by_key(|e| e.ts);
-        resort_moved_earlier(&mut events, &[4, 6]);
-        let got: Vec<(i64, u64)> = events.iter().map(|e| (e.ts, e.g)).collect();
-        let want: Vec<(i64, u64)> = want.iter().map(|e| (e.ts, e.g)).collect();
-        assert_eq!(got, want);
     }
 }
