@@ -153,6 +153,7 @@ impl<'a> Converter<'a> {
     }
 
     /// The next event; `Ok(None)` at the end.
+    #[inline(always)]
     pub fn next(&mut self) -> Result<Option<Event<'a>>, Error> {
         loop {
             if let Some(mut e) = self.extra.pop_front() {
@@ -194,6 +195,7 @@ impl<'a> Converter<'a> {
     }
 
     /// One old event to its first new event (`None` to skip it); more go to `extra`.
+    #[inline(always)]
     fn convert(&mut self, e: &RawEvent) -> Result<Option<Event<'a>>, Error> {
         let owned;
         let e = if e.typ == ev1::STW_DONE && self.version < 10 {

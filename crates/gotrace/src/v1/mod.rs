@@ -59,6 +59,7 @@ impl<'a> Stream<'a> {
     }
 
     /// The next event; `Ok(None)` after the closing Sync.
+    #[inline(always)]
     pub fn next(&mut self) -> Result<Option<Event<'a>>, Error> {
         if self.done {
             return Ok(None);
