@@ -824,18 +824,20 @@ impl<'a> Parser<'a> {
     /// Merges the Ps' batches into one sequence in which every goroutine's
     /// transitions are possible, taking the earliest ready event each time
     /// (Go's `parseEventBatches`), then gives syscall exits their real times.
-    /// The next event of `proc`, loading its next batch when the loaded one
-    /// is used up; `None` (and `proc.done`) once the P has no batches left.
-    fn head(&mut self, proc: &mut Proc) -> Result<Option<RawEvent>, Error> {
+    /// Whether `proc` has a next event (`proc.events[proc.next]`), loading
+    /// its next batch when the loaded one is used up; `false` (and
+    /// `proc.done`) once the P has no batches left.
+    #[inline]
+    fn has_head(&mut self, proc: &mut Proc) -> Result<bool, Error> {
         while proc.next == proc.events.len() {
             proc.next = 0;
             if !self.load_batch(proc.pid, &mut proc.events)? {
                 proc.events.clear();
                 proc.done = true;
-                return Ok(None);
+                return Ok(false);
             }
         }
-        Ok(Some(proc.events[proc.next]))
+        Ok(true)
     }
 
     #[inline(never)]
@@ -858,6 +860,8 @@ impl<'a> Parser<'a> {
         let mut available: Vec<usize> = (0..procs.len()).collect();
         let mut wait_head: DenseMap<usize> = DenseMap::default();
         let mut wait_next: Vec<usize> = vec![usize::MAX; procs.len()];
+        // How many Ps wait in `wait_head`'s lists (none, nearly always).
+        let mut waiting = 0usize;
         let mut prev_ts = i64::MIN;
         let mut unsorted = false;
         let mut exit_err: Option<Error> = None;
@@ -869,10 +873,15 @@ impl<'a> Parser<'a> {
         let mut direct: Option<usize> = None;
         loop {
             while let Some(pi) = available.pop() {
-                let Some(e) = self.head(&mut procs[pi])? else { continue };
-                let (g, init, _) = state_transition(&e);
+                let proc = &mut procs[pi];
+                if !self.has_head(proc)? {
+                    continue;
+                }
+                let e = &proc.events[proc.next];
+                let (g, init, _) = state_transition(e);
                 if !transition_ready(g, gs.get_or_default(g), init) {
                     wait_next[pi] = wait_head.insert(g, pi).unwrap_or(usize::MAX);
+                    waiting += 1;
                     continue;
                 }
                 frontier.push((e.ts, pi));
@@ -938,10 +947,13 @@ impl<'a> Parser<'a> {
                     _ => {}
                 }
                 gs.insert(g, next);
-                let mut woken = wait_head.remove(g).unwrap_or(usize::MAX);
-                while woken != usize::MAX {
-                    available.push(woken);
-                    woken = wait_next[woken];
+                if waiting > 0 {
+                    let mut woken = wait_head.remove(g).unwrap_or(usize::MAX);
+                    while woken != usize::MAX {
+                        available.push(woken);
+                        waiting -= 1;
+                        woken = wait_next[woken];
+                    }
                 }
             }
             if !available.is_empty() {
@@ -950,10 +962,15 @@ impl<'a> Parser<'a> {
             }
             // Nothing woke: this P's next event either goes straight on,
             // joins the frontier, or waits for its goroutine.
-            let Some(e) = self.head(&mut procs[pi])? else { continue };
-            let (g, init, _) = state_transition(&e);
+            let proc = &mut procs[pi];
+            if !self.has_head(proc)? {
+                continue;
+            }
+            let e = &proc.events[proc.next];
+            let (g, init, _) = state_transition(e);
             if !transition_ready(g, gs.get_or_default(g), init) {
                 wait_next[pi] = wait_head.insert(g, pi).unwrap_or(usize::MAX);
+                waiting += 1;
             } else if frontier.0.first().map_or(true, |&(ts, _)| e.ts < ts) {
                 direct = Some(pi);
             } else {
