@@ -190,12 +190,25 @@ pub fn run(a: &BundlesArgs) -> Result<Outcome, Box<dyn std::error::Error>> {
         y.value.cmp(&x.value).then(y.capture_ns.cmp(&x.capture_ns)).then_with(|| y.proc_id.cmp(x.proc_id))
     });
     if a.json {
-        let doc = serde_json::json!({
-            "profile": name,
-            "vs_prev": a.vs_prev,
-            "bundles": rows,
-            "unreadable": unreadable.iter().map(|(p, e)| serde_json::json!({"path": p, "error": e})).collect::<Vec<_>>(),
-        });
+        #[derive(Serialize)]
+        struct Unreadable<'a> {
+            path: &'a str,
+            error: &'a str,
+        }
+        #[derive(Serialize)]
+        struct Sorted<'a> {
+            profile: &'a str,
+            vs_prev: bool,
+            bundles: &'a [Row<'a>],
+            /// Bundles left out because their profile does not parse.
+            unreadable: Vec<Unreadable<'a>>,
+        }
+        let doc = Sorted {
+            profile: name,
+            vs_prev: a.vs_prev,
+            bundles: &rows,
+            unreadable: unreadable.iter().map(|(path, error)| Unreadable { path, error }).collect(),
+        };
         println!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         use std::io::Write;
