@@ -29,14 +29,19 @@ use crate::Outcome;
 /// Examples and exit codes for `schedstat bundles --help`.
 pub const AFTER_HELP: &str = "\
 Examples:
-  schedstat bundles bundles/                          every bundle: path, capture time, host, proc_id
-  schedstat bundles --profile-sort goroutine bundles/ most goroutines first
+  # every bundle: path, capture time, host, proc_id (capture order)
+  schedstat bundles bundles/
+  # the snapshots with the most goroutines first
+  schedstat bundles --profile-sort goroutine bundles/
+  # the biggest heap growth since the same process's previous snapshot
   schedstat bundles --profile-sort heap --sample-type inuse_space --vs-prev bundles/
-                                                      biggest heap growth since the process's previous bundle
+  # mutex wait in one package's code; CPU in JSON code, GC workers left out
   schedstat bundles --profile-sort mutex --sample-type delay --focus 'mypkg\\.' bundles/
-  schedstat bundles --profile-sort profile --focus json --ignore runtime\\.gcBgMarkWorker snapshots.zip
-  schedstat bundles --with-trace --hosts bundles/     hosts that sent an execution trace
-  schedstat bundles --write-links bundles/            then: cd BUNDLE && go tool pprof -base _link/prev/pprof/heap pprof/heap
+  schedstat bundles --profile-sort profile --focus json --ignore gcBgMarkWorker all.zip
+  # the hosts that sent an execution trace
+  schedstat bundles --with-trace --hosts bundles/
+  # prev/next links, then: go tool pprof -base _link/prev/pprof/heap pprof/heap
+  schedstat bundles --write-links bundles/
 
 A bundle is a directory holding a `meta` file (an unpacked Autoprof bundle)
 or a zip with a `meta` entry (as autoprof writes them, extension or not);
