@@ -352,3 +352,43 @@ fn bad_input_is_one_line_and_the_documented_exit_code() {
         assert_eq!(o.status.code(), Some(2), "{args:?}");
     }
 }
+
+/// The load each host's processes ran under (scripts/gen-bundles.sh) shows in
+/// the goroutine totals, in capture order: rising on api-1, falling on api-2,
+/// one spike in the middle on db-1. Checked on the committed bundles, and on
+/// freshly written ones when SCHEDSTAT_LIVE_BUNDLES names a directory
+/// `scripts/gen-bundles.sh DIR` wrote (scripts/test.sh does, with Go 1.27.3
+/// and 1.25.5).
+#[test]
+fn each_processs_load_shows_in_its_goroutine_totals() {
+    check_load_shapes(&bundles_dir());
+    if let Some(dir) = std::env::var_os("SCHEDSTAT_LIVE_BUNDLES") {
+        check_load_shapes(Path::new(&dir));
+    }
+}
+
+fn check_load_shapes(dir: &Path) {
+    let o = run_in(dir, &["--json", "--profile-sort", "goroutine", "."]);
+    assert!(o.status.success(), "{}: {}", dir.display(), stderr(&o));
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    // proc_id → (hostname, [(capture_time, goroutines)])
+    let mut procs: std::collections::BTreeMap<String, (String, Vec<(String, i64)>)> = Default::default();
+    for b in doc["bundles"].as_array().unwrap() {
+        let e = procs.entry(b["proc_id"].as_str().unwrap().to_string()).or_insert_with(|| (b["hostname"].as_str().unwrap().to_string(), vec![]));
+        e.1.push((b["capture_time"].as_str().unwrap().to_string(), b["value"].as_i64().unwrap()));
+    }
+    assert_eq!(procs.len(), 4, "{}: four processes", dir.display());
+    for (proc_id, (host, mut snaps)) in procs {
+        snaps.sort();
+        let counts: Vec<i64> = snaps.iter().map(|s| s.1).collect();
+        let ok = if host.starts_with("api-1.") {
+            counts.windows(2).all(|w| w[0] < w[1])
+        } else if host.starts_with("api-2.") {
+            counts.windows(2).all(|w| w[0] > w[1])
+        } else {
+            let mid = counts.len() / 2;
+            counts.iter().enumerate().all(|(i, &c)| i == mid || c < counts[mid])
+        };
+        assert!(ok, "{}: {host} {proc_id}: goroutines {counts:?}", dir.display());
+    }
+}
