@@ -46,12 +46,19 @@ type Archive = ZipArchive<Cursor<ZipBytes>>;
 #[derive(Clone, Debug, Default, Deserialize, serde::Serialize)]
 #[serde(default)]
 pub struct Meta {
+    /// The main package's import path.
     pub main: String,
+    /// The main module's version.
     pub revision: String,
+    /// `runtime.Version()` of the process.
     pub go_version: String,
+    /// The host the process ran on (`--hosts`).
     pub hostname: String,
+    /// One process's bundles share it (`--vs-prev`, `--write-links`, ties).
     pub proc_id: String,
+    /// When the process started (RFC 3339).
     pub init_time: Option<String>,
+    /// When the snapshot was taken (RFC 3339): the bundles' order.
     pub capture_time: Option<String>,
 }
 
