@@ -22,6 +22,7 @@ pub struct SampleFilter {
 }
 
 /// A profile's total.
+#[derive(Debug)]
 pub struct Total {
     /// The sum of the chosen value over the samples kept.
     pub value: i128,
@@ -160,5 +161,70 @@ impl<'a> Checked<'a> {
     /// every location one way or the other; a focus pass only the matches.
     fn verdicts(&self, p: &pb::Profile, verdict: impl Fn(&pb::Location) -> Option<bool>) -> HashMap<u64, bool> {
         p.location.iter().filter_map(|loc| verdict(loc).map(|v| (loc.id, v))).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{total, SampleFilter};
+    use export::pprof::pb;
+    use prost::Message;
+    use regex::bytes::Regex;
+
+    /// Samples [a←main] 1, [b←main] 10, [] 100 (a stackless sample);
+    /// function a lives in lib.go, b in mapping /bin/b-only.
+    fn profile(default_type: i64) -> Vec<u8> {
+        let strings = ["", "count", "bytes", "main", "a", "b", "main.go", "lib.go", "/bin/app", "/bin/b-only", "size"];
+        let loc = |id, f, m| pb::Location { id, mapping_id: m, line: vec![pb::Line { function_id: f, ..Default::default() }], ..Default::default() };
+        let func = |id, name, file| pb::Function { id, name, filename: file, ..Default::default() };
+        let sample = |locs: Vec<u64>, v: i64| pb::Sample { location_id: locs, value: vec![v, v * 2], ..Default::default() };
+        pb::Profile {
+            sample_type: vec![pb::ValueType { r#type: 1, unit: 1 }, pb::ValueType { r#type: 10, unit: 2 }],
+            sample: vec![sample(vec![2, 1], 1), sample(vec![3, 1], 10), sample(vec![], 100)],
+            mapping: vec![pb::Mapping { id: 1, filename: 8, ..Default::default() }, pb::Mapping { id: 2, filename: 9, ..Default::default() }],
+            location: vec![loc(1, 1, 1), loc(2, 2, 1), loc(3, 3, 2)],
+            function: vec![func(1, 3, 6), func(2, 4, 7), func(3, 5, 6)],
+            string_table: strings.iter().map(|s| s.as_bytes().to_vec()).collect(),
+            default_sample_type: default_type,
+            ..Default::default()
+        }
+        .encode_to_vec()
+    }
+
+    fn sum(default_type: i64, sample_type: Option<&str>, focus: &[&str], ignore: Option<&str>) -> (i128, String) {
+        let filter = SampleFilter {
+            focus: focus.iter().map(|r| Regex::new(r).unwrap()).collect(),
+            ignore: ignore.map(|r| Regex::new(r).unwrap()),
+        };
+        let t = total(&profile(default_type), sample_type, &filter).unwrap();
+        (t.value, t.sample_type)
+    }
+
+    #[test]
+    fn pprofs_filter_semantics() {
+        // No default named: the first type; a default: that one; a missing type: the first.
+        assert_eq!(sum(0, None, &[], None), (111, "count".into()));
+        assert_eq!(sum(10, None, &[], None), (222, "size".into()));
+        assert_eq!(sum(10, Some("nope"), &[], None), (111, "count".into()));
+        // Focus on a function name, on a file, on a mapping's file; every focus must match.
+        assert_eq!(sum(0, None, &["^a$"], None).0, 1);
+        assert_eq!(sum(0, None, &["lib\\.go"], None).0, 1);
+        assert_eq!(sum(0, None, &["b-only"], None).0, 10);
+        assert_eq!(sum(0, None, &["main"], None).0, 11);
+        assert_eq!(sum(0, None, &["main", "^b$"], None).0, 10);
+        // Ignore drops matching stacks, and (as pprof) stackless samples too.
+        assert_eq!(sum(0, None, &[], Some("^a$")).0, 10);
+        assert_eq!(sum(0, None, &["main"], Some("^b$")).0, 1);
+    }
+
+    #[test]
+    fn what_google_pprof_refuses_is_an_error() {
+        let f = SampleFilter { focus: vec![], ignore: None };
+        assert!(total(b"", None, &f).is_err());
+        assert!(total(b"not a profile at all", None, &f).is_err());
+        assert!(total(&[0x1f, 0x8b, 1, 2], None, &f).is_err());
+        let mut p = pb::Profile::decode(&profile(0)[..]).unwrap();
+        p.sample[0].value.pop();
+        assert!(total(&p.encode_to_vec(), None, &f).unwrap_err().contains("values"));
     }
 }
