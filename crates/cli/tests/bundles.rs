@@ -333,7 +333,23 @@ fn bad_input_is_one_line_and_the_documented_exit_code() {
     let bytes = std::fs::read(bundles_dir().join(&first)).unwrap();
     std::fs::create_dir_all(s.0.join("cut")).unwrap();
     std::fs::write(s.0.join("cut/bundle"), &bytes[..bytes.len() / 2]).unwrap();
-    one_line(&run_in(&s.0, &["cut"]), 1, "not a readable zip");
+    one_line(&run_in(&s.0, &["cut/bundle"]), 1, "not a readable zip");
+    // Met while searching, it is no bundle: a one-line warning, and the others are read.
+    std::fs::write(s.0.join("cut/whole"), &bytes).unwrap();
+    let o = run_in(&s.0, &["cut"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 1);
+    assert!(stdout(&o).starts_with("cut/whole "));
+    assert_eq!(stderr(&o).lines().count(), 1);
+    assert!(stderr(&o).starts_with("schedstat: warning: skipped 1 file that start"), "{}", stderr(&o));
+    // Inside a bundle, a file that starts like a zip is the bundle's data (a custom source).
+    let custom = s.0.join("custom/b1");
+    std::fs::create_dir_all(custom.join("custom")).unwrap();
+    std::fs::write(custom.join("meta"), r#"{"proc_id":"1-x-1","capture_time":"2026-01-02T03:04:05.000Z"}"#).unwrap();
+    std::fs::write(custom.join("custom/blob"), b"PK\x03\x04 and then no zip").unwrap();
+    let o = run_in(&s.0, &["custom"]);
+    assert_eq!((o.status.code(), stderr(&o).as_str()), (Some(0), ""));
+    assert_eq!(stdout(&o), "custom/b1 2026-01-02T03:04:05.000Z - 1-x-1\n");
 
     // A profile that does not parse is left out with a one-line warning.
     let bad_profile = s.0.join("badprofile/b1");

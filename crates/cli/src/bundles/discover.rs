@@ -126,28 +126,46 @@ impl Bundle {
 }
 
 /// Why discovery stopped: a path to read is missing or unreadable (exit 2),
-/// or a bundle is (its meta is not autoprof's JSON, a zip is broken: exit 1).
+/// or a bundle is (its meta is not autoprof's JSON, a zip given by name is
+/// broken: exit 1).
 pub enum FindError {
     File(String),
     Bundle(String),
 }
 
+/// What discovery found.
+pub struct Found {
+    /// Every bundle, in walk order.
+    pub bundles: Vec<Bundle>,
+    /// Files met while walking that start like a zip but do not open as one
+    /// (a cut upload, say), with why: not bundles, but worth a warning.
+    pub broken_zips: Vec<String>,
+}
+
 /// Every bundle under PATHS, in walk order: the paths as given, each
 /// directory's entries by name (bytewise, as Go's fs.WalkDir), a zip's entries
 /// by name. Symbolic links are not followed (apshuffle's walk skips them too,
-/// so `_link/prev` does not count a bundle twice).
-pub fn find(paths: &[PathBuf]) -> Result<Vec<Bundle>, FindError> {
-    let mut found = Vec::new();
+/// so `_link/prev` does not count a bundle twice). Files inside a bundle
+/// (a directory with a `meta`, or below a `meta` entry) are the bundle's
+/// data, never opened as archives: a custom data source may start like a zip.
+pub fn find(paths: &[PathBuf]) -> Result<Found, FindError> {
+    let mut found = Found { bundles: Vec::new(), broken_zips: Vec::new() };
     for p in paths {
         let meta = std::fs::metadata(p).map_err(|e| FindError::File(format!("{}: {e}", p.display())))?;
         let shown = clean_display(p);
         if meta.is_dir() {
-            walk_dir(p, &shown, &mut found)?;
-        } else if !open_if_zip(p, &shown, &mut found)? {
-            return Err(FindError::File(format!(
-                "{}: neither a directory nor a zip (give the directory that holds the bundles, or a bundle's zip)",
-                p.display()
-            )));
+            found.walk_dir(p, &shown, false)?;
+        } else {
+            match found.open_if_zip(p, &shown)? {
+                ZipOutcome::Read => {}
+                ZipOutcome::NotZip => {
+                    return Err(FindError::File(format!(
+                        "{}: neither a directory nor a zip (give the directory that holds the bundles, or a bundle's zip)",
+                        p.display()
+                    )))
+                }
+                ZipOutcome::Broken(why) => return Err(FindError::Bundle(why)),
+            }
         }
     }
     Ok(found)
@@ -179,100 +197,125 @@ fn join_display(dir: &str, name: &str) -> String {
     }
 }
 
-fn walk_dir(dir: &Path, shown: &str, found: &mut Vec<Bundle>) -> Result<(), FindError> {
-    let io = |e: std::io::Error| FindError::File(format!("{}: {e}", dir.display()));
-    let mut entries: Vec<_> = std::fs::read_dir(dir).map_err(io)?.collect::<Result<_, _>>().map_err(io)?;
-    entries.sort_by(|a, b| a.file_name().as_encoded_bytes().cmp(b.file_name().as_encoded_bytes()));
-    for e in entries {
-        let ty = e.file_type().map_err(io)?;
-        let name = e.file_name();
-        let child_shown = join_display(shown, &name.to_string_lossy());
-        if ty.is_dir() {
-            walk_dir(&e.path(), &child_shown, found)?;
-        } else if ty.is_file() {
-            if name == "meta" {
-                let path = e.path();
-                let bytes = std::fs::read(&path).map_err(|err| FindError::File(format!("{}: {err}", path.display())))?;
-                let (meta, capture_ns) = parse_meta(&bytes).map_err(|m| FindError::Bundle(format!("{}: {m}", path.display())))?;
-                found.push(Bundle { path: shown.to_string(), meta, capture_ns, place: Place::Dir(dir.to_path_buf()) });
-            } else {
-                open_if_zip(&e.path(), &child_shown, found)?;
+/// What opening a file as a zip gave.
+enum ZipOutcome {
+    /// It is a zip; its bundles (maybe none) were added.
+    Read,
+    /// It does not start like a zip.
+    NotZip,
+    /// It starts like a zip but does not open as one: why.
+    Broken(String),
+}
+
+impl Found {
+    fn walk_dir(&mut self, dir: &Path, shown: &str, in_bundle: bool) -> Result<(), FindError> {
+        let io = |e: std::io::Error| FindError::File(format!("{}: {e}", dir.display()));
+        let mut entries: Vec<_> = std::fs::read_dir(dir).map_err(io)?.collect::<Result<_, _>>().map_err(io)?;
+        entries.sort_by(|a, b| a.file_name().as_encoded_bytes().cmp(b.file_name().as_encoded_bytes()));
+        let is_bundle = entries.iter().any(|e| e.file_name() == "meta" && e.file_type().is_ok_and(|t| t.is_file()));
+        for e in entries {
+            let ty = e.file_type().map_err(io)?;
+            let name = e.file_name();
+            let child_shown = join_display(shown, &name.to_string_lossy());
+            if ty.is_dir() {
+                self.walk_dir(&e.path(), &child_shown, in_bundle || is_bundle)?;
+            } else if ty.is_file() {
+                if name == "meta" {
+                    let path = e.path();
+                    let bytes = std::fs::read(&path).map_err(|err| FindError::File(format!("{}: {err}", path.display())))?;
+                    let (meta, capture_ns) =
+                        parse_meta(&bytes).map_err(|m| FindError::Bundle(format!("{}: {m}", path.display())))?;
+                    self.bundles.push(Bundle { path: shown.to_string(), meta, capture_ns, place: Place::Dir(dir.to_path_buf()) });
+                } else if !in_bundle && !is_bundle {
+                    if let ZipOutcome::Broken(why) = self.open_if_zip(&e.path(), &child_shown)? {
+                        self.broken_zips.push(why);
+                    }
+                }
             }
         }
+        Ok(())
     }
-    Ok(())
-}
 
-/// Opens FILE as a zip when it starts like one and adds the bundles in it;
-/// false when it is no zip.
-fn open_if_zip(file: &Path, shown: &str, found: &mut Vec<Bundle>) -> Result<bool, FindError> {
-    let io = |e: std::io::Error| FindError::File(format!("{}: {e}", file.display()));
-    let mut head = [0u8; 4];
-    let mut f = File::open(file).map_err(io)?;
-    if f.read(&mut head).map_err(io)? < 4 || (&head != ZIP_MAGIC && &head != EMPTY_ZIP_MAGIC) {
-        return Ok(false);
-    }
-    // SAFETY: the map is only read; bundles are not rewritten while being read
-    // (autoprof writes each to a new object, renamed or uploaded whole).
-    let map = unsafe { Mmap::map(&f) }.map_err(io)?;
-    let end = map.len();
-    scan_zip(ZipBytes { data: Arc::new(map), start: 0, end }, shown, found)?;
-    Ok(true)
-}
-
-fn scan_zip(bytes: ZipBytes, shown: &str, found: &mut Vec<Bundle>) -> Result<(), FindError> {
-    let broken = |e: zip::result::ZipError| FindError::Bundle(format!("{shown}: not a readable zip: {e}"));
-    let mut archive = ZipArchive::new(Cursor::new(bytes.clone())).map_err(broken)?;
-    let mut names: Vec<(String, usize)> = Vec::with_capacity(archive.len());
-    for i in 0..archive.len() {
-        let entry = archive.by_index_raw(i).map_err(broken)?;
-        if entry.is_file() {
-            names.push((String::from_utf8_lossy(entry.name_raw()).into_owned(), i));
-        }
-    }
-    names.sort();
-    for (name, i) in names {
-        let base = name.rsplit('/').next().unwrap_or(&name);
-        let mut entry = archive.by_index(i).map_err(broken)?;
-        if base == "meta" {
-            let mut buf = Vec::new();
-            entry.read_to_end(&mut buf).map_err(|e| FindError::Bundle(format!("{shown}/{name}: {e}")))?;
-            drop(entry);
-            let (meta, capture_ns) = parse_meta(&buf).map_err(|m| FindError::Bundle(format!("{}: {m}", join_display(shown, &name))))?;
-            let prefix = name[..name.len() - base.len()].to_string();
-            let path = if prefix.is_empty() { shown.to_string() } else { join_display(shown, prefix.trim_end_matches('/')) };
-            found.push(Bundle { path, meta, capture_ns, place: Place::Zip { archive: archive.clone(), prefix } });
-            continue;
-        }
-        if entry.size() < 4 {
-            continue;
-        }
-        let stored = entry.compression() == zip::CompressionMethod::Stored && !entry.encrypted();
-        let (start, len) = (entry.data_start(), entry.compressed_size());
+    /// Opens FILE as a zip when it starts like one and adds the bundles in it.
+    fn open_if_zip(&mut self, file: &Path, shown: &str) -> Result<ZipOutcome, FindError> {
+        let io = |e: std::io::Error| FindError::File(format!("{}: {e}", file.display()));
         let mut head = [0u8; 4];
-        if entry.read_exact(&mut head).is_err() || (&head != ZIP_MAGIC && &head != EMPTY_ZIP_MAGIC) {
-            continue;
+        let mut f = File::open(file).map_err(io)?;
+        if f.read(&mut head).map_err(io)? < 4 || (&head != ZIP_MAGIC && &head != EMPTY_ZIP_MAGIC) {
+            return Ok(ZipOutcome::NotZip);
         }
-        let inner_shown = join_display(shown, &name);
-        let inner = match (stored, start) {
-            // A stored zip inside a zip is a byte range of the outer one.
-            (true, Some(start)) => ZipBytes {
-                data: bytes.data.clone(),
-                start: bytes.start + start as usize,
-                end: bytes.start + (start + len) as usize,
-            },
-            _ => {
-                drop(entry);
-                let mut entry = archive.by_index(i).map_err(broken)?;
-                let mut buf = Vec::new();
-                entry.read_to_end(&mut buf).map_err(|e| FindError::Bundle(format!("{inner_shown}: {e}")))?;
-                let end = buf.len();
-                ZipBytes { data: Arc::new(buf), start: 0, end }
-            }
-        };
-        scan_zip(inner, &inner_shown, found)?;
+        // SAFETY: the map is only read; bundles are not rewritten while being read
+        // (autoprof writes each to a new object, renamed or uploaded whole).
+        let map = unsafe { Mmap::map(&f) }.map_err(io)?;
+        let end = map.len();
+        self.scan_zip(ZipBytes { data: Arc::new(map), start: 0, end }, shown)
     }
-    Ok(())
+
+    fn scan_zip(&mut self, bytes: ZipBytes, shown: &str) -> Result<ZipOutcome, FindError> {
+        let mut archive = match ZipArchive::new(Cursor::new(bytes.clone())) {
+            Ok(a) => a,
+            Err(e) => return Ok(ZipOutcome::Broken(format!("{shown}: not a readable zip: {e}"))),
+        };
+        let broken = |e: zip::result::ZipError| FindError::Bundle(format!("{shown}: not a readable zip: {e}"));
+        let mut names: Vec<(String, usize)> = Vec::with_capacity(archive.len());
+        for i in 0..archive.len() {
+            let entry = archive.by_index_raw(i).map_err(broken)?;
+            if entry.is_file() {
+                names.push((String::from_utf8_lossy(entry.name_raw()).into_owned(), i));
+            }
+        }
+        names.sort();
+        // The directories (prefixes) of this zip that are bundles.
+        let bundle_prefixes: Vec<String> = names
+            .iter()
+            .filter_map(|(n, _)| if n == "meta" { Some(String::new()) } else { n.strip_suffix("/meta").map(|d| format!("{d}/")) })
+            .collect();
+        for (name, i) in names {
+            let base = name.rsplit('/').next().unwrap_or(&name);
+            let mut entry = archive.by_index(i).map_err(broken)?;
+            if base == "meta" {
+                let mut buf = Vec::new();
+                entry.read_to_end(&mut buf).map_err(|e| FindError::Bundle(format!("{shown}/{name}: {e}")))?;
+                drop(entry);
+                let (meta, capture_ns) =
+                    parse_meta(&buf).map_err(|m| FindError::Bundle(format!("{}: {m}", join_display(shown, &name))))?;
+                let prefix = name[..name.len() - base.len()].to_string();
+                let path = if prefix.is_empty() { shown.to_string() } else { join_display(shown, prefix.trim_end_matches('/')) };
+                self.bundles.push(Bundle { path, meta, capture_ns, place: Place::Zip { archive: archive.clone(), prefix } });
+                continue;
+            }
+            if entry.size() < 4 || bundle_prefixes.iter().any(|p| name.starts_with(p.as_str())) {
+                continue;
+            }
+            let stored = entry.compression() == zip::CompressionMethod::Stored && !entry.encrypted();
+            let (start, len) = (entry.data_start(), entry.compressed_size());
+            let mut head = [0u8; 4];
+            if entry.read_exact(&mut head).is_err() || (&head != ZIP_MAGIC && &head != EMPTY_ZIP_MAGIC) {
+                continue;
+            }
+            let inner_shown = join_display(shown, &name);
+            let inner = match (stored, start) {
+                // A stored zip inside a zip is a byte range of the outer one.
+                (true, Some(start)) => ZipBytes {
+                    data: bytes.data.clone(),
+                    start: bytes.start + start as usize,
+                    end: bytes.start + (start + len) as usize,
+                },
+                _ => {
+                    drop(entry);
+                    let mut entry = archive.by_index(i).map_err(broken)?;
+                    let mut buf = Vec::new();
+                    entry.read_to_end(&mut buf).map_err(|e| FindError::Bundle(format!("{inner_shown}: {e}")))?;
+                    let end = buf.len();
+                    ZipBytes { data: Arc::new(buf), start: 0, end }
+                }
+            };
+            if let ZipOutcome::Broken(why) = self.scan_zip(inner, &inner_shown)? {
+                self.broken_zips.push(why);
+            }
+        }
+        Ok(ZipOutcome::Read)
+    }
 }
 
 /// Reads a `meta` file: autoprof's JSON, times in RFC 3339.

@@ -55,9 +55,11 @@ sample type is --sample-type, else the profile's default, else its first
 or mapping, as pprof's -focus/-ignore. Bundles without the profile are left
 out; profiles that do not parse too, with a warning.
 
-Exit codes: 0 ok; 1 a bundle could not be read (its meta is not Autoprof's
-JSON, a zip is broken); 2 usage or file error (a path is missing, no bundles
-found, a bad regular expression, a link could not be written).";
+Exit codes: 0 ok (files met while searching that start like a zip but do not
+open are skipped with a warning); 1 a bundle could not be read (its meta is
+not Autoprof's JSON, a zip named on the command line is broken); 2 usage or
+file error (a path is missing, no bundles found, a bad regular expression, a
+link could not be written).";
 
 /// `schedstat bundles`'s arguments.
 #[derive(clap::Args)]
@@ -113,14 +115,19 @@ pub fn run(a: &BundlesArgs) -> Result<Outcome, Box<dyn std::error::Error>> {
         }
     }
 
-    let mut bundles = match discover::find(&a.paths) {
-        Ok(b) => b,
+    let found = match discover::find(&a.paths) {
+        Ok(f) => f,
         Err(FindError::File(m)) => return Err(m.into()),
         Err(FindError::Bundle(m)) => {
             eprintln!("schedstat: error: {m}");
             return Ok(Outcome::Unreadable);
         }
     };
+    if let Some(first) = found.broken_zips.first() {
+        let n = found.broken_zips.len();
+        eprintln!("schedstat: warning: skipped {n} file{} that start like a zip but do not open as one (first: {first})", if n == 1 { "" } else { "s" });
+    }
+    let mut bundles = found.bundles;
     if bundles.is_empty() {
         return Err(format!(
             "no bundles under {} (a bundle is a directory with a `meta` file, or a zip with a `meta` entry)",
@@ -345,7 +352,9 @@ fn print_list(bundles: &[Bundle], json: bool) -> Result<(), Box<dyn std::error::
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         for b in bundles {
             let m = &b.meta;
-            writeln!(out, "{} {} {} {}", b.path, m.capture_time.as_deref().unwrap_or("-"), m.hostname, m.proc_id)?;
+            let or_dash = |s: &str| if s.is_empty() { "-".to_string() } else { s.to_string() };
+            let time = m.capture_time.as_deref().unwrap_or("");
+            writeln!(out, "{} {} {} {}", b.path, or_dash(time), or_dash(&m.hostname), or_dash(&m.proc_id))?;
         }
         out.flush()?;
     }
