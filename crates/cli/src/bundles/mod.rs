@@ -176,7 +176,7 @@ pub fn run(a: &BundlesArgs) -> Result<Outcome, Box<dyn std::error::Error>> {
         let n = unreadable.len();
         eprintln!("schedstat: warning: left out {n} bundle{} whose pprof/{name} does not parse (first: {path}: {why})", if n == 1 { "" } else { "s" });
     }
-    if scores.iter().all(Option::is_none) && unreadable.is_empty() {
+    if !bundles.is_empty() && scores.iter().all(Option::is_none) && unreadable.is_empty() {
         eprintln!("schedstat: warning: none of the {} bundles has pprof/{name}", bundles.len());
     }
     let mut rows: Vec<Row> = Vec::new();
