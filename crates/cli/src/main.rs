@@ -8,6 +8,7 @@
 //! query failed; 5 `check`: the trace is over its budget.
 
 mod analyze;
+mod bundles;
 mod check;
 mod diff;
 mod doctor;
@@ -62,6 +63,7 @@ Examples:
   schedstat states trace.out --svg g.svg   goroutine state machines as a graph (grstates)
   schedstat stw --print-stacks trace.out   stop-the-world parts and CPU samples in them (unstoppable)
   schedstat tui trace.out                the whole analysis in the terminal (also: --tui)
+  schedstat bundles --profile-sort goroutine bundles/   Autoprof bundles by a profile's total (apshuffle)
 
 Record a trace with `go test -trace=trace.out`, runtime/trace.Start, or
 `curl -o trace.out http://HOST/debug/pprof/trace?seconds=5`.
@@ -171,6 +173,9 @@ enum Command {
     /// Many traces into one Parquet dataset (in parallel), then SQL and rankings across them.
     #[command(after_help = fleet::AFTER_HELP)]
     Fleet(fleet::FleetArgs),
+    /// Autoprof profile bundles (directories or zips) sorted by a profile's total, as apshuffle; hosts; prev/next links.
+    #[command(after_help = bundles::AFTER_HELP)]
+    Bundles(bundles::BundlesArgs),
     /// Serve the web page with the trace preloaded on 127.0.0.1 (page embedded in the binary).
     #[command(after_help = web::AFTER_HELP)]
     Web {
@@ -278,6 +283,7 @@ fn main() -> ExitCode {
         Some(Command::Doctor(a)) => doctor::run(&a),
         Some(Command::Check(a)) => check::run(&a),
         Some(Command::Fleet(a)) => fleet::run(&a),
+        Some(Command::Bundles(a)) => bundles::run(&a),
         Some(Command::Tui { trace, window, spike_threshold, top }) => {
             if window < 1_000_000 {
                 eprintln!("schedstat: error: --window must be at least 1ms (runnable counts use 1 ms buckets)");
