@@ -83,6 +83,9 @@ type FxMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fx>>;
 /// A canonical stack: index into [`StateBuilder::stacks`]; 0 is "no stack".
 type StackId = u32;
 
+/// Stack IDs below this are cached in a vector (a generation's IDs count up from 1).
+const GEN_CACHE_LIMIT: usize = 1 << 20;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct StackState {
     stack: StackId,
@@ -178,8 +181,11 @@ struct EvFacts {
 pub struct StateBuilder {
     stacks: Vec<StackInfo>,
     by_text: FxMap<Vec<u8>, StackId>,
-    /// This generation's stack IDs → canonical stacks (IDs restart each generation).
-    gen_cache: FxMap<u64, StackId>,
+    /// This generation's stack IDs → canonical stacks + 1 (0: not seen yet);
+    /// IDs restart each generation and are small, so a vector indexes them.
+    gen_cache: Vec<StackId>,
+    /// The same for IDs too large to index (only a hostile file has them).
+    gen_cache_large: FxMap<u64, StackId>,
     goroutines: FxMap<GoId, Behaviors>,
     why_state: FxMap<StackState, Example>,
     why_edge: FxMap<EdgeKey, Example>,
@@ -196,8 +202,19 @@ impl StateBuilder {
         if s.is_none() {
             return 0;
         }
-        if let Some(&id) = self.gen_cache.get(&s.id()) {
-            return id;
+        let key = s.id();
+        let slot = usize::try_from(key).ok().filter(|&i| i < GEN_CACHE_LIMIT);
+        match slot {
+            Some(i) => {
+                if let Some(&id) = self.gen_cache.get(i).filter(|&&id| id != 0) {
+                    return id - 1;
+                }
+            }
+            None => {
+                if let Some(&id) = self.gen_cache_large.get(&key) {
+                    return id;
+                }
+            }
         }
         use std::io::Write;
         self.text_buf.clear();
@@ -222,7 +239,17 @@ impl StateBuilder {
             self.by_text.insert(self.text_buf.clone(), id);
             id
         };
-        self.gen_cache.insert(s.id(), id);
+        match slot {
+            Some(i) => {
+                if i >= self.gen_cache.len() {
+                    self.gen_cache.resize(i + 1, 0);
+                }
+                self.gen_cache[i] = id + 1;
+            }
+            None => {
+                self.gen_cache_large.insert(key, id);
+            }
+        }
         id
     }
 
@@ -231,6 +258,7 @@ impl StateBuilder {
         match ev.kind() {
             EventKind::Sync => {
                 self.gen_cache.clear();
+                self.gen_cache_large.clear();
                 return;
             }
             EventKind::StateTransition => {}
@@ -320,9 +348,17 @@ impl StateBuilder {
         }
         let next = StackState { stack: stk, state: to };
         let edge = EdgeKey { from: b.prev, to: next, via: b.via };
-        *b.edges.entry(edge).or_insert(0) += 1;
-        offer(&mut self.why_edge, edge, f.time, ev);
-        offer(&mut self.why_state, next, f.time, ev);
+        match b.edges.entry(edge) {
+            // Seen before by this goroutine: the edge and its state have
+            // their examples already, and events come in strictly increasing
+            // time, so no later one replaces them.
+            std::collections::hash_map::Entry::Occupied(mut o) => *o.get_mut() += 1,
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(1);
+                offer(&mut self.why_edge, edge, f.time, ev);
+                offer(&mut self.why_state, next, f.time, ev);
+            }
+        }
         b.prev = next;
         b.via = NO_VIA;
     }
