@@ -387,7 +387,8 @@ fn stage_and_commit(path: &Path, dataset: &Path, sha: &str, stage: &Path) -> Res
 
 /// The report's and trace_facts.sql's figures for a trace's `traces` row, as SQL select items.
 fn trace_facts(db: &Database, origin_ns: i64) -> Result<String, Box<dyn std::error::Error>> {
-    let opts = schedstat_report::Options { timeseries: true, ..Default::default() };
+    // No spike details (top 0): the row needs the series, not the bursts behind each spike.
+    let opts = schedstat_report::Options { timeseries: true, top: 0, ..Default::default() };
     let r = schedstat_report::build(db, &opts)?;
     let window_ms = opts.window_ns / 1_000_000;
     // Report times count from t0 (the first wait); the dataset's from the first event.

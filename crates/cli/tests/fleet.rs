@@ -87,6 +87,8 @@ fn a_directory_of_traces_becomes_one_dataset_that_agrees_with_each_trace() {
     assert!(summary["failed"].as_array().unwrap().is_empty(), "{summary}");
     assert!(!dataset.join(".staging").exists(), "staging left behind");
 
+    // Per readable trace: its report's p99 and the share of its time goroutines spent blocked.
+    let mut expected: Vec<(String, Option<f64>, f64)> = Vec::new();
     for (path, kind) in &traces {
         let p = path.to_str().unwrap();
         let rows = sql(&dataset, &format!("select complete, error, events, latency_count, p99_ns, procs, go_version from traces where file = '{p}'"));
@@ -114,6 +116,10 @@ fn a_directory_of_traces_becomes_one_dataset_that_agrees_with_each_trace() {
         assert_eq!(row["p99_ns"].as_f64(), report["latency"]["p99_ns"].as_f64(), "{p}");
         assert_eq!(row["procs"], report["procs"], "{p}");
         assert_eq!(row["events"], report["events"], "{p}");
+        let blocked = run(&["--json", "--sql", "select coalesce(sum(duration_ns), 0) as ns from g_transitions where from_state = 'waiting'", p]);
+        let blocked: Value = serde_json::from_slice(&blocked.stdout).unwrap();
+        let duration = report["trace_duration_ns"].as_f64().unwrap();
+        expected.push((p.to_string(), report["latency"]["p99_ns"].as_f64(), blocked[0]["ns"].as_f64().unwrap() / duration));
         // Every transition of the trace is in the dataset, under its sha256.
         let ours = sql(&dataset, &format!(
             "select count(*) as n from g_transitions where trace = (select trace from traces where file = '{p}')"
@@ -141,7 +147,24 @@ fn a_directory_of_traces_becomes_one_dataset_that_agrees_with_each_trace() {
     assert!(gc[0]["file"].as_str().unwrap().ends_with("go1.27-gc.trace"), "{gc}");
     let share = gc[0]["value"].as_f64().unwrap();
     assert!(share > 0.0 && share < 1.0, "{gc}");
-    for kind in ["p99", "blocked"] {
+    // p99 and blocked: every readable trace, highest first, each value the
+    // single-trace figure, each range one window long.
+    for (kind, figure) in [("p99", 1), ("blocked", 2)] {
+        let ranked = json_of(&["fleet", "--json", "--rank", kind, "-n", "10", ds]);
+        let ranked = ranked.as_array().unwrap();
+        let mut want: Vec<(String, f64)> = expected
+            .iter()
+            .filter_map(|(f, p99, blocked)| Some((f.clone(), if figure == 1 { (*p99)? } else { *blocked })))
+            .collect();
+        want.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let got: Vec<&str> = ranked.iter().map(|r| r["file"].as_str().unwrap()).collect();
+        let want_files: Vec<&str> = want.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(got, want_files, "{kind}");
+        for (r, (_, v)) in ranked.iter().zip(&want) {
+            let value = r["value"].as_f64().unwrap();
+            assert!((value - v).abs() <= 1e-9 * v.abs().max(1.0), "{kind}: {r} vs {v}");
+            assert_eq!(r["to_ms"].as_f64().unwrap() - r["from_ms"].as_f64().unwrap(), 100.0, "{kind}: {r}");
+        }
         let out = run(&["fleet", "--rank", kind, ds]);
         assert!(out.status.success());
         assert!(String::from_utf8_lossy(&out.stdout).contains("look at"), "{kind}");
