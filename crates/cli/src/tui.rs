@@ -1,9 +1,10 @@
 //! `schedstat tui TRACE`: the interactive terminal UI (`crates/tui`). This
-//! module only loads: one pass over the trace feeds the same analyses the
-//! `goroutines`, `leaks`, `pprof`, `gc` and `doctor` commands use and the same
-//! database the report uses, on a background thread that then builds the
-//! report and the doctor's diagnosis while a second connection answers the
-//! UI's queries.
+//! module only loads, on background threads: a quick pass over the trace
+//! gives the header (the web page's summary), and beside it one loading pass
+//! feeds the same analyses the `goroutines`, `leaks`, `pprof`, `gc` and
+//! `doctor` commands use, the timeline's runs and the same database the report
+//! uses; then the report and the doctor's diagnosis are built while a second
+//! connection answers the SQL tab.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -16,7 +17,8 @@ use analysis::mmu::{mmu_plot, MmuCurve, MutatorUtilBuilder, UtilFlags, WorkerMod
 use analysis::profile::{ProfileBuilder, ProfileKind};
 use schedstat_db::Database;
 use schedstat_report::doctor::{self, Thresholds};
-use schedstat_tables::TableBuilder;
+use schedstat_tables::{SummaryCollector, TableBuilder};
+use schedstat_tui::timeline::RunsBuilder;
 use schedstat_tui::{Analyses, Basics, Query, Session, Update};
 
 use crate::input::{open_trace, streaming_reader, TraceBytes};
@@ -82,9 +84,11 @@ pub fn run(a: &TuiArgs) -> Result<Outcome, Box<dyn std::error::Error>> {
     let (updates_tx, updates) = channel();
     let (queries, queries_rx) = channel();
     let (path, opts) = (a.trace.clone(), a.opts.clone());
+    let hold = std::env::var_os("SCHEDSTAT_TUI_HOLD").map(PathBuf::from);
     std::thread::spawn(move || {
         let tx = updates_tx.clone();
-        let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| load(&path, &bytes, &opts, &tx, queries_rx)));
+        let loaded =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| load(&path, &bytes, &opts, &tx, queries_rx, hold)));
         if loaded.is_err() {
             let _ = updates_tx.send(Update::Failed("the analysis stopped on an internal error".into()));
         }
@@ -106,8 +110,78 @@ pub fn run(a: &TuiArgs) -> Result<Outcome, Box<dyn std::error::Error>> {
 /// Events between progress messages.
 const PROGRESS_EVERY: u64 = 1 << 16;
 
-/// The loading thread: reads, analyses, reports, then answers queries until the UI quits.
-fn load(path: &Path, bytes: &TraceBytes, opts: &schedstat_report::Options, tx: &Sender<Update>, queries: Receiver<Query>) {
+/// The loading thread: the quick pass for the header and, beside it, the
+/// loading pass; then the report and the doctor, while a second connection
+/// answers the SQL tab. With `hold` (env `SCHEDSTAT_TUI_HOLD`), the loading
+/// pass waits until that file exists, so tests see the first screen alone.
+fn load(
+    path: &Path,
+    bytes: &TraceBytes,
+    opts: &schedstat_report::Options,
+    tx: &Sender<Update>,
+    queries: Receiver<Query>,
+    hold: Option<PathBuf>,
+) {
+    std::thread::scope(|s| {
+        s.spawn(|| summarize(path, bytes, tx));
+        if let Some(h) = hold {
+            while !h.exists() {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        }
+        load_all(path, bytes, opts, tx, queries);
+    });
+}
+
+/// The quick pass: the reader and `SummaryCollector` alone (as the web
+/// page's summary), for the header; it moves the first screen's progress bar.
+fn summarize(path: &Path, bytes: &TraceBytes, tx: &Sender<Update>) {
+    let total = bytes.as_slice().len() as u64;
+    let bar = indicatif::ProgressBar::hidden();
+    let Some(mut reader) = streaming_reader(path, bytes, Some(bar.clone())) else {
+        let _ = tx.send(Update::Failed(format!("{}: not readable", path.display())));
+        return;
+    };
+    let mut summary = SummaryCollector::new();
+    let err = loop {
+        match reader.read_event() {
+            Ok(Some(ev)) => {
+                summary.add(&ev);
+                if summary.events() % PROGRESS_EVERY == 0 {
+                    let _ = tx.send(Update::Progress { done: bar.position(), total, events: summary.events() });
+                }
+            }
+            Ok(None) => break None,
+            Err(e) => break Some(e),
+        }
+    };
+    let warning = match &err {
+        None => None,
+        Some(e) => match crate::read_error(&reader, e) {
+            (Outcome::Unreadable, m) => {
+                let _ = tx.send(Update::Failed(format!("{}: {m}", path.display())));
+                return;
+            }
+            (_, m) => Some(format!("{}: {m}", path.display())),
+        },
+    };
+    let q = summary.finish(warning);
+    let basics = Basics {
+        file: path.file_name().and_then(|n| n.to_str()).unwrap_or("trace").to_string(),
+        events: q.events,
+        start_ns: q.start_ns,
+        end_ns: q.last_time_ns,
+        goroutines: q.goroutines,
+        procs: q.procs,
+        warning: q.warning,
+        latency: q.latency,
+    };
+    let _ = tx.send(Update::Summary(Box::new(basics)));
+}
+
+/// The loading pass: reads, analyses and loads the database, then reports
+/// and answers queries until the UI quits.
+fn load_all(path: &Path, bytes: &TraceBytes, opts: &schedstat_report::Options, tx: &Sender<Update>, queries: Receiver<Query>) {
     let fail = |m: String| {
         let _ = tx.send(Update::Failed(m));
     };
@@ -115,9 +189,7 @@ fn load(path: &Path, bytes: &TraceBytes, opts: &schedstat_report::Options, tx: &
         Ok(db) => db,
         Err(e) => return fail(e.to_string()),
     };
-    let total = bytes.as_slice().len() as u64;
-    let bar = indicatif::ProgressBar::hidden();
-    let Some(mut reader) = streaming_reader(path, bytes, Some(bar.clone())) else {
+    let Some(mut reader) = streaming_reader(path, bytes, None) else {
         return fail(format!("{}: not readable", path.display()));
     };
     let mut summ = Summarizer::new();
@@ -126,8 +198,8 @@ fn load(path: &Path, bytes: &TraceBytes, opts: &schedstat_report::Options, tx: &
     let mut gc = GcAnalysis::new();
     // `schedstat gc`'s defaults: the flags go tool trace's /mmu page opens with, Go's worker model.
     let mut mu = MutatorUtilBuilder::with_model(UtilFlags::PAGE_DEFAULT, WorkerModel::Go);
-    let mut latency = schedstat_tables::LatencyCollector::new();
     let mut builder = TableBuilder::new();
+    let mut runs = RunsBuilder::new();
     let mut n = 0u64;
     let err = loop {
         match reader.read_event() {
@@ -139,30 +211,31 @@ fn load(path: &Path, bytes: &TraceBytes, opts: &schedstat_report::Options, tx: &
                 }
                 gc.event(&ev);
                 mu.event(&ev);
-                latency.add(&ev);
                 builder.add(&ev);
                 if builder.pending_rows() >= crate::analyze::CHUNK_ROWS {
-                    if let Err(e) = db.append(&builder.take_rows()) {
+                    let rows = builder.take_rows();
+                    runs.add(&rows.g_transitions);
+                    if let Err(e) = db.append(&rows) {
                         return fail(e.to_string());
                     }
                 }
                 n += 1;
                 if n % PROGRESS_EVERY == 0 {
-                    let _ = tx.send(Update::Progress { done: bar.position(), total, events: n });
+                    let _ = tx.send(Update::Loading(n));
                 }
             }
             Ok(None) => break None,
             Err(e) => break Some(e),
         }
     };
-    let warning = match &err {
-        None => None,
-        Some(e) => match crate::read_error(&reader, e) {
-            (Outcome::Unreadable, m) => return fail(format!("{}: {m}", path.display())),
-            (_, m) => Some(format!("{}: {m}", path.display())),
-        },
-    };
+    // A cut trace's message is the quick pass's to give (the same words).
+    if let Some(e) = &err {
+        if let (Outcome::Unreadable, m) = crate::read_error(&reader, e) {
+            return fail(format!("{}: {m}", path.display()));
+        }
+    }
     let rest = builder.finish();
+    runs.add(&rest.g_transitions);
     if let Err(e) = db.append(&rest).and_then(|_| db.finish(&rest)) {
         return fail(e.to_string());
     }
@@ -172,21 +245,12 @@ fn load(path: &Path, bytes: &TraceBytes, opts: &schedstat_report::Options, tx: &
     let gc = gc.finish();
     let mmu = mmu_plot(&MmuCurve::new(mu.finish()), crate::tasks::go_uses_fma());
     let evidence = analysis::doctor::evidence_of(&leaks, &profiles[1], &profiles[2], &gc, &goroutines);
-    let basics = Basics {
-        file: path.file_name().and_then(|n| n.to_str()).unwrap_or("trace").to_string(),
-        events: rest.events,
-        start_ns: leaks.start_ns,
-        end_ns: leaks.end_ns,
-        goroutines: goroutines.goroutines.len(),
-        warning,
-        latency: latency.finish(),
-    };
-    let analyses = Analyses { goroutines, leaks, profiles, gc, mmu };
-    if tx.send(Update::Read(Box::new(basics), Box::new(analyses))).is_err() {
+    let analyses = Analyses { timeline: runs.finish(), goroutines, leaks, profiles, gc, mmu };
+    if tx.send(Update::Read(Box::new(analyses))).is_err() {
         return;
     }
     // The UI's queries are answered on a second connection from now on, so
-    // the SQL tab and the timeline need not wait for the report and the doctor.
+    // the SQL tab need not wait for the report and the doctor.
     let second = match db.second_connection() {
         Ok(c) => c,
         Err(e) => return fail(e.to_string()),
