@@ -17,7 +17,7 @@ use analysis::mmu::{mmu_plot, MmuCurve, MutatorUtilBuilder, UtilFlags, WorkerMod
 use analysis::profile::{ProfileBuilder, ProfileKind};
 use schedstat_db::Database;
 use schedstat_report::doctor::{self, Thresholds};
-use schedstat_tables::{SummaryCollector, TableBuilder};
+use schedstat_tables::{SummaryCollector, TableBuilder, TraceTables};
 use schedstat_tui::timeline::RunsBuilder;
 use schedstat_tui::{Analyses, Basics, Query, Session, Update};
 
@@ -107,6 +107,72 @@ pub fn run(a: &TuiArgs) -> Result<Outcome, Box<dyn std::error::Error>> {
     Ok(Outcome::Ok)
 }
 
+/// The reading half of [`load_all`]: every event into the analyses and the
+/// table builder; full chunks of rows go to `chunks` (after the timeline
+/// takes their runs). Returns the analyses and the rows left for the end.
+fn read_analyses(
+    path: &Path,
+    bytes: &TraceBytes,
+    tx: &Sender<Update>,
+    chunks: std::sync::mpsc::SyncSender<TraceTables>,
+) -> Result<(Analyses, TraceTables), String> {
+    let mut reader = streaming_reader(path, bytes, None).ok_or_else(|| format!("{}: not readable", path.display()))?;
+    let mut summ = Summarizer::new();
+    let mut leaks = LeakTracker::new();
+    let mut profiles: Vec<ProfileBuilder> = ProfileKind::ALL.iter().map(|k| ProfileBuilder::new(*k)).collect();
+    let mut gc = GcAnalysis::new();
+    // `schedstat gc`'s defaults: the flags go tool trace's /mmu page opens with, Go's worker model.
+    let mut mu = MutatorUtilBuilder::with_model(UtilFlags::PAGE_DEFAULT, WorkerModel::Go);
+    let mut builder = TableBuilder::new();
+    let mut runs = RunsBuilder::new();
+    let mut n = 0u64;
+    let err = loop {
+        match reader.read_event() {
+            Ok(Some(ev)) => {
+                summ.event(&ev);
+                leaks.event(&ev);
+                for p in &mut profiles {
+                    p.event(&ev);
+                }
+                gc.event(&ev);
+                mu.event(&ev);
+                builder.add(&ev);
+                if builder.pending_rows() >= crate::analyze::CHUNK_ROWS {
+                    let rows = builder.take_rows();
+                    runs.add(&rows.g_transitions);
+                    if chunks.send(rows).is_err() {
+                        // The database failed; its error is the one to tell.
+                        break None;
+                    }
+                }
+                n += 1;
+                if n % PROGRESS_EVERY == 0 {
+                    let _ = tx.send(Update::Loading(n));
+                }
+            }
+            Ok(None) => break None,
+            Err(e) => break Some(e),
+        }
+    };
+    // A cut trace's message is the quick pass's to give (the same words).
+    if let Some(e) = &err {
+        if let (Outcome::Unreadable, m) = crate::read_error(&reader, e) {
+            return Err(format!("{}: {m}", path.display()));
+        }
+    }
+    let rest = builder.finish();
+    runs.add(&rest.g_transitions);
+    let analyses = Analyses {
+        timeline: runs.finish(),
+        goroutines: summ.finish(),
+        leaks: leaks.finish(None),
+        profiles: profiles.into_iter().map(ProfileBuilder::finish).collect(),
+        gc: gc.finish(),
+        mmu: mmu_plot(&MmuCurve::new(mu.finish()), crate::tasks::go_uses_fma()),
+    };
+    Ok((analyses, rest))
+}
+
 /// Events between progress messages.
 const PROGRESS_EVERY: u64 = 1 << 16;
 
@@ -129,8 +195,22 @@ fn load(
                 std::thread::sleep(std::time::Duration::from_millis(20));
             }
         }
+        // The loading pass, the report and the doctor (and the threads they
+        // start, DuckDB's included) yield to the UI's thread and the quick pass.
+        yield_to_the_screen();
         load_all(path, bytes, opts, tx, queries);
     });
+}
+
+/// Lowers the calling thread's priority (nice 10; on Linux per thread, and
+/// inherited by the threads it starts), so that on a busy machine key presses
+/// are answered while the trace loads. Elsewhere it does nothing.
+fn yield_to_the_screen() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority only changes the scheduling priority of the calling thread (who = 0).
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
+    }
 }
 
 /// The quick pass: the reader and `SummaryCollector` alone (as the web
@@ -180,7 +260,9 @@ fn summarize(path: &Path, bytes: &TraceBytes, tx: &Sender<Update>) {
 }
 
 /// The loading pass: reads, analyses and loads the database, then reports
-/// and answers queries until the UI quits.
+/// and answers queries until the UI quits. As in the report's loading
+/// (`analyze::load_trace`), a second thread reads and builds each chunk of
+/// rows while this one appends the previous chunk to DuckDB.
 fn load_all(path: &Path, bytes: &TraceBytes, opts: &schedstat_report::Options, tx: &Sender<Update>, queries: Receiver<Query>) {
     let fail = |m: String| {
         let _ = tx.send(Update::Failed(m));
@@ -189,63 +271,33 @@ fn load_all(path: &Path, bytes: &TraceBytes, opts: &schedstat_report::Options, t
         Ok(db) => db,
         Err(e) => return fail(e.to_string()),
     };
-    let Some(mut reader) = streaming_reader(path, bytes, None) else {
-        return fail(format!("{}: not readable", path.display()));
-    };
-    let mut summ = Summarizer::new();
-    let mut leaks = LeakTracker::new();
-    let mut profiles: Vec<ProfileBuilder> = ProfileKind::ALL.iter().map(|k| ProfileBuilder::new(*k)).collect();
-    let mut gc = GcAnalysis::new();
-    // `schedstat gc`'s defaults: the flags go tool trace's /mmu page opens with, Go's worker model.
-    let mut mu = MutatorUtilBuilder::with_model(UtilFlags::PAGE_DEFAULT, WorkerModel::Go);
-    let mut builder = TableBuilder::new();
-    let mut runs = RunsBuilder::new();
-    let mut n = 0u64;
-    let err = loop {
-        match reader.read_event() {
-            Ok(Some(ev)) => {
-                summ.event(&ev);
-                leaks.event(&ev);
-                for p in &mut profiles {
-                    p.event(&ev);
-                }
-                gc.event(&ev);
-                mu.event(&ev);
-                builder.add(&ev);
-                if builder.pending_rows() >= crate::analyze::CHUNK_ROWS {
-                    let rows = builder.take_rows();
-                    runs.add(&rows.g_transitions);
-                    if let Err(e) = db.append(&rows) {
-                        return fail(e.to_string());
-                    }
-                }
-                n += 1;
-                if n % PROGRESS_EVERY == 0 {
-                    let _ = tx.send(Update::Loading(n));
-                }
+    let (chunks, received) = std::sync::mpsc::sync_channel::<TraceTables>(0);
+    let read = std::thread::scope(|s| {
+        let reading = s.spawn(|| read_analyses(path, bytes, tx, chunks));
+        let mut failed = None;
+        for chunk in received.iter() {
+            if let Err(e) = db.append(&chunk) {
+                failed = Some(e.to_string());
+                break;
             }
-            Ok(None) => break None,
-            Err(e) => break Some(e),
         }
+        // Dropping the receiver makes the reader stop at its next chunk.
+        drop(received);
+        let read = reading.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        match failed {
+            Some(e) => Err(e),
+            None => read,
+        }
+    });
+    let (analyses, rest) = match read {
+        Ok(r) => r,
+        Err(e) => return fail(e),
     };
-    // A cut trace's message is the quick pass's to give (the same words).
-    if let Some(e) = &err {
-        if let (Outcome::Unreadable, m) = crate::read_error(&reader, e) {
-            return fail(format!("{}: {m}", path.display()));
-        }
-    }
-    let rest = builder.finish();
-    runs.add(&rest.g_transitions);
     if let Err(e) = db.append(&rest).and_then(|_| db.finish(&rest)) {
         return fail(e.to_string());
     }
-    let goroutines = summ.finish();
-    let leaks = leaks.finish(None);
-    let profiles: Vec<_> = profiles.into_iter().map(ProfileBuilder::finish).collect();
-    let gc = gc.finish();
-    let mmu = mmu_plot(&MmuCurve::new(mu.finish()), crate::tasks::go_uses_fma());
-    let evidence = analysis::doctor::evidence_of(&leaks, &profiles[1], &profiles[2], &gc, &goroutines);
-    let analyses = Analyses { timeline: runs.finish(), goroutines, leaks, profiles, gc, mmu };
+    let a = &analyses;
+    let evidence = analysis::doctor::evidence_of(&a.leaks, &a.profiles[1], &a.profiles[2], &a.gc, &a.goroutines);
     if tx.send(Update::Read(Box::new(analyses))).is_err() {
         return;
     }
