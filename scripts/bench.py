@@ -166,7 +166,7 @@ def main():
     else:
         print("dt/schedstat          not measured (pass --dt-schedstat BINARY to compare)")
 
-    # The terminal UI on the same trace: first screen, key presses, timeline queries.
+    # The terminal UI on the same trace: time to the first screen and the rest, key presses (timeline ones too).
     sh([sys.executable, os.path.join(ROOT, "scripts/tui-latency.py"), schedstat, trace])
 
 

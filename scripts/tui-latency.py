@@ -13,7 +13,8 @@ moving selections, the SQL tab), a key every 150 ms; once everything is in,
 presses N keys across every tab (selections, drill-downs, the window cursor,
 timeline zoom and pan), quits, and reads the log the UI wrote from inside:
   - key: from a key press read to its screen drawn (every key);
-  - timeline: the same, for the keys that changed the timeline's lanes.
+  - timeline: the same, for the keys that changed the timeline's lanes;
+and names the five slowest keys.
 Prints count, p50, p90, p99 and max of each, in ms, against the issue's
 target (every key press answered within 100 ms). Measurements, not
 pass/fail: the exit status does not depend on them.
@@ -118,17 +119,20 @@ def main():
         time.sleep(0.5)
     finally:
         subprocess.run(["tmux", "-L", sock, "kill-server"], stderr=subprocess.DEVNULL)
-    keys, lanes = [], []
+    keys, lanes, slowest = [], [], []
     with open(log) as f:
         for line in f:
-            kind, us = line.split()
+            kind, us, key, tab = line.split(maxsplit=3)
             (keys if kind == "key" else lanes).append(int(us) / 1000)
+            if kind == "key":
+                slowest.append((int(us) / 1000, f"{key} (then on {tab.strip()})"))
     print(f"tui first screen           {first:6.2f} s  (analyses and database {loaded:.2f} s, "
           f"report {report:.2f} s, doctor {doctor:.2f} s)")
     stats("tui key while loading", keys[:before])
     stats("tui key once loaded", keys[before:])
     stats("tui timeline key", lanes)
     stats("tui every key", keys)
+    print("tui slowest keys           " + ", ".join(f"{k} {ms:.1f} ms" for ms, k in sorted(slowest, reverse=True)[:5]))
     shutil.rmtree(work, ignore_errors=True)
 
 

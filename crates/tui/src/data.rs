@@ -98,9 +98,10 @@ pub struct Session {
     pub updates: Receiver<Update>,
     /// Where queries go.
     pub queries: Sender<Query>,
-    /// When set, latencies are appended here, one per line: `key µs` from a
-    /// key press to its screen drawn, and again as `timeline µs` when the key
-    /// changed the timeline's lanes (`scripts/tui-latency.py` reads it; env
+    /// When set, latencies are appended here, one per line: `key µs KEY TAB`
+    /// from a key press to its screen drawn (the key, and the tab it left
+    /// open), and again as `timeline µs KEY TAB` when the key changed the
+    /// timeline's lanes (`scripts/tui-latency.py` reads it; env
     /// `SCHEDSTAT_TUI_LATENCY`).
     pub latency_log: Option<std::path::PathBuf>,
 }

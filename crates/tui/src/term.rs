@@ -39,7 +39,8 @@ pub fn run(session: Session) -> std::io::Result<Ended> {
         Some(p) => Some(std::fs::OpenOptions::new().create(true).append(true).open(p)?),
         None => None,
     };
-    let mut key_at: Option<Instant> = None;
+    // The key being answered: when it was read, and its name for the log.
+    let mut key_at: Option<(Instant, String)> = None;
     loop {
         while let Ok(u) = session.updates.try_recv() {
             app.update(u);
@@ -52,11 +53,11 @@ pub fn run(session: Session) -> std::io::Result<Ended> {
             lanes_changed = true;
             terminal.draw(|f| crate::views::draw(f, &mut app))?;
         }
-        if let (Some(t), Some(l)) = (key_at.take(), log.as_mut()) {
+        if let (Some((t, name)), Some(l)) = (key_at.take(), log.as_mut()) {
             let us = t.elapsed().as_micros();
-            writeln!(l, "key {us}")?;
+            writeln!(l, "key {us} {name} {}", app.tab.title())?;
             if lanes_changed {
-                writeln!(l, "timeline {us}")?;
+                writeln!(l, "timeline {us} {name} {}", app.tab.title())?;
             }
         }
         if app.quit {
@@ -66,7 +67,7 @@ pub fn run(session: Session) -> std::io::Result<Ended> {
             let ev = event::read()?;
             let t = Instant::now();
             if let Event::Key(k) = ev {
-                key_at = Some(t);
+                key_at = Some((t, format!("{:?}", k.code).replace(' ', "")));
                 if let Effect::Ask(q) = keys::handle(&mut app, k) {
                     let _ = session.queries.send(q);
                 }
