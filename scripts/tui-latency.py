@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """How fast `schedstat tui` answers, measured in a real terminal (tmux).
 
-Usage: scripts/tui-latency.py SCHEDSTAT TRACE [--presses N]
+Usage: scripts/tui-latency.py SCHEDSTAT [TRACE] [--size-mb N] [--presses N]
 
+Without TRACE, measures on the generator's `bench` scenario (Go 1.27.3, as
+scripts/bench.py makes its traces) of at least N MB (default 20), generated
+once into ~/.cache/schedstat/bench/ (scripts/test.sh runs it so, in CI).
 Starts `SCHEDSTAT tui TRACE` in a detached 100x30 tmux session with
 SCHEDSTAT_TUI_LATENCY pointing at a log, and measures from outside:
   - time to the first screen (the header, from the quick pass over the
@@ -27,6 +30,9 @@ import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench  # noqa: E402  (the Go toolchain and the generator, as the bench makes its traces)
 
 TARGET_MS = 100
 
@@ -75,12 +81,26 @@ def stats(name, xs):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("schedstat")
-    ap.add_argument("trace")
+    ap.add_argument("trace", nargs="?")
+    ap.add_argument("--size-mb", type=int, default=20, help="without TRACE: the bench trace's size")
     ap.add_argument("--presses", type=int, default=2 * len(ROUND))
     args = ap.parse_args()
     if not shutil.which("tmux"):
         print("tui latency                not measured: tmux is not installed")
         return
+    if not args.trace:
+        cache = os.path.join(os.environ.get("SCHEDSTAT_CACHE", os.path.expanduser("~/.cache/schedstat")), "bench")
+        os.makedirs(cache, exist_ok=True)
+        args.trace = os.path.join(cache, f"bench-{args.size_mb}mb.trace")
+        if not os.path.exists(args.trace):
+            print(f"generating a >= {args.size_mb} MB trace with Go {bench.ORACLE_GO} ...", file=sys.stderr)
+            env = dict(os.environ, GOTOOLCHAIN="local", GOWORK="off", GOFLAGS="-mod=mod")
+            partial = args.trace + ".partial"
+            bench.sh([bench.go_binary(), "run", ".", "-scenario", "bench", "-size-mb", str(args.size_mb), "-o", partial],
+                     cwd=os.path.join(bench.ROOT, "testdata/generator"), env=env)
+            os.rename(partial, args.trace)
+    size = os.path.getsize(args.trace)
+    print(f"tui on {os.path.basename(args.trace)} ({size / 1e6:.1f} MB)")
     work = tempfile.mkdtemp(prefix="schedstat-tui-latency.")
     log = os.path.join(work, "latency.log")
     sock = f"schedstat-tui-latency-{os.getpid()}"
