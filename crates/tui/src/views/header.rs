@@ -54,6 +54,8 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             format!("{} latency spikes, {} runnable spikes", r.latency_spikes_total, r.runnable_spikes_total),
             style,
         ));
+    } else if let Some(e) = &app.failed {
+        third.push(Span::styled(format!("failed: {e}"), th.bad()));
     } else if app.analyses.is_none() {
         third.push(Span::styled(format!("loading {}", app.loading_progress()), th.dim()));
     } else if app.report.is_none() {

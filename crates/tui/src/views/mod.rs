@@ -117,6 +117,9 @@ fn footer(f: &mut Frame, app: &App, area: Rect) {
 pub fn pending(f: &mut Frame, app: &App, area: Rect, what: &str, err: Option<&str>) {
     let line = match err {
         Some(e) => Line::styled(format!("{what} failed: {e}"), app.theme.bad()),
+        None if app.analyses.is_none() && app.failed.is_some() => {
+            Line::styled(format!("{what}: loading failed: {}", app.failed.as_deref().unwrap_or_default()), app.theme.bad())
+        }
         None if app.analyses.is_none() => Line::raw(format!("{what}: loading the trace, {}…", app.loading_progress())),
         None => Line::raw(format!("{what}: computing…")),
     };

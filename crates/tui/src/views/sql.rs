@@ -24,6 +24,10 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         input,
     );
     let status = match &s.result {
+        _ if app.analyses.is_none() && app.failed.is_some() => Line::styled(
+            format!("the database could not be loaded: {}", app.failed.as_deref().unwrap_or_default()),
+            th.bad(),
+        ),
         // Queries wait in line until the database is loaded.
         _ if s.running && app.analyses.is_none() => {
             Line::raw(format!("waiting for the database to load: {}…", app.loading_progress()))
