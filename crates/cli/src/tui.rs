@@ -146,7 +146,7 @@ fn read_analyses(
                     }
                 }
                 n += 1;
-                if n % PROGRESS_EVERY == 0 {
+                if n.is_multiple_of(PROGRESS_EVERY) {
                     let _ = tx.send(Update::Loading(n));
                 }
             }
@@ -227,7 +227,7 @@ fn summarize(path: &Path, bytes: &TraceBytes, tx: &Sender<Update>) {
         match reader.read_event() {
             Ok(Some(ev)) => {
                 summary.add(&ev);
-                if summary.events() % PROGRESS_EVERY == 0 {
+                if summary.events().is_multiple_of(PROGRESS_EVERY) {
                     let _ = tx.send(Update::Progress { done: bar.position(), total, events: summary.events() });
                 }
             }

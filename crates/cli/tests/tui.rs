@@ -486,6 +486,28 @@ fn old_format_trace_and_leaks() {
     assert_eq!(t.quit(), 0);
 }
 
+#[test]
+fn keys_and_quit_work_on_the_first_screen() {
+    if !have_tmux() {
+        eprintln!("skipped: tmux is not installed (the TUI tests drive the binary in tmux)");
+        return;
+    }
+    // The loading pass never starts (its hold file is never made): the first
+    // screen alone answers tab keys and help, and q quits cleanly.
+    let hold = std::env::temp_dir().join(format!("schedstat-tui-never-{}", std::process::id()));
+    let t = Term::start_with(&fixture("go1.21", "cpuhog"), 80, 24, &format!("SCHEDSTAT_TUI_HOLD={} ", hold.display()));
+    t.wait_for("latency n=");
+    t.keys(&["7"]);
+    t.wait_for("leaks: loading the trace, 0%");
+    t.keys(&[":"]);
+    t.wait_for("the database is loading: 0%");
+    t.keys(&["Escape", "?"]);
+    t.wait_for("Keys (any key closes)");
+    t.keys(&["x", "Tab"]);
+    t.wait_for("the report: loading the trace");
+    assert_eq!(t.quit(), 0);
+}
+
 /// An SGR sequence setting a foreground or background colour (`ESC[31m`, `ESC[38;5;8m`, `ESC[1;36m`...).
 fn has_colour(screen: &str) -> bool {
     screen.split('\x1b').skip(1).filter_map(|seq| seq.strip_prefix('[')).filter_map(|seq| seq.split_once('m')).any(|(params, _)| {
