@@ -17,7 +17,7 @@ presses N keys across every tab (selections, drill-downs, the window cursor,
 timeline zoom and pan), quits, and reads the log the UI wrote from inside:
   - key: from a key press read to its screen drawn (every key);
   - timeline: the same, for the keys that changed the timeline's lanes;
-and names the five slowest keys.
+and names the five slowest keys; and the UI's peak RSS (Linux).
 Prints count, p50, p90, p99 and max of each, in ms, against the issue's
 target (every key press answered within 100 ms). Measurements, not
 pass/fail: the exit status does not depend on them.
@@ -67,6 +67,20 @@ def header_line(s, n):
     return lines[n] if len(lines) > n else ""
 
 
+def peak_rss_mib(sock):
+    """The UI process's peak RSS so far (Linux: VmHWM of the pane shell's child), or None."""
+    try:
+        shell = tmux(sock, "list-panes", "-t", "0", "-F", "#{pane_pid}").split()[0]
+        child = subprocess.run(["pgrep", "-P", shell], stdout=subprocess.PIPE, text=True).stdout.split()[0]
+        with open(f"/proc/{child}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, IndexError, ValueError, subprocess.CalledProcessError):
+        return None
+    return None
+
+
 def stats(name, xs):
     if not xs:
         print(f"{name:<26} none measured")
@@ -108,6 +122,7 @@ def main():
     start = time.perf_counter()
     tmux(sock, "-f", "/dev/null", "new-session", "-d", "-x", "100", "-y", "30", cmd)
     loading_presses = 0
+    peak_rss = None
     try:
         tmux(sock, "set-option", "-s", "escape-time", "0")
         first = wait_for(sock, lambda s: "duration " in s, "the header") - start
@@ -135,6 +150,7 @@ def main():
         for i in range(args.presses):
             tmux(sock, "send-keys", "-t", "0", ROUND[i % len(ROUND)])
             time.sleep(0.15)
+        peak_rss = peak_rss_mib(sock)
         tmux(sock, "send-keys", "-t", "0", "q")
         time.sleep(0.5)
     finally:
@@ -152,6 +168,8 @@ def main():
     stats("tui key once loaded", keys[before:])
     stats("tui timeline key", lanes)
     stats("tui every key", keys)
+    if peak_rss is not None:
+        print(f"tui peak RSS               {peak_rss:7.1f} MiB")
     print("tui slowest keys           " + ", ".join(f"{k} {ms:.1f} ms" for ms, k in sorted(slowest, reverse=True)[:5]))
     shutil.rmtree(work, ignore_errors=True)
 
