@@ -3,7 +3,7 @@
 
 Usage: scripts/bench.py [--size-mb N] [--trace FILE] [--runs K] [--dt-schedstat BINARY] [--old-format]
        scripts/bench.py --report-suite [--dt-schedstat BINARY] [--runs K] [--sizes-mb A,B] [--keep-traces DIR]
-       scripts/bench.py --fleet
+       scripts/bench.py --fleet [--sqlprof SRC|BINARY]
 
 Generates a trace of at least N MB (default 40) with the generator's `bench`
 scenario (Go 1.27.3), unless --trace names one. Then runs, K times each
@@ -28,6 +28,15 @@ dt/schedstat with the same flags on a copy of the same file: wall time and
 peak RSS, their ratios, and the targets (>= 10x dt/schedstat's speed, <= 0.5x
 its peak RSS; dt/schedstat has no --why, so it runs the other three). Then the reader alone (`schedstat stats`) against Go's reader
 on each trace (target >= 10x). --keep-traces DIR reuses/keeps the traces there.
+
+--fleet converts >= 200 traces (every fixture, a cut copy of each, broken
+files) with `schedstat fleet` and with a loop of `schedstat --json`. With
+--sqlprof (a felixge/sqlprof checkout or bare git directory, built here with
+Go 1.27.3 outside the repository, or a binary already built), also sqlprof's
+batch mode (`sqlprof -format csv TRACE... QUERY`: each trace loaded into its
+own DuckDB database by a pool of GOMAXPROCS goroutines, then the query)
+against `schedstat fleet` on the traces sqlprof reads (found by running it on
+each file once first, untimed).
 
 --old-format generates the trace with Go 1.21.13 instead (the old, unpartitioned
 format, which both readers must hold whole: peak RSS is the figure to watch;
@@ -82,6 +91,8 @@ def main():
     ap.add_argument("--report-suite", action="store_true", help="the report on three traces against dt/schedstat")
     ap.add_argument("--fleet", action="store_true",
                     help="schedstat fleet on >= 200 traces against a loop of schedstat --json")
+    ap.add_argument("--sqlprof", help="--fleet: felixge/sqlprof (a checkout, a bare git directory or a built binary) "
+                    "to compare batch mode with on the traces it reads")
     ap.add_argument("--sizes-mb", default="30,150", help="--report-suite: sizes of the two bench traces")
     ap.add_argument("--keep-traces", help="--report-suite: directory to keep (and reuse) the generated traces in")
     args = ap.parse_args()
@@ -272,8 +283,70 @@ def fleet_bench(args):
     ds = os.path.join(work, "dataset")
     ds_size = sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(ds) for f in fs)
     print(f"dataset               {ds_size / 1e6:.1f} MB for {size / 1e6:.1f} MB of traces ({ds_size / size:.2f}x)")
-    print("sqlprof's batch mode: not measured (not built here)")
+    if args.sqlprof:
+        sqlprof_bench(schedstat, args.sqlprof, files, work)
+    else:
+        print("sqlprof's batch mode: not measured (give --sqlprof SRC)")
     shutil.rmtree(work, ignore_errors=True)
+
+
+SQLPROF_QUERY = "select count(*) as transitions from g_transitions"
+
+
+def sqlprof_binary(src, work):
+    """A sqlprof binary: SRC itself, or built from SRC (a checkout or a bare git directory) with Go 1.27.3."""
+    if os.path.isfile(src) and os.access(src, os.X_OK):
+        return src
+    build = os.path.join(work, "sqlprof-src")
+    os.makedirs(build)
+    if os.path.isfile(os.path.join(src, "HEAD")) and os.path.isdir(os.path.join(src, "objects")):
+        archive = subprocess.run(["git", f"--git-dir={src}", "archive", "HEAD"], check=True, stdout=subprocess.PIPE).stdout
+        sh(["tar", "-x", "-C", build], input=archive)
+    else:
+        shutil.copytree(src, build, dirs_exist_ok=True)
+    env = dict(os.environ, GOTOOLCHAIN="local", GOWORK="off", GOFLAGS="-mod=mod")
+    out = os.path.join(work, "sqlprof")
+    print("building sqlprof (Go 1.27.3, DuckDB through cgo) ...", file=sys.stderr)
+    start = time.perf_counter()
+    sh([go_binary(), "build", "-o", out, "."], cwd=build, env=env)
+    print(f"sqlprof built in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+    return out
+
+
+def sqlprof_bench(schedstat, src, files, work):
+    """sqlprof's batch mode against schedstat fleet, on the traces sqlprof reads."""
+    sqlprof = sqlprof_binary(src, work)
+
+    def reads(f):
+        p = subprocess.run([sqlprof, "-format", "csv", f, SQLPROF_QUERY],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
+        return p.returncode == 0
+
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        ok = list(pool.map(reads, files))
+    readable = [f for f, r in zip(files, ok) if r]
+    same = os.path.join(work, "sqlprof-readable")
+    for f in readable:
+        dst = os.path.join(same, os.path.relpath(f, os.path.join(work, "traces")))
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        os.link(f, dst)
+    size = sum(os.path.getsize(f) for f in readable)
+    n = len(readable)
+    by_version = {}
+    for f in readable:
+        v = os.path.basename(os.path.dirname(f))
+        by_version[v] = by_version.get(v, 0) + 1
+    print(f"sqlprof reads {n} of the {len(files)} traces ({size / 1e6:.1f} MB): "
+          + ", ".join(f"{v} {c}" for v, c in sorted(by_version.items())))
+    if n == 0:
+        return
+    secs, rss, _ = timed([sqlprof, "-format", "csv", *readable, SQLPROF_QUERY])
+    print(f"sqlprof batch mode    {secs:6.2f} s  {n / secs:6.1f} traces/s  peak RSS {rss / 1024:6.0f} MiB"
+          f"  (query: {SQLPROF_QUERY})")
+    fsecs, frss, _ = timed([schedstat, "fleet", "--json", same, "-o", os.path.join(work, "dataset-sqlprof-set")])
+    print(f"schedstat fleet       {fsecs:6.2f} s  {n / fsecs:6.1f} traces/s  peak RSS {frss / 1024:6.0f} MiB  (same traces)")
+    print(f"ratio                 {secs / fsecs:6.2f}x sqlprof's throughput, {frss / rss:.2f}x its peak RSS")
 
 
 if __name__ == "__main__":

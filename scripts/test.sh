@@ -57,12 +57,17 @@ fi
 step "Go 1.21.13 for crates/gotrace/tests/legacy.rs (the last Go that reads pre-1.11 traces)"
 scripts/go-toolchain.sh 1.21.13 >/dev/null
 
+step "live Autoprof bundles from testdata/bundlegen (Go 1.27.3 and 1.25.5), for crates/cli/tests/bundles.rs"
+LIVE_BUNDLES=$(mktemp -d "${TMPDIR:-/tmp}/schedstat-bundles.XXXXXX")
+scripts/gen-bundles.sh "$LIVE_BUNDLES"
+export SCHEDSTAT_LIVE_BUNDLES=$LIVE_BUNDLES
+
 step "cargo test (unit, conformance on corpus and fixtures, truncation, CLI)"
 # crates/cli/tests/tui.rs drives `schedstat tui` in tmux: here it must run, not skip.
 command -v tmux >/dev/null || { echo "test.sh: the terminal UI tests need tmux (apt-get install tmux)" >&2; exit 1; }
 export SCHEDSTAT_TUI_CAPTURES=${SCHEDSTAT_TUI_CAPTURES:-$ROOT/tui-captures}
 LOG=$(mktemp "${TMPDIR:-/tmp}/schedstat-test.XXXXXX")
-trap 'rm -f "$LOG"' EXIT
+trap 'rm -f "$LOG"; rm -rf "$LIVE_BUNDLES"' EXIT
 set -o pipefail
 cargo test --locked --release --workspace 2>&1 | tee "$LOG"
 

@@ -174,3 +174,62 @@ fn sql_with_json_prints_the_rows_as_json_objects() {
     assert_eq!(rows[0]["s"], "x");
     assert_eq!(rows.as_array().unwrap().len(), 1);
 }
+
+/// The commands that need no SQL run in the `schedstat` binary itself, which
+/// does not link DuckDB: libduckdb.so is never loaded for them (the dynamic
+/// loader's log says which libraries it opens). The report is handed to
+/// `schedstat-sql`, which loads it.
+#[test]
+fn commands_without_sql_load_no_duckdb() {
+    let dir = std::env::temp_dir().join(format!("schedstat-nosql-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("t.json");
+    for ver in ["go1.21", "go1.27"] {
+        let t = fixtures().join(ver).join("contended.trace");
+        let t = t.to_str().unwrap();
+        let cases: [&[&str]; 9] = [
+            &["dump", t],
+            &["stats", "--json", t],
+            &["pprof", "sync", t],
+            &["goroutines", t],
+            &["leaks", t],
+            &["tasks", t],
+            &["regions", t],
+            &["gc", t],
+            &["export", t, "-o", out.to_str().unwrap()],
+        ];
+        for args in cases {
+            let o = bin().args(args).env("LD_DEBUG", "libs").output().unwrap();
+            assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+            assert!(!stderr(&o).contains("libduckdb"), "{args:?} loaded DuckDB");
+            // The same output as the whole CLI's.
+            let whole = Command::new(env!("CARGO_BIN_EXE_schedstat-sql")).args(args).output().unwrap();
+            assert_eq!(o.stdout, whole.stdout, "{args:?}");
+        }
+        let o = bin().args(["--json", t]).env("LD_DEBUG", "libs").output().unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(stderr(&o).contains("libduckdb"), "the report runs in schedstat-sql");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Installed alone (no schedstat-sql beside it, so no DuckDB either),
+/// `schedstat` still runs the commands without SQL, and for the others says
+/// in one line what is missing, with exit code 2.
+#[test]
+fn schedstat_alone_runs_the_commands_without_sql() {
+    let dir = std::env::temp_dir().join(format!("schedstat-alone-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let alone = dir.join("schedstat");
+    std::fs::copy(env!("CARGO_BIN_EXE_schedstat"), &alone).unwrap();
+    let t = fixtures().join("go1.27").join("contended.trace");
+    let o = Command::new(&alone).args(["stats", t.to_str().unwrap()]).output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("events"));
+    let o = Command::new(&alone).arg(&t).output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("needs schedstat-sql") && err.contains("scripts/install.sh"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

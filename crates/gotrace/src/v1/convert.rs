@@ -16,6 +16,7 @@
 use std::collections::{BTreeSet, VecDeque};
 
 use super::dense::{p_key, DenseMap};
+use super::events::{Cursor, EventList};
 use super::parse::{RawEvent, Trace};
 use super::spec::{ev as ev1, stw_reason, SPECS as SPECS1, STW_REASONS};
 use crate::event::{Event, SchedCtx, NO_GOROUTINE, NO_TASK, NO_THREAD};
@@ -61,8 +62,8 @@ mod reason {
 /// conversion needs.
 pub(crate) struct Converter<'a> {
     table: TableOwner<'a>,
-    events: Vec<RawEvent>,
-    pos: usize,
+    events: EventList,
+    cursor: Cursor,
     extra: VecDeque<Event<'a>>,
     pre_init: bool,
     /// Goroutines created before the first `Gomaxprocs` whose state is not known yet.
@@ -124,7 +125,7 @@ impl<'a> Converter<'a> {
         Ok(Converter {
             table: TableOwner::new(table),
             events,
-            pos: 0,
+            cursor: Cursor::default(),
             extra: VecDeque::new(),
             pre_init: true,
             created_pre_init: BTreeSet::new(),
@@ -148,23 +149,23 @@ impl<'a> Converter<'a> {
 
     /// Time of the first event not handed out yet.
     pub fn peek_time(&self) -> Option<i64> {
-        self.events.get(self.pos).map(|e| e.ts)
+        self.events.next(&mut self.cursor.clone()).map(|(e, _)| e.ts)
     }
 
     /// The next event; `Ok(None)` at the end.
+    #[inline(always)]
     pub fn next(&mut self) -> Result<Option<Event<'a>>, Error> {
         loop {
             if let Some(mut e) = self.extra.pop_front() {
                 self.stamp(&mut e);
                 return Ok(Some(e));
             }
-            let Some(&old) = self.events.get(self.pos) else { return Ok(None) };
-            self.pos += 1;
-            if self.pos == self.events.len() {
+            let Some((old, _)) = self.events.next(&mut self.cursor) else {
                 // Nothing reads the events after the last one.
-                self.events = Vec::new();
-                self.pos = 0;
-            }
+                self.events = EventList::default();
+                self.cursor = Cursor::default();
+                return Ok(None);
+            };
             if let Some(mut e) = self.convert(&old)? {
                 self.stamp(&mut e);
                 return Ok(Some(e));
@@ -194,6 +195,7 @@ impl<'a> Converter<'a> {
     }
 
     /// One old event to its first new event (`None` to skip it); more go to `extra`.
+    #[inline(always)]
     fn convert(&mut self, e: &RawEvent) -> Result<Option<Event<'a>>, Error> {
         let owned;
         let e = if e.typ == ev1::STW_DONE && self.version < 10 {

@@ -67,8 +67,19 @@ impl<V: Copy + Default> DenseMap<V> {
     }
 }
 
-/// A P's key: its ID as an unsigned number (-1, no P, stays distinct).
+/// A P's key: small for every P a real trace has, so that per-P state stays
+/// in a short vector. Ps from 0 up come after the no-P value (-1, key 0) and
+/// the fake Ps of [`super::spec::fake_p`] (keys 1 to 5); any other ID (only a
+/// hostile file has one) gets a key of its own above 2^32.
 #[inline]
 pub(crate) fn p_key(p: i32) -> u64 {
-    u64::from(p as u32)
+    const FAKE_FIRST: i32 = super::spec::fake_p::TIMER;
+    const FAKE_LAST: i32 = super::spec::fake_p::PROFILE;
+    const FAKE_COUNT: u64 = (FAKE_LAST - FAKE_FIRST + 1) as u64;
+    match p {
+        -1 => 0,
+        FAKE_FIRST..=FAKE_LAST => 1 + (p - FAKE_FIRST) as u64,
+        0..FAKE_FIRST => 1 + FAKE_COUNT + p as u64,
+        _ => (1 << 32) + u64::from(p as u32),
+    }
 }

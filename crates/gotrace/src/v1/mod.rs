@@ -15,17 +15,19 @@
 //! - [`spec`]: the old event table (data);
 //! - `parse`: batch index, string and stack tables, the merge of the per-P
 //!   batches into one valid order, and Go's whole-trace checks;
+//! - `events`: the merged events held compactly until they are converted;
 //! - `convert`: old events to new ones, one at a time.
 //!
 //! The old format is not partitioned: the whole trace must be indexed and
-//! merged before its first event is known (as Go does), so the events are held
-//! in memory, 64 bytes each (Go holds its own 64-byte events the same way);
+//! merged before its first event is known (as Go does), so every event is
+//! held in memory, as a record of about 10 bytes (Go holds 64-byte events);
 //! strings and stacks stay in the input. Per-goroutine and per-P state lives in
 //! vectors indexed by ID, and Ps waiting on a goroutine are set aside until it
 //! moves, so the merge stays linear in events even with many Ps.
 
 mod convert;
 mod dense;
+mod events;
 mod parse;
 pub mod spec;
 
@@ -48,7 +50,7 @@ pub(crate) struct Stream<'a> {
 impl<'a> Stream<'a> {
     /// Parses and checks the whole trace; the header of minor version `ver` ends at `start`.
     pub fn open(data: &'a [u8], start: usize, ver: u32) -> Result<Self, Error> {
-        let trace = parse::parse(data, start, ver).map_err(Error::in_old_format)?;
+        let trace = parse::parse(data, start, ver, false).map_err(Error::in_old_format)?;
         // Go 1.21 reports a broken trace before asking for the binary.
         if ver < spec::SEQ_BEFORE_TIME_UNTIL {
             return Err(Error::new(NO_SYMBOLS));
@@ -57,6 +59,7 @@ impl<'a> Stream<'a> {
     }
 
     /// The next event; `Ok(None)` after the closing Sync.
+    #[inline(always)]
     pub fn next(&mut self) -> Result<Option<Event<'a>>, Error> {
         if self.done {
             return Ok(None);
@@ -106,10 +109,10 @@ pub fn go121_dump(data: &[u8]) -> Result<String, Error> {
         return Err(Error::new(format!("go 1.{} is not an old-format trace", version.minor())));
     }
     let ver = version.minor();
-    let trace = parse::parse(data, start, ver)?;
+    let trace = parse::parse(data, start, ver, true)?;
     let string = |id: u64| String::from_utf8_lossy(trace.strings.get(&id).copied().unwrap_or(b"")).into_owned();
     let mut out = String::new();
-    for e in &trace.events {
+    for e in trace.events.iter() {
         let g = match e.typ {
             spec::ev::STW_START | spec::ev::STW_DONE | spec::ev::GC_START | spec::ev::GC_DONE => 0,
             _ => e.g,

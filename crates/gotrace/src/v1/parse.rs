@@ -11,13 +11,15 @@
 //! extra errors ("trace is empty", "unknown STW kind").
 //!
 //! The old format has no generations, so the whole trace is indexed before the
-//! first event can be known; events are kept in memory, 64 bytes each.
+//! first event can be known; the merged events are kept in an
+//! [`EventList`], about 10 bytes each.
 
 use std::collections::HashMap;
 
+use super::events::{flag, EventList, Location};
 use super::spec::{arg_count, arg_offset, ev, fake_p, go121_name, EventType, SEQ_BEFORE_TIME_UNTIL, SPECS};
 use super::dense::{p_key, DenseMap};
-use crate::table::{go_f64_to_i64, IdMap, RawFrame};
+use crate::table::{IdMap, RawFrame};
 use crate::wire::uvarint;
 use crate::Error;
 
@@ -48,7 +50,7 @@ const GO111: u32 = 11;
 /// Everything [`parse`] learnt: the events in order and the tables their IDs
 /// resolve against (strings point into the input).
 pub(crate) struct Trace<'a> {
-    pub events: Vec<RawEvent>,
+    pub events: EventList,
     pub strings: IdMap<u64, &'a [u8]>,
     /// Log messages, which the old format writes inline, in first-seen order.
     pub inline_strings: Vec<&'a [u8]>,
@@ -204,6 +206,14 @@ struct Parser<'a> {
     event_count: usize,
 
     args: Vec<u64>,
+    /// By event type: how many values an event of the common shape carries
+    /// (timestamp, arguments, stack; all inline), which [`Parser::fast_event`]
+    /// decodes without the general path; 0 for the types that need it.
+    fast_args: [u8; 64],
+    /// By event type: whether the type exists in this version and, being
+    /// neither a batch, a string nor a CPU sample, can be skipped by counting
+    /// its inline values ([`Parser::fast_skip`]).
+    skippable: [bool; 64],
 
     last_ts: i64,
     last_g: u64,
@@ -212,7 +222,9 @@ struct Parser<'a> {
 }
 
 /// Parses an old-format trace whose header (of minor version `ver`) ends at `start`.
-pub(crate) fn parse(data: &[u8], start: usize, ver: u32) -> Result<Trace<'_>, Error> {
+/// `with_offsets` keeps where each event starts in the input (for
+/// [`super::go121_dump`]).
+pub(crate) fn parse(data: &[u8], start: usize, ver: u32, with_offsets: bool) -> Result<Trace<'_>, Error> {
     let mut p = Parser {
         ver,
         data,
@@ -231,34 +243,37 @@ pub(crate) fn parse(data: &[u8], start: usize, ver: u32) -> Result<Trace<'_>, Er
         timer_goids: IdMap::default(),
         event_count: 0,
         args: Vec::with_capacity(16),
+        fast_args: [0; 64],
+        skippable: [false; 64],
         last_ts: 0,
         last_g: 0,
         last_gs: IdMap::default(),
         last_p: 0,
     };
+    p.plan_fast_paths();
     p.collect_batches_and_cpu_samples()?;
-    let mut events = if ver < SEQ_BEFORE_TIME_UNTIL { p.merge_by_seq()? } else { p.merge_batches()? };
+    let mut events = if ver < SEQ_BEFORE_TIME_UNTIL {
+        let merged = p.merge_by_seq()?;
+        let mut list = EventList::new(merged.len(), with_offsets);
+        merged.iter().for_each(|e| list.push(e));
+        list
+    } else {
+        p.merge_batches(with_offsets)?
+    };
     if ver < GO111 && events.is_empty() {
         return Err(Error::new("trace is empty"));
     }
     if p.ticks_per_sec == 0 {
         return Err(Error::new("no EvFrequency event"));
     }
-    if let Some(first) = events.first() {
-        let min_ts = first.ts;
-        let freq = 1e9 / p.ticks_per_sec as f64;
-        for e in &mut events {
-            e.ts = go_f64_to_i64(e.ts.wrapping_sub(min_ts) as f64 * freq);
-            if e.typ == ev::GO_UNBLOCK && !p.timer_goids.is_empty() && p.timer_goids.contains_key(&e.g) {
-                e.p = fake_p::TIMER;
-            }
-            if e.typ == ev::GO_SYSEXIT {
-                e.p = fake_p::SYSCALL;
-            }
-        }
-    }
-    if ver < GO111 {
-        remove_futile(&mut events);
+    events.finish(p.ticks_per_sec);
+    let timer_goids = std::mem::take(&mut p.timer_goids);
+    if ver < GO111 && events.iter().any(|e| e.typ == ev::FUTILE_WAKEUP) {
+        let mut all: Vec<RawEvent> = events.iter().collect();
+        remove_futile(&mut all);
+        events = EventList::from_final(&all, with_offsets, timer_goids);
+    } else {
+        events.set_timer_goroutines(timer_goids);
     }
     post_process(&mut events, &p.stacks, ver)?;
     Ok(Trace {
@@ -437,13 +452,129 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Fills the tables of the fast paths for this version. `go 1.5` traces
+    /// (a sequence number on every event) always take the general path.
+    fn plan_fast_paths(&mut self) {
+        if self.ver < SEQ_BEFORE_TIME_UNTIL {
+            return;
+        }
+        for typ in 1..ev::COUNT {
+            if SPECS[typ as usize].min_version > self.ver {
+                continue;
+            }
+            self.skippable[typ as usize] = !matches!(typ, ev::STRING | ev::BATCH | ev::CPU_SAMPLE);
+            let special = matches!(
+                typ,
+                ev::BATCH | ev::FREQUENCY | ev::STACK | ev::STRING | ev::TIMER_GOROUTINE | ev::CPU_SAMPLE | ev::USER_LOG
+            ) || (typ == ev::STW_START && self.ver < GO111);
+            let want = arg_count(typ, 0, self.ver);
+            if !special && want <= 3 {
+                self.fast_args[typ as usize] = want as u8;
+            }
+        }
+    }
+
+    /// Skips the event at `self.off` when it has the common shape (a known
+    /// type, inline values only, every varint well formed); `false` leaves
+    /// `self.off` alone for the general path, which also reports any error.
+    #[inline]
+    fn fast_skip(&mut self) -> bool {
+        let data = self.data;
+        let Some(&b) = data.get(self.off) else { return false };
+        let typ = b & 0x3f;
+        let narg = (b >> 6) + 1;
+        if !self.skippable[typ as usize] || narg > 3 {
+            return false;
+        }
+        let mut off = self.off + 1;
+        for _ in 0..narg {
+            match skip_varint(data, off) {
+                Some(next) => off = next,
+                None => return false,
+            }
+        }
+        self.off = off;
+        true
+    }
+
+    /// Decodes the event at `self.off` straight into a [`RawEvent`] when it
+    /// has the common shape (see `fast_args`), with the same result as
+    /// `read_raw` then `parse_event`; `None` leaves `self.off` alone for the
+    /// general path, which also reports any error.
+    #[inline]
+    fn fast_event(&mut self) -> Option<RawEvent> {
+        let data = self.data;
+        let start = self.off;
+        let b = *data.get(start)?;
+        let typ = b & 0x3f;
+        let want = self.fast_args[typ as usize];
+        let narg = (b >> 6) + 1;
+        if want == 0 || narg != want {
+            return None;
+        }
+        let mut vals = [0u64; 3];
+        let mut off = start + 1;
+        for v in vals.iter_mut().take(narg as usize) {
+            let (x, next) = read_varint(data, off)?;
+            *v = x;
+            off = next;
+        }
+        self.off = off;
+        let mut e = RawEvent {
+            typ,
+            p: self.last_p,
+            g: self.last_g,
+            off: u32::try_from(start).unwrap_or(u32::MAX),
+            ..RawEvent::default()
+        };
+        e.ts = self.last_ts.wrapping_add(vals[0] as i64);
+        self.last_ts = e.ts;
+        let n = narg as usize;
+        let stack = SPECS[typ as usize].stack;
+        for i in 1..n {
+            if i == n - 1 && stack {
+                e.stk = vals[i] as u32;
+            } else {
+                e.args[i - 1] = vals[i];
+            }
+        }
+        match typ {
+            ev::GO_START | ev::GO_START_LOCAL | ev::GO_START_LABEL => {
+                self.last_g = e.args[0];
+                e.g = self.last_g;
+            }
+            ev::GO_END
+            | ev::GO_STOP
+            | ev::GO_SCHED
+            | ev::GO_PREEMPT
+            | ev::GO_SLEEP
+            | ev::GO_BLOCK
+            | ev::GO_BLOCK_SEND
+            | ev::GO_BLOCK_RECV
+            | ev::GO_BLOCK_SELECT
+            | ev::GO_BLOCK_SYNC
+            | ev::GO_BLOCK_COND
+            | ev::GO_BLOCK_NET
+            | ev::GO_SYSBLOCK
+            | ev::GO_BLOCK_GC => self.last_g = 0,
+            ev::GO_SYSEXIT | ev::GO_WAITING | ev::GO_IN_SYSCALL => e.g = e.args[0],
+            _ => {}
+        }
+        Some(e)
+    }
+
     /// First pass: where each P's batches start, and the CPU samples.
+    #[inline(never)]
     fn collect_batches_and_cpu_samples(&mut self) -> Result<(), Error> {
         let mut raw = Raw::default();
         let mut cur_p = 0i32;
         // Whether `cur_p` has a batch (a P's batch list only grows here).
         let mut cur_has_batch = false;
         loop {
+            if cur_has_batch && self.fast_skip() {
+                self.event_count += 1;
+                continue;
+            }
             match self.read_raw(SKIP_ARGS | SKIP_STRINGS, &mut raw) {
                 Ok(()) => {}
                 Err(Stop::End) => break,
@@ -503,6 +634,12 @@ impl<'a> Parser<'a> {
         let mut got_header = false;
         let mut raw = Raw::default();
         loop {
+            if got_header {
+                if let Some(e) = self.fast_event() {
+                    out.push(e);
+                    continue;
+                }
+            }
             match self.read_raw(0, &mut raw) {
                 Ok(()) => {}
                 Err(Stop::End) => break,
@@ -687,8 +824,24 @@ impl<'a> Parser<'a> {
     /// Merges the Ps' batches into one sequence in which every goroutine's
     /// transitions are possible, taking the earliest ready event each time
     /// (Go's `parseEventBatches`), then gives syscall exits their real times.
-    fn merge_batches(&mut self) -> Result<Vec<RawEvent>, Error> {
-        // Samples are re-sorted by the time the signal handler took.
+    /// Whether `proc` has a next event (`proc.events[proc.next]`), loading
+    /// its next batch when the loaded one is used up; `false` (and
+    /// `proc.done`) once the P has no batches left.
+    #[inline]
+    fn has_head(&mut self, proc: &mut Proc) -> Result<bool, Error> {
+        while proc.next == proc.events.len() {
+            proc.next = 0;
+            if !self.load_batch(proc.pid, &mut proc.events)? {
+                proc.events.clear();
+                proc.done = true;
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    #[inline(never)]
+    fn merge_batches(&mut self, with_offsets: bool) -> Result<EventList, Error> {
         self.cpu_samples.sort_by_key(|e| e.ts);
         let mut procs: Vec<Proc> = self
             .proc_order
@@ -701,57 +854,50 @@ impl<'a> Parser<'a> {
             next: 0,
             done: false,
         });
-        let mut events: Vec<RawEvent> = Vec::with_capacity(self.event_count);
+        let mut events = EventList::new(self.event_count, with_offsets);
         let mut gs: DenseMap<GState> = DenseMap::default();
         let mut frontier = Frontier(Vec::with_capacity(procs.len()));
         let mut available: Vec<usize> = (0..procs.len()).collect();
-        // Ps whose next event waits for a goroutine's state, by that goroutine:
-        // only a transition of that goroutine can make them ready, so they are
-        // not scanned again until then (Go rescans them after every event,
-        // which is quadratic in the number of Ps).
-        // As lists threaded through `wait_next` (a P waits on one goroutine at a time).
         let mut wait_head: DenseMap<usize> = DenseMap::default();
         let mut wait_next: Vec<usize> = vec![usize::MAX; procs.len()];
-        // Go checks the merged order is sorted by time, then gives syscall
-        // exits their real times, in two passes over the events; both run here
-        // as events are merged, with Go's precedence between their errors.
+        // How many Ps wait in `wait_head`'s lists (none, nearly always).
+        let mut waiting = 0usize;
         let mut prev_ts = i64::MIN;
         let mut unsorted = false;
         let mut exit_err: Option<Error> = None;
         let mut last_sys_block: DenseMap<i64> = DenseMap::default();
-        let mut moved = Vec::new();
-        let mut moved_later = false;
+        // A P whose next event goes next without a trip through the frontier:
+        // it is ready and earlier than every event there. Go would push it
+        // and pop it straight back; only the frontier's order among equal
+        // times (which Go leaves to map order) can differ.
+        let mut direct: Option<usize> = None;
         loop {
             while let Some(pi) = available.pop() {
                 let proc = &mut procs[pi];
-                let mut exhausted = false;
-                while proc.next == proc.events.len() {
-                    proc.next = 0;
-                    if !self.load_batch(proc.pid, &mut proc.events)? {
-                        proc.events.clear();
-                        exhausted = true;
-                        break;
-                    }
-                }
-                if exhausted {
-                    proc.done = true;
+                if !self.has_head(proc)? {
                     continue;
                 }
-                let e = proc.events[proc.next];
-                let (g, init, _) = state_transition(&e);
+                let e = &proc.events[proc.next];
+                let (g, init, _) = state_transition(e);
                 if !transition_ready(g, gs.get_or_default(g), init) {
                     wait_next[pi] = wait_head.insert(g, pi).unwrap_or(usize::MAX);
+                    waiting += 1;
                     continue;
                 }
                 frontier.push((e.ts, pi));
             }
-            if frontier.0.is_empty() {
-                if procs.iter().any(|p| !p.done) {
-                    return Err(Error::new("no consistent ordering of events possible"));
+            let pi = match direct.take() {
+                Some(pi) => pi,
+                None => {
+                    if frontier.0.is_empty() {
+                        if procs.iter().any(|p| !p.done) {
+                            return Err(Error::new("no consistent ordering of events possible"));
+                        }
+                        break;
+                    }
+                    frontier.pop().1
                 }
-                break;
-            }
-            let (_, pi) = frontier.pop();
+            };
             let proc = &mut procs[pi];
             let mut e = proc.events[proc.next];
             proc.next += 1;
@@ -764,13 +910,12 @@ impl<'a> Parser<'a> {
             };
             unsorted |= e.ts < prev_ts;
             prev_ts = e.ts;
+            let mut moved = false;
             if exit_err.is_none() {
                 match e.typ {
                     ev::GO_SYSBLOCK | ev::GO_IN_SYSCALL => {
                         last_sys_block.insert(e.g, e.ts);
                     }
-                    // A syscall exit is written when the goroutine next runs; its real
-                    // time is an argument, and must not precede the syscall's block.
                     ev::GO_SYSEXIT if e.args[2] != 0 => {
                         let ts = e.args[2] as i64;
                         let block = last_sys_block.get_or_default(e.g);
@@ -779,15 +924,18 @@ impl<'a> Parser<'a> {
                         } else if ts < block {
                             exit_err = Some(Error::new(TIME_ORDER));
                         } else if ts != e.ts {
-                            moved_later |= ts > e.ts;
-                            moved.push(events.len());
                             e.ts = ts;
+                            moved = true;
                         }
                     }
                     _ => {}
                 }
             }
-            events.push(e);
+            if moved {
+                events.push_moved(&e);
+            } else {
+                events.push(&e);
+            }
             if g != UNORDERED {
                 let curr = gs.get_or_default(g);
                 if !transition_ready(g, curr, init) {
@@ -799,13 +947,35 @@ impl<'a> Parser<'a> {
                     _ => {}
                 }
                 gs.insert(g, next);
-                let mut woken = wait_head.remove(g).unwrap_or(usize::MAX);
-                while woken != usize::MAX {
-                    available.push(woken);
-                    woken = wait_next[woken];
+                if waiting > 0 {
+                    let mut woken = wait_head.remove(g).unwrap_or(usize::MAX);
+                    while woken != usize::MAX {
+                        available.push(woken);
+                        waiting -= 1;
+                        woken = wait_next[woken];
+                    }
                 }
             }
-            available.push(pi);
+            if !available.is_empty() {
+                available.push(pi);
+                continue;
+            }
+            // Nothing woke: this P's next event either goes straight on,
+            // joins the frontier, or waits for its goroutine.
+            let proc = &mut procs[pi];
+            if !self.has_head(proc)? {
+                continue;
+            }
+            let e = &proc.events[proc.next];
+            let (g, init, _) = state_transition(e);
+            if !transition_ready(g, gs.get_or_default(g), init) {
+                wait_next[pi] = wait_head.insert(g, pi).unwrap_or(usize::MAX);
+                waiting += 1;
+            } else if frontier.0.first().map_or(true, |&(ts, _)| e.ts < ts) {
+                direct = Some(pi);
+            } else {
+                frontier.push((e.ts, pi));
+            }
         }
 
         if unsorted {
@@ -814,39 +984,43 @@ impl<'a> Parser<'a> {
         if let Some(e) = exit_err {
             return Err(e);
         }
-        if moved_later {
-            // Only a malformed trace moves an exit later: sort it plainly.
-            events.sort_by_key(|e| e.ts);
-        } else {
-            resort_moved_earlier(&mut events, &moved);
-        }
         Ok(events)
     }
 }
 
-/// Restores time order (stably, as a stable sort by time would) after the
-/// events at `moved` (ascending indices) got earlier times. The others are
-/// still in order and everything before a moved event is in order once the
-/// moved events before it are placed, so each moved event is inserted into
-/// the sorted prefix, after every event of its time (those were all before it
-/// originally): an insertion sort of just those events, which move a few
-/// places each in real traces. Should they move far, a stable sort does it.
-fn resort_moved_earlier(events: &mut [RawEvent], moved: &[usize]) {
-    let budget = 4 * events.len() + 1024;
-    let mut shifted = 0;
-    for &i in moved {
-        let ts = events[i].ts;
-        let mut j = i;
-        while j > 0 && events[j - 1].ts > ts {
-            j -= 1;
+/// The end of the well-formed varint at `off` (at most 10 bytes, the tenth
+/// at most 1, as Go's `binary.Uvarint` accepts); `None` otherwise.
+#[inline]
+fn skip_varint(data: &[u8], off: usize) -> Option<usize> {
+    let bytes = data.get(off..)?;
+    for (i, &b) in bytes.iter().take(10).enumerate() {
+        if b < 0x80 {
+            return if i == 9 && b > 1 { None } else { Some(off + i + 1) };
         }
-        shifted += i - j;
-        if shifted > budget {
-            events.sort_by_key(|e| e.ts);
-            return;
-        }
-        events[j..=i].rotate_right(1);
     }
+    None
+}
+
+/// The well-formed varint at `off` and where it ends (see [`skip_varint`]).
+#[inline]
+fn read_varint(data: &[u8], off: usize) -> Option<(u64, usize)> {
+    let &first = data.get(off)?;
+    if first < 0x80 {
+        return Some((u64::from(first), off + 1));
+    }
+    let mut x = u64::from(first & 0x7f);
+    let mut shift = 7;
+    for (i, &b) in data.get(off + 1..)?.iter().take(9).enumerate() {
+        if b < 0x80 {
+            if i == 8 && b > 1 {
+                return None;
+            }
+            return Some((x | (u64::from(b) << shift), off + i + 2));
+        }
+        x |= u64::from(b & 0x7f) << shift;
+        shift += 7;
+    }
+    None
 }
 
 /// Go's `Event.String` for the old format, which its error messages quote.
@@ -869,7 +1043,8 @@ fn quoted(s: &str) -> String {
 /// phases nest, regions close in order. Also moves GC starts to the fake GC P
 /// and network unblocks to the fake netpoll P, and drops references to stacks
 /// that do not exist.
-fn post_process(events: &mut [RawEvent], stacks: &IdMap<u32, (u32, u32)>, ver: u32) -> Result<(), Error> {
+#[inline(never)]
+fn post_process(events: &mut EventList, stacks: &IdMap<u32, (u32, u32)>, ver: u32) -> Result<(), Error> {
     #[derive(Default, Clone, Copy)]
     struct GDesc {
         state: u8,
@@ -907,15 +1082,18 @@ fn post_process(events: &mut [RawEvent], stacks: &IdMap<u32, (u32, u32)>, ver: u
     };
 
     // Per goroutine, its last event when that was a syscall, to learn whether it blocked.
-    let mut open_syscall: DenseMap<usize> = DenseMap::default();
-    for i in 0..events.len() {
-        if let Some(call) = open_syscall.remove(events[i].g) {
-            events[call].syscall_blocked = events[i].typ == ev::GO_SYSBLOCK;
+    let mut open_syscall: DenseMap<Location> = DenseMap::default();
+    let mut cursor = Default::default();
+    while let Some((mut event, at)) = events.next(&mut cursor) {
+        let e = &mut event;
+        if let Some(call) = open_syscall.remove(e.g) {
+            if e.typ == ev::GO_SYSBLOCK {
+                events.set_flag(call, flag::SYSCALL_BLOCKED);
+            }
         }
-        if events[i].typ == ev::GO_SYSCALL {
-            open_syscall.insert(events[i].g, i);
+        if e.typ == ev::GO_SYSCALL {
+            open_syscall.insert(e.g, at);
         }
-        let e = &mut events[i];
         let ts = e.ts;
         let mut g = gs.get_or_default(e.g);
         let mut p = ps.get_or_default(p_key(e.p));
@@ -946,6 +1124,7 @@ fn post_process(events: &mut [RawEvent], stacks: &IdMap<u32, (u32, u32)>, ver: u
                 }
                 in_gc = true;
                 e.p = fake_p::GC;
+                events.set_flag(at, flag::GC);
             }
             ev::GC_DONE => {
                 if !in_gc {
@@ -1064,6 +1243,7 @@ fn post_process(events: &mut [RawEvent], stacks: &IdMap<u32, (u32, u32)>, ver: u
                 // Go 1.21 (the reference before 1.11) leaves timer unblocks on the timer P.
                 if g1.last == Some(ev::GO_BLOCK_NET) && (ver >= GO111 || e.p != fake_p::TIMER) {
                     e.p = fake_p::NETPOLL;
+                    events.set_flag(at, flag::NETPOLL);
                 }
                 g1.state = G_RUNNABLE;
                 g1.last = Some(e.typ);
@@ -1146,7 +1326,7 @@ fn post_process(events: &mut [RawEvent], stacks: &IdMap<u32, (u32, u32)>, ver: u
             _ => {}
         }
         if e.stk != 0 && !stacks.contains_key(&e.stk) {
-            e.stk = 0;
+            events.set_flag(at, flag::NO_STACK);
         }
     }
     Ok(())
@@ -1230,25 +1410,7 @@ mod tests {
             t.push(1);
             t.extend([0x8e, 1, 1, 5]);
         }
-        let err = parse(&t, 16, 21).err().expect("no consistent order exists");
+        let err = parse(&t, 16, 21, false).err().expect("no consistent order exists");
         assert_eq!(err.message(), "no consistent ordering of events possible");
-    }
-
-    /// Syscall exits that move earlier are re-placed as a stable sort would place them.
-    #[test]
-    fn moved_exits_land_where_a_stable_sort_puts_them() {
-        let ev = |ts: i64, g: u64| RawEvent { ts, g, ..RawEvent::default() };
-        let mut events: Vec<RawEvent> = [10, 20, 20, 30, 40, 50, 60].iter().zip(0..).map(|(&t, g)| ev(t, g)).collect();
-        let mut want = events.clone();
-        // Events 4 and 6 move to 20 and 20 (ties with unmoved events and each other).
-        events[4].ts = 20;
-        events[6].ts = 20;
-        want[4].ts = 20;
-        want[6].ts = 20;
-        want.sort_by_key(|e| e.ts);
-        resort_moved_earlier(&mut events, &[4, 6]);
-        let got: Vec<(i64, u64)> = events.iter().map(|e| (e.ts, e.g)).collect();
-        let want: Vec<(i64, u64)> = want.iter().map(|e| (e.ts, e.g)).collect();
-        assert_eq!(got, want);
     }
 }

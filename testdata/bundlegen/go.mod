@@ -1,0 +1,3 @@
+module schedstat/testdata/bundlegen
+
+go 1.19
