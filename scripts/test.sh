@@ -90,6 +90,9 @@ scripts/web-e2e.sh
 step "web page size and speed in headless Chromium"
 scripts/web-bench.sh
 
+step "terminal UI speed: first screen and key presses on a 20 MB bench trace, in tmux"
+python3 scripts/tui-latency.py "$CARGO_TARGET_DIR/release/schedstat"
+
 # One closing line over every test binary (cargo prints one per binary, the last
 # ones being doc-test binaries that may hold no test at all).
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }

@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use schedstat_tui::fmt::{dur, dur_i};
+use schedstat_tui::timeline::{block, Grid, Lane, Runs, RunsBuilder, View, GOROUTINE_LANES};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_schedstat");
@@ -130,6 +131,109 @@ impl Drop for Term {
     }
 }
 
+/// The timeline's runs as the UI builds them: from the table rows, in chunks.
+fn runs_of(trace: &str) -> Runs {
+    let bytes = std::fs::read(trace).unwrap();
+    let mut reader = gotrace::Reader::new(&bytes).unwrap();
+    let (mut tables, mut runs) = (schedstat_tables::TableBuilder::new(), RunsBuilder::new());
+    // A cut trace keeps the events before its damage, as the UI does.
+    while let Ok(Some(ev)) = reader.read_event() {
+        tables.add(&ev);
+        if tables.pending_rows() >= 1000 {
+            runs.add(&tables.take_rows().g_transitions);
+        }
+    }
+    runs.add(&tables.finish().g_transitions);
+    runs.finish()
+}
+
+/// `sql/tui/timeline.sql`'s lanes for each grid, run by `schedstat --sql` (one query for all).
+fn timeline_sql(trace: &str, grids: &[Grid]) -> Vec<Vec<Lane>> {
+    let text = std::fs::read_to_string(format!("{}/../../sql/tui/timeline.sql", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let parts: Vec<String> = grids
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            let q = schedstat_report::sql::bind(
+                &text,
+                &[("from", g.from), ("to", g.to), ("width", g.width), ("buckets", g.buckets), ("goroutines", GOROUTINE_LANES as i64)],
+            );
+            format!("select {i} as grid, * from ({})", q.trim().trim_end_matches(';'))
+        })
+        .collect();
+    let sql = format!("select * from ({}) order by grid, kind, id, bucket", parts.join(" union all "));
+    let out = Command::new(BIN).args(["--json", "--sql", &sql, trace]).output().unwrap();
+    assert!(matches!(out.status.code(), Some(0 | 3)), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut lanes: Vec<Vec<Lane>> = vec![Vec::new(); grids.len()];
+    for r in rows.as_array().unwrap() {
+        let (i, kind, id) = (r["grid"].as_u64().unwrap() as usize, r["kind"].as_i64().unwrap(), r["id"].as_i64().unwrap());
+        let name = format!("{}{id}", if kind == 0 { 'P' } else { 'G' });
+        if lanes[i].last().is_none_or(|l| l.name != name) {
+            lanes[i].push(Lane { name, busy_ns: vec![0; grids[i].buckets as usize] });
+        }
+        let bucket = r["bucket"].as_u64().unwrap() as usize;
+        lanes[i].last_mut().unwrap().busy_ns[bucket] = r["busy_ns"].as_i64().unwrap();
+    }
+    lanes
+}
+
+/// The screen's lines for `lanes` (lane name, then a block per bucket), without trailing blanks.
+fn lane_lines(lanes: &[Lane], g: &Grid) -> Vec<String> {
+    lanes
+        .iter()
+        .map(|l| format!("{:<7} {}", l.name, l.busy_ns.iter().map(|b| block(*b, g.width)).collect::<String>()).trim_end().to_string())
+        .collect()
+}
+
+#[test]
+fn timeline_lanes_equal_the_sql() {
+    // Old format, one P, many Ps, many goroutines, several generations, a cut trace.
+    let cut = std::env::temp_dir().join(format!("schedstat-tui-timeline-cut-{}.trace", std::process::id()));
+    let bytes = std::fs::read(fixture("go1.27", "multigen")).unwrap();
+    std::fs::write(&cut, &bytes[..bytes.len() * 3 / 4]).unwrap();
+    let traces = [
+        fixture("go1.21", "cpuhog"),
+        fixture("go1.27", "cpuhog"),
+        fixture("go1.27", "storm"),
+        fixture("go1.27", "multigen"),
+        fixture("go1.22", "lockedthread"),
+        fixture("go1.27", "ctxswitch"),
+        cut.to_str().unwrap().to_string(),
+    ];
+    for trace in &traces {
+        // The cut trace exits 3 after its complete generations' output.
+        let out = Command::new(BIN).args(["leaks", "--json", trace]).output().unwrap();
+        let leaks: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let whole = View::whole(leaks["start_ns"].as_i64().unwrap(), leaks["end_ns"].as_i64().unwrap());
+        // The views keys make: the whole trace, zooms, pans to both ends, the narrowest; odd widths.
+        let mut views = vec![(whole, 92), (whole, 72), (whole, 1), (whole, 7)];
+        let mut v = whole;
+        for _ in 0..3 {
+            v.zoom_in();
+            views.push((v, 92));
+        }
+        v.pan(-0.25);
+        views.push((v, 92));
+        for _ in 0..6 {
+            v.pan(0.25);
+        }
+        views.push((v, 72));
+        for _ in 0..40 {
+            v.zoom_in();
+        }
+        views.push((v, 92));
+        let grids: Vec<Grid> = views.iter().map(|(v, b)| v.grid(*b)).collect();
+        let want = timeline_sql(trace, &grids);
+        let runs = runs_of(trace);
+        for (g, want) in grids.iter().zip(&want) {
+            assert_eq!(&runs.lanes(g, GOROUTINE_LANES), want, "{trace}: {g:?}");
+        }
+        assert!(want[0].len() > 1, "{trace}: no lanes in the whole view");
+    }
+    let _ = std::fs::remove_file(&cut);
+}
+
 /// The row of `screen` that contains `what`.
 fn line<'a>(screen: &'a str, what: &str) -> &'a str {
     screen.lines().find(|l| l.contains(what)).unwrap_or_else(|| panic!("no line with {what:?} in:\n{screen}"))
@@ -143,7 +247,41 @@ fn every_tab_shows_the_clis_numbers() {
     }
     let trace = fixture("go1.27", "cpuhog");
     let report = json(&["--json", "--timeseries", "--why=20", "--top-waiters", "-n", "20", &trace]);
-    let t = Term::start(&trace, 100, 30);
+    let hold = std::env::temp_dir().join(format!("schedstat-tui-hold-{}", std::process::id()));
+    let _ = std::fs::remove_file(&hold);
+    let t = Term::start_with(&trace, 100, 30, &format!("SCHEDSTAT_TUI_HOLD={} ", hold.display()));
+
+    // The first screen, from the quick pass alone (the loading pass is held):
+    // the header's figures are the CLI's, the tabs say they wait, keys work.
+    let s = t.wait_for("latency n=");
+    let stats = json(&["stats", "--json", &trace]);
+    let goroutines = json(&["goroutines", "--json", &trace]);
+    let want = format!(
+        "duration {}  events {}  goroutines {}  Ps {}",
+        dur_i(stats["duration_ns"].as_i64().unwrap()),
+        stats["events"],
+        goroutines["goroutines"],
+        report["procs"]
+    );
+    assert!(line(&s, "duration").contains(&want), "{want} not in\n{s}");
+    let header = line(&s, "latency n=");
+    assert!(header.contains(&format!("n={}", report["latency"]["count"])), "{header}");
+    for k in ["p50", "p90", "p99", "max", "avg"] {
+        let want = format!("{k} {}", dur(report["latency"][format!("{k}_ns")].as_f64().unwrap()));
+        assert!(header.contains(&want), "{want} not in {header}");
+    }
+    assert!(line(&s, "▸").contains("loading 0% (0 of "), "{s}");
+    assert!(s.contains("the report: loading the trace, 0%"), "{s}");
+    t.keep("0-first-screen", &s);
+    t.keys(&["4"]);
+    t.wait_for("goroutines: loading the trace");
+    t.keys(&["0"]);
+    t.wait_for("timeline: loading the trace");
+    t.keys(&["?"]);
+    t.wait_for("Keys (any key closes)");
+    t.keys(&["x", "1"]);
+    t.wait_for("the report: loading the trace");
+    std::fs::write(&hold, "").unwrap();
 
     // Summary header: the report's percentiles and spike count, the doctor's first finding.
     let s = t.wait_for("▸");
@@ -272,10 +410,20 @@ fn every_tab_shows_the_clis_numbers() {
     let s = t.wait_for(&format!("+0ns .. +{} of {}", dur_i(span), dur_i(span)));
     let s = if s.contains("P0 ") { s } else { t.wait_for("P0 ") };
     t.keep("0-timeline", &s);
+    // Its lanes are `sql/tui/timeline.sql`'s for the same view (100 columns, 8 for the names).
+    let whole_view = View::whole(leaks["start_ns"].as_i64().unwrap(), leaks["end_ns"].as_i64().unwrap());
+    let mut zoomed = whole_view;
+    zoomed.zoom_in();
+    zoomed.zoom_in();
+    let grids = [whole_view.grid(92), zoomed.grid(92)];
+    let want = timeline_sql(&trace, &grids);
+    let shown = |s: &str| s.lines().filter(|l| l.starts_with('P') || l.starts_with('G')).map(|l| l.trim_end().to_string()).collect::<Vec<_>>();
+    assert_eq!(shown(&s), lane_lines(&want[0], &grids[0]), "{s}");
     t.keys(&["+", "+"]);
     let whole = format!("+0ns .. +{} of", dur_i(span));
     let s = t.wait_until("a zoomed view", |s| s.contains(&format!(" of {} ", dur_i(span))) && !s.contains(&whole));
     assert!(s.contains("P0 "), "{s}");
+    assert_eq!(shown(&s), lane_lines(&want[1], &grids[1]), "{s}");
     t.keep("0-timeline-zoom", &s);
 
     // SQL: a count(*), as `schedstat --sql --json` answers it.
@@ -300,6 +448,7 @@ fn every_tab_shows_the_clis_numbers() {
     t.keep("help", &s);
     t.keys(&["x"]);
     assert_eq!(t.quit(), 0);
+    let _ = std::fs::remove_file(&hold);
 }
 
 #[test]
@@ -334,6 +483,28 @@ fn old_format_trace_and_leaks() {
     let row = line(&s, g0["start_function"].as_str().unwrap());
     assert!(row.trim_start().starts_with(&g0["count"].to_string()), "{row}");
     t.keep("7-leaks", &s);
+    assert_eq!(t.quit(), 0);
+}
+
+#[test]
+fn keys_and_quit_work_on_the_first_screen() {
+    if !have_tmux() {
+        eprintln!("skipped: tmux is not installed (the TUI tests drive the binary in tmux)");
+        return;
+    }
+    // The loading pass never starts (its hold file is never made): the first
+    // screen alone answers tab keys and help, and q quits cleanly.
+    let hold = std::env::temp_dir().join(format!("schedstat-tui-never-{}", std::process::id()));
+    let t = Term::start_with(&fixture("go1.21", "cpuhog"), 80, 24, &format!("SCHEDSTAT_TUI_HOLD={} ", hold.display()));
+    t.wait_for("latency n=");
+    t.keys(&["7"]);
+    t.wait_for("leaks: loading the trace, 0%");
+    t.keys(&[":"]);
+    t.wait_for("the database is loading: 0%");
+    t.keys(&["Escape", "?"]);
+    t.wait_for("Keys (any key closes)");
+    t.keys(&["x", "Tab"]);
+    t.wait_for("the report: loading the trace");
     assert_eq!(t.quit(), 0);
 }
 

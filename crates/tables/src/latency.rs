@@ -75,6 +75,11 @@ impl LatencyCollector {
         }
     }
 
+    /// Goroutines with a state transition so far (`select count(*) from goroutines`).
+    pub fn goroutines(&self) -> usize {
+        self.clock.goroutines()
+    }
+
     /// The summary; `None` when the trace has no runnable → running wait.
     pub fn finish(mut self) -> Option<LatencySummary> {
         let n = self.waits.len();

@@ -22,8 +22,10 @@ use gotrace::table::IdMap;
 use gotrace::{Event, EventKind, GoState, ProcState, Resource, Stack, Transition};
 
 mod latency;
+mod summary;
 
 pub use latency::{Latency, LatencyCollector, LatencySummary};
+pub use summary::{QuickSummary, SummaryCollector};
 
 /// A NULL-able 64-bit integer column value: sqlprof stores -1 IDs as NULL.
 pub type Nullable = Option<i64>;
@@ -333,6 +335,11 @@ impl GoroutineClock {
     /// Records a transition of goroutine `id` at `time`; returns the time since its previous one.
     pub(crate) fn since_last(&mut self, id: i64, time: i64) -> i64 {
         self.0.insert(id, time).map_or(0, |prev| time - prev)
+    }
+
+    /// Goroutines seen so far: the distinct `g` of `g_transitions`.
+    pub(crate) fn goroutines(&self) -> usize {
+        self.0.len()
     }
 }
 

@@ -8,9 +8,9 @@ use schedstat_query::QueryResult;
 use schedstat_report::doctor::Diagnosis;
 use schedstat_report::Report;
 
-use crate::data::{Analyses, Basics, Purpose, Query, Update};
+use crate::data::{Analyses, Basics, Update};
 use crate::theme::Theme;
-use crate::timeline::{Lane, View};
+use crate::timeline::{Grid, Lane, View};
 
 /// The tabs, in the order the tab bar lists them (each opened by [`Tab::key`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,8 +152,10 @@ pub struct SqlTab {
 pub struct App {
     /// The open tab.
     pub tab: Tab,
-    /// Bytes done of the total, and events read, while loading.
+    /// The quick pass's bytes done of the total, and events read (before the first screen).
     pub progress: (u64, u64, u64),
+    /// Events the loading pass has read into the analyses and the database.
+    pub loaded_events: u64,
     /// Trace facts, once read.
     pub basics: Option<Basics>,
     /// Event analyses, once read.
@@ -184,13 +186,11 @@ pub struct App {
     pub window: Option<i64>,
     /// The timeline's view.
     pub view: Option<View>,
-    /// The timeline's lanes and the query they answer.
-    pub lanes: Option<(Purpose, Result<Vec<Lane>, String>)>,
-    /// The timeline query last sent (not sent again while it is the same).
-    pub lanes_asked: Option<Purpose>,
+    /// The timeline's lanes and the grid they fill.
+    pub lanes: Option<(Grid, Vec<Lane>)>,
     /// First lane shown.
     pub lane_scroll: usize,
-    /// Columns the timeline had when last drawn (its query asks for as many buckets).
+    /// Columns the timeline had when last drawn (its lanes have as many buckets).
     pub timeline_width: usize,
     /// The SQL tab.
     pub sql: SqlTab,
@@ -208,6 +208,7 @@ impl App {
         App {
             tab: Tab::Spikes,
             progress: (0, 0, 0),
+            loaded_events: 0,
             basics: None,
             analyses: None,
             report: None,
@@ -224,7 +225,6 @@ impl App {
             window: None,
             view: None,
             lanes: None,
-            lanes_asked: None,
             lane_scroll: 0,
             timeline_width: 0,
             sql: SqlTab::default(),
@@ -238,27 +238,23 @@ impl App {
     pub fn update(&mut self, u: Update) {
         match u {
             Update::Progress { done, total, events } => self.progress = (done, total, events),
-            Update::Read(b, a) => {
+            Update::Summary(b) => {
                 self.view = Some(View::whole(b.start_ns, b.end_ns));
                 self.basics = Some(*b);
+            }
+            Update::Loading(events) => self.loaded_events = events,
+            Update::Read(a) => {
                 self.groups = a.goroutines.groups();
                 self.analyses = Some(*a);
             }
             Update::Report(r) => self.report = Some(r.map(|b| *b)),
             Update::Doctor(d) => self.doctor = Some(d.map(|b| *b)),
             Update::Failed(m) => self.failed = Some(m),
-            Update::Answer { purpose: Purpose::Sql, result, elapsed } => {
+            Update::Answer { result, elapsed } => {
                 self.sql.running = false;
                 self.sql.scroll = 0;
                 self.sql.col_scroll = 0;
                 self.sql.result = Some((result, elapsed));
-            }
-            Update::Answer { purpose: p @ Purpose::Timeline { buckets, .. }, result, .. } => {
-                // Only the answer to the latest question is kept.
-                if self.lanes_asked.as_ref() == Some(&p) {
-                    let lanes = result.map(|r| crate::timeline::lanes(&r, buckets as usize));
-                    self.lanes = Some((p, lanes));
-                }
             }
         }
     }
@@ -332,17 +328,29 @@ impl App {
         self.members.get(range).unwrap_or_default().iter().filter_map(|id| a.goroutines.goroutines.get(id)).collect()
     }
 
-    /// The timeline query to send now, if the view or width changed since the last one.
-    pub fn timeline_query(&mut self) -> Option<Query> {
+    /// Fills the timeline's lanes for its view and width when either changed
+    /// (from memory: [`crate::timeline::Runs`]); true when it did.
+    pub fn refresh_lanes(&mut self) -> bool {
         if self.tab != Tab::Timeline || self.timeline_width == 0 {
-            return None;
+            return false;
         }
-        let q = self.view?.query(self.timeline_width as i64);
-        if self.lanes_asked.as_ref() == Some(&q.purpose) {
-            return None;
+        let (Some(view), Some(a)) = (self.view, &self.analyses) else { return false };
+        let grid = view.grid(self.timeline_width);
+        if self.lanes.as_ref().is_some_and(|(g, _)| *g == grid) {
+            return false;
         }
-        self.lanes_asked = Some(q.purpose.clone());
-        Some(q)
+        let lanes = a.timeline.lanes(&grid, crate::timeline::GOROUTINE_LANES);
+        self.lane_scroll = self.lane_scroll.min(lanes.len().saturating_sub(1));
+        self.lanes = Some((grid, lanes));
+        true
+    }
+
+    /// How far the loading pass has got, for the tabs that wait for it: "43% (2.4 M of 5.7 M events)".
+    pub fn loading_progress(&self) -> String {
+        let total = self.basics.as_ref().map_or(0, |b| b.events);
+        let done = self.loaded_events.min(total);
+        let pct = if total > 0 { done as f64 * 100.0 / total as f64 } else { 0.0 };
+        format!("{pct:.0}% ({} of {} events)", crate::fmt::count(done), crate::fmt::count(total))
     }
 }
 

@@ -12,19 +12,23 @@ use schedstat_query::QueryResult;
 use schedstat_report::doctor::Diagnosis;
 use schedstat_report::Report;
 
-/// Facts known once the trace is read: the header's first line.
+/// What the first screen shows, from the quick pass over the trace
+/// (`schedstat_tables::SummaryCollector`, as the web page's summary) that
+/// runs beside the loading: the header.
 #[derive(Debug, Clone)]
 pub struct Basics {
     /// The trace's file name, as shown in the header.
     pub file: String,
     /// Events read.
     pub events: u64,
-    /// First and last event time (absolute ns).
+    /// First event time (absolute ns; a Sync counts, as in `schedstat leaks` and `gc`).
     pub start_ns: i64,
     /// Last event time (absolute ns).
     pub end_ns: i64,
-    /// Goroutines seen (from `analysis::goroutines`).
+    /// Goroutines (`select count(*) from goroutines`, as many as `schedstat goroutines` lists).
     pub goroutines: usize,
+    /// Ps (the report's `procs`).
+    pub procs: usize,
     /// When the trace was cut or damaged: the reader's one-line error.
     pub warning: Option<String>,
     /// The latency summary computed while reading (`schedstat_tables::LatencyCollector`,
@@ -35,6 +39,8 @@ pub struct Basics {
 
 /// The event analyses, computed in the same pass as the database load.
 pub struct Analyses {
+    /// The timeline's runs per P and goroutine, from the rows the database got.
+    pub timeline: crate::timeline::Runs,
     /// `schedstat goroutines`' summary.
     pub goroutines: Summary,
     /// `schedstat leaks`' report (window: the command's default).
@@ -49,7 +55,7 @@ pub struct Analyses {
 
 /// One message from the loading thread.
 pub enum Update {
-    /// How far reading has got.
+    /// How far the quick pass has got (before the first screen).
     Progress {
         /// Bytes whose generations are done (coarse: a generation can be most of a file).
         done: u64,
@@ -58,18 +64,20 @@ pub enum Update {
         /// Events read so far (moves steadily).
         events: u64,
     },
-    /// The trace is read and loaded.
-    Read(Box<Basics>, Box<Analyses>),
+    /// The quick pass is done: the header can be drawn.
+    Summary(Box<Basics>),
+    /// Events read so far by the loading pass (the analyses and the database).
+    Loading(u64),
+    /// The trace is read into the analyses and loaded into the database.
+    Read(Box<Analyses>),
     /// The report (`schedstat --json` with the TUI's options), or why it failed.
     Report(Result<Box<Report>, String>),
     /// The doctor's findings, or why they failed.
     Doctor(Result<Box<Diagnosis>, String>),
     /// Loading failed; the UI shows this and stays until `q`.
     Failed(String),
-    /// A query's answer.
+    /// A SQL query's answer.
     Answer {
-        /// What it was for.
-        purpose: Purpose,
         /// Its rows, or DuckDB's error on one line.
         result: Result<QueryResult, String>,
         /// How long DuckDB took.
@@ -77,27 +85,9 @@ pub enum Update {
     },
 }
 
-/// Why a query was asked, so its answer lands in the right view.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Purpose {
-    /// Typed in the SQL tab.
-    Sql,
-    /// The timeline's lanes for this view (absolute ns, buckets).
-    Timeline {
-        /// Start of the view.
-        from: i64,
-        /// End of the view.
-        to: i64,
-        /// Columns.
-        buckets: i64,
-    },
-}
-
 /// A query for the loading thread's database.
 #[derive(Debug, Clone)]
 pub struct Query {
-    /// What the answer is for.
-    pub purpose: Purpose,
     /// The statement.
     pub sql: String,
 }
@@ -108,8 +98,10 @@ pub struct Session {
     pub updates: Receiver<Update>,
     /// Where queries go.
     pub queries: Sender<Query>,
-    /// When set, latencies are appended here, one per line: `key µs` from a
-    /// key press to its screen drawn, `timeline µs` from a zoom or pan to its
-    /// lanes drawn (`scripts/tui-latency.py` reads it; env `SCHEDSTAT_TUI_LATENCY`).
+    /// When set, latencies are appended here, one per line: `key µs KEY TAB`
+    /// from a key press to its screen drawn (the key, and the tab it left
+    /// open), and again as `timeline µs KEY TAB` when the key changed the
+    /// timeline's lanes (`scripts/tui-latency.py` reads it; env
+    /// `SCHEDSTAT_TUI_LATENCY`).
     pub latency_log: Option<std::path::PathBuf>,
 }

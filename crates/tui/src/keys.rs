@@ -6,7 +6,7 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use crate::app::{App, GoroutineLevel, SpikeSort, Tab};
-use crate::data::{Purpose, Query};
+use crate::data::Query;
 
 /// The help text: (keys, what they do). Shown by `?`; the footer shows the open tab's part.
 pub const HELP: &[(&str, &str)] = &[
@@ -240,13 +240,10 @@ fn timeline_key(app: &mut App, k: KeyEvent) -> Effect {
         KeyCode::Up | KeyCode::Char('k') => app.lane_scroll = app.lane_scroll.saturating_sub(1),
         _ => {}
     }
-    if let Some((_, Ok(lanes))) = &app.lanes {
+    if let Some((_, lanes)) = &app.lanes {
         app.lane_scroll = app.lane_scroll.min(lanes.len().saturating_sub(1));
     }
-    match app.timeline_query() {
-        Some(q) => Effect::Ask(q),
-        None => Effect::None,
-    }
+    Effect::None
 }
 
 fn sql_key(app: &mut App, k: KeyEvent) -> Effect {
@@ -265,7 +262,7 @@ fn sql_key(app: &mut App, k: KeyEvent) -> Effect {
             s.history_pos = None;
             s.input.clear();
             s.running = true;
-            return Effect::Ask(Query { purpose: Purpose::Sql, sql: q });
+            return Effect::Ask(Query { sql: q });
         }
         KeyCode::Backspace => {
             s.input.pop();
@@ -343,7 +340,7 @@ mod tests {
         }
         assert!(!app.quit, "q is text while typing");
         let Effect::Ask(q) = press(&mut app, KeyCode::Enter) else { panic!("Enter runs the query") };
-        assert_eq!((q.purpose, q.sql.as_str()), (Purpose::Sql, "select 1 -- q"));
+        assert_eq!(q.sql, "select 1 -- q");
         assert!(app.sql.running && app.sql.input.is_empty());
         press(&mut app, KeyCode::Up);
         assert_eq!(app.sql.input, "select 1 -- q");

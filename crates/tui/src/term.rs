@@ -39,29 +39,26 @@ pub fn run(session: Session) -> std::io::Result<Ended> {
         Some(p) => Some(std::fs::OpenOptions::new().create(true).append(true).open(p)?),
         None => None,
     };
-    let mut key_at: Option<Instant> = None;
-    // A timeline query in flight: what it asked and when, until its answer is drawn.
-    let mut lanes_at: Option<(crate::data::Purpose, Instant)> = None;
+    // The key being answered: when it was read, and its name for the log.
+    let mut key_at: Option<(Instant, String)> = None;
     loop {
         while let Ok(u) = session.updates.try_recv() {
             app.update(u);
         }
+        // The timeline's lanes follow its view and width, computed from memory
+        // before drawing; a first draw (or a resize) tells the width, then a second one shows them.
+        let mut lanes_changed = app.refresh_lanes();
         terminal.draw(|f| crate::views::draw(f, &mut app))?;
-        if let (Some(t), Some(l)) = (key_at.take(), log.as_mut()) {
-            writeln!(l, "key {}", t.elapsed().as_micros())?;
+        if app.refresh_lanes() {
+            lanes_changed = true;
+            terminal.draw(|f| crate::views::draw(f, &mut app))?;
         }
-        if let Some((p, t)) = &lanes_at {
-            if app.lanes.as_ref().is_some_and(|(answered, _)| answered == p) {
-                if let Some(l) = log.as_mut() {
-                    writeln!(l, "timeline {}", t.elapsed().as_micros())?;
-                }
-                lanes_at = None;
+        if let (Some((t, name)), Some(l)) = (key_at.take(), log.as_mut()) {
+            let us = t.elapsed().as_micros();
+            writeln!(l, "key {us} {name} {}", app.tab.title())?;
+            if lanes_changed {
+                writeln!(l, "timeline {us} {name} {}", app.tab.title())?;
             }
-        }
-        // The timeline asks for as many buckets as it has columns, known after drawing.
-        if let Some(q) = app.timeline_query() {
-            lanes_at = Some((q.purpose.clone(), Instant::now()));
-            let _ = session.queries.send(q);
         }
         if app.quit {
             break;
@@ -70,11 +67,8 @@ pub fn run(session: Session) -> std::io::Result<Ended> {
             let ev = event::read()?;
             let t = Instant::now();
             if let Event::Key(k) = ev {
-                key_at = Some(t);
+                key_at = Some((t, format!("{:?}", k.code).replace(' ', "")));
                 if let Effect::Ask(q) = keys::handle(&mut app, k) {
-                    if matches!(q.purpose, crate::data::Purpose::Timeline { .. }) {
-                        lanes_at = Some((q.purpose.clone(), t));
-                    }
                     let _ = session.queries.send(q);
                 }
             }

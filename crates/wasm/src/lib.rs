@@ -440,38 +440,17 @@ impl<'a> Parse<'a> {
 }
 
 /// What the page shows first, from one quick pass over the file without
-/// building tables: the scheduling latency (equal to `latency_summary.sql`),
-/// the event count and the time span (as the tables' `trace_info` has them).
-#[derive(Debug, Clone, PartialEq)]
-pub struct QuickSummary {
-    /// `None` when the trace has no runnable → running wait.
-    pub latency: Option<schedstat_tables::LatencySummary>,
-    /// Events read.
-    pub events: u64,
-    /// Time of the first event that is not a Sync, ns.
-    pub first_time_ns: i64,
-    /// Time of the last event, ns.
-    pub last_time_ns: i64,
-    /// As [`Pass::warning`].
-    pub warning: Option<String>,
-}
+/// building tables (the collector `schedstat tui` uses too).
+pub use schedstat_tables::QuickSummary;
 
 /// Reads the whole trace once for [`QuickSummary`].
 pub fn quick_summary(bytes: &[u8]) -> Result<QuickSummary, String> {
     let mut pass = Pass::new(bytes)?;
-    let mut latency = schedstat_tables::LatencyCollector::new();
-    let (mut events, mut first, mut last) = (0u64, None, 0i64);
+    let mut summary = schedstat_tables::SummaryCollector::new();
     while !pass.is_done() {
-        pass.step(1 << 20, |ev| {
-            latency.add(ev);
-            events += 1;
-            last = ev.time();
-            if first.is_none() && ev.kind() != gotrace::EventKind::Sync {
-                first = Some(ev.time());
-            }
-        })?;
+        pass.step(1 << 20, |ev| summary.add(ev))?;
     }
-    Ok(QuickSummary { latency: latency.finish(), events, first_time_ns: first.unwrap_or(0), last_time_ns: last, warning: pass.warning })
+    Ok(summary.finish(pass.warning))
 }
 
 #[cfg(test)]

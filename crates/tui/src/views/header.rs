@@ -13,7 +13,6 @@ use crate::fmt::{dur, dur_i};
 pub fn draw(f: &mut Frame, app: &App, area: Rect) {
     let th = app.theme;
     let Some(b) = &app.basics else { return };
-    let procs = app.report().map_or_else(|| "…".to_string(), |r| r.procs.to_string());
     let mut first = vec![
         Span::styled(b.file.clone(), th.heading()),
         Span::raw(format!(
@@ -21,7 +20,7 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             dur_i(b.end_ns - b.start_ns),
             b.events,
             b.goroutines,
-            procs
+            b.procs
         )),
     ];
     if let Some((w, (from, to))) = app.window.zip(app.window_span()) {
@@ -55,6 +54,12 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
             format!("{} latency spikes, {} runnable spikes", r.latency_spikes_total, r.runnable_spikes_total),
             style,
         ));
+    } else if let Some(e) = &app.failed {
+        third.push(Span::styled(format!("failed: {e}"), th.bad()));
+    } else if app.analyses.is_none() {
+        third.push(Span::styled(format!("loading {}", app.loading_progress()), th.dim()));
+    } else if app.report.is_none() {
+        third.push(Span::styled("report: computing…", th.dim()));
     }
     match &app.doctor {
         Some(Ok(d)) => match d.findings.first() {

@@ -66,7 +66,7 @@ pub fn draw(f: &mut Frame, app: &mut App) {
     }
 }
 
-/// Before the trace is read: the file's progress, or why loading failed.
+/// Before the quick pass has the summary: the file's progress, or why loading failed.
 fn loading(f: &mut Frame, app: &App, area: Rect) {
     let [_, msg, bar, _] =
         Layout::vertical([Constraint::Percentage(40), Constraint::Length(2), Constraint::Length(1), Constraint::Min(0)])
@@ -79,7 +79,7 @@ fn loading(f: &mut Frame, app: &App, area: Rect) {
     }
     let (done, total, events) = app.progress;
     let ratio = if total > 0 { (done as f64 / total as f64).clamp(0.0, 1.0) } else { 0.0 };
-    f.render_widget(Paragraph::new("Reading the trace into the analyses and the database… (q quits)").centered(), msg);
+    f.render_widget(Paragraph::new("Reading the trace for its summary… (q quits)").centered(), msg);
     let label = format!("{:.0}% of {:.1} MB, {events} events read", ratio * 100.0, total as f64 / 1e6);
     f.render_widget(Gauge::default().ratio(ratio).label(label).gauge_style(app.theme.series_a()), bar);
 }
@@ -117,6 +117,10 @@ fn footer(f: &mut Frame, app: &App, area: Rect) {
 pub fn pending(f: &mut Frame, app: &App, area: Rect, what: &str, err: Option<&str>) {
     let line = match err {
         Some(e) => Line::styled(format!("{what} failed: {e}"), app.theme.bad()),
+        None if app.analyses.is_none() && app.failed.is_some() => {
+            Line::styled(format!("{what}: loading failed: {}", app.failed.as_deref().unwrap_or_default()), app.theme.bad())
+        }
+        None if app.analyses.is_none() => Line::raw(format!("{what}: loading the trace, {}…", app.loading_progress())),
         None => Line::raw(format!("{what}: computing…")),
     };
     f.render_widget(Paragraph::new(line).wrap(Wrap { trim: true }), area);

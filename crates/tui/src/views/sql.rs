@@ -24,7 +24,19 @@ pub fn draw(f: &mut Frame, app: &App, area: Rect) {
         input,
     );
     let status = match &s.result {
+        _ if app.analyses.is_none() && app.failed.is_some() => Line::styled(
+            format!("the database could not be loaded: {}", app.failed.as_deref().unwrap_or_default()),
+            th.bad(),
+        ),
+        // Queries wait in line until the database is loaded.
+        _ if s.running && app.analyses.is_none() => {
+            Line::raw(format!("waiting for the database to load: {}…", app.loading_progress()))
+        }
         _ if s.running => Line::raw("running…"),
+        None if app.analyses.is_none() => Line::styled(
+            format!("the database is loading: {}; a query runs once it is in", app.loading_progress()),
+            th.dim(),
+        ),
         None => Line::styled(
             format!("tables: g_transitions p_transitions goroutines procs stacks delays runs ranges … ({} in history)", s.history.len()),
             th.dim(),

@@ -13,48 +13,42 @@ use crate::timeline::block;
 /// Width of the lane names.
 const LABEL: u16 = 8;
 
-/// Draws the tab (and records its width, which the next query's buckets follow).
+/// Draws the tab (and records its width, which the lanes' buckets follow).
 pub fn draw(f: &mut Frame, app: &mut App, area: Rect) {
     let Some(v) = app.view else { return };
     let th = app.theme;
     let [head, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(area);
     app.timeline_width = body.width.saturating_sub(LABEL) as usize;
-    let buckets = app.timeline_width.max(1) as i64;
-    let width = ((v.to - v.from) + buckets - 1) / buckets;
+    let grid = v.grid(app.timeline_width);
     let title = format!(
         "+{} .. +{} of {}  ({} per column; ░▒▓█ = running <25/50/75/100%)",
         dur_i(v.from - v.start),
         dur_i(v.to - v.start),
         dur_i(v.end - v.start),
-        dur_i(width.max(1))
+        dur_i(grid.width)
     );
     f.render_widget(
         Paragraph::new(Line::styled(title, th.heading())).block(Block::default().borders(Borders::NONE)),
         head,
     );
+    if app.analyses.is_none() {
+        return super::pending(f, app, body, "timeline", None);
+    }
     let lines: Vec<Line> = match &app.lanes {
-        None => vec![Line::raw("asking the database…")],
-        Some((_, Err(e))) => vec![Line::styled(format!("timeline query failed: {e}"), th.bad())],
-        Some((purpose, Ok(lanes))) => {
-            let w = match purpose {
-                crate::data::Purpose::Timeline { from, to, buckets } => ((to - from) + buckets - 1) / buckets.max(&1),
-                _ => width,
-            };
-            let stale = app.lanes_asked.as_ref() != Some(purpose);
+        // Until the first draw has told the width.
+        None => Vec::new(),
+        Some((g, lanes)) => {
             let mut out: Vec<Line> = lanes
                 .iter()
                 .skip(app.lane_scroll)
                 .map(|l| {
-                    let s: String = l.busy_ns.iter().map(|b| block(*b, w)).collect();
+                    let s: String = l.busy_ns.iter().map(|b| block(*b, g.width)).collect();
                     let style = if l.name.starts_with('P') { th.series_a() } else { th.series_b() };
                     Line::from(vec![Span::raw(format!("{:<7} ", l.name)), Span::styled(s, style)])
                 })
                 .collect();
             if lanes.is_empty() {
                 out.push(Line::raw("nothing ran in this view"));
-            }
-            if stale {
-                out.insert(0, Line::styled("updating…", th.dim()));
             }
             out
         }
