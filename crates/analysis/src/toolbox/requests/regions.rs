@@ -1,0 +1,381 @@
+//! Finding regions on each goroutine (regiongraph's `GeneralTracker` and
+//! `negativeSpace`) and connecting them across goroutines (its
+//! `RegionConnector`): which region is the reason each event happens.
+
+use std::collections::HashMap;
+
+use super::events::{GKind, GoroutineEvents, NONE};
+use super::patterns::{Finder, Patterns, Pred};
+
+/// A contiguous run of one goroutine's events doing one kind of work.
+#[derive(Debug, Clone, Copy)]
+pub struct Region {
+    /// Index into the kinds.
+    pub kind: u16,
+    /// Index of the goroutine in [`GoroutineEvents::goroutines`].
+    pub gi: u32,
+    /// Positions of its first and last events in the goroutine's list.
+    pub first: u32,
+    /// (inclusive)
+    pub last: u32,
+}
+
+impl Region {
+    /// How many events it spans.
+    pub fn len(&self) -> u32 {
+        self.last - self.first + 1
+    }
+
+    /// Never empty; here for clippy's sake.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// The event index of its first event.
+    pub fn first_event(&self, d: &GoroutineEvents) -> u32 {
+        d.goroutines[self.gi as usize].1[self.first as usize]
+    }
+
+    /// The event index of its last event.
+    pub fn last_event(&self, d: &GoroutineEvents) -> u32 {
+        d.goroutines[self.gi as usize].1[self.last as usize]
+    }
+}
+
+/// Stack-match answers per (kind, stack), computed once.
+struct MatchCache {
+    /// Per kind: 0 unknown, 1 no, 2 yes, indexed by interned stack.
+    per_kind: Vec<Vec<u8>>,
+}
+
+impl MatchCache {
+    fn matches(&mut self, d: &GoroutineEvents, pats: &Patterns, kind: usize, stack: u32) -> bool {
+        let row = &mut self.per_kind[kind];
+        let i = stack as usize;
+        if row.len() <= i {
+            row.resize(i + 1, 0);
+        }
+        if row[i] == 0 {
+            let Finder::Tracker { patterns, .. } = &pats.kinds[kind].finder else { return false };
+            let funcs = d.stacks.funcs(stack);
+            row[i] = if patterns.iter().any(|p| p.matches_leaf_first(&funcs)) { 2 } else { 1 };
+        }
+        row[i] == 2
+    }
+}
+
+/// Finds every region, goroutine by goroutine (ascending), kind by kind in
+/// the pattern file's order, as regiongraph lists them.
+pub fn find_regions(d: &GoroutineEvents, pats: &Patterns) -> Vec<Region> {
+    let mut cache = MatchCache { per_kind: vec![Vec::new(); pats.kinds.len()] };
+    let mut out = Vec::new();
+    let mut per_kind: Vec<Vec<Region>> = vec![Vec::new(); pats.kinds.len()];
+    for (gi, (_, list)) in d.goroutines.iter().enumerate() {
+        for (k, kind) in pats.kinds.iter().enumerate() {
+            let found = match &kind.finder {
+                Finder::Tracker { start, keepalive, critical, single, flush_at_end, reactivate, .. } => {
+                    let t = Tracker {
+                        start,
+                        keepalive,
+                        critical: critical.as_ref(),
+                        single: *single,
+                        flush_at_end: *flush_at_end,
+                        reactivate: *reactivate,
+                    };
+                    let mut eval = |p: &Pred, pos: usize| {
+                        let e = &d.events[list[pos] as usize];
+                        let stack = e.stack;
+                        p.eval(e.kind, stack != 0, &mut || cache.matches(d, pats, k, stack))
+                    };
+                    t.run(list.len(), &mut eval)
+                }
+                Finder::Between(a, b) => negative_space(d, list, &per_kind[*a], &per_kind[*b]),
+            };
+            per_kind[k] = found
+                .into_iter()
+                .map(|(first, last)| Region { kind: k as u16, gi: gi as u32, first, last })
+                .collect();
+        }
+        for regs in per_kind.iter_mut() {
+            out.append(regs);
+        }
+    }
+    out
+}
+
+/// regiongraph's `GeneralTracker` over one goroutine's events.
+struct Tracker<'p> {
+    start: &'p Pred,
+    keepalive: &'p Pred,
+    critical: Option<&'p Pred>,
+    single: bool,
+    flush_at_end: bool,
+    reactivate: bool,
+}
+
+impl Tracker<'_> {
+    /// The regions as (first, last) positions.
+    fn run(&self, n: usize, eval: &mut impl FnMut(&Pred, usize) -> bool) -> Vec<(u32, u32)> {
+        let mut out = Vec::new();
+        // The queue is the contiguous run [q0, q0 + qlen).
+        let mut active = false;
+        let (mut q0, mut qlen, mut trim) = (0usize, 0usize, 0usize);
+        let done = |q0: usize, qlen: usize, trim: usize, out: &mut Vec<(u32, u32)>| {
+            let keep = if self.critical.is_none() { qlen } else { trim };
+            if keep >= 2 || (self.single && keep >= 1) {
+                out.push((q0 as u32, (q0 + keep - 1) as u32));
+            }
+        };
+        for i in 0..n {
+            if !active {
+                if eval(self.start, i) {
+                    q0 = i;
+                    qlen = 1;
+                    trim = 0;
+                    if let Some(c) = self.critical {
+                        if eval(c, i) {
+                            trim = 1;
+                        }
+                    }
+                    active = true;
+                }
+                continue;
+            }
+            let mut still = true;
+            if !eval(self.keepalive, i) {
+                done(q0, qlen, trim, &mut out);
+                qlen = 0;
+                trim = 0;
+                still = false;
+            }
+            if self.reactivate && self.critical.is_some() && eval(self.start, i) {
+                if qlen > 0 {
+                    done(q0, qlen, trim, &mut out);
+                }
+                qlen = 0;
+                trim = 0;
+                still = true;
+            }
+            if !still {
+                active = false;
+                continue;
+            }
+            if qlen == 0 {
+                q0 = i;
+            }
+            qlen += 1;
+            if let Some(c) = self.critical {
+                if eval(c, i) {
+                    trim = qlen;
+                }
+            }
+        }
+        if active && self.flush_at_end {
+            done(q0, qlen, trim, &mut out);
+        }
+        out
+    }
+}
+
+/// regiongraph's `negativeSpace`: regions from the last event of each
+/// `starts` region to the first event of the next `ends` region, unless an
+/// `ends` region overlaps in between.
+fn negative_space(d: &GoroutineEvents, list: &[u32], starts: &[Region], ends: &[Region]) -> Vec<(u32, u32)> {
+    let ts = |pos: u32| d.events[list[pos as usize] as usize].ts;
+    let mut out = Vec::new();
+    let mut starts = starts;
+    let mut ends = ends;
+    let mut open = false;
+    // The queue is [q0, i]; `None` when Go's queue is empty.
+    let mut q0: Option<u32> = None;
+    for i in 0..list.len() as u32 {
+        if q0.is_none() {
+            q0 = Some(i);
+        }
+        let t = ts(i);
+        for (j, s) in starts.iter().enumerate() {
+            if s.last == i {
+                open = true;
+                starts = &starts[j + 1..];
+                q0 = Some(i);
+                break;
+            }
+            if ts(s.last) > t {
+                break;
+            }
+        }
+        while let Some(e) = ends.first() {
+            if ts(e.last) < t {
+                ends = &ends[1..];
+                continue;
+            }
+            if ts(e.first) < t {
+                ends = &ends[1..];
+                open = false;
+                q0 = None;
+                continue;
+            }
+            if e.first == i {
+                if open {
+                    if let Some(a) = q0 {
+                        out.push((a, i));
+                    }
+                    open = false;
+                }
+                q0 = None;
+            }
+            break;
+        }
+    }
+    out
+}
+
+/// A node of regiongraph's `RegionStack`: an immutable list of reasons.
+#[derive(Debug, Clone, Copy)]
+pub struct Node {
+    /// The event where this reason began.
+    pub start: u32,
+    /// The region on this goroutine ([`NONE`] when working for another goroutine).
+    pub local: u32,
+    /// The higher-level reason ([`NONE`]).
+    pub parent: u32,
+}
+
+/// The reasons: every event's stack of regions.
+#[derive(Debug, Default)]
+pub struct Connected {
+    /// All nodes ever made (identity is the index).
+    pub nodes: Vec<Node>,
+    /// Each event's node ([`NONE`]).
+    pub at_event: Vec<u32>,
+}
+
+impl Connected {
+    /// The chain from `n` up to its root.
+    pub fn chain(&self, mut n: u32) -> impl Iterator<Item = u32> + '_ {
+        std::iter::from_fn(move || {
+            if n == NONE {
+                return None;
+            }
+            let cur = n;
+            n = self.nodes[n as usize].parent;
+            Some(cur)
+        })
+    }
+}
+
+/// regiongraph's `RegionConnector.Process` with its default rules.
+pub fn connect(d: &GoroutineEvents, pats: &Patterns, regions: &[Region]) -> Connected {
+    let mut starts: HashMap<u32, Vec<u32>> = HashMap::new();
+    let mut ends: HashMap<u32, Vec<u32>> = HashMap::new();
+    for (i, r) in regions.iter().enumerate() {
+        starts.entry(r.first_event(d)).or_default().push(i as u32);
+        ends.entry(r.last_event(d)).or_default().push(i as u32);
+    }
+    // Smaller regions first; Go's sort.Slice is an insertion sort at these
+    // sizes, and its comparison puts a later region of the same length
+    // first unless it is the enclosing kind.
+    for list in starts.values_mut() {
+        for i in 1..list.len() {
+            let mut j = i;
+            while j > 0 {
+                let (a, b) = (&regions[list[j] as usize], &regions[list[j - 1] as usize]);
+                let less = a.len() < b.len() || (a.len() == b.len() && !pats.kinds[a.kind as usize].enclosing);
+                if !less {
+                    break;
+                }
+                list.swap(j, j - 1);
+                j -= 1;
+            }
+        }
+    }
+    let region_g = |r: u32| d.goroutines[regions[r as usize].gi as usize].0;
+    let region_end_ts = |r: u32| d.events[regions[r as usize].last_event(d) as usize].ts;
+    let mut c = Connected { nodes: Vec::new(), at_event: vec![NONE; d.events.len()] };
+    let mut now: HashMap<u64, u32> = HashMap::new();
+    let mut active_local: Vec<u32> = Vec::new();
+    for (i, e) in d.events.iter().enumerate() {
+        let ev = i as u32;
+        let mut why = now.get(&e.g).copied().unwrap_or(NONE);
+        if let Some(fresh) = starts.get(&ev) {
+            for &r in fresh.iter().rev() {
+                why = push(&mut c.nodes, Node { start: ev, local: r, parent: why });
+            }
+        }
+        if e.link != NONE {
+            let l = &d.events[e.link as usize];
+            if l.kind == GKind::GoStart && e.g != l.g {
+                let existing = now.get(&l.g).copied().unwrap_or(NONE);
+                let new = apply_on_wake(d, pats, regions, &mut c.nodes, e.link, existing, why, &region_g);
+                now.insert(l.g, new);
+            }
+        }
+        if let Some(stale) = ends.get(&ev) {
+            active_local.clear();
+            let mut link = why;
+            while link != NONE {
+                let n = c.nodes[link as usize];
+                if n.local != NONE && d.events[n.start as usize].g == e.g && region_end_ts(n.local) > e.ts {
+                    active_local.push(n.local);
+                }
+                if n.local != NONE && stale.contains(&n.local) {
+                    why = n.parent;
+                    for &local in active_local.iter().rev() {
+                        let start = regions[local as usize].first_event(d);
+                        why = push(&mut c.nodes, Node { start, local, parent: why });
+                    }
+                }
+                link = n.parent;
+            }
+        }
+        c.at_event[i] = why;
+        now.insert(e.g, why);
+    }
+    c
+}
+
+fn push(nodes: &mut Vec<Node>, n: Node) -> u32 {
+    nodes.push(n);
+    (nodes.len() - 1) as u32
+}
+
+/// regiongraph's default `ApplyOnWake`: the reason a woken goroutine takes on.
+#[allow(clippy::too_many_arguments)]
+fn apply_on_wake(
+    d: &GoroutineEvents,
+    pats: &Patterns,
+    regions: &[Region],
+    nodes: &mut Vec<Node>,
+    start: u32,
+    existing: u32,
+    inbound: u32,
+    region_g: &impl Fn(u32) -> u64,
+) -> u32 {
+    if inbound == NONE {
+        return existing;
+    }
+    let target = d.events[start as usize].g;
+    // `propose` starts as a new node {start, parent: inbound}, made only if kept.
+    let mut propose = NONE;
+    let mut link = inbound;
+    while link != NONE {
+        let n = nodes[link as usize];
+        if existing != NONE && n.local != NONE && pats.kinds[regions[n.local as usize].kind as usize].shared {
+            return existing;
+        }
+        if d.events[n.start as usize].g == target {
+            propose = link;
+        }
+        if n.local != NONE && region_g(n.local) == target {
+            propose = link;
+        }
+        link = n.parent;
+    }
+    if existing == NONE || nodes[existing as usize].local == NONE {
+        if propose == NONE {
+            return push(nodes, Node { start, local: NONE, parent: inbound });
+        }
+        return propose;
+    }
+    existing
+}
