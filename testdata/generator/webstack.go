@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -20,7 +21,10 @@ import (
 	"time"
 )
 
-func init() { register("webstack", runWebStack) }
+func init() {
+	register("webstack", runWebStack)
+	register("webstackbench", runWebStackBench)
+}
 
 const (
 	webClients  = 3
@@ -41,24 +45,81 @@ const (
 // backend handler (backendHandler) sleeps 200 µs. Generated on demand only
 // (its traces for Go 1.21 and 1.27 are in testdata/oracle/toolbox/traces/).
 func runWebStack(opts *options) error {
-	cert, pool, err := selfSignedCert(webAPIHost)
+	ws, err := startWebStack()
 	if err != nil {
 		return err
+	}
+	defer ws.close()
+	return traced(opts.out, func() error { return ws.round(webRequests) })
+}
+
+// runWebStackBench is webstack's workload, in rounds of 4 requests per
+// client, until the trace has -size-mb MB: an old-format trace of some size
+// for scripts/bench-toolbox.py (requests vs regiongraph). Not listed.
+func runWebStackBench(opts *options) error {
+	ws, err := startWebStack()
+	if err != nil {
+		return err
+	}
+	defer ws.close()
+	var failed error
+	err = tracedUntilSize(opts, func(int) {
+		if failed == nil {
+			failed = ws.round(4)
+		}
+	})
+	if failed != nil {
+		return failed
+	}
+	return err
+}
+
+// webStack is the running servers and clients of the webstack scenario.
+type webStack struct {
+	client, pooled *http.Client
+	frontURL       string
+	close          func()
+}
+
+// round has webClients goroutines make n requests each, and drops idle connections.
+func (ws *webStack) round(n int) error {
+	var wg sync.WaitGroup
+	errs := make(chan error, webClients)
+	for i := 0; i < webClients; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := webClient(ws.client, ws.frontURL, n); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	ws.client.CloseIdleConnections()
+	ws.pooled.CloseIdleConnections()
+	return <-errs
+}
+
+func startWebStack() (*webStack, error) {
+	cert, pool, err := selfSignedCert(webAPIHost)
+	if err != nil {
+		return nil, err
 	}
 	dnsConn, err := net.ListenPacket("udp4", "127.0.0.1:0")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer dnsConn.Close()
 	go serveDNS(dnsConn)
 
 	backendLn, err := tls.Listen("tcp4", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	backend := &http.Server{Handler: http.HandlerFunc(backendHandler), ReadHeaderTimeout: 10 * time.Second}
+	// Handshakes the client gives up (a dial it no longer needs) are no error here.
+	quiet := log.New(io.Discard, "", 0)
+	backend := &http.Server{Handler: http.HandlerFunc(backendHandler), ReadHeaderTimeout: 10 * time.Second, ErrorLog: quiet}
 	go backend.Serve(backendLn)
-	defer backend.Close()
 
 	resolver := &net.Resolver{
 		PreferGo: true,
@@ -80,11 +141,11 @@ func runWebStack(opts *options) error {
 
 	frontLn, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var calls sync.Mutex
 	n := 0
-	front := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	front := &http.Server{ReadHeaderTimeout: 10 * time.Second, ErrorLog: quiet, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls.Lock()
 		n++
 		c := pooled
@@ -95,9 +156,7 @@ func runWebStack(opts *options) error {
 		frontendHandler(w, r, c, backendURL)
 	})}
 	go front.Serve(frontLn)
-	defer front.Close()
 	_, frontPort, _ := net.SplitHostPort(frontLn.Addr().String())
-	frontURL := "http://" + net.JoinHostPort("localhost", frontPort) + "/front"
 	v4 := &net.Dialer{Timeout: 10 * time.Second}
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -105,29 +164,22 @@ func runWebStack(opts *options) error {
 		},
 		DisableCompression: true, MaxIdleConnsPerHost: webClients,
 	}}
-
-	// Warm up outside the trace: the first TLS handshake initialises crypto tables.
-	if err := webGet(pooled, backendURL); err != nil {
-		return err
+	ws := &webStack{
+		client:   client,
+		pooled:   pooled,
+		frontURL: "http://" + net.JoinHostPort("localhost", frontPort) + "/front",
+		close: func() {
+			front.Close()
+			backend.Close()
+			dnsConn.Close()
+		},
 	}
-	return traced(opts.out, func() error {
-		var wg sync.WaitGroup
-		errs := make(chan error, webClients)
-		for i := 0; i < webClients; i++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if err := webClient(client, frontURL, webRequests); err != nil {
-					errs <- err
-				}
-			}()
-		}
-		wg.Wait()
-		close(errs)
-		client.CloseIdleConnections()
-		pooled.CloseIdleConnections()
-		return <-errs
-	})
+	// Warm up before tracing: the first TLS handshake initialises crypto tables.
+	if err := webGet(pooled, backendURL); err != nil {
+		ws.close()
+		return nil, err
+	}
+	return ws, nil
 }
 
 // webClient makes n sequential GETs to the frontend.
