@@ -162,14 +162,20 @@ pub fn run(a: &RequestsArgs) -> Result<Outcome, Box<dyn std::error::Error>> {
             writeln!(out, "{l}")?;
         }
     } else if a.json {
+        let mut failed = None;
+        let mut line = |v: Result<String, serde_json::Error>| {
+            let r = v.map_err(std::io::Error::other).and_then(|s| writeln!(out, "{}", go_json(s)));
+            if let Err(e) = r {
+                failed.get_or_insert(e);
+            }
+        };
         if a.summarize {
-            for s in req.summaries() {
-                writeln!(out, "{}", go_json(serde_json::to_string(&s)?))?;
-            }
+            req.each_summary(|s| line(serde_json::to_string(&s)));
         } else {
-            for s in req.spans() {
-                writeln!(out, "{}", go_json(serde_json::to_string(&s)?))?;
-            }
+            req.each_span(|s| line(serde_json::to_string(&s)));
+        }
+        if let Some(e) = failed {
+            return Err(e.into());
         }
     } else if a.svg.is_none() {
         let counts = req.kind_counts();

@@ -104,14 +104,21 @@ impl Requests {
         out
     }
 
-    /// The span trees (`-json`), by start time.
-    pub fn spans(&self) -> Vec<Span> {
-        spans::extract(&self.data, &self.patterns, &self.regions, &self.connected, &self.root_func)
+    /// The span trees (`-json`), by start time, one at a time.
+    pub fn each_span(&self, each: impl FnMut(Span)) {
+        spans::extract(&self.data, &self.patterns, &self.regions, &self.connected, &self.root_func, each)
     }
 
-    /// The trees' summaries (`-json -summarize`).
+    /// The trees' summaries (`-json -summarize`), one at a time.
+    pub fn each_summary(&self, mut each: impl FnMut(TreeSummary)) {
+        self.each_span(|s| each(spans::summarize(s)))
+    }
+
+    /// All the summaries (what etviz draws).
     pub fn summaries(&self) -> Vec<TreeSummary> {
-        self.spans().iter().map(spans::summarize).collect()
+        let mut out = Vec::new();
+        self.each_summary(|s| out.push(s));
+        out
     }
 
     /// How many regions of each kind, in the pattern file's order.

@@ -2,8 +2,6 @@
 //! `negativeSpace`) and connecting them across goroutines (its
 //! `RegionConnector`): which region is the reason each event happens.
 
-use std::collections::HashMap;
-
 use super::events::{GKind, GoroutineEvents, NONE};
 use super::patterns::{Finder, Patterns, Pred};
 
@@ -266,16 +264,35 @@ impl Connected {
 
 /// regiongraph's `RegionConnector.Process` with its default rules.
 pub fn connect(d: &GoroutineEvents, pats: &Patterns, regions: &[Region]) -> Connected {
-    let mut starts: HashMap<u32, Vec<u32>> = HashMap::new();
-    let mut ends: HashMap<u32, Vec<u32>> = HashMap::new();
-    for (i, r) in regions.iter().enumerate() {
-        starts.entry(r.first_event(d)).or_default().push(i as u32);
-        ends.entry(r.last_event(d)).or_default().push(i as u32);
-    }
+    // Regions starting and ending at each event, as ranges of two flat lists.
+    let by_event = |key: &dyn Fn(&Region) -> u32| -> (Vec<u32>, Vec<u32>) {
+        let mut order: Vec<u32> = (0..regions.len() as u32).collect();
+        order.sort_by_key(|&r| (key(&regions[r as usize]), r));
+        let mut first = vec![NONE; d.events.len()];
+        for (i, &r) in order.iter().enumerate().rev() {
+            first[key(&regions[r as usize]) as usize] = i as u32;
+        }
+        (order, first)
+    };
+    let (mut starts, start_at) = by_event(&|r: &Region| r.first_event(d));
+    let (ends, end_at) = by_event(&|r: &Region| r.last_event(d));
+    let run = |list: &[u32], at: &[u32], key: &dyn Fn(&Region) -> u32, ev: u32| -> std::ops::Range<usize> {
+        let a = at[ev as usize];
+        if a == NONE {
+            return 0..0;
+        }
+        let mut b = a as usize;
+        while b < list.len() && key(&regions[list[b] as usize]) == ev {
+            b += 1;
+        }
+        a as usize..b
+    };
     // Smaller regions first; Go's sort.Slice is an insertion sort at these
     // sizes, and its comparison puts a later region of the same length
     // first unless it is the enclosing kind.
-    for list in starts.values_mut() {
+    for ev in 0..d.events.len() as u32 {
+        let r = run(&starts, &start_at, &|r: &Region| r.first_event(d), ev);
+        let list = &mut starts[r];
         for i in 1..list.len() {
             let mut j = i;
             while j > 0 {
@@ -292,25 +309,26 @@ pub fn connect(d: &GoroutineEvents, pats: &Patterns, regions: &[Region]) -> Conn
     let region_g = |r: u32| d.goroutines[regions[r as usize].gi as usize].0;
     let region_end_ts = |r: u32| d.events[regions[r as usize].last_event(d) as usize].ts;
     let mut c = Connected { nodes: Vec::new(), at_event: vec![NONE; d.events.len()] };
-    let mut now: HashMap<u64, u32> = HashMap::new();
+    // Each goroutine's current reason, by its index in d.goroutines.
+    let mut now: Vec<u32> = vec![NONE; d.goroutines.len()];
     let mut active_local: Vec<u32> = Vec::new();
     for (i, e) in d.events.iter().enumerate() {
         let ev = i as u32;
-        let mut why = now.get(&e.g).copied().unwrap_or(NONE);
-        if let Some(fresh) = starts.get(&ev) {
-            for &r in fresh.iter().rev() {
-                why = push(&mut c.nodes, Node { start: ev, local: r, parent: why });
-            }
+        let gi = d.gindex[i] as usize;
+        let mut why = now[gi];
+        let fresh = run(&starts, &start_at, &|r: &Region| r.first_event(d), ev);
+        for k in fresh.rev() {
+            why = push(&mut c.nodes, Node { start: ev, local: starts[k], parent: why });
         }
         if e.link != NONE {
             let l = &d.events[e.link as usize];
             if l.kind == GKind::GoStart && e.g != l.g {
-                let existing = now.get(&l.g).copied().unwrap_or(NONE);
-                let new = apply_on_wake(d, pats, regions, &mut c.nodes, e.link, existing, why, &region_g);
-                now.insert(l.g, new);
+                let li = d.gindex[e.link as usize] as usize;
+                now[li] = apply_on_wake(d, pats, regions, &mut c.nodes, e.link, now[li], why, &region_g);
             }
         }
-        if let Some(stale) = ends.get(&ev) {
+        let stale = &ends[run(&ends, &end_at, &|r: &Region| r.last_event(d), ev)];
+        if !stale.is_empty() {
             active_local.clear();
             let mut link = why;
             while link != NONE {
@@ -329,7 +347,7 @@ pub fn connect(d: &GoroutineEvents, pats: &Patterns, regions: &[Region]) -> Conn
             }
         }
         c.at_event[i] = why;
-        now.insert(e.g, why);
+        now[gi] = why;
     }
     c
 }

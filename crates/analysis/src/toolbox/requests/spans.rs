@@ -101,16 +101,18 @@ pub fn first_seen(c: &Connected) -> Vec<u32> {
     out
 }
 
-/// regiongraph's `ExtractSpans`: one tree per root reason. Where Go's map
-/// order decides (roots or children starting at the same time), ours keeps
-/// the order the reasons were made in.
+/// regiongraph's `ExtractSpans`: one tree per root reason, handed to `each`
+/// in turn (a big trace's trees need not all be held at once). Where Go's
+/// map order decides (roots or children starting at the same time), ours
+/// keeps the order the reasons were made in.
 pub fn extract(
     d: &GoroutineEvents,
     pats: &Patterns,
     regions: &[Region],
     c: &Connected,
     root_func: &HashMap<u64, String>,
-) -> Vec<Span> {
+    mut each: impl FnMut(Span),
+) {
     let seen = first_seen(c);
     // The ultimate root of every seen stack.
     let mut root_of: HashMap<u32, u32> = HashMap::new();
@@ -171,11 +173,9 @@ pub fn extract(
     }
     roots.sort_by_key(|&n| (start_ts(n), n));
 
-    let mut out = Vec::new();
     for r in roots {
-        out.push(build(d, pats, regions, c, root_func, &children, r));
+        each(build(d, pats, regions, c, root_func, &children, r));
     }
-    out
 }
 
 fn build(
@@ -428,12 +428,12 @@ const ASSIST_PREF: [&str; 2] = ["gc", "other"];
 const WAIT_PREF: [&str; 11] = ["cpu", "gc", "net", "syscall", "select", "recv", "send", "cond", "sync", "block", "other"];
 
 /// regiongraph's `cluster.Summarize`.
-pub fn summarize(root: &Span) -> TreeSummary {
+pub fn summarize(root: Span) -> TreeSummary {
     let window = [root.start_ns, root.start_ns + root.length_ns];
     let mut gruns: BTreeMap<u64, Vec<Range>> = BTreeMap::new();
     let mut gassists: BTreeMap<u64, BTreeMap<String, Vec<Range>>> = BTreeMap::new();
     let mut gwaits: BTreeMap<u64, BTreeMap<String, Vec<Range>>> = BTreeMap::new();
-    visit(root, &mut |span| {
+    visit(&root, &mut |span| {
         let Some(r) = running(span) else { return };
         let shift = |v: &Vec<Range>| v.iter().map(|x| [x[0] + span.start_ns, x[1] + span.start_ns]).collect::<Vec<_>>();
         gruns.entry(span.g).or_default().extend(shift(&r.running));
@@ -550,7 +550,7 @@ pub fn summarize(root: &Span) -> TreeSummary {
         flat_assist_ns: flat_assist,
         flat_wait_ns: flat_wait,
         flat,
-        root: root.clone(),
+        root,
     }
 }
 
