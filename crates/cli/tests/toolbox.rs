@@ -1,5 +1,6 @@
-//! `schedstat grep`, `states` and `stw` against the Go Tracing Toolbox's
-//! etgrep, grstates and unstoppable, whose outputs on our fixtures are
+//! `schedstat grep`, `states`, `stw`, `requests` and `etviz` against the Go
+//! Tracing Toolbox's etgrep, grstates, unstoppable, regiongraph and etviz,
+//! whose outputs on our fixtures are
 //! recorded under testdata/oracle/toolbox (by scripts/toolbox-oracle.sh; see
 //! its README.md): line for line for grep and stw, node for node and edge for
 //! edge (with counts, in grstates's order) for states. Also: the fixtures the
