@@ -751,7 +751,7 @@ fn link(events: &mut [GEvent]) {
 }
 
 /// Per-goroutine lists, positions and back-links.
-fn index(out: &mut GoroutineEvents) {
+pub(crate) fn index(out: &mut GoroutineEvents) {
     let n = out.events.len();
     let mut lists: HashMap<u64, Vec<u32>> = HashMap::new();
     for (i, e) in out.events.iter().enumerate() {
@@ -774,4 +774,53 @@ fn index(out: &mut GoroutineEvents) {
             out.backlink[e.link as usize] = i as u32;
         }
     }
+}
+
+/// Reads the toolbox's per-goroutine listings (its testdata: etgrep lines of
+/// old traces, `TS TYPE p=P g=G ...`, each followed by its stack's frames
+/// `  PC FUNC FILE:LINE`) into goroutine events, for tests of the matchers.
+#[cfg(test)]
+pub(crate) fn from_listing(text: &str) -> GoroutineEvents {
+    let mut out = GoroutineEvents::default();
+    let mut evs: Vec<(i64, u64, GKind, Vec<Vec<u8>>)> = Vec::new();
+    for line in text.lines() {
+        if let Some(frame) = line.strip_prefix("  ") {
+            if let Some(e) = evs.last_mut() {
+                e.3.push(frame.split(' ').nth(1).unwrap_or("").as_bytes().to_vec());
+            }
+            continue;
+        }
+        let Some(l) = parse_v1_line(line) else { continue };
+        let kind = match l.name {
+            V1Name::Kind(k) => k,
+            V1Name::StartLabel => GKind::GoStartLabel,
+            _ => GKind::Other,
+        };
+        evs.push((l.ts, l.g, kind, Vec::new()));
+    }
+    // Each file holds one goroutine; merged, in time order.
+    evs.sort_by_key(|e| (e.0, e.1));
+    for (ts, g, kind, frames) in evs {
+        let stack = if frames.is_empty() {
+            0
+        } else {
+            let ids: Vec<u32> = frames
+                .iter()
+                .map(|f| match out.stacks.func_ids.get(f.as_slice()) {
+                    Some(&id) => id,
+                    None => {
+                        let id = out.stacks.funcs.len() as u32;
+                        out.stacks.funcs.push(f.clone().into());
+                        out.stacks.func_ids.insert(f.clone().into(), id);
+                        id
+                    }
+                })
+                .collect();
+            out.stacks.stacks.push(ids.into());
+            out.stacks.stacks.len() as u32
+        };
+        out.events.push(GEvent { ts, g, target: 0, kind, stack, link: NONE, new_stack: 0 });
+    }
+    index(&mut out);
+    out
 }

@@ -397,3 +397,113 @@ fn apply_on_wake(
     }
     existing
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    use super::*;
+    use crate::toolbox::requests::events::from_listing;
+
+    /// One directory of the toolbox's testdata (gzipped listings, one goroutine each).
+    fn load(dir: &str) -> GoroutineEvents {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../testdata/oracle/toolbox/regiongraph-facts")
+            .join(dir);
+        let mut text = String::new();
+        let mut files: Vec<_> = std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).collect();
+        files.sort();
+        for f in files {
+            let bytes = std::fs::read(&f).unwrap();
+            flate2::read::GzDecoder::new(bytes.as_slice()).read_to_string(&mut text).unwrap();
+        }
+        from_listing(&text)
+    }
+
+    /// (goroutine, first event time, last event time) of each region of a kind, in order.
+    fn of_kind(d: &GoroutineEvents, regions: &[Region], pats: &Patterns, kind: &str) -> Vec<(u64, i64, i64)> {
+        regions
+            .iter()
+            .filter(|r| pats.kinds[r.kind as usize].name == kind)
+            .map(|r| {
+                let a = &d.events[r.first_event(d) as usize];
+                (a.g, a.ts, d.events[r.last_event(d) as usize].ts)
+            })
+            .collect()
+    }
+
+    /// The regions the toolbox's own tests (internal/pattern/pattern_test.go)
+    /// expect from its production listings, from our built-in pattern file.
+    #[test]
+    fn builtin_kinds_find_the_toolbox_testdata_regions() {
+        let pats = Patterns::builtin();
+        let d = load("7de55ef9_go1.15.10/dial_own_tls_with_shared_dns");
+        let r = find_regions(&d, &pats);
+        assert_eq!(
+            of_kind(&d, &r, &pats, "client/http_write"),
+            [(680530335, 702489253, 702524304), (680531543, 703591527, 703627794)]
+        );
+        assert_eq!(
+            of_kind(&d, &r, &pats, "client/http_read"),
+            [(680530334, 702438203, 727206110), (680531542, 703558545, 745909754)]
+        );
+        assert_eq!(
+            of_kind(&d, &r, &pats, "client/http_roundtrip"),
+            [(680531181, 695730843, 727242718), (680531392, 695888518, 745939343)]
+        );
+        assert_eq!(
+            of_kind(&d, &r, &pats, "client/http_dial"),
+            [(680531183, 695758811, 702432357), (680533090, 695918961, 703532327)]
+        );
+        assert_eq!(of_kind(&d, &r, &pats, "client/http_dns"), [(680531184, 695785500, 696203164)]);
+
+        let d = load("7de55ef9_go1.15.10/http_conn_serve");
+        let r = find_regions(&d, &pats);
+        let g = 680534068;
+        assert_eq!(
+            of_kind(&d, &r, &pats, "server/http_read"),
+            [
+                (g, 892977658, 892977658),
+                (g, 904581002, 908233530),
+                (g, 948263071, 950621923),
+                (g, 960975730, 964130081),
+                (g, 965562894, 970713280)
+            ]
+        );
+        assert_eq!(
+            of_kind(&d, &r, &pats, "server/http_write"),
+            [
+                (g, 904538378, 904578848),
+                (g, 948229770, 948261343),
+                (g, 960942450, 960974066),
+                (g, 965526136, 965560419),
+                (g, 996260282, 996293199)
+            ]
+        );
+        assert_eq!(
+            of_kind(&d, &r, &pats, "server/http"),
+            [
+                (g, 892977658, 904538378),
+                (g, 908233530, 948229770),
+                (g, 950621923, 960942450),
+                (g, 964130081, 965526136),
+                (g, 970713280, 996260282)
+            ]
+        );
+
+        // Every kind at once, within a window of a GC-heavy trace.
+        let d = load("f2f5b4bd_go1.18.7/gc_assist");
+        let r: Vec<Region> = find_regions(&d, &pats)
+            .into_iter()
+            .filter(|r| {
+                let (a, b) = (d.events[r.first_event(&d) as usize].ts, d.events[r.last_event(&d) as usize].ts);
+                1185138955 <= a && b <= 1877568374
+            })
+            .collect();
+        assert_eq!(of_kind(&d, &r, &pats, "server/http"), [(130809, 1_185_138_955, 1_877_568_374)]);
+        assert_eq!(
+            of_kind(&d, &r, &pats, "client/http_roundtrip"),
+            [(130809, 1_827_393_328, 1_875_371_807), (67059294, 1_331_823_807, 1_359_513_355), (67059297, 1_319_046_532, 1_348_449_260)]
+        );
+    }
+}
