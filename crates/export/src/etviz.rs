@@ -37,7 +37,7 @@ pub fn render(summaries: &[TreeSummary], details: bool) -> String {
         if i == 0 || sp.start_ns < min_ts {
             min_ts = sp.start_ns;
         }
-        max_ts = max_ts.max(sp.start_ns + sp.length_ns);
+        max_ts = max_ts.max(sp.start_ns.saturating_add(sp.length_ns));
         max_len = max_len.max(sp.length_ns);
         if details {
             visit(sp, &mut |_| bars += 1);
@@ -54,7 +54,7 @@ pub fn render(summaries: &[TreeSummary], details: bool) -> String {
     let mut by_start: Vec<&TreeSummary> = summaries.iter().collect();
     by_start.sort_by_key(|s| s.root.start_ns);
     // A zero-wide picture would divide by zero (etviz crashes); draw it 1 ns wide.
-    let mut r = Ribbon { y: 0, width_ns: (max_ts - min_ts).max(1) };
+    let mut r = Ribbon { y: 0, width_ns: max_ts.saturating_sub(min_ts).max(1) };
     for aligned in [false, true] {
         if aligned {
             r.y += SECTION_FOOTER + SECTION_GAP;
@@ -84,7 +84,7 @@ pub fn render(summaries: &[TreeSummary], details: bool) -> String {
                     format!(
                         "g={} +{:.6}ms / {:.6}ms {}",
                         sp.g,
-                        (sp.start_ns - root.start_ns) as f64 / 1e6,
+                        sp.start_ns.saturating_sub(root.start_ns) as f64 / 1e6,
                         sp.length_ns as f64 / 1e6,
                         sp.kind
                     )
@@ -107,8 +107,10 @@ fn rect(out: &mut String, x: i64, y: i64, w: i64, h: i64, fill: &str) {
 
 /// A bar from `offset_ns` for `length_ns` (etviz's integer geometry); its x.
 fn bar(out: &mut String, r: &Ribbon, offset_ns: i64, length_ns: i64, min_width: i64, fill: &str) -> i64 {
-    let x = WIDTH * offset_ns / r.width_ns;
-    let mut w = WIDTH * (offset_ns + length_ns) / r.width_ns - x;
+    // In i128: times from any JSON must not overflow (Go's int64 would wrap).
+    let px = |ns: i128| (i128::from(WIDTH) * ns / i128::from(r.width_ns)).clamp(i64::MIN.into(), i64::MAX.into()) as i64;
+    let x = px(offset_ns.into());
+    let mut w = px(i128::from(offset_ns) + i128::from(length_ns)).saturating_sub(x);
     if w < min_width {
         w = min_width;
     }
@@ -130,21 +132,21 @@ fn wait_fill(reason: &str) -> &'static str {
 }
 
 fn span(out: &mut String, r: &Ribbon, x0: i64, sp: &Span, label: &str) {
-    let offset = sp.start_ns - x0;
+    let offset = sp.start_ns.saturating_sub(x0);
     let mut x = bar(out, r, offset, sp.length_ns, 1, "magenta");
     let Some(ranges) = running(sp) else { return };
     for v in &ranges.running {
-        bar(out, r, offset + v[0], v[1] - v[0], 1, "black");
+        bar(out, r, offset.saturating_add(v[0]), v[1].saturating_sub(v[0]), 1, "black");
     }
     for (reason, segs) in &ranges.assisting {
         let fill = if reason == "gc" { "chartreuse" } else { "magenta" };
         for v in segs {
-            bar(out, r, offset + v[0], v[1] - v[0], 0, fill);
+            bar(out, r, offset.saturating_add(v[0]), v[1].saturating_sub(v[0]), 0, fill);
         }
     }
     for (reason, segs) in &ranges.waiting {
         for v in segs {
-            bar(out, r, offset + v[0], v[1] - v[0], 0, wait_fill(reason));
+            bar(out, r, offset.saturating_add(v[0]), v[1].saturating_sub(v[0]), 0, wait_fill(reason));
         }
     }
     if label.is_empty() {

@@ -230,7 +230,7 @@ enum V1Name {
     FutileWakeup,
     StwStart,
     StwDone,
-    /// Anything else; `wire` is the new type it must convert to, if fixed.
+    /// Anything else (converted one to one).
     Plain,
 }
 
@@ -519,7 +519,7 @@ impl Collector {
                 }
                 continue;
             }
-            if !wire_fits(&line, t, v1.pre_init_before(&line)) {
+            if !wire_fits(&line, t, v1.pre_init) {
                 v1.failed = Some(format!(
                     "Go 1.21 event {:?} at {} met converted type {} at {}",
                     line.name,
@@ -591,12 +591,6 @@ impl Collector {
 }
 
 impl V1State {
-    /// Whether `line` comes while the trace is still initialising (before the
-    /// first Gomaxprocs), as of before it.
-    fn pre_init_before(&self, _line: &V1Line) -> bool {
-        self.pre_init
-    }
-
     /// How many converted events the line becomes (the converter's rules);
     /// updates the state the rules depend on.
     fn converted_count(&mut self, line: &V1Line) -> usize {
@@ -627,7 +621,8 @@ impl V1State {
     }
 }
 
-/// Whether a converted event of wire type `t` can come from `line`.
+/// Whether a converted event of wire type `t` can come from `line`
+/// (`pre_init`: before the trace's first Gomaxprocs).
 fn wire_fits(line: &V1Line, t: u8, pre_init: bool) -> bool {
     match line.name {
         V1Name::Kind(k) => match k {
