@@ -581,3 +581,27 @@ fn etviz_bad_input_is_one_line() {
     assert_eq!(o.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+#[test]
+fn tls_handshake_kinds_from_the_example_pattern_file() {
+    // The README's example: the built-in kinds plus testdata/requests/tls.patterns.
+    let mut text = ok_stdout(&run(["requests", "--print-patterns"]), "print");
+    text.push_str(&std::fs::read_to_string(root().join("testdata/requests/tls.patterns")).unwrap());
+    let file = std::env::temp_dir().join(format!("schedstat-tls-{}.patterns", std::process::id()));
+    std::fs::write(&file, text).unwrap();
+    for v in ["go1.21", "go1.27"] {
+        let t = oracle().join("traces").join(v).join("webstack.trace");
+        let regions = ok_stdout(&run([Path::new("requests"), Path::new("--show-regions"), Path::new("--patterns"), &file, &t]), v);
+        for kind in ["client/tls_handshake(", "server/tls_handshake("] {
+            // Every other one of the 48 backend calls dials anew (and the first pooled one).
+            assert!(regions.lines().filter(|l| l.starts_with(kind)).count() >= 20, "{v}: {kind}");
+        }
+        let chains = ok_stdout(&run([Path::new("requests"), Path::new("--show-chains"), Path::new("--patterns"), &file, &t]), v);
+        let n = chains
+            .lines()
+            .filter(|l| l.starts_with("server/http(") && l.contains("client/http_dial(") && l.contains("client/tls_handshake("))
+            .count();
+        assert!(n >= 10, "{v}: inbound request -> dial -> TLS handshake chains: {n}");
+    }
+    let _ = std::fs::remove_file(&file);
+}
