@@ -23,8 +23,9 @@
 #                               ranges, from the generator's stwprofile scenario;
 #                               kept as data since each run differs): -print-stacks,
 #                               -print-stacks -grace 50us, -profile FILE
-#   regiongraph.tsv             per old-format trace (go1.19, go1.21 fixtures and
-#                               traces/go1.21/*.trace) and mode: lines and SHA-256
+#   regiongraph.tsv             per old-format trace (go1.19, go1.21 fixtures,
+#                               traces/go1.21/*.trace, and as corpus/PATH the shared
+#                               corpus's ones regiongraph reads) and mode: lines and SHA-256
 #                               of regiongraph's output (chains and pairs sorted:
 #                               regiongraph prints them in Go's map order)
 #   regiongraph/NAME.MODE.txt.gz   the same outputs in full where there are regions
@@ -139,6 +140,35 @@ for trace in fixtures/go1.19/*.trace fixtures/go1.21/*.trace oracle/toolbox/trac
     gzip -n -9 < "$WORK/e.svg" > "$OUT/etviz/$name-details.svg.gz"
   fi
 done
+# The shared corpus's old-format traces (real ones from golang/go and
+# gotraceui, Go 1.7 to 1.21; not the fuzzers' .bad and .weird files), as
+# corpus/PATH, where regiongraph reads them.
+CORPUS=$ROOT/../shared/testdata/go-corpus
+if [ -d "$CORPUS" ]; then
+  while IFS= read -r f; do
+    rel=${f#"$CORPUS"/}
+    head -c 16 "$f" | grep -aq 'go 1\.\([5-9]\|1[0-9]\|2[01]\) trace' || continue
+    "$B/regiongraph" -input "$f" -show-regions > "$WORK/rg.txt" 2>/dev/null || continue
+    regions=$(wc -l < "$WORK/rg.txt")
+    name=corpus-$(echo "$rel" | tr / -)
+    for mode in regions chains pairs json summarize; do
+      case $mode in
+        regions) flags=(-show-regions) ;;
+        chains) flags=(-show-chains) ;;
+        pairs) flags=(-show-pairs) ;;
+        json) flags=(-json) ;;
+        summarize) flags=(-json -summarize) ;;
+      esac
+      "$B/regiongraph" -input "$f" "${flags[@]}" > "$WORK/rg.txt"
+      case $mode in chains|pairs) LC_ALL=C sort -o "$WORK/rg.txt" "$WORK/rg.txt" ;; esac
+      printf '%s\t%s\t%s\t%s\n' "corpus/$rel" "$mode" "$(wc -l < "$WORK/rg.txt")" "$(sha256sum < "$WORK/rg.txt" | cut -d' ' -f1)" >> "$OUT/regiongraph.tsv"
+      if [ "$regions" -gt 0 ]; then
+        gzip -n -9 < "$WORK/rg.txt" > "$OUT/regiongraph/$name.$mode.txt.gz"
+      fi
+    done
+  done < <(find "$CORPUS" -type f ! -name '*.bad' ! -name '*.weird' ! -name '*.gz' ! -name '*.txt' ! -name '*.md' ! -name '*.sql' ! -name 'LICENSE*' ! -name '*.test' ! -name '*.txtar' | LC_ALL=C sort)
+fi
+
 for trace in fixtures/go1.22/http.trace fixtures/go1.27/http.trace oracle/toolbox/traces/go1.27/webstack.trace; do
   if "$B/regiongraph" -input "$trace" -show-regions > /dev/null 2> "$WORK/err"; then
     echo "toolbox-oracle.sh: regiongraph read the new-format $trace" >&2

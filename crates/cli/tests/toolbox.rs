@@ -378,7 +378,7 @@ fn requests_flags(mode: &str) -> &'static [&'static str] {
     }
 }
 
-/// `fixtures/go1.21/http.trace` → `go1.21-http`, as the recordings name it.
+/// `fixtures/go1.21/http.trace` → `go1.21-http`, `corpus/a/b` → `corpus-a-b`, as the recordings name them.
 fn rg_name(trace: &str) -> String {
     trace
         .trim_start_matches("fixtures/")
@@ -390,13 +390,26 @@ fn rg_name(trace: &str) -> String {
 #[test]
 fn requests_equal_regiongraph_on_every_old_format_trace() {
     let rows = tsv("regiongraph.tsv");
-    assert!(rows.len() >= 5 * 25, "recorded rows: {}", rows.len());
+    assert!(rows.len() >= 5 * 50, "recorded rows: {}", rows.len());
+    let corpus = root().join("../shared/testdata/go-corpus");
+    if !corpus.is_dir() {
+        assert!(
+            std::env::var_os("SCHEDSTAT_NO_SHARED_CORPUS").is_some(),
+            "the shared corpus is missing at {}; place shared/ beside the clone or set SCHEDSTAT_NO_SHARED_CORPUS=1",
+            corpus.display()
+        );
+    }
     let mut with_regions = 0;
     for row in &rows {
         let (trace, mode, lines, sha) = (&row[0], &row[1], &row[2], &row[3]);
+        let path = match trace.strip_prefix("corpus/") {
+            Some(rel) if corpus.is_dir() => corpus.join(rel),
+            Some(_) => continue,
+            None => root().join("testdata").join(trace),
+        };
         let mut args: Vec<std::ffi::OsString> = vec!["requests".into()];
         args.extend(requests_flags(mode).iter().map(Into::into));
-        args.push(root().join("testdata").join(trace).into());
+        args.push(path.into());
         let mut out = ok_stdout(&run(&args), &format!("{trace} {mode}"));
         if mode == "chains" || mode == "pairs" {
             // regiongraph prints these in Go's map order; the recording is sorted.
