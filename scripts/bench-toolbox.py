@@ -3,6 +3,7 @@
 Toolbox's tools, on the same trace.
 
 Usage: scripts/bench-toolbox.py --toolbox SRC [--trace FILE] [--size-mb N] [--runs K]
+                                [--requests-trace FILE] [--requests-size-mb N] [--only NAME,...]
 
 SRC is a checkout of github.com/rhysh/go-tracing-toolbox (a work tree, or a
 bare git directory such as the fetch tool's /work/.mirror/rhysh+go-tracing-toolbox/repo);
@@ -17,6 +18,17 @@ with output to /dev/null:
 and prints wall time, peak RSS and the ratios (the issue's target: >= 5x the
 tool's speed with less peak RSS). Ratios are measurements, not pass/fail. The
 grep outputs are also checked to be identical (one extra run each).
+
+regiongraph reads only the old format (Go <= 1.21), so `requests` is timed on
+another trace: unless --requests-trace names one, the generator's
+`webstackbench` scenario (webstack's HTTP/TLS/DNS traffic until the trace has
+--requests-size-mb MB, default 10) built with Go 1.21.13. regiongraph is built
+with a copy of Go 1.21.13's internal/trace (as scripts/toolbox-oracle.sh
+does), then:
+  - `schedstat requests --json --summarize TRACE` vs `regiongraph -input TRACE -json -summarize`
+  - `schedstat requests --show-regions TRACE`     vs `regiongraph -input TRACE -show-regions`
+and the JSON outputs are checked to be identical. --only picks some of
+grep, states, requests (regiongraph takes minutes on 10 MB).
 """
 
 import argparse
@@ -30,6 +42,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD_GO = "1.27.3"
 TRACE_GO = "1.25.5"
+OLD_TRACE_GO = "1.21.13"
 
 
 def go_binary(version):
@@ -64,7 +77,11 @@ def main():
     ap.add_argument("--trace")
     ap.add_argument("--size-mb", type=int, default=20)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--requests-trace")
+    ap.add_argument("--requests-size-mb", type=int, default=10)
+    ap.add_argument("--only", default="grep,states,requests")
     args = ap.parse_args()
+    only = set(args.only.split(","))
 
     env = dict(os.environ, GOTOOLCHAIN="local", GOWORK="off", GOFLAGS="-mod=mod")
     work = tempfile.mkdtemp(prefix="schedstat-bench-toolbox.")
@@ -76,37 +93,67 @@ def main():
         subprocess.run(["tar", "-x", "-C", src], input=archive, check=True)
     else:
         src = args.toolbox
-    print("building etgrep, grstates (Go %s) and schedstat (release) ..." % BUILD_GO, file=sys.stderr)
+    print("building etgrep, grstates, regiongraph (Go %s) and schedstat (release) ..." % BUILD_GO, file=sys.stderr)
     bindir = os.path.join(work, "bin") + "/"
-    subprocess.run([go_binary(BUILD_GO), "build", "-o", bindir, "./cmd/etgrep", "./cmd/grstates"],
+    # regiongraph's old-format parser: Go 1.21's internal/trace, copied in (internal/_vendor/cp.sh).
+    goroot121 = subprocess.run([go_binary(OLD_TRACE_GO), "env", "GOROOT"], check=True, stdout=subprocess.PIPE,
+                               text=True).stdout.strip()
+    vendored = os.path.join(src, "internal/_vendor/trace")
+    os.makedirs(vendored, exist_ok=True)
+    tracedir = os.path.join(goroot121, "src/internal/trace")
+    for f in os.listdir(tracedir):
+        if f.endswith(".go") and not f.endswith("_test.go"):
+            with open(os.path.join(tracedir, f), "rb") as a, open(os.path.join(vendored, f), "wb") as b:
+                b.write(a.read())
+    subprocess.run([go_binary(BUILD_GO), "build", "-o", bindir, "./cmd/etgrep", "./cmd/grstates", "./cmd/regiongraph"],
                    cwd=src, env=env, check=True)
     subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "schedstat"], cwd=ROOT, check=True)
     target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
     schedstat = os.path.join(target, "release", "schedstat")
-    etgrep, grstates = bindir + "etgrep", bindir + "grstates"
+    etgrep, grstates, regiongraph = bindir + "etgrep", bindir + "grstates", bindir + "regiongraph"
 
     trace = args.trace
-    if not trace:
+    if not trace and only & {"grep", "states"}:
         trace = os.path.join(work, "bench.trace")
         print(f"generating a >= {args.size_mb} MB trace with Go {TRACE_GO} ...", file=sys.stderr)
         subprocess.run([go_binary(TRACE_GO), "run", ".", "-scenario", "bench", "-size-mb", str(args.size_mb),
                         "-o", trace], cwd=os.path.join(ROOT, "testdata/generator"), env=env, check=True)
-    mb = os.path.getsize(trace) / (1 << 20)
     dot = os.path.join(work, "g.dot")
 
-    pairs = [
-        ("grep", [schedstat, "grep", trace], [etgrep, "-input", trace]),
-        ("grep --stacks", [schedstat, "grep", "--stacks", trace], [etgrep, "-stacks", "-input", trace]),
-        ("states --dot", [schedstat, "states", trace, "--dot", dot], [grstates, "-input", trace, "-dot", dot]),
-    ]
-    print(f"trace {trace} ({mb:.1f} MiB)")
-    for name, ours, theirs in pairs:
+    def compare(name, ours, theirs):
         o = min((timed(ours) for _ in range(args.runs)), key=lambda r: r[0])
         t = min((timed(theirs) for _ in range(args.runs)), key=lambda r: r[0])
-        print(f"{name:14} schedstat {o[0]:7.3f} s {o[1] / 1024:7.1f} MiB | toolbox {t[0]:7.3f} s {t[1] / 1024:7.1f} MiB"
+        print(f"{name:22} schedstat {o[0]:7.3f} s {o[1] / 1024:7.1f} MiB | toolbox {t[0]:7.3f} s {t[1] / 1024:7.1f} MiB"
               f" | {t[0] / o[0]:5.2f}x the speed, {o[1] / t[1]:4.2f}x the peak RSS")
-    same = digest([schedstat, "grep", "--stacks", trace]) == digest([etgrep, "-stacks", "-input", trace])
-    print(f"grep --stacks output identical to etgrep's: {same}")
+
+    if only & {"grep", "states"}:
+        mb = os.path.getsize(trace) / (1 << 20)
+        print(f"trace {trace} ({mb:.1f} MiB)")
+        if "grep" in only:
+            compare("grep", [schedstat, "grep", trace], [etgrep, "-input", trace])
+            compare("grep --stacks", [schedstat, "grep", "--stacks", trace], [etgrep, "-stacks", "-input", trace])
+            same = digest([schedstat, "grep", "--stacks", trace]) == digest([etgrep, "-stacks", "-input", trace])
+            print(f"grep --stacks output identical to etgrep's: {same}")
+        if "states" in only:
+            compare("states --dot", [schedstat, "states", trace, "--dot", dot], [grstates, "-input", trace, "-dot", dot])
+
+    if "requests" in only:
+        rtrace = args.requests_trace
+        if not rtrace:
+            rtrace = os.path.join(work, "webstackbench.trace")
+            print(f"generating a >= {args.requests_size_mb} MB trace with Go {OLD_TRACE_GO} ...", file=sys.stderr)
+            subprocess.run([go_binary(OLD_TRACE_GO), "run", ".", "-scenario", "webstackbench", "-size-mb",
+                            str(args.requests_size_mb), "-o", rtrace],
+                           cwd=os.path.join(ROOT, "testdata/generator"), env=env, check=True)
+        mb = os.path.getsize(rtrace) / (1 << 20)
+        print(f"old-format trace {rtrace} ({mb:.1f} MiB)")
+        compare("requests --json --summ", [schedstat, "requests", "--json", "--summarize", rtrace],
+                [regiongraph, "-input", rtrace, "-json", "-summarize"])
+        compare("requests --show-regions", [schedstat, "requests", "--show-regions", rtrace],
+                [regiongraph, "-input", rtrace, "-show-regions"])
+        same = digest([schedstat, "requests", "--json", "--summarize", rtrace]) == \
+            digest([regiongraph, "-input", rtrace, "-json", "-summarize"])
+        print(f"requests --json --summarize output identical to regiongraph's: {same}")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Usage: scripts/toolbox-oracle.sh SRC
 #
-# Rebuilds etgrep, grstates and unstoppable from SRC, a checkout of
+# Rebuilds etgrep, grstates, unstoppable, regiongraph and etviz from SRC, a checkout of
 # github.com/rhysh/go-tracing-toolbox (a work tree, or a bare git directory
 # such as the `fetch` tool's /work/.mirror/rhysh+go-tracing-toolbox/repo,
 # whose HEAD is then exported), with Go 1.27.3 (GOTOOLCHAIN=local,
@@ -23,9 +23,20 @@
 #                               ranges, from the generator's stwprofile scenario;
 #                               kept as data since each run differs): -print-stacks,
 #                               -print-stacks -grace 50us, -profile FILE
+#   regiongraph.tsv             per old-format trace (go1.19, go1.21 fixtures,
+#                               traces/go1.21/*.trace, and as corpus/PATH the shared
+#                               corpus's ones regiongraph reads) and mode: lines and SHA-256
+#                               of regiongraph's output (chains and pairs sorted:
+#                               regiongraph prints them in Go's map order)
+#   regiongraph/NAME.MODE.txt.gz   the same outputs in full where there are regions
+#   etviz/NAME[-details].svg.gz    etviz on regiongraph -json -summarize, same traces
+#   regiongraph-unreadable.tsv  new-format traces regiongraph refuses, first stderr line
+# regiongraph and etviz read the old format only through a copy of Go 1.21's
+# internal/trace (the toolbox's internal/_vendor/cp.sh): the six non-test .go
+# files are copied from Go 1.21.13's GOROOT (scripts/go-toolchain.sh 1.21.13).
 set -euo pipefail
 
-[ $# -eq 1 ] || { sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2; }
+[ $# -eq 1 ] || { sed -n '2,35p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2; }
 SRC=$1
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=$ROOT/testdata/oracle/toolbox
@@ -42,7 +53,13 @@ else
   cp -r "$SRC" "$WORK/src"
   COMMIT=$(git -C "$SRC" rev-parse HEAD 2>/dev/null || echo unknown)
 fi
-(cd "$WORK/src" && "$GO" build -o "$WORK/bin/" ./cmd/etgrep ./cmd/grstates ./cmd/unstoppable)
+GO121=$("$ROOT/scripts/go-toolchain.sh" 1.21.13)
+GOROOT121=$("$GO121" env GOROOT)
+mkdir -p "$WORK/src/internal/_vendor/trace"
+for f in "$GOROOT121"/src/internal/trace/*.go; do
+  case $f in *_test.go) ;; *) cp "$f" "$WORK/src/internal/_vendor/trace/" ;; esac
+done
+(cd "$WORK/src" && "$GO" build -o "$WORK/bin/" ./cmd/etgrep ./cmd/grstates ./cmd/unstoppable ./cmd/regiongraph ./cmd/etviz)
 B=$WORK/bin
 echo "toolbox-oracle.sh: toolbox $COMMIT, $("$GO" version)" >&2
 
@@ -68,7 +85,7 @@ for trace in go1.*/*.trace; do
 done
 
 cd "$OUT/traces"
-for trace in go1.*/*.trace; do
+for trace in go1.*/stwprofile.trace; do
   name=$(echo "${trace%.trace}" | tr / -)
   "$B/unstoppable" -input "$trace" -print-stacks > "$OUT/unstoppable/extra-$name.txt" 2>/dev/null || { rm -f "$OUT/unstoppable/extra-$name.txt"; continue; }
   "$B/unstoppable" -input "$trace" -print-stacks -grace 50us > "$OUT/unstoppable/extra-$name-grace50us.txt"
@@ -91,4 +108,73 @@ grep -v '^#' "$OUT/grep-cases.tsv" | while IFS= read -r line; do
   done
   "$B/etgrep" "${args[@]}" -input "$fx.trace" | gzip -n -9 > "$OUT/grep/$case_name-${fx/\//-}.txt.gz"
 done
+# regiongraph and etviz, on every old-format trace.
+rm -rf "$OUT/regiongraph" "$OUT/etviz"
+mkdir -p "$OUT/regiongraph" "$OUT/etviz"
+printf '# trace (under testdata/)\tmode\tlines\tsha256 of regiongraph -input TRACE FLAGS (sorted: chains, pairs)\n' > "$OUT/regiongraph.tsv"
+printf '# trace (under testdata/)\tfirst line of regiongraph stderr\n' > "$OUT/regiongraph-unreadable.tsv"
+cd "$ROOT/testdata"
+for trace in fixtures/go1.19/*.trace fixtures/go1.21/*.trace oracle/toolbox/traces/go1.21/*.trace; do
+  name=$(echo "${trace%.trace}" | sed 's,^fixtures/,,; s,^oracle/toolbox/traces/,,' | tr / -)
+  regions=$("$B/regiongraph" -input "$trace" -show-regions | wc -l)
+  for mode in regions chains pairs json summarize; do
+    case $mode in
+      regions) flags=(-show-regions) ;;
+      chains) flags=(-show-chains) ;;
+      pairs) flags=(-show-pairs) ;;
+      json) flags=(-json) ;;
+      summarize) flags=(-json -summarize) ;;
+    esac
+    "$B/regiongraph" -input "$trace" "${flags[@]}" > "$WORK/rg.txt"
+    case $mode in chains|pairs) LC_ALL=C sort -o "$WORK/rg.txt" "$WORK/rg.txt" ;; esac
+    printf '%s\t%s\t%s\t%s\n' "$trace" "$mode" "$(wc -l < "$WORK/rg.txt")" "$(sha256sum < "$WORK/rg.txt" | cut -d' ' -f1)" >> "$OUT/regiongraph.tsv"
+    if [ "$regions" -gt 0 ]; then
+      gzip -n -9 < "$WORK/rg.txt" > "$OUT/regiongraph/$name.$mode.txt.gz"
+    fi
+  done
+  if [ "$regions" -gt 0 ]; then
+    "$B/regiongraph" -input "$trace" -json -summarize > "$WORK/sum.json"
+    "$B/etviz" -input "$WORK/sum.json" -output "$WORK/e.svg"
+    gzip -n -9 < "$WORK/e.svg" > "$OUT/etviz/$name.svg.gz"
+    "$B/etviz" -input "$WORK/sum.json" -output "$WORK/e.svg" -details
+    gzip -n -9 < "$WORK/e.svg" > "$OUT/etviz/$name-details.svg.gz"
+  fi
+done
+# The shared corpus's old-format traces (real ones from golang/go and
+# gotraceui, Go 1.7 to 1.21; not the fuzzers' .bad and .weird files), as
+# corpus/PATH, where regiongraph reads them.
+CORPUS=$ROOT/../shared/testdata/go-corpus
+if [ -d "$CORPUS" ]; then
+  while IFS= read -r f; do
+    rel=${f#"$CORPUS"/}
+    head -c 16 "$f" | grep -aq 'go 1\.\([5-9]\|1[0-9]\|2[01]\) trace' || continue
+    "$B/regiongraph" -input "$f" -show-regions > "$WORK/rg.txt" 2>/dev/null || continue
+    regions=$(wc -l < "$WORK/rg.txt")
+    name=corpus-$(echo "$rel" | tr / -)
+    for mode in regions chains pairs json summarize; do
+      case $mode in
+        regions) flags=(-show-regions) ;;
+        chains) flags=(-show-chains) ;;
+        pairs) flags=(-show-pairs) ;;
+        json) flags=(-json) ;;
+        summarize) flags=(-json -summarize) ;;
+      esac
+      "$B/regiongraph" -input "$f" "${flags[@]}" > "$WORK/rg.txt"
+      case $mode in chains|pairs) LC_ALL=C sort -o "$WORK/rg.txt" "$WORK/rg.txt" ;; esac
+      printf '%s\t%s\t%s\t%s\n' "corpus/$rel" "$mode" "$(wc -l < "$WORK/rg.txt")" "$(sha256sum < "$WORK/rg.txt" | cut -d' ' -f1)" >> "$OUT/regiongraph.tsv"
+      if [ "$regions" -gt 0 ]; then
+        gzip -n -9 < "$WORK/rg.txt" > "$OUT/regiongraph/$name.$mode.txt.gz"
+      fi
+    done
+  done < <(find "$CORPUS" -type f ! -name '*.bad' ! -name '*.weird' ! -name '*.gz' ! -name '*.txt' ! -name '*.md' ! -name '*.sql' ! -name 'LICENSE*' ! -name '*.test' ! -name '*.txtar' | LC_ALL=C sort)
+fi
+
+for trace in fixtures/go1.22/http.trace fixtures/go1.27/http.trace oracle/toolbox/traces/go1.27/webstack.trace; do
+  if "$B/regiongraph" -input "$trace" -show-regions > /dev/null 2> "$WORK/err"; then
+    echo "toolbox-oracle.sh: regiongraph read the new-format $trace" >&2
+    exit 1
+  fi
+  printf '%s\t%s\n' "$trace" "$(head -1 "$WORK/err" | sed 's/^[0-9/]* [0-9:]* //')" >> "$OUT/regiongraph-unreadable.tsv"
+done
+
 echo "toolbox-oracle.sh: recorded under $OUT" >&2

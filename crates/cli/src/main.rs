@@ -23,6 +23,7 @@ mod plain;
 mod pprof;
 mod leaks;
 mod render;
+mod requests;
 mod sqlshell;
 mod states;
 mod stats;
@@ -62,6 +63,8 @@ Examples:
   schedstat grep --stacks --goroutine 7 trace.out   events as etgrep prints them (--match: stack patterns)
   schedstat states trace.out --svg g.svg   goroutine state machines as a graph (grstates)
   schedstat stw --print-stacks trace.out   stop-the-world parts and CPU samples in them (unstoppable)
+  schedstat requests trace.out             requests inferred from goroutines and stacks (regiongraph)
+  schedstat requests --svg r.svg trace.out those requests drawn as bands (etviz)
   schedstat tui trace.out                the whole analysis in the terminal (also: --tui)
   schedstat bundles --profile-sort goroutine bundles/   Autoprof bundles by a profile's total (apshuffle)
 
@@ -230,6 +233,52 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Requests inferred from goroutine behaviour and stacks: regions, their causes across goroutines, JSON, SVG (regiongraph).
+    #[command(after_help = requests::AFTER_HELP)]
+    Requests {
+        /// The trace file.
+        #[arg(required_unless_present = "print_patterns")]
+        trace: Option<PathBuf>,
+        /// Region kinds from this pattern file instead of the built-in ones (see --print-patterns).
+        #[arg(long, value_name = "FILE")]
+        patterns: Option<PathBuf>,
+        /// Print the built-in pattern file (regiongraph's matchers) and exit.
+        #[arg(long, conflicts_with_all = ["patterns", "show_regions", "show_chains", "show_pairs", "json", "svg"])]
+        print_patterns: bool,
+        /// Print each region: KIND(g=G@START-END).
+        #[arg(long, conflicts_with_all = ["show_chains", "show_pairs", "json"])]
+        show_regions: bool,
+        /// Print each chain of reasons some event had, root first.
+        #[arg(long, conflicts_with_all = ["show_pairs", "json"])]
+        show_chains: bool,
+        /// Print each (cause, effect) pair of reasons once.
+        #[arg(long, conflicts_with = "json")]
+        show_pairs: bool,
+        /// Print each request's tree of spans as one JSON line (regiongraph's JSON).
+        #[arg(long)]
+        json: bool,
+        /// With --json: print each request's summary (totals, flattened timeline, tree), the input of etviz.
+        #[arg(long, requires = "json")]
+        summarize: bool,
+        /// Also draw the requests as SVG bands to FILE, as etviz does (`-`: stdout).
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
+        /// With --svg: one band per goroutine/region instead of one per request.
+        #[arg(long, requires = "svg")]
+        details: bool,
+    },
+    /// Draw requests (JSON lines from `requests --json --summarize`) as SVG bands, as etviz does.
+    #[command(after_help = requests::ETVIZ_AFTER_HELP)]
+    Etviz {
+        /// The JSON lines (`-`: stdin).
+        input: PathBuf,
+        /// The SVG file to write (`-`: stdout).
+        #[arg(short = 'o', long, value_name = "FILE")]
+        output: PathBuf,
+        /// One band per goroutine/region instead of one per request.
+        #[arg(long)]
+        details: bool,
+    },
     /// Stop-the-world ranges split into pre-stop, stopped and post-stop, with the CPU samples during each (unstoppable).
     #[command(after_help = stw::AFTER_HELP)]
     Stw {
@@ -296,6 +345,32 @@ fn main() -> ExitCode {
             grep::run(&grep::GrepArgs { trace, stacks, goroutine, time, sort, pattern, json })
         }
         Some(Command::States { trace, dot, svg, json }) => states::run(&states::StatesArgs { trace, dot, svg, json }),
+        Some(Command::Requests {
+            trace,
+            patterns,
+            print_patterns,
+            show_regions,
+            show_chains,
+            show_pairs,
+            json,
+            summarize,
+            svg,
+            details,
+        }) => requests::run(&requests::RequestsArgs {
+            trace,
+            patterns,
+            print_patterns,
+            show_regions,
+            show_chains,
+            show_pairs,
+            json,
+            summarize,
+            svg,
+            details,
+        }),
+        Some(Command::Etviz { input, output, details }) => {
+            requests::run_etviz(&requests::EtvizArgs { input, output, details })
+        }
         Some(Command::Stw { trace, profile, print_stacks, grace, json }) => {
             stw::run(&stw::StwArgs { trace, profile, print_stacks, grace, json })
         }

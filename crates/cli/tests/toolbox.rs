@@ -1,5 +1,6 @@
-//! `schedstat grep`, `states` and `stw` against the Go Tracing Toolbox's
-//! etgrep, grstates and unstoppable, whose outputs on our fixtures are
+//! `schedstat grep`, `states`, `stw`, `requests` and `etviz` against the Go
+//! Tracing Toolbox's etgrep, grstates, unstoppable, regiongraph and etviz,
+//! whose outputs on our fixtures are
 //! recorded under testdata/oracle/toolbox (by scripts/toolbox-oracle.sh; see
 //! its README.md): line for line for grep and stw, node for node and edge for
 //! edge (with counts, in grstates's order) for states. Also: the fixtures the
@@ -363,4 +364,257 @@ fn svg_has_every_node_and_edge_when_dot_is_installed() {
     got.dedup();
     assert_eq!(got, want);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The flags of a regiongraph.tsv mode, ours.
+fn requests_flags(mode: &str) -> &'static [&'static str] {
+    match mode {
+        "regions" => &["--show-regions"],
+        "chains" => &["--show-chains"],
+        "pairs" => &["--show-pairs"],
+        "json" => &["--json"],
+        "summarize" => &["--json", "--summarize"],
+        other => panic!("unknown mode {other}"),
+    }
+}
+
+/// `fixtures/go1.21/http.trace` → `go1.21-http`, `corpus/a/b` → `corpus-a-b`, as the recordings name them.
+fn rg_name(trace: &str) -> String {
+    trace
+        .trim_start_matches("fixtures/")
+        .trim_start_matches("oracle/toolbox/traces/")
+        .trim_end_matches(".trace")
+        .replace('/', "-")
+}
+
+#[test]
+fn requests_equal_regiongraph_on_every_old_format_trace() {
+    let rows = tsv("regiongraph.tsv");
+    assert!(rows.len() >= 5 * 50, "recorded rows: {}", rows.len());
+    let corpus = root().join("../shared/testdata/go-corpus");
+    if !corpus.is_dir() {
+        assert!(
+            std::env::var_os("SCHEDSTAT_NO_SHARED_CORPUS").is_some(),
+            "the shared corpus is missing at {}; place shared/ beside the clone or set SCHEDSTAT_NO_SHARED_CORPUS=1",
+            corpus.display()
+        );
+    }
+    let mut with_regions = 0;
+    for row in &rows {
+        let (trace, mode, lines, sha) = (&row[0], &row[1], &row[2], &row[3]);
+        let path = match trace.strip_prefix("corpus/") {
+            Some(rel) if corpus.is_dir() => corpus.join(rel),
+            Some(_) => continue,
+            None => root().join("testdata").join(trace),
+        };
+        let mut args: Vec<std::ffi::OsString> = vec!["requests".into()];
+        args.extend(requests_flags(mode).iter().map(Into::into));
+        args.push(path.into());
+        let mut out = ok_stdout(&run(&args), &format!("{trace} {mode}"));
+        if mode == "chains" || mode == "pairs" {
+            // regiongraph prints these in Go's map order; the recording is sorted.
+            let mut l: Vec<&str> = out.lines().collect();
+            l.sort_unstable();
+            out = l.iter().map(|s| format!("{s}\n")).collect();
+        }
+        let full = oracle().join("regiongraph").join(format!("{}.{mode}.txt.gz", rg_name(trace)));
+        if full.exists() {
+            with_regions += 1;
+            let want = gunzip(&full);
+            assert!(want == out, "{trace} {mode}: {}", first_diff(&want, &out));
+        }
+        assert_eq!(out.lines().count().to_string(), *lines, "{trace} {mode}: line count");
+        assert_eq!(analysis::toolbox::stw::sha256_hex(out.as_bytes()), *sha, "{trace} {mode}: output digest");
+    }
+    assert!(with_regions >= 20, "traces with regions x modes: {with_regions}");
+}
+
+/// An SVG as etviz's structure: the header, then each band's elements (up
+/// to its label, or a separator) as a sorted list. etviz draws a band's
+/// waits and assists in Go's map order, which changes from run to run, so
+/// only the order inside a band is left out.
+fn svg_bands(svg: &str) -> Vec<Vec<String>> {
+    let mut out = vec![svg.lines().take(5).map(str::to_string).collect::<Vec<_>>()];
+    let mut cur: Vec<String> = Vec::new();
+    for l in svg.lines().skip(5) {
+        let sep = l.contains("fill=\"lightgrey\"");
+        if sep && !cur.is_empty() {
+            cur.sort();
+            out.push(std::mem::take(&mut cur));
+        }
+        cur.push(l.to_string());
+        if l.starts_with("<text") || sep || l == "</svg>" {
+            cur.sort();
+            out.push(std::mem::take(&mut cur));
+        }
+    }
+    assert!(cur.is_empty(), "trailing elements");
+    out
+}
+
+fn first_band_diff(want: &[Vec<String>], got: &[Vec<String>]) -> String {
+    for (i, (a, b)) in want.iter().zip(got).enumerate() {
+        if a != b {
+            return format!("band {i}:\n  etviz: {a:?}\n  ours:  {b:?}");
+        }
+    }
+    format!("band counts differ: etviz {} ours {}", want.len(), got.len())
+}
+
+#[test]
+fn etviz_equals_etviz_band_for_band() {
+    let dir = oracle().join("etviz");
+    let mut n = 0;
+    let tmp = std::env::temp_dir().join(format!("schedstat-etviz-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let path = e.unwrap().path();
+        let file = path.file_name().unwrap().to_str().unwrap().to_string();
+        let (name, details) = match file.strip_suffix("-details.svg.gz") {
+            Some(n) => (n.to_string(), true),
+            None => (file.strip_suffix(".svg.gz").unwrap().to_string(), false),
+        };
+        let want = svg_bands(&gunzip(&path));
+        // etviz's input: regiongraph's own JSON.
+        let input = tmp.join(format!("{name}.json"));
+        std::fs::write(&input, gunzip(&oracle().join("regiongraph").join(format!("{name}.summarize.txt.gz")))).unwrap();
+        let svg = tmp.join(format!("{file}.svg"));
+        let mut args: Vec<std::ffi::OsString> = vec!["etviz".into(), input.into(), "-o".into(), svg.clone().into()];
+        if details {
+            args.push("--details".into());
+        }
+        ok_stdout(&run(&args), &file);
+        let got = svg_bands(&std::fs::read_to_string(&svg).unwrap());
+        assert!(want == got, "{file}: {}", first_band_diff(&want, &got));
+        // In one step from the trace.
+        let (v, scenario) = name.split_once('-').unwrap();
+        let fx = root().join("testdata/fixtures").join(v).join(format!("{scenario}.trace"));
+        let trace = if fx.exists() { fx } else { oracle().join("traces").join(v).join(format!("{scenario}.trace")) };
+        let mut args: Vec<std::ffi::OsString> = vec!["requests".into(), "--svg".into(), svg.clone().into()];
+        if details {
+            args.push("--details".into());
+        }
+        args.push(trace.into());
+        ok_stdout(&run(&args), &file);
+        let got = svg_bands(&std::fs::read_to_string(&svg).unwrap());
+        assert!(want == got, "{file} (requests --svg): {}", first_band_diff(&want, &got));
+        n += 1;
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+    assert!(n >= 8, "recorded pictures: {n}");
+}
+
+#[test]
+fn requests_read_what_regiongraph_cannot() {
+    // regiongraph refuses the partitioned format (Go 1.22+).
+    let refused = tsv("regiongraph-unreadable.tsv");
+    assert!(refused.iter().all(|r| r[1].contains("unsupported trace file version")), "{refused:?}");
+    // Ours reads every fixture, and finds HTTP requests in every version's http fixture.
+    let mut versions = 0;
+    for dir in std::fs::read_dir(root().join("testdata/fixtures")).unwrap() {
+        let dir = dir.unwrap().path();
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "trace") {
+                let o = run([Path::new("requests"), Path::new("--json"), Path::new("--summarize"), &p]);
+                assert!(o.status.success() && o.stderr.is_empty(), "{}: {}", p.display(), String::from_utf8_lossy(&o.stderr));
+            }
+        }
+        let http = dir.join("http.trace");
+        let out = ok_stdout(&run([Path::new("requests"), Path::new("--show-regions"), &http]), "http");
+        for kind in ["server/http_read(", "server/http(", "client/http_roundtrip(", "client/http_write(", "client/http_read("] {
+            assert!(out.lines().filter(|l| l.starts_with(kind)).count() >= 250, "{}: {kind}", http.display());
+        }
+        versions += 1;
+    }
+    assert!(versions >= 8);
+    // Go 1.27: inbound request -> outbound round trip -> dial -> DNS lookup, as on Go 1.21.
+    for v in ["go1.21", "go1.27"] {
+        let t = oracle().join("traces").join(v).join("webstack.trace");
+        let chains = ok_stdout(&run([Path::new("requests"), Path::new("--show-chains"), &t]), v);
+        let full = chains.lines().filter(|l| {
+            let p = |k: &str| l.find(k);
+            matches!((p("server/http("), p("client/http_roundtrip("), p("client/http_dial("), p("client/http_dns(")),
+                (Some(a), Some(b), Some(c), Some(d)) if a < b && b < c && c < d)
+        });
+        assert!(full.count() >= 10, "{v}: chains server/http -> roundtrip -> dial -> dns");
+    }
+}
+
+#[test]
+fn pattern_files() {
+    let http = fixture("go1.21/http");
+    // The printed built-in file is the built-in set.
+    let printed = ok_stdout(&run(["requests", "--print-patterns"]), "print");
+    let tmp = std::env::temp_dir().join(format!("schedstat-patterns-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let file = tmp.join("default.patterns");
+    std::fs::write(&file, &printed).unwrap();
+    let a = ok_stdout(&run([Path::new("requests"), Path::new("--json"), &http]), "builtin");
+    let b = ok_stdout(&run([Path::new("requests"), Path::new("--json"), Path::new("--patterns"), &file, &http]), "file");
+    assert_eq!(a, b);
+    // A kind of one's own, on a trace regiongraph cannot read: the generator's handler.
+    let mine = tmp.join("mine.patterns");
+    std::fs::write(
+        &mine,
+        "# the generator's HTTP handler, as a region\nkind app/handle\n  match \"**\" \"^main.handleRequest$\" \"**\"\n  single\n",
+    )
+    .unwrap();
+    let out = ok_stdout(&run([Path::new("requests"), Path::new("--show-regions"), Path::new("--patterns"), &mine, &fixture("go1.27/http")]), "mine");
+    // handleRequest shows on a stack when it sleeps (every 10th of 300 requests).
+    assert!(out.lines().count() >= 20 && out.lines().all(|l| l.starts_with("app/handle(g=")), "{out}");
+    // A bad token: one line naming the file, line and column.
+    let bad = tmp.join("bad.patterns");
+    std::fs::write(&bad, "kind a\n  match \"**\"\n  continue stackles matching\n").unwrap();
+    let o = run([Path::new("requests"), Path::new("--patterns"), &bad, &http]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("bad.patterns:3:12: unknown condition \"stackles\""), "{err}");
+    std::fs::write(&bad, "kind a\n  match \"**\" \"sync.(Mutex\"\n").unwrap();
+    let o = run([Path::new("requests"), Path::new("--patterns"), &bad, &http]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.code() == Some(2) && err.contains("bad.patterns:2:14: invalid regexp \"sync.(Mutex\""), "{err}");
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+#[test]
+fn etviz_bad_input_is_one_line() {
+    let tmp = std::env::temp_dir().join(format!("schedstat-etviz-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let spans = tmp.join("spans.json");
+    // Trees without summaries: etviz needs --summarize.
+    let trees = ok_stdout(&run([Path::new("requests"), Path::new("--json"), &fixture("go1.21/idleserver")]), "json");
+    std::fs::write(&spans, trees).unwrap();
+    let o = run([Path::new("etviz"), &spans, Path::new("-o"), &tmp.join("x.svg")]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.lines().count() == 1 && err.contains("line 1") && err.contains("--summarize"), "{err}");
+    let o = run([Path::new("etviz"), &tmp.join("missing.json"), Path::new("-o"), &tmp.join("x.svg")]);
+    assert_eq!(o.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+#[test]
+fn tls_handshake_kinds_from_the_example_pattern_file() {
+    // The README's example: the built-in kinds plus testdata/requests/tls.patterns.
+    let mut text = ok_stdout(&run(["requests", "--print-patterns"]), "print");
+    text.push_str(&std::fs::read_to_string(root().join("testdata/requests/tls.patterns")).unwrap());
+    let file = std::env::temp_dir().join(format!("schedstat-tls-{}.patterns", std::process::id()));
+    std::fs::write(&file, text).unwrap();
+    for v in ["go1.21", "go1.27"] {
+        let t = oracle().join("traces").join(v).join("webstack.trace");
+        let regions = ok_stdout(&run([Path::new("requests"), Path::new("--show-regions"), Path::new("--patterns"), &file, &t]), v);
+        for kind in ["client/tls_handshake(", "server/tls_handshake("] {
+            // Every other one of the 48 backend calls dials anew (and the first pooled one).
+            assert!(regions.lines().filter(|l| l.starts_with(kind)).count() >= 20, "{v}: {kind}");
+        }
+        let chains = ok_stdout(&run([Path::new("requests"), Path::new("--show-chains"), Path::new("--patterns"), &file, &t]), v);
+        let n = chains
+            .lines()
+            .filter(|l| l.starts_with("server/http(") && l.contains("client/http_dial(") && l.contains("client/tls_handshake("))
+            .count();
+        assert!(n >= 10, "{v}: inbound request -> dial -> TLS handshake chains: {n}");
+    }
+    let _ = std::fs::remove_file(&file);
 }

@@ -5,5 +5,6 @@
 #![warn(missing_docs)]
 
 pub mod dot;
+pub mod etviz;
 pub mod pprof;
 pub mod perfetto;

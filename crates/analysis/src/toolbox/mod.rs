@@ -8,5 +8,6 @@
 
 pub mod grep;
 pub mod pattern;
+pub mod requests;
 pub mod states;
 pub mod stw;

@@ -241,7 +241,7 @@ impl EventMatch {
 
 /// Splits blank-separated Go string literals (as `fmt.Fscanf("%q")` reads
 /// them), returning each value and the byte offset where its literal starts.
-fn parse_go_strings(s: &str) -> Result<(Vec<String>, Vec<usize>), PatternError> {
+pub(crate) fn parse_go_strings(s: &str) -> Result<(Vec<String>, Vec<usize>), PatternError> {
     let b = s.as_bytes();
     let mut out = Vec::new();
     let mut offs = Vec::new();
