@@ -1,7 +1,8 @@
 //! `schedstat`, the command people type.
 //!
 //! The commands that read a trace with the reader alone (`dump`, `stats`,
-//! `pprof`, `goroutines`, `leaks`, `tasks`, `regions`, `gc`, `export`) run
+//! `pprof`, `goroutines`, `leaks`, `tasks`, `regions`, `gc`, `export`, and
+//! the toolbox's `bundles`, `grep`, `states`, `requests`, `etviz`, `stw`) run
 //! here; every other use (the report, `--sql`, `doctor`, `tui`, `web`, `fleet`,
 //! `--help` ...) is handed to `schedstat-sql`, the whole CLI, which replaces
 //! this process with the same arguments. This binary does not link DuckDB,
@@ -15,16 +16,21 @@
 // SQL side uses is dead code here.
 #![allow(dead_code)]
 
+mod bundles;
 mod dump;
 mod export;
 mod gc;
 mod goroutines;
+mod grep;
 mod input;
 mod leaks;
 mod plain;
 mod pprof;
+mod requests;
 mod render;
+mod states;
 mod stats;
+mod stw;
 mod tasks;
 
 use std::ffi::OsString;
@@ -68,7 +74,7 @@ fn hand_over(args: &[OsString]) -> ExitCode {
         eprintln!(
             "schedstat: error: this command needs {SQL_BINARY} (schedstat with its SQL engine), which is not \
              installed beside schedstat; reinstall with scripts/install.sh, or use a command that needs no \
-             SQL (dump, stats, pprof, goroutines, leaks, tasks, regions, gc, export)"
+             SQL (dump, stats, pprof, goroutines, leaks, tasks, regions, gc, export, grep, states, stw, requests, etviz, bundles)"
         );
         return ExitCode::from(2);
     };

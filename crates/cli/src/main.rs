@@ -15,15 +15,15 @@ mod doctor;
 mod dump;
 mod goroutines;
 mod gc;
+mod grep;
 mod export;
 mod fleet;
-mod grep;
 mod input;
 mod plain;
 mod pprof;
+mod requests;
 mod leaks;
 mod render;
-mod requests;
 mod sqlshell;
 mod states;
 mod stats;
@@ -38,7 +38,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 pub use plain::{read_error, report_read_error, Outcome};
-use plain::{parse_duration, parse_offset};
+use plain::parse_duration;
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -176,9 +176,6 @@ enum Command {
     /// Many traces into one Parquet dataset (in parallel), then SQL and rankings across them.
     #[command(after_help = fleet::AFTER_HELP)]
     Fleet(fleet::FleetArgs),
-    /// Autoprof profile bundles (directories or zips) sorted by a profile's total, as apshuffle; hosts; prev/next links.
-    #[command(after_help = bundles::AFTER_HELP)]
-    Bundles(bundles::BundlesArgs),
     /// Serve the web page with the trace preloaded on 127.0.0.1 (page embedded in the binary).
     #[command(after_help = web::AFTER_HELP)]
     Web {
@@ -193,109 +190,6 @@ enum Command {
         /// Log each request on stderr.
         #[arg(short, long)]
         verbose: bool,
-    },
-    /// Events as etgrep (Go Tracing Toolbox) prints them, filtered by goroutine, time or stack pattern.
-    #[command(after_help = grep::AFTER_HELP)]
-    Grep {
-        /// The trace file.
-        trace: PathBuf,
-        /// Print each event's stack (leaf first) under its line.
-        #[arg(long)]
-        stacks: bool,
-        /// Only events of this goroutine (0: all, as etgrep).
-        #[arg(long, value_name = "G", default_value_t = 0, allow_negative_numbers = true)]
-        goroutine: i64,
-        /// Only events at exactly this time in ns, as printed (0: all, as etgrep).
-        #[arg(long, value_name = "T", default_value_t = 0)]
-        time: i64,
-        /// Trace order, or grouped by goroutine.
-        #[arg(long, value_enum, default_value = "time")]
-        sort: grep::Sort,
-        /// Keep events matching 'KIND "SPEC" ...' (see below).
-        #[arg(long = "match", value_name = "PATTERN")]
-        pattern: Option<String>,
-        /// One JSON object per line and event (its etgrep line, fields, filed goroutine, stack), in trace order.
-        #[arg(long, conflicts_with = "sort")]
-        json: bool,
-    },
-    /// The graph of goroutine state machines (state + stack nodes, counted edges) as DOT, SVG or JSON (grstates).
-    #[command(after_help = states::AFTER_HELP)]
-    States {
-        /// The trace file.
-        trace: PathBuf,
-        /// Write the graph in Graphviz DOT to FILE (`-`: stdout; the default when nothing else is asked).
-        #[arg(long, value_name = "FILE")]
-        dot: Option<PathBuf>,
-        /// Write the graph as SVG to FILE, drawn by Graphviz's `dot`.
-        #[arg(long, value_name = "FILE")]
-        svg: Option<PathBuf>,
-        /// Print the graph (nodes, edges, counts, examples) as one JSON document.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Requests inferred from goroutine behaviour and stacks: regions, their causes across goroutines, JSON, SVG (regiongraph).
-    #[command(after_help = requests::AFTER_HELP)]
-    Requests {
-        /// The trace file.
-        #[arg(required_unless_present = "print_patterns")]
-        trace: Option<PathBuf>,
-        /// Region kinds from this pattern file instead of the built-in ones (see --print-patterns).
-        #[arg(long, value_name = "FILE")]
-        patterns: Option<PathBuf>,
-        /// Print the built-in pattern file (regiongraph's matchers) and exit.
-        #[arg(long, conflicts_with_all = ["patterns", "show_regions", "show_chains", "show_pairs", "json", "svg"])]
-        print_patterns: bool,
-        /// Print each region: KIND(g=G@START-END).
-        #[arg(long, conflicts_with_all = ["show_chains", "show_pairs", "json"])]
-        show_regions: bool,
-        /// Print each chain of reasons some event had, root first.
-        #[arg(long, conflicts_with_all = ["show_pairs", "json"])]
-        show_chains: bool,
-        /// Print each (cause, effect) pair of reasons once.
-        #[arg(long, conflicts_with = "json")]
-        show_pairs: bool,
-        /// Print each request's tree of spans as one JSON line (regiongraph's JSON).
-        #[arg(long)]
-        json: bool,
-        /// With --json: print each request's summary (totals, flattened timeline, tree), the input of etviz.
-        #[arg(long, requires = "json")]
-        summarize: bool,
-        /// Also draw the requests as SVG bands to FILE, as etviz does (`-`: stdout).
-        #[arg(long, value_name = "FILE")]
-        svg: Option<PathBuf>,
-        /// With --svg: one band per goroutine/region instead of one per request.
-        #[arg(long, requires = "svg")]
-        details: bool,
-    },
-    /// Draw requests (JSON lines from `requests --json --summarize`) as SVG bands, as etviz does.
-    #[command(after_help = requests::ETVIZ_AFTER_HELP)]
-    Etviz {
-        /// The JSON lines (`-`: stdin).
-        input: PathBuf,
-        /// The SVG file to write (`-`: stdout).
-        #[arg(short = 'o', long, value_name = "FILE")]
-        output: PathBuf,
-        /// One band per goroutine/region instead of one per request.
-        #[arg(long)]
-        details: bool,
-    },
-    /// Stop-the-world ranges split into pre-stop, stopped and post-stop, with the CPU samples during each (unstoppable).
-    #[command(after_help = stw::AFTER_HELP)]
-    Stw {
-        /// The trace file.
-        trace: PathBuf,
-        /// Write the samples as a gzipped pprof profile to FILE.
-        #[arg(long, value_name = "FILE")]
-        profile: Option<PathBuf>,
-        /// Print each sample (part, offset, goroutine) and its stack.
-        #[arg(long)]
-        print_stacks: bool,
-        /// Ignore samples that arrive less than this far into a part (Go duration, e.g. 100us).
-        #[arg(long, value_name = "DURATION", default_value = "0", value_parser = parse_offset)]
-        grace: i64,
-        /// Print the ranges and their samples as one JSON document.
-        #[arg(long)]
-        json: bool,
     },
     /// Browse the analysis in the terminal: summary, spikes, delays, goroutines, profiles, GC, leaks, doctor, timeline, SQL.
     #[command(after_help = tui::AFTER_HELP)]
@@ -332,7 +226,6 @@ fn main() -> ExitCode {
         Some(Command::Doctor(a)) => doctor::run(&a),
         Some(Command::Check(a)) => check::run(&a),
         Some(Command::Fleet(a)) => fleet::run(&a),
-        Some(Command::Bundles(a)) => bundles::run(&a),
         Some(Command::Tui { trace, window, spike_threshold, top }) => {
             if window < 1_000_000 {
                 eprintln!("schedstat: error: --window must be at least 1ms (runnable counts use 1 ms buckets)");
@@ -341,39 +234,6 @@ fn main() -> ExitCode {
             tui::run(&tui::TuiArgs { trace, opts: tui::report_options(window, spike_threshold, top) })
         }
         Some(Command::Web { trace, port, open, verbose }) => web::run(&trace, &web::WebArgs { port, open, verbose }),
-        Some(Command::Grep { trace, stacks, goroutine, time, sort, pattern, json }) => {
-            grep::run(&grep::GrepArgs { trace, stacks, goroutine, time, sort, pattern, json })
-        }
-        Some(Command::States { trace, dot, svg, json }) => states::run(&states::StatesArgs { trace, dot, svg, json }),
-        Some(Command::Requests {
-            trace,
-            patterns,
-            print_patterns,
-            show_regions,
-            show_chains,
-            show_pairs,
-            json,
-            summarize,
-            svg,
-            details,
-        }) => requests::run(&requests::RequestsArgs {
-            trace,
-            patterns,
-            print_patterns,
-            show_regions,
-            show_chains,
-            show_pairs,
-            json,
-            summarize,
-            svg,
-            details,
-        }),
-        Some(Command::Etviz { input, output, details }) => {
-            requests::run_etviz(&requests::EtvizArgs { input, output, details })
-        }
-        Some(Command::Stw { trace, profile, print_stacks, grace, json }) => {
-            stw::run(&stw::StwArgs { trace, profile, print_stacks, grace, json })
-        }
         None => {
             let mut f = cli.report;
             // `schedstat --sql trace.out` means a prompt on trace.out, not the query "trace.out".

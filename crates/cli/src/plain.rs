@@ -1,5 +1,6 @@
 //! The commands that need no SQL (`dump`, `stats`, `pprof`, `goroutines`,
-//! `leaks`, `tasks`, `regions`, `gc`, `export`), their arguments, and what
+//! `leaks`, `tasks`, `regions`, `gc`, `export`, and the toolbox's `bundles`,
+//! `grep`, `states`, `requests`, `etviz`, `stw`), their arguments, and what
 //! every command shares: exit outcomes, reader errors, duration parsing.
 //!
 //! Two binaries compile this module: `schedstat-sql`, the whole CLI, and
@@ -12,7 +13,7 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 
-use crate::{dump, export, gc, goroutines, leaks, pprof, stats, tasks};
+use crate::{bundles, dump, export, gc, goroutines, grep, leaks, pprof, requests, states, stats, stw, tasks};
 
 /// The subcommands that read the trace with the reader alone.
 #[derive(Subcommand)]
@@ -175,6 +176,112 @@ pub enum PlainCommand {
         #[arg(long, value_name = "DURATION", value_parser = parse_offset)]
         to: Option<i64>,
     },
+    /// Autoprof profile bundles (directories or zips) sorted by a profile's total, as apshuffle; hosts; prev/next links.
+    #[command(after_help = bundles::AFTER_HELP)]
+    Bundles(bundles::BundlesArgs),
+    /// Events as etgrep (Go Tracing Toolbox) prints them, filtered by goroutine, time or stack pattern.
+    #[command(after_help = grep::AFTER_HELP)]
+    Grep {
+        /// The trace file.
+        trace: PathBuf,
+        /// Print each event's stack (leaf first) under its line.
+        #[arg(long)]
+        stacks: bool,
+        /// Only events of this goroutine (0: all, as etgrep).
+        #[arg(long, value_name = "G", default_value_t = 0, allow_negative_numbers = true)]
+        goroutine: i64,
+        /// Only events at exactly this time in ns, as printed (0: all, as etgrep).
+        #[arg(long, value_name = "T", default_value_t = 0)]
+        time: i64,
+        /// Trace order, or grouped by goroutine.
+        #[arg(long, value_enum, default_value = "time")]
+        sort: grep::Sort,
+        /// Keep events matching 'KIND "SPEC" ...' (see below).
+        #[arg(long = "match", value_name = "PATTERN")]
+        pattern: Option<String>,
+        /// One JSON object per line and event (its etgrep line, fields, filed goroutine, stack), in trace order.
+        #[arg(long, conflicts_with = "sort")]
+        json: bool,
+    },
+    /// The graph of goroutine state machines (state + stack nodes, counted edges) as DOT, SVG or JSON (grstates).
+    #[command(after_help = states::AFTER_HELP)]
+    States {
+        /// The trace file.
+        trace: PathBuf,
+        /// Write the graph in Graphviz DOT to FILE (`-`: stdout; the default when nothing else is asked).
+        #[arg(long, value_name = "FILE")]
+        dot: Option<PathBuf>,
+        /// Write the graph as SVG to FILE, drawn by Graphviz's `dot`.
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
+        /// Print the graph (nodes, edges, counts, examples) as one JSON document.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Requests inferred from goroutine behaviour and stacks: regions, their causes across goroutines, JSON, SVG (regiongraph).
+    #[command(after_help = requests::AFTER_HELP)]
+    Requests {
+        /// The trace file.
+        #[arg(required_unless_present = "print_patterns")]
+        trace: Option<PathBuf>,
+        /// Region kinds from this pattern file instead of the built-in ones (see --print-patterns).
+        #[arg(long, value_name = "FILE")]
+        patterns: Option<PathBuf>,
+        /// Print the built-in pattern file (regiongraph's matchers) and exit.
+        #[arg(long, conflicts_with_all = ["patterns", "show_regions", "show_chains", "show_pairs", "json", "svg"])]
+        print_patterns: bool,
+        /// Print each region: KIND(g=G@START-END).
+        #[arg(long, conflicts_with_all = ["show_chains", "show_pairs", "json"])]
+        show_regions: bool,
+        /// Print each chain of reasons some event had, root first.
+        #[arg(long, conflicts_with_all = ["show_pairs", "json"])]
+        show_chains: bool,
+        /// Print each (cause, effect) pair of reasons once.
+        #[arg(long, conflicts_with = "json")]
+        show_pairs: bool,
+        /// Print each request's tree of spans as one JSON line (regiongraph's JSON).
+        #[arg(long)]
+        json: bool,
+        /// With --json: print each request's summary (totals, flattened timeline, tree), the input of etviz.
+        #[arg(long, requires = "json")]
+        summarize: bool,
+        /// Also draw the requests as SVG bands to FILE, as etviz does (`-`: stdout).
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
+        /// With --svg: one band per goroutine/region instead of one per request.
+        #[arg(long, requires = "svg")]
+        details: bool,
+    },
+    /// Draw requests (JSON lines from `requests --json --summarize`) as SVG bands, as etviz does.
+    #[command(after_help = requests::ETVIZ_AFTER_HELP)]
+    Etviz {
+        /// The JSON lines (`-`: stdin).
+        input: PathBuf,
+        /// The SVG file to write (`-`: stdout).
+        #[arg(short = 'o', long, value_name = "FILE")]
+        output: PathBuf,
+        /// One band per goroutine/region instead of one per request.
+        #[arg(long)]
+        details: bool,
+    },
+    /// Stop-the-world ranges split into pre-stop, stopped and post-stop, with the CPU samples during each (unstoppable).
+    #[command(after_help = stw::AFTER_HELP)]
+    Stw {
+        /// The trace file.
+        trace: PathBuf,
+        /// Write the samples as a gzipped pprof profile to FILE.
+        #[arg(long, value_name = "FILE")]
+        profile: Option<PathBuf>,
+        /// Print each sample (part, offset, goroutine) and its stack.
+        #[arg(long)]
+        print_stacks: bool,
+        /// Ignore samples that arrive less than this far into a part (Go duration, e.g. 100us).
+        #[arg(long, value_name = "DURATION", default_value = "0", value_parser = parse_offset)]
+        grace: i64,
+        /// Print the ranges and their samples as one JSON document.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// The names of [`PlainCommand`]'s subcommands, as typed (for launcher.rs).
@@ -222,6 +329,40 @@ pub fn run_command(command: PlainCommand) -> Result<Outcome, Box<dyn std::error:
                 }
             }
             export::run(&trace, &output, json, (from, to), format)
+        }
+        PlainCommand::Bundles(a) => bundles::run(&a),
+        PlainCommand::Grep { trace, stacks, goroutine, time, sort, pattern, json } => {
+            grep::run(&grep::GrepArgs { trace, stacks, goroutine, time, sort, pattern, json })
+        }
+        PlainCommand::States { trace, dot, svg, json } => states::run(&states::StatesArgs { trace, dot, svg, json }),
+        PlainCommand::Requests {
+            trace,
+            patterns,
+            print_patterns,
+            show_regions,
+            show_chains,
+            show_pairs,
+            json,
+            summarize,
+            svg,
+            details,
+        } => requests::run(&requests::RequestsArgs {
+            trace,
+            patterns,
+            print_patterns,
+            show_regions,
+            show_chains,
+            show_pairs,
+            json,
+            summarize,
+            svg,
+            details,
+        }),
+        PlainCommand::Etviz { input, output, details } => {
+            requests::run_etviz(&requests::EtvizArgs { input, output, details })
+        }
+        PlainCommand::Stw { trace, profile, print_stacks, grace, json } => {
+            stw::run(&stw::StwArgs { trace, profile, print_stacks, grace, json })
         }
     }
 }

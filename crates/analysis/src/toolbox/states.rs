@@ -164,6 +164,48 @@ impl Default for Behaviors {
     }
 }
 
+/// Every goroutine's walk, by goroutine ID: a vector for the IDs a program
+/// has (they count up from 1), a map for any larger one (a hostile file's).
+#[derive(Debug, Default)]
+struct Walks {
+    dense: Vec<Option<Behaviors>>,
+    sparse: FxMap<GoId, Behaviors>,
+}
+
+/// Goroutine IDs below this are indexed directly.
+const DENSE_GOROUTINES: GoId = 1 << 22;
+
+impl Walks {
+    fn get_or_default(&mut self, g: GoId) -> &mut Behaviors {
+        if (0..DENSE_GOROUTINES).contains(&g) {
+            let i = g as usize;
+            if i >= self.dense.len() {
+                self.dense.resize_with(i + 1, || None);
+            }
+            self.dense[i].get_or_insert_with(Behaviors::default)
+        } else {
+            self.sparse.entry(g).or_default()
+        }
+    }
+
+    fn get(&self, g: GoId) -> Option<&Behaviors> {
+        if (0..DENSE_GOROUTINES).contains(&g) {
+            self.dense.get(g as usize).and_then(Option::as_ref)
+        } else {
+            self.sparse.get(&g)
+        }
+    }
+
+    /// Every goroutine with a walk, in ID order.
+    fn ids(&self) -> Vec<GoId> {
+        let mut ids: Vec<GoId> =
+            self.dense.iter().enumerate().filter(|(_, b)| b.is_some()).map(|(g, _)| g as GoId).collect();
+        ids.extend(self.sparse.keys().copied());
+        ids.sort_unstable();
+        ids
+    }
+}
+
 /// Facts about the event that `notice` needs.
 #[derive(Clone, Copy)]
 struct EvFacts {
@@ -186,7 +228,7 @@ pub struct StateBuilder {
     gen_cache: Vec<StackId>,
     /// The same for IDs too large to index (only a hostile file has them).
     gen_cache_large: FxMap<u64, StackId>,
-    goroutines: FxMap<GoId, Behaviors>,
+    goroutines: Walks,
     why_state: FxMap<StackState, Example>,
     why_edge: FxMap<EdgeKey, Example>,
     text_buf: Vec<u8>,
@@ -300,7 +342,7 @@ impl StateBuilder {
         // The map is moved out while `notice` borrows the rest of self (a
         // pointer swap: one hash lookup per event instead of remove + insert).
         let mut gs = std::mem::take(&mut self.goroutines);
-        let b = gs.entry(g).or_default();
+        let b = gs.get_or_default(g);
         if b.current == GoState::Undetermined {
             // It makes others change state, so it runs.
             b.current = GoState::Running;
@@ -318,7 +360,7 @@ impl StateBuilder {
     /// The goroutine's own state changed.
     fn target(&mut self, g: GoId, f: &EvFacts, ev: &Event<'_>, stk: StackId) {
         let mut gs = std::mem::take(&mut self.goroutines);
-        let b = gs.entry(g).or_default();
+        let b = gs.get_or_default(g);
         if f.from == GoState::NotExist {
             b.prev = StackState { stack: stk, state: f.from };
             offer(&mut self.why_state, b.prev, f.time, ev);
@@ -379,8 +421,7 @@ impl StateBuilder {
 
     /// Draws the graph.
     pub fn finish(self) -> StateGraph {
-        let mut goids: Vec<&GoId> = self.goroutines.keys().collect();
-        goids.sort();
+        let goids = self.goroutines.ids();
         let example = |e: Option<&Example>| e.map(|e| e.line.clone());
         let earliest = |a: Option<&Example>, b: Option<&Example>| -> bool {
             // Whether b is earlier than a.
@@ -399,7 +440,7 @@ impl StateBuilder {
         // Edges merged over "via"; with the earliest example of any of them.
         let mut edges: HashMap<(StackState, StackState), (u64, Option<&Example>)> = HashMap::new();
         for g in goids {
-            let b = &self.goroutines[g];
+            let b = self.goroutines.get(g).expect("listed");
             // Per goroutine, the exit/initial example: the earliest among its edges.
             let mut g_init: HashMap<StackState, Option<&Example>> = HashMap::new();
             let mut g_final: HashMap<StackState, Option<&Example>> = HashMap::new();
