@@ -37,7 +37,9 @@ Go 1.27.3 outside the repository, or a binary already built), also sqlprof's
 batch mode (`sqlprof -format csv TRACE... QUERY`: each trace loaded into its
 own DuckDB database by a pool of GOMAXPROCS goroutines, then the query)
 against `schedstat fleet` on the traces sqlprof reads (found by running it on
-each file once first, untimed).
+each file once first, untimed). Then one Spark local run (local[2]) of
+fleet/spark/fleet_job.py converting the same traces, timed whole (JVM start-up
+included), when scripts/spark-test.sh has installed PySpark and Java.
 
 --old-format generates the trace with Go 1.21.13 instead (the old, unpartitioned
 format, which both readers must hold whole: peak RSS is the figure to watch;
@@ -288,7 +290,31 @@ def fleet_bench(args):
         sqlprof_bench(schedstat, args.sqlprof, files, work)
     else:
         print("sqlprof's batch mode: not measured (give --sqlprof SRC)")
+    spark_bench(schedstat, inputs, n, secs, work)
     shutil.rmtree(work, ignore_errors=True)
+
+
+# The PySpark that scripts/spark-test.sh installs (and CI runs); not installed here.
+PYSPARK_DIR = os.path.expanduser("~/.cache/schedstat/pyspark/4.3.0")
+
+
+def spark_bench(schedstat, inputs, n, fleet_secs, work):
+    """One Spark local run (local[2]) of fleet/spark/fleet_job.py's conversion on the same traces."""
+    submit = os.path.join(PYSPARK_DIR, "pyspark", "bin", "spark-submit")
+    if not os.path.exists(submit) or shutil.which("java") is None:
+        print("Spark local run: not measured (scripts/spark-test.sh installs PySpark and Java)")
+        return
+    env = dict(os.environ, PYTHONPATH=PYSPARK_DIR, PYSPARK_PYTHON="python3", SPARK_LOCAL_IP="127.0.0.1")
+    cmd = [submit, "--master", "local[2]", os.path.join(ROOT, "fleet", "spark", "fleet_job.py"), "convert",
+           "--schedstat", schedstat, "--dataset", os.path.join(work, "spark-dataset"), inputs]
+    start = time.perf_counter()
+    p = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    secs = time.perf_counter() - start
+    if p.returncode != 0:
+        print(f"Spark local run: failed ({p.stderr.strip().splitlines()[-1:]})")
+        return
+    print(f"Spark local[2] run    {secs:6.2f} s  {n / secs:6.1f} traces/s (JVM start-up included; "
+          f"schedstat fleet: {fleet_secs:.2f} s)")
 
 
 SQLPROF_QUERY = "select count(*) as transitions from g_transitions"

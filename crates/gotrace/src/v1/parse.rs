@@ -538,7 +538,16 @@ impl<'a> Parser<'a> {
                 e.args[i - 1] = vals[i];
             }
         }
-        match typ {
+        self.follow_goroutine(&mut e);
+        Some(e)
+    }
+
+    /// The goroutine an event is about, as Go's `parseEvent` tracks it: a
+    /// start sets the P's current goroutine, a stop or block clears it, and
+    /// events about another goroutine name it in their first argument.
+    #[inline]
+    fn follow_goroutine(&mut self, e: &mut RawEvent) {
+        match e.typ {
             ev::GO_START | ev::GO_START_LOCAL | ev::GO_START_LABEL => {
                 self.last_g = e.args[0];
                 e.g = self.last_g;
@@ -560,7 +569,6 @@ impl<'a> Parser<'a> {
             ev::GO_SYSEXIT | ev::GO_WAITING | ev::GO_IN_SYSCALL => e.g = e.args[0],
             _ => {}
         }
-        Some(e)
     }
 
     /// First pass: where each P's batches start, and the CPU samples.
@@ -755,36 +763,16 @@ impl<'a> Parser<'a> {
                 if raw.typ == ev::STW_START && self.ver < GO111 && e.args[0] > 1 {
                     return Err(Error::new(format!("unknown STW kind {}", e.args[0])));
                 }
-                match raw.typ {
-                    ev::GO_START | ev::GO_START_LOCAL | ev::GO_START_LABEL => {
-                        self.last_g = e.args[0];
-                        e.g = self.last_g;
+                self.follow_goroutine(&mut e);
+                if raw.typ == ev::USER_LOG {
+                    // Log messages are inline: number them in first-seen order.
+                    let msg = raw.message.unwrap_or(&[]);
+                    let next = self.inline_strings.len() as u64;
+                    let id = *self.inline_ids.entry(msg).or_insert(next);
+                    if id == next {
+                        self.inline_strings.push(msg);
                     }
-                    ev::GO_END
-                    | ev::GO_STOP
-                    | ev::GO_SCHED
-                    | ev::GO_PREEMPT
-                    | ev::GO_SLEEP
-                    | ev::GO_BLOCK
-                    | ev::GO_BLOCK_SEND
-                    | ev::GO_BLOCK_RECV
-                    | ev::GO_BLOCK_SELECT
-                    | ev::GO_BLOCK_SYNC
-                    | ev::GO_BLOCK_COND
-                    | ev::GO_BLOCK_NET
-                    | ev::GO_SYSBLOCK
-                    | ev::GO_BLOCK_GC => self.last_g = 0,
-                    ev::GO_SYSEXIT | ev::GO_WAITING | ev::GO_IN_SYSCALL => e.g = e.args[0],
-                    ev::USER_LOG => {
-                        let msg = raw.message.unwrap_or(&[]);
-                        let next = self.inline_strings.len() as u64;
-                        let id = *self.inline_ids.entry(msg).or_insert(next);
-                        if id == next {
-                            self.inline_strings.push(msg);
-                        }
-                        e.args[3] = id;
-                    }
-                    _ => {}
+                    e.args[3] = id;
                 }
                 Ok(Some(e))
             }
