@@ -220,38 +220,7 @@ pub enum PlainCommand {
     },
     /// Requests inferred from goroutine behaviour and stacks: regions, their causes across goroutines, JSON, SVG (regiongraph).
     #[command(after_help = requests::AFTER_HELP)]
-    Requests {
-        /// The trace file.
-        #[arg(required_unless_present = "print_patterns")]
-        trace: Option<PathBuf>,
-        /// Region kinds from this pattern file instead of the built-in ones (see --print-patterns).
-        #[arg(long, value_name = "FILE")]
-        patterns: Option<PathBuf>,
-        /// Print the built-in pattern file (regiongraph's matchers) and exit.
-        #[arg(long, conflicts_with_all = ["patterns", "show_regions", "show_chains", "show_pairs", "json", "svg"])]
-        print_patterns: bool,
-        /// Print each region: KIND(g=G@START-END).
-        #[arg(long, conflicts_with_all = ["show_chains", "show_pairs", "json"])]
-        show_regions: bool,
-        /// Print each chain of reasons some event had, root first.
-        #[arg(long, conflicts_with_all = ["show_pairs", "json"])]
-        show_chains: bool,
-        /// Print each (cause, effect) pair of reasons once.
-        #[arg(long, conflicts_with = "json")]
-        show_pairs: bool,
-        /// Print each request's tree of spans as one JSON line (regiongraph's JSON).
-        #[arg(long)]
-        json: bool,
-        /// With --json: print each request's summary (totals, flattened timeline, tree), the input of etviz.
-        #[arg(long, requires = "json")]
-        summarize: bool,
-        /// Also draw the requests as SVG bands to FILE, as etviz does (`-`: stdout).
-        #[arg(long, value_name = "FILE")]
-        svg: Option<PathBuf>,
-        /// With --svg: one band per goroutine/region instead of one per request.
-        #[arg(long, requires = "svg")]
-        details: bool,
-    },
+    Requests(requests::RequestsArgs),
     /// Draw requests (JSON lines from `requests --json --summarize`) as SVG bands, as etviz does.
     #[command(after_help = requests::ETVIZ_AFTER_HELP)]
     Etviz {
@@ -335,29 +304,7 @@ pub fn run_command(command: PlainCommand) -> Result<Outcome, Box<dyn std::error:
             grep::run(&grep::GrepArgs { trace, stacks, goroutine, time, sort, pattern, json })
         }
         PlainCommand::States { trace, dot, svg, json } => states::run(&states::StatesArgs { trace, dot, svg, json }),
-        PlainCommand::Requests {
-            trace,
-            patterns,
-            print_patterns,
-            show_regions,
-            show_chains,
-            show_pairs,
-            json,
-            summarize,
-            svg,
-            details,
-        } => requests::run(&requests::RequestsArgs {
-            trace,
-            patterns,
-            print_patterns,
-            show_regions,
-            show_chains,
-            show_pairs,
-            json,
-            summarize,
-            svg,
-            details,
-        }),
+        PlainCommand::Requests(a) => requests::run(&a),
         PlainCommand::Etviz { input, output, details } => {
             requests::run_etviz(&requests::EtvizArgs { input, output, details })
         }

@@ -70,27 +70,38 @@ As etviz, net/http's background reads are left out.
 Exit codes: 0 ok; 1 the input is not such JSON (the message names the
 line); 2 usage or file error.";
 
-/// What `requests` prints.
+/// What `requests` prints (its command-line arguments).
+#[derive(clap::Args)]
 pub struct RequestsArgs {
     /// The trace file.
+    #[arg(required_unless_present = "print_patterns")]
     pub trace: Option<PathBuf>,
-    /// A pattern file instead of the built-in kinds.
+    /// Region kinds from this pattern file instead of the built-in ones (see --print-patterns).
+    #[arg(long, value_name = "FILE")]
     pub patterns: Option<PathBuf>,
-    /// Print the built-in pattern file and exit.
+    /// Print the built-in pattern file (regiongraph's matchers) and exit.
+    #[arg(long, conflicts_with_all = ["patterns", "show_regions", "show_chains", "show_pairs", "json", "svg"])]
     pub print_patterns: bool,
-    /// `-show-regions`.
+    /// Print each region: KIND(g=G@START-END).
+    #[arg(long, conflicts_with_all = ["show_chains", "show_pairs", "json"])]
     pub show_regions: bool,
-    /// `-show-chains`.
+    /// Print each chain of reasons some event had, root first.
+    #[arg(long, conflicts_with_all = ["show_pairs", "json"])]
     pub show_chains: bool,
-    /// `-show-pairs`.
+    /// Print each (cause, effect) pair of reasons once.
+    #[arg(long, conflicts_with = "json")]
     pub show_pairs: bool,
-    /// `-json`.
+    /// Print each request's tree of spans as one JSON line (regiongraph's JSON).
+    #[arg(long)]
     pub json: bool,
-    /// `-summarize`.
+    /// With --json: print each request's summary (totals, flattened timeline, tree), the input of etviz.
+    #[arg(long, requires = "json")]
     pub summarize: bool,
-    /// Draw the requests as etviz does.
+    /// Also draw the requests as SVG bands to FILE, as etviz does (`-`: stdout).
+    #[arg(long, value_name = "FILE")]
     pub svg: Option<PathBuf>,
-    /// One band per span in the SVG.
+    /// With --svg: one band per goroutine/region instead of one per request.
+    #[arg(long, requires = "svg")]
     pub details: bool,
 }
 
