@@ -4,6 +4,9 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod common;
+use common::Scratch;
+
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_schedstat"))
 }
@@ -181,9 +184,8 @@ fn sql_with_json_prints_the_rows_as_json_objects() {
 /// `schedstat-sql`, which loads it.
 #[test]
 fn commands_without_sql_load_no_duckdb() {
-    let dir = std::env::temp_dir().join(format!("schedstat-nosql-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let out = dir.join("t.json");
+    let dir = Scratch::new("nosql");
+    let out = dir.0.join("t.json");
     for ver in ["go1.21", "go1.27"] {
         let t = fixtures().join(ver).join("contended.trace");
         let t = t.to_str().unwrap();
@@ -210,7 +212,6 @@ fn commands_without_sql_load_no_duckdb() {
         assert!(o.status.success(), "{}", stderr(&o));
         assert!(stderr(&o).contains("libduckdb"), "the report runs in schedstat-sql");
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Installed alone (no schedstat-sql beside it, so no DuckDB either),
@@ -218,9 +219,8 @@ fn commands_without_sql_load_no_duckdb() {
 /// in one line what is missing, with exit code 2.
 #[test]
 fn schedstat_alone_runs_the_commands_without_sql() {
-    let dir = std::env::temp_dir().join(format!("schedstat-alone-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let alone = dir.join("schedstat");
+    let dir = Scratch::new("alone");
+    let alone = dir.0.join("schedstat");
     std::fs::copy(env!("CARGO_BIN_EXE_schedstat"), &alone).unwrap();
     let t = fixtures().join("go1.27").join("contended.trace");
     let o = Command::new(&alone).args(["stats", t.to_str().unwrap()]).output().unwrap();
@@ -231,5 +231,4 @@ fn schedstat_alone_runs_the_commands_without_sql() {
     let err = stderr(&o);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("needs schedstat-sql") && err.contains("scripts/install.sh"), "{err}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
