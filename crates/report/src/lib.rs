@@ -973,7 +973,11 @@ pub fn build(db: &dyn Sql, opts: &Options) -> Result<Report> {
         );
     }
     if opts.why > 0 {
-        report.why = Some(explain(&r, delays(&r, opts.why)?, procs)?);
+        let mut out = Vec::new();
+        for d in delays(&r, opts.why)? {
+            out.push(explain(&r, d, procs)?);
+        }
+        report.why = Some(out);
     }
     Ok(report)
 }
@@ -1056,62 +1060,49 @@ fn delays(r: &Runner<'_>, n: usize) -> Result<Vec<Delay>> {
         .collect())
 }
 
-/// The rows of a batched query (first column: the item's index) for item `i`.
-fn rows_of(q: &QueryResult, i: usize) -> impl Iterator<Item = &Vec<Cell>> + '_ {
-    q.rows.iter().filter(move |row| int(&row[0]) == i as i64)
-}
-
-/// Decides why each delay happened.
+/// Decides why one delay happened.
 ///
 /// If a single goroutine executed (ran, or sat in a syscall) on the proc the
 /// waiter finally got for at least half of the wait, it held the proc
 /// ("held"). Otherwise, if at least as many other goroutines were runnable when
 /// the wait began as there are procs, the run queue was saturated
 /// ("saturated"). Otherwise the cause is unclear from the schedule alone (GC,
-/// syscalls returning, timers...). Two queries answer for every delay at once.
-fn explain(r: &Runner<'_>, delays: Vec<Delay>, procs: i64) -> Result<Vec<Why>> {
-    if delays.is_empty() {
-        return Ok(Vec::new());
-    }
-    let rows = |f: &dyn Fn(usize, &Delay) -> String| delays.iter().enumerate().map(|(i, d)| f(i, d)).collect::<Vec<_>>().join(", ");
-    let spans = rows(&|i, d| format!("({i}, {}, {}, {})", d.g, d.start_ns, d.end_ns));
-    let starts = rows(&|i, d| format!("({i}, {}, {})", d.g, d.start_ns));
-    let ran = r.q(&sql::DELAY_EXPLAINED.replace("{{delays}}", &spans), &[])?;
-    let ra = r.q(&sql::RUNNABLE_AT.replace("{{delays}}", &starts), &[])?;
-    let mut out = Vec::with_capacity(delays.len());
-    for (i, d) in delays.into_iter().enumerate() {
-        let uses: Vec<ProcUse> = rows_of(&ran, i)
-            .map(|row| ProcUse {
-                p: int(&row[1]),
-                g: int(&row[2]),
-                runs: int(&row[3]),
-                overlap_ns: int(&row[4]),
-                syscall_ns: int(&row[5]),
-                label: stack::goroutine_label(list(&row[6]).as_deref(), text(&row[7]).as_deref(), LABEL_WIDTH),
-                funcs: list(&row[6]),
-                name: text(&row[7]),
-            })
-            .collect();
-        let mut per_proc: Vec<ProcUse> = Vec::new();
-        for u in &uses {
-            if !per_proc.iter().any(|x| x.p == u.p) {
-                per_proc.push(u.clone());
-            }
+/// syscalls returning, timers...).
+fn explain(r: &Runner<'_>, d: Delay, procs: i64) -> Result<Why> {
+    let q = r.q(sql::DELAY_EXPLAINED, &[("start_ns", d.start_ns), ("end_ns", d.end_ns), ("g", d.g)])?;
+    let uses: Vec<ProcUse> = q
+        .rows
+        .iter()
+        .map(|row| ProcUse {
+            p: int(&row[0]),
+            g: int(&row[1]),
+            runs: int(&row[2]),
+            overlap_ns: int(&row[3]),
+            syscall_ns: int(&row[4]),
+            label: stack::goroutine_label(list(&row[5]).as_deref(), text(&row[6]).as_deref(), LABEL_WIDTH),
+            funcs: list(&row[5]),
+            name: text(&row[6]),
+        })
+        .collect();
+    let mut per_proc: Vec<ProcUse> = Vec::new();
+    for u in &uses {
+        if !per_proc.iter().any(|x| x.p == u.p) {
+            per_proc.push(u.clone());
         }
-        per_proc.sort_by_key(|u| u.p);
-        let holder = d.p.and_then(|p| uses.iter().find(|u| u.p == p)).cloned();
-        let runnable_at_start: Vec<(String, i64, Option<Vec<String>>)> =
-            rows_of(&ra, i).map(|row| (text(&row[1]).unwrap_or_default(), int(&row[2]), list(&row[3]))).collect();
-        let runnable_total = runnable_at_start.iter().map(|x| x.1).sum();
-        let held = holder.as_ref().is_some_and(|h| 2 * h.overlap_ns >= d.duration_ns);
-        let verdict = if held {
-            "held"
-        } else if runnable_total >= procs.max(1) {
-            "saturated"
-        } else {
-            "unclear"
-        };
-        out.push(Why { delay: d, verdict, holder: if held { holder } else { None }, runnable_at_start, runnable_total, procs: per_proc });
     }
-    Ok(out)
+    per_proc.sort_by_key(|u| u.p);
+    let holder = d.p.and_then(|p| uses.iter().find(|u| u.p == p)).cloned();
+    let ra = r.q(sql::RUNNABLE_AT, &[("t_ns", d.start_ns), ("g", d.g)])?;
+    let runnable_at_start: Vec<(String, i64, Option<Vec<String>>)> =
+        ra.rows.iter().map(|row| (text(&row[0]).unwrap_or_default(), int(&row[1]), list(&row[2]))).collect();
+    let runnable_total = runnable_at_start.iter().map(|x| x.1).sum();
+    let held = holder.as_ref().is_some_and(|h| 2 * h.overlap_ns >= d.duration_ns);
+    let verdict = if held {
+        "held"
+    } else if runnable_total >= procs.max(1) {
+        "saturated"
+    } else {
+        "unclear"
+    };
+    Ok(Why { delay: d, verdict, holder: if held { holder } else { None }, runnable_at_start, runnable_total, procs: per_proc })
 }
