@@ -80,6 +80,19 @@ pub fn load_trace_telling(
     verbose: bool,
     problem: Option<&std::sync::Mutex<Option<String>>>,
 ) -> Result<(TraceTables, Outcome), LoadError> {
+    load_trace_visiting(path, db, verbose, problem, &mut |_| {})
+}
+
+/// [`load_trace_telling`], also handing every event to `visit` as it is
+/// read (on the reading thread, while the other one appends to DuckDB): for
+/// the commands that run event analyses beside the database (`doctor`).
+pub fn load_trace_visiting(
+    path: &Path,
+    db: &Database,
+    verbose: bool,
+    problem: Option<&std::sync::Mutex<Option<String>>>,
+    visit: &mut (dyn FnMut(&gotrace::Event<'_>) + Send),
+) -> Result<(TraceTables, Outcome), LoadError> {
     let bytes = open_trace(path).map_err(|e| LoadError::File(e.to_string()))?;
     let total = bytes.as_slice().len() as u64;
     if verbose {
@@ -89,7 +102,7 @@ pub fn load_trace_telling(
     let mut append_time = std::time::Duration::ZERO;
     let (chunks, received) = std::sync::mpsc::sync_channel::<TraceTables>(0);
     let (rest, outcome) = std::thread::scope(|s| {
-        let reading = s.spawn(|| read_chunks(path, &bytes, chunks, problem));
+        let reading = s.spawn(|| read_chunks(path, &bytes, chunks, problem, visit));
         let mut failed = None;
         for chunk in received.iter() {
             let t = std::time::Instant::now();
@@ -127,6 +140,7 @@ fn read_chunks(
     bytes: &crate::input::TraceBytes,
     chunks: std::sync::mpsc::SyncSender<TraceTables>,
     problem: Option<&std::sync::Mutex<Option<String>>>,
+    visit: &mut (dyn FnMut(&gotrace::Event<'_>) + Send),
 ) -> Result<(TraceTables, Outcome), LoadError> {
     let tell = |message: String| match problem {
         Some(p) => *p.lock().unwrap_or_else(|e| e.into_inner()) = Some(message),
@@ -144,6 +158,7 @@ fn read_chunks(
     let err = loop {
         match reader.read_event() {
             Ok(Some(ev)) => {
+                visit(&ev);
                 builder.add(&ev);
                 if builder.pending_rows() >= CHUNK_ROWS && chunks.send(builder.take_rows()).is_err() {
                     break None;

@@ -10,10 +10,9 @@ use std::path::{Path, PathBuf};
 use analysis::doctor::Collector;
 use schedstat_db::Database;
 use schedstat_report::doctor::{self, Diagnosis, Finding, Thresholds, PATTERNS, THRESHOLDS};
-use schedstat_tables::TableBuilder;
 
+use crate::analyze::{load_trace_visiting, LoadError};
 use crate::goroutines::emit;
-use crate::input::read_events;
 use crate::render::stack;
 use crate::render::text::dur;
 use crate::Outcome;
@@ -114,28 +113,16 @@ pub fn examine_db(path: &Path, th: &Thresholds) -> Result<(Diagnosis, Database, 
     let db = Database::create(None).map_err(|e| fail(e.to_string(), Outcome::Failed))?;
     db.create_schema().map_err(|e| fail(e.to_string(), Outcome::Failed))?;
     let mut collector = Collector::new();
-    let mut builder = TableBuilder::new();
-    let mut db_err = None;
-    let read = read_events(path, |ev| {
-        collector.event(ev);
-        builder.add(ev);
-        if db_err.is_none() && builder.pending_rows() >= crate::analyze::CHUNK_ROWS {
-            if let Err(e) = db.append(&builder.take_rows()) {
-                db_err = Some(e.to_string());
-            }
-        }
-    })
-    .map_err(|e| fail(e.to_string(), Outcome::FileError))?;
-    let Some(read) = read else { return Err(Outcome::Unreadable) };
-    if let Some(e) = db_err {
-        return Err(fail(e, Outcome::Failed));
-    }
-    let rest = builder.finish();
-    db.append(&rest).and_then(|_| db.finish(&rest)).map_err(|e| fail(e.to_string(), Outcome::Failed))?;
-
+    let visit = &mut |ev: &gotrace::Event<'_>| collector.event(ev);
+    let (_, outcome) = match load_trace_visiting(path, &db, false, None, visit) {
+        Ok(loaded) => loaded,
+        Err(LoadError::File(m)) => return Err(fail(m, Outcome::FileError)),
+        Err(LoadError::Unreadable) => return Err(Outcome::Unreadable),
+        Err(LoadError::Db(m)) => return Err(fail(m, Outcome::Failed)),
+    };
     let ev = collector.finish();
     let d = doctor::diagnose(&db, &ev, th).map_err(|e| fail(format!("{}: {e}", path.display()), Outcome::Failed))?;
-    Ok((d, db, read.outcome))
+    Ok((d, db, outcome))
 }
 
 const WIDTH: usize = 100;

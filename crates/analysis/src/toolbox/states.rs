@@ -27,8 +27,8 @@
 //!
 //! Where grstates's result depends on Go's random map order (two stacks that
 //! differ only in PCs share a drawn node; which example labels an exit), the
-//! counts are summed and the earliest example is kept, so the output is
-//! deterministic.
+//! counts are summed and the stack seen first gives the node its example, so
+//! the output is deterministic.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -495,7 +495,14 @@ impl StateBuilder {
             example: Option<String>,
         }
         let mut nodes: BTreeMap<String, NodeAcc> = BTreeMap::new();
-        for (ss, count) in &init {
+        // Stacks that draw alike share a node: the one seen first (lowest
+        // canonical ID) gives it its example, whatever the maps' order.
+        let by_stack = |m: &HashMap<StackState, u64>| {
+            let mut v: Vec<(StackState, u64)> = m.iter().map(|(k, v)| (*k, *v)).collect();
+            v.sort_by_key(|(ss, _)| ss.packed());
+            v
+        };
+        for (ss, count) in &by_stack(&init) {
             let acc = nodes.entry(self.short(*ss)).or_insert(NodeAcc {
                 kind: NodeKind::Initial,
                 state: *ss,
@@ -504,7 +511,7 @@ impl StateBuilder {
             });
             acc.count += count;
         }
-        for (ss, count) in &all {
+        for (ss, count) in &by_stack(&all) {
             if init.contains_key(ss) {
                 continue;
             }
@@ -547,7 +554,7 @@ impl StateBuilder {
         }
         // Exit nodes: one per final state, by key.
         let mut exits: BTreeMap<String, (StackState, u64)> = BTreeMap::new();
-        for (ss, count) in &finals {
+        for (ss, count) in &by_stack(&finals) {
             let e = exits.entry(format!("EXIT_{}", self.short(*ss))).or_insert((*ss, 0));
             e.1 += count;
         }
