@@ -107,7 +107,7 @@ export function StatesView({ session }: { session: TraceSession }) {
       <div className="states-scroller">
         <svg width={layout.width} height={layout.height} style={{ font: FONT }} data-testid="states-svg">
           <defs>
-            <marker id="states-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">
+            <marker id="states-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse">
               <path d="M 0 0 L 10 5 L 0 10 z" fill="#5b6474" />
             </marker>
           </defs>
