@@ -164,8 +164,13 @@ describe("what the views draw", () => {
     expect(layout.edges.length).toBe(shown.edges.length);
     const at = new Map(layout.nodes.map((p) => [p.node.id, p]));
     for (const e of layout.edges) {
-      if (!e.back) expect(at.get(e.edge.to)!.y).toBeGreaterThan(at.get(e.edge.from)!.y);
+      if (e.back) continue;
+      expect(at.get(e.edge.to)!.y).toBeGreaterThan(at.get(e.edge.from)!.y);
+      // A long edge runs straight through each row it crosses, in a lane of its own.
+      const crossed = at.get(e.edge.to)!.layer - at.get(e.edge.from)!.layer - 1;
+      expect(e.path.split(" L ").length - 1).toBe(crossed);
     }
+    expect(layout.edges.some((e) => e.path.includes(" L "))).toBe(true);
     // No two boxes overlap.
     for (const a of layout.nodes)
       for (const b of layout.nodes)

@@ -4,10 +4,12 @@
 //    (edges back to a node on the walk's path are drawn upwards);
 // 2. each node goes one layer below its deepest predecessor (longest path),
 //    so goroutines flow top to bottom from their first state to EXIT;
-// 3. nodes in a layer are ordered by the mean position of their neighbours
-//    (barycentre sweeps down and up) to cut edge crossings;
-// 4. each layer is a centred row; edges are cubic curves, bottom of the
-//    source to top of the target, and back edges curve around on the right.
+// 3. an edge crossing layers gets a thin lane in each (a dummy vertex); the
+//    vertices of a layer are ordered by the mean position of their
+//    neighbours (barycentre sweeps down and up) to cut edge crossings;
+// 4. each layer is a centred row; edges are cubic curves from the bottom of
+//    the source through their lanes to the top of the target, and back edges
+//    curve around on the right.
 // Only drawing: the graph itself is the CLI's (crates/wasm-toolbox).
 
 import type { StateEdge, StateGraph, StateNode } from "../toolbox";
@@ -48,6 +50,8 @@ const NODE_GAP = 28;
 const LAYER_GAP = 56;
 const MARGIN = 20;
 const SWEEPS = 6;
+/** The lane a long edge takes through a row it crosses. */
+const DUMMY_WIDTH = 10;
 
 /** The label's lines: "New goroutine" for initial nodes, the state, then the
  * innermost `maxFrames` frames (the top of the stack, where it waits), with
@@ -129,18 +133,37 @@ export function layoutStates(g: StateGraph, measure: (text: string) => number, m
       if (--indeg[w] === 0) queue.push(w);
     }
   }
+  // Long edges pass through a thin placeholder ("dummy" vertex, index >= n)
+  // in each layer they cross, so the ordering keeps them a lane of their own
+  // and they are drawn between the boxes instead of through them.
+  const vLayer = [...layer];
+  const chains = new Map<number, number[]>(); // edge -> its dummies, top down
+  ends.forEach((x, k) => {
+    if (back.has(k) || x.from === x.to) return;
+    const ds: number[] = [];
+    for (let l = layer[x.from] + 1; l < layer[x.to]; l++) {
+      ds.push(vLayer.length);
+      vLayer.push(l);
+    }
+    if (ds.length) chains.set(k, ds);
+  });
+  const nv = vLayer.length;
   const layers: number[][] = [];
-  for (let i = 0; i < n; i++) (layers[layer[i]] ??= []).push(i);
+  for (let v = 0; v < nv; v++) (layers[vLayer[v]] ??= []).push(v);
   for (let l = 0; l < layers.length; l++) layers[l] ??= [];
 
-  // 3. Barycentre ordering.
-  const neighbours: number[][] = Array.from({ length: n }, () => []);
-  for (const x of ends) {
-    if (x.from === x.to) continue;
-    neighbours[x.from].push(x.to);
-    neighbours[x.to].push(x.from);
-  }
-  const pos = new Array<number>(n).fill(0);
+  // 3. Barycentre ordering, over real and dummy vertices.
+  const neighbours: number[][] = Array.from({ length: nv }, () => []);
+  const link = (a: number, b: number) => {
+    neighbours[a].push(b);
+    neighbours[b].push(a);
+  };
+  ends.forEach((x, k) => {
+    if (x.from === x.to) return;
+    const path = [x.from, ...(chains.get(k) ?? []), x.to];
+    for (let i = 1; i < path.length; i++) link(path[i - 1], path[i]);
+  });
+  const pos = new Array<number>(nv).fill(0);
   const renumber = () => layers.forEach((row) => row.forEach((v, i) => (pos[v] = i / Math.max(1, row.length - 1))));
   renumber();
   for (let s = 0; s < SWEEPS; s++) {
@@ -149,7 +172,7 @@ export function layoutStates(g: StateGraph, measure: (text: string) => number, m
       const fixed = s % 2 === 0 ? l - 1 : l + 1;
       const bary = new Map<number, number>();
       for (const v of layers[l]) {
-        const ns = neighbours[v].filter((w) => layer[w] === fixed);
+        const ns = neighbours[v].filter((w) => vLayer[w] === fixed);
         bary.set(v, ns.length ? ns.reduce((a, w) => a + pos[w], 0) / ns.length : pos[v]);
       }
       layers[l].sort((a, b) => bary.get(a)! - bary.get(b)! || a - b);
@@ -157,23 +180,32 @@ export function layoutStates(g: StateGraph, measure: (text: string) => number, m
     }
   }
 
-  // 4. Rows of boxes, centred.
+  // 4. Rows of boxes (and dummy lanes), centred.
   const placed: PlacedNode[] = g.nodes.map((node, i) => {
     const lines = labelLines(node, maxFrames);
     const w = Math.ceil(Math.max(...lines.map(measure))) + 2 * PAD_X;
     return { node, x: 0, y: 0, w, h: lines.length * LINE_HEIGHT + 2 * PAD_Y, layer: layer[i], lines };
   });
-  const rowWidth = layers.map((row) => row.reduce((a, v) => a + placed[v].w, 0) + NODE_GAP * Math.max(0, row.length - 1));
+  const vx = new Array<number>(nv).fill(0); // left edge of every vertex
+  const vw = (v: number) => (v < n ? placed[v].w : DUMMY_WIDTH);
+  const rowTop: number[] = [];
+  const rowHeight: number[] = [];
+  const rowWidth = layers.map((row) => row.reduce((a, v) => a + vw(v), 0) + NODE_GAP * Math.max(0, row.length - 1));
   const width = Math.max(0, ...rowWidth) + 2 * MARGIN;
   let y = MARGIN;
   layers.forEach((row, l) => {
     let x = (width - rowWidth[l]) / 2;
-    const h = Math.max(0, ...row.map((v) => placed[v].h));
+    const h = Math.max(0, ...row.filter((v) => v < n).map((v) => placed[v].h));
     for (const v of row) {
-      placed[v].x = x;
-      placed[v].y = y;
-      x += placed[v].w + NODE_GAP;
+      vx[v] = x;
+      if (v < n) {
+        placed[v].x = x;
+        placed[v].y = y;
+      }
+      x += vw(v) + NODE_GAP;
     }
+    rowTop[l] = y;
+    rowHeight[l] = h;
     y += h + LAYER_GAP;
   });
   const height = y - LAYER_GAP + MARGIN;
@@ -188,12 +220,27 @@ export function layoutStates(g: StateGraph, measure: (text: string) => number, m
       return { edge: x.e, back: true, path: `M ${rx} ${cy - 6} C ${rx + 30} ${cy - 24}, ${rx + 30} ${cy + 24}, ${rx} ${cy + 6}`, labelX: rx + 24, labelY: cy };
     }
     if (!back.has(k) && b.y > a.y) {
+      // Down from the source's bottom, straight through each crossed row in
+      // its lane, into the target's top.
       const x1 = a.x + a.w / 2;
       const y1 = a.y + a.h;
+      const curve = (xa: number, ya: number, xb: number, yb: number) => {
+        const dy = Math.max(12, (yb - ya) / 2);
+        return ` C ${xa} ${ya + dy}, ${xb} ${yb - dy}, ${xb} ${yb}`;
+      };
+      let path = `M ${x1} ${y1}`;
+      let [cx, cy] = [x1, y1];
+      for (const d of chains.get(k) ?? []) {
+        const dx = vx[d] + DUMMY_WIDTH / 2;
+        const top = rowTop[vLayer[d]];
+        path += curve(cx, cy, dx, top) + ` L ${dx} ${top + rowHeight[vLayer[d]]}`;
+        [cx, cy] = [dx, top + rowHeight[vLayer[d]]];
+      }
       const x2 = b.x + b.w / 2;
-      const y2 = b.y;
-      const dy = Math.max(20, (y2 - y1) / 2);
-      return { edge: x.e, back: false, path: `M ${x1} ${y1} C ${x1} ${y1 + dy}, ${x2} ${y2 - dy}, ${x2} ${y2}`, labelX: (x1 + x2) / 2, labelY: (y1 + y2) / 2 };
+      path += curve(cx, cy, x2, b.y);
+      const first = chains.get(k)?.[0];
+      const lx = first === undefined ? (x1 + x2) / 2 : (x1 + vx[first] + DUMMY_WIDTH / 2) / 2;
+      return { edge: x.e, back: false, path, labelX: lx, labelY: y1 + LAYER_GAP / 2 };
     }
     // Upwards: leave on the right, come back into the target's right side.
     const x1 = a.x + a.w;
