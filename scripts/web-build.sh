@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Builds the web page: the wasm reader (crates/wasm) with its JS glue into
-# web/src/wasm/ (git-ignored), then the page into web/dist/ (git-ignored; Vite),
+# Builds the web page: the wasm reader (crates/wasm) and the toolbox module
+# (crates/wasm-toolbox: the States and Requests views, loaded only when one
+# is opened) with their JS glue into web/src/wasm/ (git-ignored), then the page into web/dist/ (git-ignored; Vite),
 # after installing what it needs into
 # caches outside the clone: wasm-bindgen-cli of exactly the version
 # crates/wasm pins, and web/'s npm packages (npm ci, from the committed lock).
-# Prints the wasm's size, raw and gzipped (the issue's budget: <= 300 KB gzipped).
+# Prints each wasm's size, raw and gzipped, and fails over its budget: the
+# reader <= 300 KB gzipped (the issue's), the toolbox <= 500 KB gzipped (the
+# regex engine of the request patterns is ~40% of it).
 #
 # Usage: scripts/web-build.sh
 set -euo pipefail
@@ -27,11 +30,14 @@ rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown \
 
 target="${CARGO_TARGET_DIR:-target}"
 cargo build -q --profile wasm -p schedstat-wasm --target wasm32-unknown-unknown
+# The toolbox module: its own profile (opt-level "z" for every crate in it).
+cargo build -q --profile wasm-toolbox -p schedstat-wasm-toolbox --target wasm32-unknown-unknown
 out=web/src/wasm
 rm -rf "$out.tmp" && mkdir -p "$out.tmp"
 # --target web: an ES module whose init() / initSync() takes the .wasm, so the
 # same output loads in the browser and in Node (the tests).
 "$bindgen" --target web --remove-name-section --out-dir "$out.tmp" "$target/wasm32-unknown-unknown/wasm/schedstat_wasm.wasm"
+"$bindgen" --target web --remove-name-section --out-dir "$out.tmp" "$target/wasm32-unknown-unknown/wasm-toolbox/schedstat_wasm_toolbox.wasm"
 rm -rf "$out" && mv "$out.tmp" "$out"
 
 # npm ci only when the lock changed since the last install (it empties
@@ -47,8 +53,14 @@ fi
 (cd web && npx --no-install vite build --logLevel warn >/dev/null)
 echo "web-build: web/dist: $(find web/dist -type f | wc -l) files, $(du -sk web/dist | cut -f1) KB"
 
-wasm="$out/schedstat_wasm_bg.wasm"
-raw=$(wc -c < "$wasm")
-gz=$(gzip -9 -c "$wasm" | wc -c)
-echo "web-build: $wasm: $raw bytes, $gz bytes gzipped ($((gz / 1024)) KB; budget 300 KB)"
-[ "$gz" -le $((300 * 1024)) ] || { echo "web-build: the wasm is over the 300 KB gzipped budget" >&2; exit 1; }
+# Both sizes are printed before either budget can fail the build.
+over=0
+for pair in schedstat_wasm:300 schedstat_wasm_toolbox:500; do
+  wasm="$out/${pair%%:*}_bg.wasm"
+  budget=${pair##*:}
+  raw=$(wc -c < "$wasm")
+  gz=$(gzip -9 -c "$wasm" | wc -c)
+  echo "web-build: $wasm: $raw bytes, $gz bytes gzipped ($((gz / 1024)) KB; budget $budget KB)"
+  [ "$gz" -le $((budget * 1024)) ] || { echo "web-build: $wasm is over its $budget KB gzipped budget" >&2; over=1; }
+done
+[ "$over" = 0 ] || exit 1

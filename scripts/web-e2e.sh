@@ -22,7 +22,7 @@ root=$PWD
 SCHEDSTAT_CHROMIUM=$(scripts/chromium.sh) || { echo "web-e2e: 0 passed, 1 failed (no Chromium)"; exit 1; }
 export SCHEDSTAT_CHROMIUM
 
-if [ ! -f web/src/wasm/schedstat_wasm_bg.wasm ] || [ ! -d web/node_modules ]; then
+if [ ! -f web/src/wasm/schedstat_wasm_bg.wasm ] || [ ! -f web/src/wasm/schedstat_wasm_toolbox_bg.wasm ] || [ ! -d web/node_modules ]; then
   scripts/web-build.sh >&2
 elif [ ! -f web/dist/index.html ] \
   || [ -n "$(find web/src web/index.html web/vite.config.ts sql -newer web/dist/index.html -type f -print -quit)" ]; then

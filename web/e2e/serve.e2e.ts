@@ -5,7 +5,7 @@
 // The trace is copied to a name with a space, as users' files have, so the
 // URL's name parameter is exercised. The server is killed afterwards.
 
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -82,6 +82,14 @@ describe("schedstat web TRACE", () => {
     await o.page.click("[data-testid=tab-worst]");
     expect(await firstCells(o.page, "worst-delays")).toEqual(full.worst.map((d: any) => `G${d.g}`));
     await o.page.screenshot({ path: join(ARTIFACTS, "schedstat-web-worst.png"), fullPage: true });
+    expect(o.errors, "errors on the page").toEqual([]);
+  });
+
+  it("shows the States tab from the served trace (fetched again for the toolbox module)", async () => {
+    const graph = JSON.parse(spawnSync(SCHEDSTAT, ["states", "--json", trace], { encoding: "utf8", maxBuffer: 1 << 30 }).stdout);
+    await o.page.click("[data-testid=tab-states]");
+    await o.page.waitForSelector("[data-testid=states][data-state=ready]", { timeout: 60_000 });
+    expect(await o.page.locator("[data-testid=state-node]").count()).toBe(Math.min(50, graph.nodes.length));
     expect(o.errors, "errors on the page").toEqual([]);
   });
 });

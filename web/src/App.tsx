@@ -13,7 +13,9 @@ import { RunnableChart } from "./components/RunnableChart";
 import { Timeline } from "./components/Timeline";
 import { Findings } from "./views/Findings";
 import { BurstsView, GcView, SpikesView, WaitersView, WorstView, type Range } from "./views/ReportViews";
+import { RequestsView } from "./views/RequestsView";
 import { SqlConsole } from "./views/SqlConsole";
+import { StatesView } from "./views/StatesView";
 import { Summary } from "./views/Summary";
 
 const TABS = [
@@ -24,8 +26,12 @@ const TABS = [
   ["timeline", "Timeline"],
   ["flame", "Flame graph"],
   ["gc", "GC"],
+  ["states", "States"],
+  ["requests", "Requests"],
   ["sql", "SQL"],
 ] as const;
+/** Tabs that do not need the report (they query or compute on their own). */
+const STANDALONE: readonly Tab[] = ["timeline", "flame", "sql", "states", "requests"];
 type Tab = (typeof TABS)[number][0];
 
 type State =
@@ -235,7 +241,18 @@ export function App() {
               </div>
             )}
             {tab === "sql" && <SqlConsole session={session.current} />}
-            {!["timeline", "flame", "sql"].includes(tab) &&
+            {/* The toolbox views: their wasm module is fetched when one first opens. */}
+            {tab === "states" && (
+              <div data-testid="view-states">
+                <StatesView session={session.current} />
+              </div>
+            )}
+            {tab === "requests" && (
+              <div data-testid="view-requests">
+                <RequestsView session={session.current} />
+              </div>
+            )}
+            {!STANDALONE.includes(tab) &&
               (report ? (
                 <>
                   {tab === "spikes" && <SpikesView report={report} onZoom={zoom} />}

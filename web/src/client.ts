@@ -2,7 +2,8 @@
 // running SQL and building the report, each as a promise.
 
 import { PAGE_REPORT_OPTIONS } from "./options";
-import type { Loaded, Progress, QueryResult, QuickSummary, Reply, Request } from "./protocol";
+import type { Loaded, Progress, QueryResult, QuickSummary, Reply, Request, ToolboxReply } from "./protocol";
+import type { RequestPicture, StateGraph, WithWarning } from "./toolbox";
 import type { Diagnosis } from "./doctor";
 import type { Report } from "./report";
 
@@ -79,5 +80,19 @@ export class TraceSession {
   async report(options: object = PAGE_REPORT_OPTIONS): Promise<Report> {
     const text = await this.call<string>({ kind: "report", options: JSON.stringify(options) });
     return JSON.parse(text) as Report;
+  }
+
+  /** `schedstat states --json` for the loaded trace, from the toolbox module
+   * (fetched on the first call). */
+  async states(): Promise<WithWarning<StateGraph>> {
+    const r = await this.call<ToolboxReply>({ kind: "toolbox", what: "states" });
+    return { value: JSON.parse(r.json) as StateGraph, warning: r.warning };
+  }
+
+  /** The requests `schedstat requests` infers, as the bands etviz draws, from
+   * the toolbox module (fetched on the first call). */
+  async requestBands(): Promise<WithWarning<RequestPicture>> {
+    const r = await this.call<ToolboxReply>({ kind: "toolbox", what: "request-bands" });
+    return { value: JSON.parse(r.json) as RequestPicture, warning: r.warning };
   }
 }

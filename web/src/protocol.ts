@@ -57,7 +57,19 @@ export type Request =
   | { id: number; kind: "load"; source: { file: File } | { url: string; name: string } }
   | { id: number; kind: "query"; sql: string; maxRows?: number }
   | { id: number; kind: "report"; options: string }
-  | { id: number; kind: "doctor"; thresholds: string };
+  | { id: number; kind: "doctor"; thresholds: string }
+  /** The toolbox module's JSON for the loaded trace (loaded on first use):
+   * `schedstat states --json`, or the requests view's bands. */
+  | { id: number; kind: "toolbox"; what: ToolboxWhat };
+
+/** What the toolbox module computes. */
+export type ToolboxWhat = "states" | "request-bands";
+
+/** The toolbox's answer: JSON text, and the read warning of a cut trace. */
+export interface ToolboxReply {
+  json: string;
+  warning: string | null;
+}
 
 /** Worker → page. */
 export type Reply =

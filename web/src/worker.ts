@@ -9,7 +9,7 @@ import duckdbWasmUrl from "@duckdb/duckdb-wasm/dist/duckdb-eh.wasm?url";
 
 import { toJsonText, toResult, type ArrowTable } from "./arrow";
 import { loadTrace } from "./load";
-import type { Loaded, Progress, QuickSummary, Reply, Request } from "./protocol";
+import type { Loaded, Progress, QuickSummary, Reply, Request, ToolboxReply, ToolboxWhat } from "./protocol";
 import initReader, {
   DoctorEvidence,
   TraceBuffer,
@@ -41,6 +41,54 @@ duckdbReady.catch(() => {});
 
 let conn: Conn | null = null;
 
+/** Where the loaded trace came from: the toolbox views read it again from
+ * there (the reader's copy of the bytes is consumed by the parse). */
+let loadedSource: Extract<Request, { kind: "load" }>["source"] | null = null;
+/** The toolbox's answers for the loaded trace, computed once each. */
+let toolboxAnswers = new Map<ToolboxWhat, ToolboxReply>();
+
+type ToolboxModule = typeof import("./wasm/schedstat_wasm_toolbox.js");
+let toolboxModule: Promise<ToolboxModule> | null = null;
+
+/** The toolbox module (crates/wasm-toolbox), fetched and compiled the first
+ * time a toolbox view asks: most visits never open one, and the reader the
+ * page needs first stays small. */
+function loadToolbox(): Promise<ToolboxModule> {
+  toolboxModule ??= (async () => {
+    const [mod, wasm] = await Promise.all([
+      import("./wasm/schedstat_wasm_toolbox.js"),
+      import("./wasm/schedstat_wasm_toolbox_bg.wasm?url"),
+    ]);
+    await mod.default({ module_or_path: wasm.default });
+    return mod;
+  })();
+  // A failed fetch may be retried by the next request.
+  toolboxModule.catch(() => (toolboxModule = null));
+  return toolboxModule;
+}
+
+/** The loaded trace's bytes, read again from its file or URL. */
+async function traceBytes(): Promise<Uint8Array> {
+  const source = loadedSource;
+  if (!source) throw new Error("no trace is loaded");
+  if ("file" in source) return new Uint8Array(await source.file.arrayBuffer());
+  const res = await fetch(source.url);
+  if (!res.ok) throw new Error(`could not fetch the trace ${source.url}: HTTP ${res.status} ${res.statusText}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+async function toolbox(what: ToolboxWhat): Promise<ToolboxReply> {
+  const known = toolboxAnswers.get(what);
+  if (known) return known;
+  const answers = toolboxAnswers;
+  const [mod, bytes] = await Promise.all([loadToolbox(), traceBytes()]);
+  const out = what === "states" ? mod.states(bytes) : mod.request_bands(bytes);
+  const reply = { json: out.json, warning: out.warning ?? null };
+  out.free();
+  answers.set(what, reply);
+  return reply;
+}
+
 /** Reads a stream straight into wasm memory, reporting progress. */
 async function readInto(stream: ReadableStream<Uint8Array>, size: number, progress: (p: Progress) => void): Promise<TraceBuffer> {
   const buf = new TraceBuffer(size);
@@ -64,6 +112,8 @@ async function load(id: number, source: Extract<Request, { kind: "load" }>["sour
   const progress = (p: Progress) => post({ id, kind: "progress", progress: p });
   // The reader's module must be up before the file can go into its memory.
   await readerReady;
+  loadedSource = source;
+  toolboxAnswers = new Map();
   let name: string;
   let buf: TraceBuffer;
   if ("file" in source) {
@@ -163,6 +213,9 @@ self.onmessage = (ev: MessageEvent<Request>) => {
           break;
         case "doctor":
           value = doctor(req.thresholds);
+          break;
+        case "toolbox":
+          value = await toolbox(req.what);
           break;
       }
       post({ id: req.id, kind: "ok", value });
