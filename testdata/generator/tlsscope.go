@@ -1,0 +1,132 @@
+package main
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"fmt"
+	"io"
+	"log"
+	"math/big"
+	"net"
+	"net/http"
+	"runtime/pprof"
+	"sync"
+	"time"
+)
+
+func init() { register("tlsscope", runTLSScope) }
+
+const (
+	scopeClients    = 3
+	scopeHandshakes = 50 // per client
+)
+
+// runTLSScope: TLS 1.2 handshakes over loopback with the CPU profiler on
+// while tracing, for `schedstat scope` (the toolbox's scope_tls). The
+// server asks for a client certificate, and the client's key is RSA-3072,
+// so each client handshake spends a few milliseconds signing its
+// CertificateVerify between reading the server's first flight and waiting
+// for its Finished: the window scope_tls measures, where CPU samples land.
+// scopeClients goroutines (scopeClient) make scopeHandshakes GETs each
+// through a transport without keep-alive (one handshake per request; net/http
+// runs it on the goroutine persistConn.addTLS starts). TLS 1.2 because
+// scope_tls looks for crypto/tls.(*clientHandshakeState).readFinished, the
+// TLS 1.2 client's. Not listed by -list (not a fixture): its Go 1.21.13
+// and 1.27.3 traces are data in testdata/oracle/toolbox/traces/.
+func runTLSScope(opts *options) error {
+	serverCert, pool, err := selfSignedCert("127.0.0.1")
+	if err != nil {
+		return err
+	}
+	clientCert, err := rsaClientCert()
+	if err != nil {
+		return err
+	}
+	ln, err := tls.Listen("tcp4", "127.0.0.1:0", &tls.Config{
+		Certificates: []tls.Certificate{serverCert},
+		ClientAuth:   tls.RequireAnyClientCert,
+		MaxVersion:   tls.VersionTLS12,
+	})
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") }),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          log.New(io.Discard, "", 0),
+	}
+	go srv.Serve(ln)
+	defer srv.Close()
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{
+			RootCAs:      pool,
+			Certificates: []tls.Certificate{clientCert},
+			MaxVersion:   tls.VersionTLS12,
+		},
+		DisableKeepAlives:  true,
+		DisableCompression: true,
+	}}
+	url := "https://" + ln.Addr().String() + "/"
+	// Warm up before tracing: the first handshake initialises crypto tables.
+	if err := webGet(client, url); err != nil {
+		return err
+	}
+	return traced(opts.out, func() error {
+		if err := pprof.StartCPUProfile(io.Discard); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+		var wg sync.WaitGroup
+		errs := make(chan error, scopeClients)
+		for i := 0; i < scopeClients; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := scopeClient(client, url, scopeHandshakes); err != nil {
+					errs <- err
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		return <-errs
+	})
+}
+
+// scopeClient makes n sequential GETs, each over a new TLS connection.
+//
+//go:noinline
+func scopeClient(c *http.Client, url string, n int) error {
+	for i := 0; i < n; i++ {
+		if err := webGet(c, url); err != nil {
+			return fmt.Errorf("handshake %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
+// rsaClientCert is a self-signed client certificate with an RSA-3072 key
+// (slow to sign with: the CPU work inside the handshake).
+func rsaClientCert() (tls.Certificate, error) {
+	key, err := rsa.GenerateKey(rand.Reader, 3072)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(2),
+		Subject:      pkix.Name{CommonName: "tlsscope client"},
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
+}
