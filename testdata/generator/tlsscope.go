@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/tls"
@@ -13,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/pprof"
+	"runtime/trace"
 	"sync"
 	"time"
 )
@@ -32,7 +35,9 @@ const (
 // for its Finished: the window scope_tls measures, where CPU samples land.
 // scopeClients goroutines (scopeClient) make scopeHandshakes GETs each
 // through a transport without keep-alive (one handshake per request; net/http
-// runs it on the goroutine persistConn.addTLS starts). TLS 1.2 because
+// runs it on the goroutine persistConn.addTLS starts), each inside a
+// runtime/trace region "tlsGet", and the signing inside one of type
+// "rsaSign" (on the handshake's goroutine). TLS 1.2 because
 // scope_tls looks for crypto/tls.(*clientHandshakeState).readFinished, the
 // TLS 1.2 client's. Not listed by -list (not a fixture): its Go 1.21.13
 // and 1.27.3 traces are data in testdata/oracle/toolbox/traces/.
@@ -96,12 +101,15 @@ func runTLSScope(opts *options) error {
 	})
 }
 
-// scopeClient makes n sequential GETs, each over a new TLS connection.
+// scopeClient makes n sequential GETs, each over a new TLS connection and
+// inside a runtime/trace region of type tlsGet (for `schedstat scope --region`).
 //
 //go:noinline
 func scopeClient(c *http.Client, url string, n int) error {
 	for i := 0; i < n; i++ {
-		if err := webGet(c, url); err != nil {
+		var err error
+		trace.WithRegion(context.Background(), "tlsGet", func() { err = webGet(c, url) })
+		if err != nil {
 			return fmt.Errorf("handshake %d: %w", i, err)
 		}
 	}
@@ -109,7 +117,8 @@ func scopeClient(c *http.Client, url string, n int) error {
 }
 
 // rsaClientCert is a self-signed client certificate with an RSA-3072 key
-// (slow to sign with: the CPU work inside the handshake).
+// (slow to sign with: the CPU work inside the handshake), signing in a
+// runtime/trace region (regionSigner).
 func rsaClientCert() (tls.Certificate, error) {
 	key, err := rsa.GenerateKey(rand.Reader, 3072)
 	if err != nil {
@@ -128,5 +137,16 @@ func rsaClientCert() (tls.Certificate, error) {
 	if err != nil {
 		return tls.Certificate{}, err
 	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: regionSigner{key}}, nil
+}
+
+// regionSigner signs inside a runtime/trace region of type rsaSign (on the
+// handshake's goroutine), for `schedstat scope --region rsaSign`.
+type regionSigner struct{ key *rsa.PrivateKey }
+
+func (s regionSigner) Public() crypto.PublicKey { return s.key.Public() }
+
+func (s regionSigner) Sign(r io.Reader, digest []byte, opts crypto.SignerOpts) (sig []byte, err error) {
+	trace.WithRegion(context.Background(), "rsaSign", func() { sig, err = s.key.Sign(r, digest, opts) })
+	return sig, err
 }

@@ -24,6 +24,7 @@ mod pprof;
 mod leaks;
 mod render;
 mod requests;
+mod scope;
 mod sqlshell;
 mod states;
 mod stats;
@@ -267,6 +268,9 @@ enum Command {
         #[arg(long, requires = "svg")]
         details: bool,
     },
+    /// CPU samples placed at their fraction of a region's length (TLS handshake, a requests kind, a runtime/trace region), over many traces; chart as SVG (scope_tls, scope_chart).
+    #[command(after_help = scope::AFTER_HELP)]
+    Scope(scope::ScopeArgs),
     /// Draw requests (JSON lines from `requests --json --summarize`) as SVG bands, as etviz does.
     #[command(after_help = requests::ETVIZ_AFTER_HELP)]
     Etviz {
@@ -368,6 +372,7 @@ fn main() -> ExitCode {
             svg,
             details,
         }),
+        Some(Command::Scope(a)) => scope::run(&a),
         Some(Command::Etviz { input, output, details }) => {
             requests::run_etviz(&requests::EtvizArgs { input, output, details })
         }
