@@ -17,13 +17,14 @@
 # fixtures/go1.21, oracle/toolbox/traces/go1.21):
 #   scope/scope.tsv           trace, lines and SHA-256 of `scope_tls -input TRACE -text`
 #   scope/NAME.txt            that output in full where it is not empty
+#   scope/NAME.pb.gz          scope_tls -input TRACE -output scope/NAME.pb.gz (its pprof profile)
 #   scope/NAME.svg            scope_chart -input scope/NAME.txt (it writes /tmp/img.svg)
 #   scope/all-go1.21.svg      scope_chart on the rows of every go1.21 trace, concatenated
 #                             in `schedstat scope`'s order ("across many traces")
 #   scope/unreadable.tsv      new-format traces scope_tls refuses, first stderr line
 set -euo pipefail
 
-[ $# -eq 1 ] || { sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2; }
+[ $# -eq 1 ] || { sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2; }
 SRC=$1
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=$ROOT/testdata/oracle/toolbox/scope
@@ -68,6 +69,7 @@ for trace in fixtures/go1.19/*.trace fixtures/go1.21/*.trace oracle/toolbox/trac
   printf '%s\t%s\t%s\n' "$trace" "$(wc -l < "$WORK/out")" "$(sha256sum < "$WORK/out" | cut -d' ' -f1)" >> "$OUT/scope.tsv"
   if [ -s "$WORK/out" ]; then
     cp "$WORK/out" "$OUT/$name.txt"
+    "$B/scope_tls" -input "$trace" -output "$OUT/$name.pb.gz"
     chart "$OUT/$name.txt" "$OUT/$name.svg"
   fi
 done

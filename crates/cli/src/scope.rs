@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use analysis::toolbox::requests::events::{Collector, GoroutineEvents};
 use analysis::toolbox::requests::patterns::Patterns;
+use analysis::profile::Frame;
 use analysis::toolbox::scope::{self, Placed, UserRegions, Window};
+use export::pprof::{LabeledSample, SampleProfile};
 use export::scope::ChartSample;
 use serde::Serialize;
 
@@ -23,6 +25,7 @@ Examples:
   schedstat scope --kind client/dns trace.out            a built-in `schedstat requests` kind
   schedstat scope --region decode trace.out              runtime/trace regions of type decode
   schedstat scope --json trace.out | jq '.samples[].frac'
+  schedstat scope --output scope.pb.gz traces/ && go tool pprof -top scope.pb.gz
 
 Each CPU-profile sample taken on a goroutine inside a region is placed at
 its fraction of the region's length: over many regions (and many traces)
@@ -34,6 +37,9 @@ prints them and scope_chart reads them:
 (times in ns; for Go <= 1.21 traces from the trace's first event, as the
 toolbox prints them). --svg draws scope_chart's chart: one lane per stack,
 a mark at each sample's fraction (left: region start, right: region end).
+--output writes the samples as a gzipped pprof profile (samples/count,
+cpu/nanoseconds; numeric labels region_start, region_length, sample_offset
+in ns and percent, g; label trace), as scope_tls -output does.
 
 Regions: by default scope_tls's TLS 1.2 client handshake, from the wake-up
 after the last network read inside crypto/tls.(*Conn).readHandshake to the
@@ -69,6 +75,9 @@ pub struct ScopeArgs {
     /// Print the traces, their region counts and the placed samples as one JSON document.
     #[arg(long)]
     pub json: bool,
+    /// Write the placed samples as a gzipped pprof profile to FILE (scope_tls -output).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// Which regions to use.
@@ -138,14 +147,27 @@ fn find_traces(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(out)
 }
 
+/// One trace, read.
+struct Collected {
+    data: Result<GoroutineEvents, String>,
+    /// `--region`'s regions.
+    windows: Vec<Window>,
+    /// With `frames`: each CPU sample's frames, in trace order (as
+    /// [`GoroutineEvents::samples`]).
+    frames: Vec<Vec<Frame>>,
+    outcome: Outcome,
+}
+
 /// Reads one trace's goroutine events (through Go 1.21's parse for old
-/// traces when `old_view`) and, for `--region`, its user regions.
+/// traces when `old_view`), for `--region` its user regions, and with
+/// `frames` its samples' frames.
 fn collect(
     trace: &Path,
     bytes: &crate::input::TraceBytes,
     old_view: bool,
     region: Option<&str>,
-) -> Option<(Result<GoroutineEvents, String>, Vec<Window>, Outcome)> {
+    frames: bool,
+) -> Option<Collected> {
     let mut reader = streaming_reader(trace, bytes, None)?;
     let version = reader.version();
     let mut c = if old_view && version.is_old_format() {
@@ -154,12 +176,16 @@ fn collect(
         Collector::new()
     };
     let mut user = region.map(UserRegions::new);
+    let mut sample_frames = Vec::new();
     let err = loop {
         match reader.read_event() {
             Ok(Some(ev)) => {
                 c.event(&ev);
                 if let Some(u) = user.as_mut() {
                     u.event(&ev);
+                }
+                if frames && ev.kind() == gotrace::EventKind::StackSample {
+                    sample_frames.push(ev.stack().frames().map(|f| Frame::of(&f)).collect());
                 }
             }
             Ok(None) => break None,
@@ -173,11 +199,25 @@ fn collect(
     if matches!(outcome, Outcome::Unreadable) {
         return None;
     }
-    Some((c.finish().map_err(|m| m.0), user.map(UserRegions::finish).unwrap_or_default(), outcome))
+    Some(Collected {
+        data: c.finish().map_err(|m| m.0),
+        windows: user.map(UserRegions::finish).unwrap_or_default(),
+        frames: sample_frames,
+        outcome,
+    })
+}
+
+/// One trace's result.
+struct TraceResult {
+    regions: usize,
+    placed: Vec<Placed>,
+    /// Each placed sample's frames (leaf first), when asked for.
+    frames: Vec<Vec<Frame>>,
+    outcome: Outcome,
 }
 
 /// The regions and placed samples of one trace; `Err` is its exit outcome.
-fn one_trace(trace: &Path, source: &Source) -> Result<(usize, Vec<Placed>, Outcome), Outcome> {
+fn one_trace(trace: &Path, source: &Source, want_frames: bool) -> Result<TraceResult, Outcome> {
     let bytes = match open_trace(trace) {
         Ok(b) => b,
         Err(e) => {
@@ -190,15 +230,18 @@ fn one_trace(trace: &Path, source: &Source) -> Result<(usize, Vec<Placed>, Outco
         Source::Region(r) => Some(r.as_str()),
         _ => None,
     };
-    let Some((data, mut windows, outcome)) = collect(trace, &bytes, region.is_none(), region) else {
+    let Some(Collected { data, mut windows, mut frames, outcome }) =
+        collect(trace, &bytes, region.is_none(), region, want_frames)
+    else {
         return Err(Outcome::Unreadable);
     };
     let data = match data {
         Ok(d) => d,
         Err(why) => {
             eprintln!("schedstat: note: {}: reading the old-format events without Go 1.21's view ({why})", trace.display());
-            let Some((data, _, _)) = collect(trace, &bytes, false, None) else { return Err(Outcome::Unreadable) };
-            data.map_err(|why| {
+            let Some(again) = collect(trace, &bytes, false, None, want_frames) else { return Err(Outcome::Unreadable) };
+            frames = again.frames;
+            again.data.map_err(|why| {
                 eprintln!("schedstat: error: {}: {why}", trace.display());
                 Outcome::Unreadable
             })?
@@ -212,7 +255,49 @@ fn one_trace(trace: &Path, source: &Source) -> Result<(usize, Vec<Placed>, Outco
         Source::Region(_) => {}
     }
     let placed = scope::place(&data, &windows);
-    Ok((windows.len(), placed, outcome))
+    // The collector keeps one event per sample, in the order the reader gave them.
+    let frames = if want_frames && frames.len() == data.samples.len() {
+        placed.iter().map(|p| frames[p.sample].clone()).collect()
+    } else {
+        Vec::new()
+    };
+    Ok(TraceResult { regions: windows.len(), placed, frames, outcome })
+}
+
+/// scope_tls's `-output` profile: one sample per placed sample, values
+/// samples/count and cpu/nanoseconds (1 and the 10 ms period), numeric labels
+/// region_start and region_length (ns) and sample_offset (ns and percent),
+/// plus ours: the goroutine and the trace file.
+fn profile(all: &[(usize, Placed, Vec<Frame>)], traces: &[PathBuf]) -> SampleProfile {
+    const PERIOD: i64 = 10_000_000;
+    let mut p = SampleProfile {
+        sample_types: vec![("samples".into(), "count".into()), ("cpu".into(), "nanoseconds".into())],
+        period_type: ("cpu".into(), "nanoseconds".into()),
+        period: PERIOD,
+        default_sample_type: String::new(),
+        samples: Vec::new(),
+    };
+    for (t, s, frames) in all {
+        let percent = (100.0 * s.offset_ns as f64 / s.region_length_ns as f64) as i64;
+        p.samples.push(LabeledSample {
+            frames: if frames.is_empty() {
+                // No frames kept (never expected): the function names, leaf first.
+                s.stack.iter().rev().map(|f| Frame { pc: 0, func: f.clone(), file: String::new(), line: 0 }).collect()
+            } else {
+                frames.clone()
+            },
+            values: vec![1, PERIOD],
+            labels: vec![("trace".into(), traces[*t].display().to_string())],
+            num_labels: vec![
+                ("region_start".into(), s.region_start_ns, "nanoseconds".into()),
+                ("region_length".into(), s.region_length_ns, "nanoseconds".into()),
+                ("sample_offset".into(), s.offset_ns, "nanoseconds".into()),
+                ("sample_offset".into(), percent, "percent".into()),
+                ("g".into(), s.g as i64, String::new()),
+            ],
+        });
+    }
+    p
 }
 
 fn write_out(path: &Path, bytes: &[u8]) -> Result<(), String> {
@@ -273,16 +358,17 @@ pub fn run(a: &ScopeArgs) -> Result<Outcome, Box<dyn std::error::Error>> {
     }
 
     let mut outcome = Outcome::Ok;
-    let mut all: Vec<(usize, Placed)> = Vec::new();
+    let mut all: Vec<(usize, Placed, Vec<Frame>)> = Vec::new();
     let mut per_trace = Vec::new();
     for (i, t) in traces.iter().enumerate() {
-        match one_trace(t, &source) {
-            Ok((regions, placed, o)) => {
+        match one_trace(t, &source, a.output.is_some()) {
+            Ok(r) => {
                 if matches!(outcome, Outcome::Ok) {
-                    outcome = o;
+                    outcome = r.outcome;
                 }
-                per_trace.push(TraceJson { file: t.display().to_string(), regions, samples: placed.len() });
-                all.extend(placed.into_iter().map(|p| (i, p)));
+                per_trace.push(TraceJson { file: t.display().to_string(), regions: r.regions, samples: r.placed.len() });
+                let mut frames = r.frames.into_iter();
+                all.extend(r.placed.into_iter().map(|p| (i, p, frames.next().unwrap_or_default())));
             }
             Err(o) => {
                 if matches!(outcome, Outcome::Ok | Outcome::Partial) {
@@ -296,7 +382,8 @@ pub fn run(a: &ScopeArgs) -> Result<Outcome, Box<dyn std::error::Error>> {
     let svg_to_stdout = a.svg.as_deref() == Some(Path::new("-"));
     let mut out = BufWriter::new(std::io::stdout().lock());
     if a.json {
-        let samples: Vec<SampleJson> = all.iter().map(|(trace, placed)| SampleJson { trace: *trace, placed }).collect();
+        let samples: Vec<SampleJson> =
+            all.iter().map(|(trace, placed, _)| SampleJson { trace: *trace, placed }).collect();
         let doc = serde_json::json!({
             "regions_from": source.name(),
             "traces": per_trace,
@@ -305,7 +392,7 @@ pub fn run(a: &ScopeArgs) -> Result<Outcome, Box<dyn std::error::Error>> {
         serde_json::to_writer(&mut out, &doc)?;
         writeln!(out)?;
     } else if !svg_to_stdout {
-        for (_, p) in &all {
+        for (_, p, _) in &all {
             writeln!(out, "{}", p.text_row())?;
         }
     }
@@ -314,7 +401,7 @@ pub fn run(a: &ScopeArgs) -> Result<Outcome, Box<dyn std::error::Error>> {
     if let Some(path) = &a.svg {
         let chart: Vec<ChartSample> = all
             .iter()
-            .map(|(_, p)| ChartSample {
+            .map(|(_, p, _)| ChartSample {
                 // As scope_chart reads it: the row's six decimals.
                 frac: format!("{:.6}", p.frac).parse().unwrap_or(p.frac),
                 stack: p.stack.clone(),
@@ -322,6 +409,12 @@ pub fn run(a: &ScopeArgs) -> Result<Outcome, Box<dyn std::error::Error>> {
             .collect();
         if let Err(e) = write_out(path, export::scope::render(&chart).as_bytes()) {
             eprintln!("schedstat: error: {e}");
+            return Ok(Outcome::FileError);
+        }
+    }
+    if let Some(path) = &a.output {
+        if let Err(e) = std::fs::write(path, export::pprof::encode_samples(&profile(&all, &traces))) {
+            eprintln!("schedstat: error: {}: {e}", path.display());
             return Ok(Outcome::FileError);
         }
     }

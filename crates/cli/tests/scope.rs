@@ -233,3 +233,51 @@ fn errors_are_one_line_with_documented_exit_codes() {
     assert!(String::from_utf8_lossy(&o.stdout).lines().count() >= 20);
     std::fs::remove_dir_all(&tmp).unwrap();
 }
+
+/// Each sample of a pprof profile: its function names root first, and its
+/// numeric labels region_start, region_length, sample_offset (value, unit).
+fn profile_samples(path: &Path, leaf_first: bool) -> Vec<(Vec<String>, Vec<(String, i64, String)>)> {
+    let p = export::pprof::decode(&std::fs::read(path).unwrap()).unwrap();
+    let s = |i: i64| String::from_utf8_lossy(&p.string_table[i as usize]).into_owned();
+    let func = |loc: u64| {
+        let l = p.location.iter().find(|l| l.id == loc).unwrap();
+        let f = p.function.iter().find(|f| f.id == l.line[0].function_id).unwrap();
+        s(f.name)
+    };
+    let mut out: Vec<_> = p
+        .sample
+        .iter()
+        .map(|smp| {
+            let mut funcs: Vec<String> = smp.location_id.iter().map(|&l| func(l)).collect();
+            if leaf_first {
+                funcs.reverse();
+            }
+            let mut labels: Vec<(String, i64, String)> = smp
+                .label
+                .iter()
+                .map(|l| (s(l.key), l.num, s(l.num_unit)))
+                .filter(|l| ["region_start", "region_length", "sample_offset"].contains(&l.0.as_str()))
+                .collect();
+            labels.sort();
+            assert_eq!(smp.value, vec![1, 10_000_000]);
+            (funcs, labels)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn profile_equals_scope_tls_output() {
+    // scope_tls writes each stack root first (pprof's order is leaf first, ours).
+    for name in ["go1.21-tlsscope", "go1.21-tlsscope-2"] {
+        let trace = traces().join(name.replacen('-', "/", 1) + ".trace");
+        let out = std::env::temp_dir().join(format!("schedstat-scope-{name}-{}.pb.gz", std::process::id()));
+        ok_stdout(&run([Path::new("scope"), Path::new("--output"), &out, &trace]), name);
+        let ours = profile_samples(&out, true);
+        let theirs = profile_samples(&recorded().join(format!("{name}.pb.gz")), false);
+        assert!(ours.len() >= 20, "{name}: {} samples", ours.len());
+        assert_eq!(ours, theirs, "{name}");
+        std::fs::remove_file(&out).unwrap();
+    }
+}

@@ -50,6 +50,10 @@ pub struct Placed {
     pub frac: f64,
     /// The sample's function names, root first.
     pub stack: Vec<String>,
+    /// Which sample: its position in [`GoroutineEvents::samples`] (so callers
+    /// that kept the samples' full frames can find them).
+    #[serde(skip)]
+    pub sample: usize,
 }
 
 impl Placed {
@@ -203,9 +207,9 @@ impl UserRegions {
 /// two nested windows is placed in each): windows by goroutine, then start,
 /// samples in time order within each.
 pub fn place(d: &GoroutineEvents, windows: &[Window]) -> Vec<Placed> {
-    let mut by_g: HashMap<u64, Vec<u32>> = HashMap::new();
-    for &i in &d.samples {
-        by_g.entry(d.events[i as usize].g).or_default().push(i);
+    let mut by_g: HashMap<u64, Vec<(usize, u32)>> = HashMap::new();
+    for (n, &i) in d.samples.iter().enumerate() {
+        by_g.entry(d.events[i as usize].g).or_default().push((n, i));
     }
     let mut order: Vec<&Window> = windows.iter().collect();
     order.sort_by_key(|w| (w.g, w.start, w.end));
@@ -213,8 +217,8 @@ pub fn place(d: &GoroutineEvents, windows: &[Window]) -> Vec<Placed> {
     let mut out = Vec::new();
     for w in order {
         let Some(samples) = by_g.get(&w.g) else { continue };
-        let from = samples.partition_point(|&i| d.events[i as usize].ts < w.start);
-        for &i in &samples[from..] {
+        let from = samples.partition_point(|&(_, i)| d.events[i as usize].ts < w.start);
+        for &(n, i) in &samples[from..] {
             let e = &d.events[i as usize];
             if e.ts >= w.end {
                 break;
@@ -233,6 +237,7 @@ pub fn place(d: &GoroutineEvents, windows: &[Window]) -> Vec<Placed> {
                 offset_ns: e.ts - w.start,
                 frac: (e.ts - w.start) as f64 / length as f64,
                 stack,
+                sample: n,
             });
         }
     }
@@ -252,6 +257,7 @@ mod tests {
             offset_ns: 1473000,
             frac: 1473000.0 / 4167409.0,
             stack: vec!["runtime.goexit".into(), "main.f".into()],
+            sample: 0,
         };
         assert_eq!(p.text_row(), "start 25637050 length 4167409 frac 0.353457 stack runtime.goexit;main.f");
     }
