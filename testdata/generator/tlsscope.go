@@ -20,7 +20,10 @@ import (
 	"time"
 )
 
-func init() { register("tlsscope", runTLSScope) }
+func init() {
+	register("tlsscope", runTLSScope)
+	register("tlsscopebench", runTLSScopeBench)
+}
 
 const (
 	scopeClients    = 3
@@ -42,13 +45,73 @@ const (
 // TLS 1.2 client's. Not listed by -list (not a fixture): its Go 1.21.13
 // and 1.27.3 traces are data in testdata/oracle/toolbox/traces/.
 func runTLSScope(opts *options) error {
-	serverCert, pool, err := selfSignedCert("127.0.0.1")
+	client, url, stop, err := startTLSScope()
 	if err != nil {
 		return err
 	}
-	clientCert, err := rsaClientCert()
+	defer stop()
+	return traced(opts.out, func() error {
+		if err := pprof.StartCPUProfile(io.Discard); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+		return scopeRound(client, url, scopeHandshakes)
+	})
+}
+
+// runTLSScopeBench is tlsscope's workload, in rounds of 4 handshakes per
+// client, until the trace has -size-mb MB: an old-format trace of some size
+// for scripts/bench-toolbox.py (scope vs scope_tls). Not listed.
+func runTLSScopeBench(opts *options) error {
+	client, url, stop, err := startTLSScope()
 	if err != nil {
 		return err
+	}
+	defer stop()
+	if err := pprof.StartCPUProfile(io.Discard); err != nil {
+		return err
+	}
+	defer pprof.StopCPUProfile()
+	var failed error
+	err = tracedUntilSize(opts, func(int) {
+		if failed == nil {
+			failed = scopeRound(client, url, 4)
+		}
+	})
+	if failed != nil {
+		return failed
+	}
+	return err
+}
+
+// scopeRound has scopeClients goroutines make n handshakes each.
+func scopeRound(client *http.Client, url string, n int) error {
+	var wg sync.WaitGroup
+	errs := make(chan error, scopeClients)
+	for i := 0; i < scopeClients; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := scopeClient(client, url, n); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
+}
+
+// startTLSScope starts the HTTPS server and returns a client for it (after
+// one warm-up request) and a function that stops the server.
+func startTLSScope() (*http.Client, string, func(), error) {
+	serverCert, pool, err := selfSignedCert("127.0.0.1")
+	if err != nil {
+		return nil, "", nil, err
+	}
+	clientCert, err := rsaClientCert()
+	if err != nil {
+		return nil, "", nil, err
 	}
 	ln, err := tls.Listen("tcp4", "127.0.0.1:0", &tls.Config{
 		Certificates: []tls.Certificate{serverCert},
@@ -56,7 +119,7 @@ func runTLSScope(opts *options) error {
 		MaxVersion:   tls.VersionTLS12,
 	})
 	if err != nil {
-		return err
+		return nil, "", nil, err
 	}
 	srv := &http.Server{
 		Handler:           http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") }),
@@ -64,7 +127,6 @@ func runTLSScope(opts *options) error {
 		ErrorLog:          log.New(io.Discard, "", 0),
 	}
 	go srv.Serve(ln)
-	defer srv.Close()
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
 		TLSClientConfig: &tls.Config{
 			RootCAs:      pool,
@@ -77,28 +139,10 @@ func runTLSScope(opts *options) error {
 	url := "https://" + ln.Addr().String() + "/"
 	// Warm up before tracing: the first handshake initialises crypto tables.
 	if err := webGet(client, url); err != nil {
-		return err
+		srv.Close()
+		return nil, "", nil, err
 	}
-	return traced(opts.out, func() error {
-		if err := pprof.StartCPUProfile(io.Discard); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
-		var wg sync.WaitGroup
-		errs := make(chan error, scopeClients)
-		for i := 0; i < scopeClients; i++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if err := scopeClient(client, url, scopeHandshakes); err != nil {
-					errs <- err
-				}
-			}()
-		}
-		wg.Wait()
-		close(errs)
-		return <-errs
-	})
+	return client, url, func() { srv.Close() }, nil
 }
 
 // scopeClient makes n sequential GETs, each over a new TLS connection and
