@@ -7,7 +7,7 @@
 # whose HEAD is then exported), with Go 1.27.3 (GOTOOLCHAIN=local,
 # GOFLAGS=-mod=mod: dependencies from the module proxy), outside this
 # repository, and re-records their outputs under
-# testdata/oracle/toolbox/scope/ (see ../README.md there). Not run in CI: CI
+# testdata/oracle/toolbox/scope/ (see README.md there). Not run in CI: CI
 # compares `schedstat scope` with the recordings (crates/cli/tests/scope.rs).
 #
 # scope_tls reads the old format only, through a copy of Go 1.21's
@@ -57,8 +57,8 @@ chart() {
   (cd "$WORK" && "$B/scope_chart" -input "$1") && cat /tmp/img.svg > "$2"
 }
 
-rm -rf "$OUT"
 mkdir -p "$OUT"
+rm -f "$OUT"/*.txt "$OUT"/*.svg "$OUT"/*.pb.gz "$OUT"/*.tsv   # not README.md
 printf '# trace (under testdata/)\tlines\tsha256 of `scope_tls -input TRACE -text`\n' > "$OUT/scope.tsv"
 printf '# trace (under testdata/)\tfirst line of scope_tls stderr\n' > "$OUT/unreadable.tsv"
 cd "$ROOT/testdata"
