@@ -5,9 +5,9 @@
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
+use analysis::profile::Frame;
 use analysis::toolbox::requests::events::{Collector, GoroutineEvents};
 use analysis::toolbox::requests::patterns::Patterns;
-use analysis::profile::Frame;
 use analysis::toolbox::scope::{self, Placed, UserRegions, Window};
 use export::pprof::{LabeledSample, SampleProfile};
 use export::scope::ChartSample;
@@ -238,7 +238,10 @@ fn one_trace(trace: &Path, source: &Source, want_frames: bool) -> Result<TraceRe
     let data = match data {
         Ok(d) => d,
         Err(why) => {
-            eprintln!("schedstat: note: {}: reading the old-format events without Go 1.21's view ({why})", trace.display());
+            eprintln!(
+                "schedstat: note: {}: reading the old-format events without Go 1.21's view ({why})",
+                trace.display()
+            );
             let Some(again) = collect(trace, &bytes, false, None, want_frames) else { return Err(Outcome::Unreadable) };
             frames = again.frames;
             again.data.map_err(|why| {
@@ -366,7 +369,11 @@ pub fn run(a: &ScopeArgs) -> Result<Outcome, Box<dyn std::error::Error>> {
                 if matches!(outcome, Outcome::Ok) {
                     outcome = r.outcome;
                 }
-                per_trace.push(TraceJson { file: t.display().to_string(), regions: r.regions, samples: r.placed.len() });
+                per_trace.push(TraceJson {
+                    file: t.display().to_string(),
+                    regions: r.regions,
+                    samples: r.placed.len(),
+                });
                 let mut frames = r.frames.into_iter();
                 all.extend(r.placed.into_iter().map(|p| (i, p, frames.next().unwrap_or_default())));
             }

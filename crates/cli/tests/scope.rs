@@ -82,7 +82,8 @@ fn rows_equal_scope_tls_on_every_old_format_trace() {
         let want_lines: usize = cols[1].parse().unwrap();
         let sha: String = Sha256::digest(got.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
         if want_lines > 0 {
-            let name = cols[0].trim_end_matches(".trace").replace("fixtures/", "").replace("oracle/toolbox/traces/", "");
+            let name =
+                cols[0].trim_end_matches(".trace").replace("fixtures/", "").replace("oracle/toolbox/traces/", "");
             let want = std::fs::read_to_string(recorded().join(format!("{}.txt", name.replace('/', "-")))).unwrap();
             assert_eq!(want, got, "{}: {}", cols[0], first_diff(&want, &got));
             with_rows += 1;
@@ -103,7 +104,8 @@ fn chart_equals_scope_chart() {
         assert_eq!(want, got, "{name}: {}", first_diff(&want, &got));
     }
     // Across traces: a directory's traces, in sorted order, on one chart.
-    let got = ok_stdout(&run([Path::new("scope"), Path::new("--svg"), Path::new("-"), &traces().join("go1.21")]), "dir");
+    let got =
+        ok_stdout(&run([Path::new("scope"), Path::new("--svg"), Path::new("-"), &traces().join("go1.21")]), "dir");
     let want = std::fs::read_to_string(recorded().join("all-go1.21.svg")).unwrap();
     assert_eq!(want, got, "all-go1.21: {}", first_diff(&want, &got));
 }
@@ -140,7 +142,8 @@ fn several_traces_aggregate_in_order() {
 fn check_handshake_rows(what: &str, out: &str) {
     let rows: Vec<_> = out.lines().map(parse_row).collect();
     assert!(rows.len() >= 20, "{what}: {} samples in handshakes", rows.len());
-    let in_handshake = rows.iter().filter(|r| r.3.iter().any(|f| f.starts_with("crypto/tls.(*clientHandshakeState)"))).count();
+    let in_handshake =
+        rows.iter().filter(|r| r.3.iter().any(|f| f.starts_with("crypto/tls.(*clientHandshakeState)"))).count();
     let signing = rows.iter().filter(|r| r.3.iter().any(|f| f.starts_with("crypto/rsa."))).count();
     assert!(in_handshake * 10 >= rows.len() * 9, "{what}: {in_handshake} of {} in the handshake", rows.len());
     assert!(signing * 2 >= rows.len(), "{what}: {signing} of {} signing", rows.len());
@@ -195,7 +198,8 @@ fn runtime_trace_regions_and_pattern_kinds() {
             assert!(signing.is_subset(&handshakes), "{what}: signing samples outside the handshakes");
             // The example pattern file's client handshake (from HandshakeContext's
             // start to its end) holds the scope_tls window, so all its samples.
-            let kind = sample_set(&json(&["--kind", "client/tls_handshake", "--patterns", "testdata/requests/tls.patterns"]));
+            let kind =
+                sample_set(&json(&["--kind", "client/tls_handshake", "--patterns", "testdata/requests/tls.patterns"]));
             assert!(handshakes.is_subset(&kind), "{what}: handshake samples outside client/tls_handshake regions");
         }
     }

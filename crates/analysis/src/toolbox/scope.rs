@@ -83,8 +83,7 @@ fn compile(specs: &[&str]) -> StackPattern {
 /// and signs. A block that nothing woke inside the trace gives no region
 /// (scope_tls crashes on it).
 pub fn tls_client_handshakes(d: &GoroutineEvents) -> Vec<Window> {
-    let read_handshake =
-        compile(&["**", "^crypto/tls...Conn..readHandshake$", "**", "^net...conn..Read$", "**"]);
+    let read_handshake = compile(&["**", "^crypto/tls...Conn..readHandshake$", "**", "^net...conn..Read$", "**"]);
     let read_finished =
         compile(&["**", "^crypto/tls...clientHandshakeState..readFinished$", "**", "^net...conn..Read$", "**"]);
     let mut cache: HashMap<(u32, bool), bool> = HashMap::new();
