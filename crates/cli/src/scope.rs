@@ -21,8 +21,9 @@ pub const AFTER_HELP: &str = "\
 Examples:
   schedstat scope trace.out                              TLS client handshakes (scope_tls -text)
   schedstat scope --svg scope.svg traces/                every trace under traces/, one chart
-  schedstat scope --kind client/tls_handshake --patterns testdata/requests/tls.patterns a.trace b.trace
-  schedstat scope --kind client/dns trace.out            a built-in `schedstat requests` kind
+  schedstat scope --kind client/tls_handshake --patterns tls.patterns a.out b.out
+                                                         a kind of a pattern file (see `requests`)
+  schedstat scope --kind client/http_dns trace.out       a built-in `schedstat requests` kind
   schedstat scope --region decode trace.out              runtime/trace regions of type decode
   schedstat scope --json trace.out | jq '.samples[].frac'
   schedstat scope --output scope.pb.gz traces/ && go tool pprof -top scope.pb.gz

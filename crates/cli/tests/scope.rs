@@ -50,7 +50,7 @@ fn first_diff(want: &str, got: &str) -> String {
 /// The tlsscope traces of every Go version we have.
 fn tlsscope_traces() -> Vec<PathBuf> {
     let mut out = Vec::new();
-    for v in ["go1.21", "go1.22", "go1.27"] {
+    for v in ["go1.21", "go1.22", "go1.25", "go1.27"] {
         for name in ["tlsscope.trace", "tlsscope-2.trace"] {
             let p = traces().join(v).join(name);
             if p.exists() {
@@ -58,7 +58,7 @@ fn tlsscope_traces() -> Vec<PathBuf> {
             }
         }
     }
-    assert!(out.len() >= 4, "tlsscope traces missing: {out:?}");
+    assert!(out.len() >= 5, "tlsscope traces missing: {out:?}");
     out
 }
 
