@@ -238,9 +238,12 @@ fn errors_are_one_line_with_documented_exit_codes() {
     std::fs::remove_dir_all(&tmp).unwrap();
 }
 
-/// Each sample of a pprof profile: its function names root first, and its
-/// numeric labels region_start, region_length, sample_offset (value, unit).
-fn profile_samples(path: &Path, leaf_first: bool) -> Vec<(Vec<String>, Vec<(String, i64, String)>)> {
+/// A profile sample: its function names root first, and its numeric labels
+/// region_start, region_length, sample_offset as (key, value, unit).
+type ProfileSample = (Vec<String>, Vec<(String, i64, String)>);
+
+/// Each sample of a pprof profile.
+fn profile_samples(path: &Path, leaf_first: bool) -> Vec<ProfileSample> {
     let p = export::pprof::decode(&std::fs::read(path).unwrap()).unwrap();
     let s = |i: i64| String::from_utf8_lossy(&p.string_table[i as usize]).into_owned();
     let func = |loc: u64| {
