@@ -235,6 +235,16 @@ fn errors_are_one_line_with_documented_exit_codes() {
     // The readable trace's rows are still printed after the bad one.
     let o = run(["scope", &not_trace, &good]);
     assert!(String::from_utf8_lossy(&o.stdout).lines().count() >= 20);
+    // A trace cut after some complete generations: exit 3, the others still read.
+    let whole = std::fs::read(root().join("testdata/fixtures/go1.27/multigen.trace")).unwrap();
+    let cut = p(&tmp.join("cut.trace"));
+    std::fs::write(&cut, &whole[..whole.len() * 7 / 10]).unwrap();
+    let o = run(["scope", &cut, &good]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("complete generations"), "{err}");
+    assert!(String::from_utf8_lossy(&o.stdout).lines().count() >= 20);
     std::fs::remove_dir_all(&tmp).unwrap();
 }
 
