@@ -49,7 +49,9 @@ first read inside (*clientHandshakeState).readFinished, one per goroutine.
 built-in ones, or those of --patterns FILE; from each region's first event
 to its last), --region TYPE those of a runtime/trace region type.
 Directories are searched recursively for trace files; every trace version
-is read (scope_tls reads Go <= 1.21 only).
+is read (scope_tls reads Go <= 1.21 only). Traces are read in parallel (-j,
+default one per core; each worker holds one trace's events at a time); the
+output keeps the order of the traces.
 
 Exit codes: 0 ok; 1 a trace could not be read (the others are still
 used); 2 usage or file error (no traces, unknown --kind, bad --patterns);
@@ -79,6 +81,9 @@ pub struct ScopeArgs {
     /// Write the placed samples as a gzipped pprof profile to FILE (scope_tls -output).
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Traces read at once (default: one per core); the output keeps the traces' order.
+    #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub jobs: Option<u32>,
 }
 
 /// Which regions to use.
@@ -361,11 +366,31 @@ pub fn run(a: &ScopeArgs) -> Result<Outcome, Box<dyn std::error::Error>> {
         return Ok(Outcome::FileError);
     }
 
+    // Traces are read in parallel (each worker one trace at a time), then
+    // taken in the order given.
+    let jobs = a
+        .jobs
+        .map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), |j| j as usize)
+        .clamp(1, traces.len());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<std::sync::Mutex<Option<Result<TraceResult, Outcome>>>> =
+        traces.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|s| {
+        for _ in 0..jobs {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(t) = traces.get(i) else { break };
+                let r = one_trace(t, &source, a.output.is_some());
+                *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+            });
+        }
+    });
     let mut outcome = Outcome::Ok;
     let mut all: Vec<(usize, Placed, Vec<Frame>)> = Vec::new();
     let mut per_trace = Vec::new();
-    for (i, t) in traces.iter().enumerate() {
-        match one_trace(t, &source, a.output.is_some()) {
+    for (i, (t, r)) in traces.iter().zip(results).enumerate() {
+        let r = r.into_inner().unwrap_or_else(|e| e.into_inner()).unwrap_or(Err(Outcome::Failed));
+        match r {
             Ok(r) => {
                 if matches!(outcome, Outcome::Ok) {
                     outcome = r.outcome;
