@@ -118,6 +118,12 @@ fn several_traces_aggregate_in_order() {
     let two = ok_stdout(&run([Path::new("scope"), &b]), "b");
     let both = ok_stdout(&run([Path::new("scope"), &a, &b]), "a b");
     assert_eq!(both, one.clone() + &two);
+    // Read in parallel or one by one, a directory gives the same rows.
+    let dir = traces();
+    let serial = ok_stdout(&run([Path::new("scope"), Path::new("-j"), Path::new("1"), &dir]), "-j 1");
+    let parallel = ok_stdout(&run([Path::new("scope"), Path::new("-j"), Path::new("3"), &dir]), "-j 3");
+    assert_eq!(serial, parallel);
+    assert!(serial.lines().count() >= 5 * 20);
     let json: serde_json::Value =
         serde_json::from_str(&ok_stdout(&run([Path::new("scope"), Path::new("--json"), &a, &b]), "json")).unwrap();
     let per_trace = json["traces"].as_array().unwrap();
