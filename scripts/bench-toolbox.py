@@ -3,7 +3,8 @@
 Toolbox's tools, on the same trace.
 
 Usage: scripts/bench-toolbox.py --toolbox SRC [--trace FILE] [--size-mb N] [--runs K]
-                                [--requests-trace FILE] [--requests-size-mb N] [--only NAME,...]
+                                [--requests-trace FILE] [--requests-size-mb N]
+                                [--scope-trace FILE] [--scope-size-mb N] [--only NAME,...]
 
 SRC is a checkout of github.com/rhysh/go-tracing-toolbox (a work tree, or a
 bare git directory such as the fetch tool's /work/.mirror/rhysh+go-tracing-toolbox/repo);
@@ -27,13 +28,27 @@ with a copy of Go 1.21.13's internal/trace (as scripts/toolbox-oracle.sh
 does), then:
   - `schedstat requests --json --summarize TRACE` vs `regiongraph -input TRACE -json -summarize`
   - `schedstat requests --show-regions TRACE`     vs `regiongraph -input TRACE -show-regions`
-and the JSON outputs are checked to be identical. --only picks some of
-grep, states, requests (regiongraph takes minutes on 10 MB).
+and the JSON outputs are checked to be identical.
+
+scope_tls also reads only the old format and needs CPU samples: unless
+--scope-trace names one, the generator's `tlsscopebench` scenario (tlsscope's
+TLS handshakes with the CPU profiler on, until the trace has --scope-size-mb
+MB, default 10; about a minute of handshakes) built with Go 1.21.13. Then
+  - `schedstat scope TRACE`          vs `scope_tls -input TRACE -text`
+  - `schedstat scope --svg F TRACE`  vs scope_tls -text piped into scope_chart
+    (which always writes /tmp/img.svg and /tmp/img.png)
+and the rows and the SVGs are checked to be identical. Across traces:
+  - `schedstat scope DIR` (parallel, one worker per core) vs a shell loop of
+    `scope_tls -input F -text` over DIR, which holds --scope-copies copies
+    (default 4) of the trace; outputs checked identical.
+--only picks some of grep, states, requests, scope (regiongraph takes minutes
+on 10 MB).
 """
 
 import argparse
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -79,7 +94,10 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--requests-trace")
     ap.add_argument("--requests-size-mb", type=int, default=10)
-    ap.add_argument("--only", default="grep,states,requests")
+    ap.add_argument("--scope-trace")
+    ap.add_argument("--scope-size-mb", type=int, default=10)
+    ap.add_argument("--scope-copies", type=int, default=4)
+    ap.add_argument("--only", default="grep,states,requests,scope")
     args = ap.parse_args()
     only = set(args.only.split(","))
 
@@ -93,7 +111,8 @@ def main():
         subprocess.run(["tar", "-x", "-C", src], input=archive, check=True)
     else:
         src = args.toolbox
-    print("building etgrep, grstates, regiongraph (Go %s) and schedstat (release) ..." % BUILD_GO, file=sys.stderr)
+    print("building etgrep, grstates, regiongraph, scope_tls, scope_chart (Go %s) and schedstat (release) ..."
+          % BUILD_GO, file=sys.stderr)
     bindir = os.path.join(work, "bin") + "/"
     # regiongraph's old-format parser: Go 1.21's internal/trace, copied in (internal/_vendor/cp.sh).
     goroot121 = subprocess.run([go_binary(OLD_TRACE_GO), "env", "GOROOT"], check=True, stdout=subprocess.PIPE,
@@ -105,12 +124,13 @@ def main():
         if f.endswith(".go") and not f.endswith("_test.go"):
             with open(os.path.join(tracedir, f), "rb") as a, open(os.path.join(vendored, f), "wb") as b:
                 b.write(a.read())
-    subprocess.run([go_binary(BUILD_GO), "build", "-o", bindir, "./cmd/etgrep", "./cmd/grstates", "./cmd/regiongraph"],
-                   cwd=src, env=env, check=True)
+    subprocess.run([go_binary(BUILD_GO), "build", "-o", bindir, "./cmd/etgrep", "./cmd/grstates", "./cmd/regiongraph",
+                    "./cmd/scope_tls", "./cmd/scope_chart"], cwd=src, env=env, check=True)
     subprocess.run(["cargo", "build", "--release", "--quiet", "-p", "schedstat"], cwd=ROOT, check=True)
     target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
     schedstat = os.path.join(target, "release", "schedstat")
     etgrep, grstates, regiongraph = bindir + "etgrep", bindir + "grstates", bindir + "regiongraph"
+    scope_tls, scope_chart = bindir + "scope_tls", bindir + "scope_chart"
 
     trace = args.trace
     if not trace and only & {"grep", "states"}:
@@ -154,6 +174,42 @@ def main():
         same = digest([schedstat, "requests", "--json", "--summarize", rtrace]) == \
             digest([regiongraph, "-input", rtrace, "-json", "-summarize"])
         print(f"requests --json --summarize output identical to regiongraph's: {same}")
+
+    if "scope" in only:
+        strace = args.scope_trace
+        if not strace:
+            strace = os.path.join(work, "tlsscopebench.trace")
+            print(f"generating a >= {args.scope_size_mb} MB trace with Go {OLD_TRACE_GO} ...", file=sys.stderr)
+            subprocess.run([go_binary(OLD_TRACE_GO), "run", ".", "-scenario", "tlsscopebench", "-size-mb",
+                            str(args.scope_size_mb), "-o", strace],
+                           cwd=os.path.join(ROOT, "testdata/generator"), env=env, check=True)
+        mb = os.path.getsize(strace) / (1 << 20)
+        print(f"old-format trace with CPU samples {strace} ({mb:.1f} MiB)")
+        compare("scope", [schedstat, "scope", strace], [scope_tls, "-input", strace, "-text"])
+        rows = subprocess.run([scope_tls, "-input", strace, "-text"], check=True, stdout=subprocess.PIPE).stdout
+        ours = subprocess.run([schedstat, "scope", strace], check=True, stdout=subprocess.PIPE).stdout
+        samples = len(rows.splitlines())
+        print(f"scope rows identical to scope_tls's: {rows == ours} ({samples} samples)")
+        rows_file = os.path.join(work, "rows.txt")
+        with open(rows_file, "wb") as f:
+            f.write(rows)
+        svg = os.path.join(work, "scope.svg")
+        subprocess.run([schedstat, "scope", "--svg", svg, strace], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([scope_chart, "-input", rows_file], cwd=work, check=True)
+        with open(svg, "rb") as a, open("/tmp/img.svg", "rb") as b:
+            print(f"scope --svg identical to scope_chart's: {a.read() == b.read()}")
+        many = os.path.join(work, "many")
+        os.mkdir(many)
+        for i in range(args.scope_copies):
+            copy = os.path.join(many, f"copy{i}.trace")
+            try:
+                os.link(strace, copy)
+            except OSError:  # another file system
+                shutil.copyfile(strace, copy)
+        loop = ["sh", "-c", 'for f in "$1"/*.trace; do "$0" -input "$f" -text; done', scope_tls, many]
+        compare(f"scope {args.scope_copies} traces", [schedstat, "scope", many], loop)
+        same = digest([schedstat, "scope", many]) == digest(loop)
+        print(f"scope DIR output identical to the scope_tls loop's: {same}")
 
 
 if __name__ == "__main__":

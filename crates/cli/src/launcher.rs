@@ -2,7 +2,7 @@
 //!
 //! The commands that read a trace with the reader alone (`dump`, `stats`,
 //! `pprof`, `goroutines`, `leaks`, `tasks`, `regions`, `gc`, `export`, and
-//! the toolbox's `bundles`, `grep`, `states`, `requests`, `etviz`, `stw`) run
+//! the toolbox's `bundles`, `grep`, `states`, `requests`, `scope`, `etviz`, `stw`) run
 //! here; every other use (the report, `--sql`, `doctor`, `tui`, `web`, `fleet`,
 //! `--help` ...) is handed to `schedstat-sql`, the whole CLI, which replaces
 //! this process with the same arguments. This binary does not link DuckDB,
@@ -27,6 +27,7 @@ mod leaks;
 mod plain;
 mod pprof;
 mod requests;
+mod scope;
 mod render;
 mod states;
 mod stats;
@@ -74,7 +75,7 @@ fn hand_over(args: &[OsString]) -> ExitCode {
         eprintln!(
             "schedstat: error: this command needs {SQL_BINARY} (schedstat with its SQL engine), which is not \
              installed beside schedstat; reinstall with scripts/install.sh, or use a command that needs no \
-             SQL (dump, stats, pprof, goroutines, leaks, tasks, regions, gc, export, grep, states, stw, requests, etviz, bundles)"
+             SQL (dump, stats, pprof, goroutines, leaks, tasks, regions, gc, export, grep, states, stw, requests, scope, etviz, bundles)"
         );
         return ExitCode::from(2);
     };

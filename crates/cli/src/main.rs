@@ -24,6 +24,7 @@ mod pprof;
 mod requests;
 mod leaks;
 mod render;
+mod scope;
 mod sqlshell;
 mod states;
 mod stats;
@@ -67,6 +68,7 @@ Examples:
   schedstat requests --svg r.svg trace.out those requests drawn as bands (etviz)
   schedstat tui trace.out                the whole analysis in the terminal (also: --tui)
   schedstat bundles --profile-sort goroutine bundles/   Autoprof bundles by a profile's total (apshuffle)
+  schedstat scope --svg scope.svg traces/    CPU samples across TLS handshakes, as an oscilloscope (scope_tls)
 
 Record a trace with `go test -trace=trace.out`, runtime/trace.Start, or
 `curl -o trace.out http://HOST/debug/pprof/trace?seconds=5`.

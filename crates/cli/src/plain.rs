@@ -1,6 +1,6 @@
 //! The commands that need no SQL (`dump`, `stats`, `pprof`, `goroutines`,
 //! `leaks`, `tasks`, `regions`, `gc`, `export`, and the toolbox's `bundles`,
-//! `grep`, `states`, `requests`, `etviz`, `stw`), their arguments, and what
+//! `grep`, `states`, `requests`, `scope`, `etviz`, `stw`), their arguments, and what
 //! every command shares: exit outcomes, reader errors, duration parsing.
 //!
 //! Two binaries compile this module: `schedstat-sql`, the whole CLI, and
@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 
-use crate::{bundles, dump, export, gc, goroutines, grep, leaks, pprof, requests, states, stats, stw, tasks};
+use crate::{bundles, dump, export, gc, goroutines, grep, leaks, pprof, requests, scope, states, stats, stw, tasks};
 
 /// The subcommands that read the trace with the reader alone.
 #[derive(Subcommand)]
@@ -221,6 +221,9 @@ pub enum PlainCommand {
     /// Requests inferred from goroutine behaviour and stacks: regions, their causes across goroutines, JSON, SVG (regiongraph).
     #[command(after_help = requests::AFTER_HELP)]
     Requests(requests::RequestsArgs),
+    /// CPU samples placed at their fraction of a region's length (TLS handshake, a requests kind, a runtime/trace region), over many traces; chart as SVG (scope_tls, scope_chart).
+    #[command(after_help = scope::AFTER_HELP)]
+    Scope(scope::ScopeArgs),
     /// Draw requests (JSON lines from `requests --json --summarize`) as SVG bands, as etviz does.
     #[command(after_help = requests::ETVIZ_AFTER_HELP)]
     Etviz {
@@ -305,6 +308,7 @@ pub fn run_command(command: PlainCommand) -> Result<Outcome, Box<dyn std::error:
         }
         PlainCommand::States { trace, dot, svg, json } => states::run(&states::StatesArgs { trace, dot, svg, json }),
         PlainCommand::Requests(a) => requests::run(&a),
+        PlainCommand::Scope(a) => scope::run(&a),
         PlainCommand::Etviz { input, output, details } => {
             requests::run_etviz(&requests::EtvizArgs { input, output, details })
         }

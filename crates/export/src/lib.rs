@@ -7,4 +7,5 @@
 pub mod dot;
 pub mod etviz;
 pub mod pprof;
+pub mod scope;
 pub mod perfetto;

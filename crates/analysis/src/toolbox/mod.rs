@@ -9,5 +9,6 @@
 pub mod grep;
 pub mod pattern;
 pub mod requests;
+pub mod scope;
 pub mod states;
 pub mod stw;

@@ -199,6 +199,9 @@ pub struct GoroutineEvents {
     pub gindex: Vec<u32>,
     /// For each event, the event that links to it ([`NONE`]).
     pub backlink: Vec<u32>,
+    /// The events that are CPU-profile samples (`StackSample`; Go 1.21's
+    /// `CPUSample`), in trace order: `schedstat scope` places them in regions.
+    pub samples: Vec<u32>,
 }
 
 impl GoroutineEvents {
@@ -472,7 +475,10 @@ impl Collector {
                     return;
                 }
                 let stack = self.stack_of(&e.stack());
-                self.push(ts, gctx, GKind::Other, 0, stack, 0);
+                let i = self.push(ts, gctx, GKind::Other, 0, stack, 0);
+                if e.kind() == EventKind::StackSample {
+                    self.out.samples.push(i);
+                }
             }
         }
     }
@@ -538,6 +544,9 @@ impl Collector {
                 0
             };
             self.push_v1(&line, stack, new_stack);
+            if e.kind() == EventKind::StackSample {
+                self.out.samples.push(self.out.events.len() as u32 - 1);
+            }
             return;
         }
     }
