@@ -162,7 +162,7 @@ def main():
     print(f"gotrace (in-process)  {lib_eps / 1e6:8.2f} M events/s  {best['lib'][0]:6.3f} s  (parse time only, like Go's)")
     print(f"ratio                 {lib_eps / go_eps:8.2f}x Go's events/s, parse time vs parse time (target >= 5x, goal 10x)")
     print(f"ratio (whole process) {ours_eps / go_eps:8.2f}x: schedstat stats end to end vs Go's parse time")
-    print(f"memory                peak RSS {ours_rss / 1024 / mb:.2f}x the file size (the binary maps libduckdb.so too); "
+    print(f"memory                peak RSS {ours_rss / 1024 / mb:.2f}x the file size (whole process); "
           f"Go's {go_rss / 1024 / mb:.2f}x; ours {ours_rss / go_rss:.2f}x Go's")
 
     # The default report, end to end.
