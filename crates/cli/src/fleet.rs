@@ -20,6 +20,7 @@ use schedstat_db::Database;
 use schedstat_report::sql::bind;
 use sha2::{Digest, Sha256};
 
+use crate::input::find_traces;
 use crate::analyze::{load_trace_telling, LoadError};
 use crate::Outcome;
 
@@ -111,40 +112,6 @@ pub fn run(a: &FleetArgs) -> Result<Outcome, Box<dyn std::error::Error>> {
     }
     eprintln!("schedstat: error: say what to do: -o DATASET (convert traces), --sql QUERY, --rank KIND or --by-version");
     Ok(Outcome::FileError)
-}
-
-/// Whether a file starts like a trace (`go 1.` followed by a version).
-fn looks_like_trace(path: &Path) -> bool {
-    let mut head = [0u8; 5];
-    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_ok() && &head == b"go 1."
-}
-
-/// Files given, and trace files found under directories given, in order.
-fn find_traces(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
-    let mut out = Vec::new();
-    for p in paths {
-        let meta = std::fs::metadata(p).map_err(|e| format!("{}: {e}", p.display()))?;
-        if !meta.is_dir() {
-            out.push(p.clone());
-            continue;
-        }
-        let mut stack = vec![p.clone()];
-        while let Some(dir) = stack.pop() {
-            let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)
-                .map_err(|e| format!("{}: {e}", dir.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .collect();
-            entries.sort();
-            for e in entries.into_iter().rev() {
-                if e.is_dir() {
-                    stack.push(e);
-                } else if looks_like_trace(&e) {
-                    out.push(e);
-                }
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// The hex SHA-256 of a file: the trace's key in the dataset.

@@ -159,3 +159,39 @@ pub fn read_events(
     }
     Ok(Some(Read { outcome, start_ns: start.unwrap_or(0) }))
 }
+
+/// Whether a file starts like a trace (`go 1.`).
+fn looks_like_trace(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 5];
+    File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_ok() && &head == b"go 1."
+}
+
+/// The files given, and the trace files found under the directories given
+/// (depth first, sorted), in order: the many-trace commands' inputs.
+pub fn find_traces(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).map_err(|e| format!("{}: {e}", p.display()))?;
+        if !meta.is_dir() {
+            out.push(p.clone());
+            continue;
+        }
+        let mut stack = vec![p.clone()];
+        while let Some(dir) = stack.pop() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)
+                .map_err(|e| format!("{}: {e}", dir.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .collect();
+            entries.sort();
+            for e in entries.into_iter().rev() {
+                if e.is_dir() {
+                    stack.push(e);
+                } else if looks_like_trace(&e) {
+                    out.push(e);
+                }
+            }
+        }
+    }
+    Ok(out)
+}

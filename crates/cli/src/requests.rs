@@ -105,30 +105,11 @@ pub struct RequestsArgs {
     pub details: bool,
 }
 
-/// Go's `json.Marshal` escapes these inside strings; so do we, so lines compare equal.
-fn go_json(s: String) -> String {
-    if !s.contains(['<', '>', '&', '\u{2028}', '\u{2029}']) {
-        return s;
-    }
-    s.replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
-        .replace('\u{2028}', "\\u2028")
-        .replace('\u{2029}', "\\u2029")
-}
-
-fn load_patterns(path: &Option<PathBuf>) -> Result<Patterns, String> {
+/// The pattern file given, or the built-in kinds (regiongraph's matchers).
+pub fn load_patterns(path: &Option<PathBuf>) -> Result<Patterns, String> {
     let Some(p) = path else { return Ok(Patterns::builtin()) };
     let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
     Patterns::parse(&text).map_err(|e| format!("--patterns {}:{e}", p.display()))
-}
-
-fn write_out(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    if path == Path::new("-") {
-        let mut o = std::io::stdout().lock();
-        return o.write_all(bytes).and_then(|_| o.flush()).map_err(|e| e.to_string());
-    }
-    std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Runs `requests`.
@@ -174,20 +155,15 @@ pub fn run(a: &RequestsArgs) -> Result<Outcome, Box<dyn std::error::Error>> {
         }
     } else if a.json {
         let mut failed = None;
-        let mut line = |v: Result<String, serde_json::Error>| {
-            let r = v.map_err(std::io::Error::other).and_then(|s| writeln!(out, "{}", go_json(s)));
-            if let Err(e) = r {
+        let encoded = req.each_json_line(a.summarize, |l| {
+            if let Err(e) = writeln!(out, "{l}") {
                 failed.get_or_insert(e);
             }
-        };
-        if a.summarize {
-            req.each_summary(|s| line(serde_json::to_string(&s)));
-        } else {
-            req.each_span(|s| line(serde_json::to_string(&s)));
-        }
+        });
         if let Some(e) = failed {
             return Err(e.into());
         }
+        encoded?;
     } else if a.svg.is_none() {
         let counts = req.kind_counts();
         writeln!(out, "Regions by kind:")?;
@@ -213,7 +189,7 @@ pub fn run(a: &RequestsArgs) -> Result<Outcome, Box<dyn std::error::Error>> {
     out.flush()?;
     if let Some(p) = &a.svg {
         let svg = export::etviz::render(&drop_background_reads(req.summaries()), a.details);
-        if let Err(e) = write_out(p, svg.as_bytes()) {
+        if let Err(e) = crate::render::write_output(p, svg.as_bytes()) {
             eprintln!("schedstat: error: {e}");
             return Ok(Outcome::FileError);
         }
@@ -306,7 +282,7 @@ pub fn run_etviz(a: &EtvizArgs) -> Result<Outcome, Box<dyn std::error::Error>> {
         }
     }
     let svg = export::etviz::render(&drop_background_reads(sums), a.details);
-    if let Err(e) = write_out(&a.output, svg.as_bytes()) {
+    if let Err(e) = crate::render::write_output(&a.output, svg.as_bytes()) {
         eprintln!("schedstat: error: {e}");
         return Ok(Outcome::FileError);
     }

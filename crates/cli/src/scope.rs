@@ -2,7 +2,7 @@
 //! placed at their fraction of a region's length, over many traces
 //! (`analysis::toolbox::scope`), drawn by `export::scope`.
 
-use std::io::{BufWriter, Read, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use analysis::profile::Frame;
@@ -13,7 +13,7 @@ use export::pprof::{LabeledSample, SampleProfile};
 use export::scope::ChartSample;
 use serde::Serialize;
 
-use crate::input::{open_trace, streaming_reader};
+use crate::input::{find_traces, open_trace, streaming_reader};
 use crate::{report_read_error, Outcome};
 
 /// Clap help for `scope`.
@@ -117,40 +117,6 @@ struct SampleJson<'a> {
     trace: usize,
     #[serde(flatten)]
     placed: &'a Placed,
-}
-
-/// Whether a file starts like a trace (`go 1.`).
-fn looks_like_trace(path: &Path) -> bool {
-    let mut head = [0u8; 5];
-    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_ok() && &head == b"go 1."
-}
-
-/// Files given, and trace files found under directories given (sorted), in order.
-fn find_traces(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
-    let mut out = Vec::new();
-    for p in paths {
-        let meta = std::fs::metadata(p).map_err(|e| format!("{}: {e}", p.display()))?;
-        if !meta.is_dir() {
-            out.push(p.clone());
-            continue;
-        }
-        let mut stack = vec![p.clone()];
-        while let Some(dir) = stack.pop() {
-            let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)
-                .map_err(|e| format!("{}: {e}", dir.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .collect();
-            entries.sort();
-            for e in entries.into_iter().rev() {
-                if e.is_dir() {
-                    stack.push(e);
-                } else if looks_like_trace(&e) {
-                    out.push(e);
-                }
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// One trace, read.
@@ -309,34 +275,14 @@ fn profile(all: &[(usize, Placed, Vec<Frame>)], traces: &[PathBuf]) -> SamplePro
     p
 }
 
-fn write_out(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    if path == Path::new("-") {
-        let mut o = std::io::stdout().lock();
-        return o.write_all(bytes).and_then(|_| o.flush()).map_err(|e| e.to_string());
-    }
-    std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
-}
-
 /// Runs `scope`.
 pub fn run(a: &ScopeArgs) -> Result<Outcome, Box<dyn std::error::Error>> {
     let source = if let Some(kind) = &a.kind {
-        let patterns = match &a.patterns {
-            None => Patterns::builtin(),
-            Some(p) => {
-                let text = match std::fs::read_to_string(p) {
-                    Ok(t) => t,
-                    Err(e) => {
-                        eprintln!("schedstat: error: {}: {e}", p.display());
-                        return Ok(Outcome::FileError);
-                    }
-                };
-                match Patterns::parse(&text) {
-                    Ok(p) => p,
-                    Err(e) => {
-                        eprintln!("schedstat: error: --patterns {}:{e}", p.display());
-                        return Ok(Outcome::FileError);
-                    }
-                }
+        let patterns = match crate::requests::load_patterns(&a.patterns) {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("schedstat: error: {e}");
+                return Ok(Outcome::FileError);
             }
         };
         if !patterns.kinds.iter().any(|k| &k.name == kind) {
@@ -440,7 +386,7 @@ pub fn run(a: &ScopeArgs) -> Result<Outcome, Box<dyn std::error::Error>> {
                 stack: p.stack.clone(),
             })
             .collect();
-        if let Err(e) = write_out(path, export::scope::render(&chart).as_bytes()) {
+        if let Err(e) = crate::render::write_output(path, export::scope::render(&chart).as_bytes()) {
             eprintln!("schedstat: error: {e}");
             return Ok(Outcome::FileError);
         }

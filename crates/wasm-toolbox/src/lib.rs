@@ -110,42 +110,16 @@ pub fn infer_requests(bytes: &[u8]) -> Result<(Requests, Option<String>), String
     Ok((Requests::new(data, Patterns::builtin()), warning))
 }
 
-/// Go's `json.Marshal` escapes these inside strings; so does the CLI, so
-/// lines compare equal with regiongraph's.
-fn go_json(s: String) -> String {
-    if !s.contains(['<', '>', '&', '\u{2028}', '\u{2029}']) {
-        return s;
-    }
-    s.replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
-        .replace('\u{2028}', "\\u2028")
-        .replace('\u{2029}', "\\u2029")
-}
-
 /// `schedstat requests --json` (`summarize`: `--json --summarize`): one JSON
 /// line per request tree, as the CLI prints them.
 pub fn requests_lines(req: &Requests, summarize: bool) -> Result<String, String> {
     let mut out = String::new();
-    let mut failed = None;
-    let mut line = |v: Result<String, serde_json::Error>| match v {
-        Ok(s) => {
-            out.push_str(&go_json(s));
-            out.push('\n');
-        }
-        Err(e) => {
-            failed.get_or_insert(e.to_string());
-        }
-    };
-    if summarize {
-        req.each_summary(|s| line(serde_json::to_string(&s)));
-    } else {
-        req.each_span(|s| line(serde_json::to_string(&s)));
-    }
-    match failed {
-        Some(e) => Err(e),
-        None => Ok(out),
-    }
+    req.each_json_line(summarize, |l| {
+        out.push_str(l);
+        out.push('\n');
+    })
+    .map_err(|e| e.to_string())?;
+    Ok(out)
 }
 
 /// `schedstat requests --json` (`summarize`: with `--summarize`) on the

@@ -164,6 +164,42 @@ struct Proc {
     done: bool,
 }
 
+/// Ps whose next event waits for a goroutine's state, listed per goroutine
+/// (a linked list through `next`), so an event wakes exactly the Ps waiting
+/// on its goroutine instead of every P being retried.
+struct Parked {
+    head: DenseMap<usize>,
+    next: Vec<usize>,
+    /// How many Ps are parked (none, nearly always: then waking costs nothing).
+    count: usize,
+}
+
+impl Parked {
+    fn new(procs: usize) -> Self {
+        Parked { head: DenseMap::default(), next: vec![usize::MAX; procs], count: 0 }
+    }
+
+    /// P `pi` waits for goroutine `g` to move.
+    fn park(&mut self, g: u64, pi: usize) {
+        self.next[pi] = self.head.insert(g, pi).unwrap_or(usize::MAX);
+        self.count += 1;
+    }
+
+    /// Goroutine `g` moved: its waiting Ps become available again.
+    #[inline]
+    fn wake(&mut self, g: u64, available: &mut Vec<usize>) {
+        if self.count == 0 {
+            return;
+        }
+        let mut woken = self.head.remove(g).unwrap_or(usize::MAX);
+        while woken != usize::MAX {
+            available.push(woken);
+            self.count -= 1;
+            woken = self.next[woken];
+        }
+    }
+}
+
 /// The merge frontier: at most one event per P, a min-heap on time whose
 /// sift rules are Go's (they decide ties). Entries are (time, P index): the
 /// event itself stays at the head of its P's loaded batch until taken.
@@ -846,10 +882,7 @@ impl<'a> Parser<'a> {
         let mut gs: DenseMap<GState> = DenseMap::default();
         let mut frontier = Frontier(Vec::with_capacity(procs.len()));
         let mut available: Vec<usize> = (0..procs.len()).collect();
-        let mut wait_head: DenseMap<usize> = DenseMap::default();
-        let mut wait_next: Vec<usize> = vec![usize::MAX; procs.len()];
-        // How many Ps wait in `wait_head`'s lists (none, nearly always).
-        let mut waiting = 0usize;
+        let mut parked = Parked::new(procs.len());
         let mut prev_ts = i64::MIN;
         let mut unsorted = false;
         let mut exit_err: Option<Error> = None;
@@ -868,8 +901,7 @@ impl<'a> Parser<'a> {
                 let e = &proc.events[proc.next];
                 let (g, init, _) = state_transition(e);
                 if !transition_ready(g, gs.get_or_default(g), init) {
-                    wait_next[pi] = wait_head.insert(g, pi).unwrap_or(usize::MAX);
-                    waiting += 1;
+                    parked.park(g, pi);
                     continue;
                 }
                 frontier.push((e.ts, pi));
@@ -935,14 +967,7 @@ impl<'a> Parser<'a> {
                     _ => {}
                 }
                 gs.insert(g, next);
-                if waiting > 0 {
-                    let mut woken = wait_head.remove(g).unwrap_or(usize::MAX);
-                    while woken != usize::MAX {
-                        available.push(woken);
-                        waiting -= 1;
-                        woken = wait_next[woken];
-                    }
-                }
+                parked.wake(g, &mut available);
             }
             if !available.is_empty() {
                 available.push(pi);
@@ -957,8 +982,7 @@ impl<'a> Parser<'a> {
             let e = &proc.events[proc.next];
             let (g, init, _) = state_transition(e);
             if !transition_ready(g, gs.get_or_default(g), init) {
-                wait_next[pi] = wait_head.insert(g, pi).unwrap_or(usize::MAX);
-                waiting += 1;
+                parked.park(g, pi);
             } else if frontier.0.first().map_or(true, |&(ts, _)| e.ts < ts) {
                 direct = Some(pi);
             } else {

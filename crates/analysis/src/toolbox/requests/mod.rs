@@ -114,6 +114,26 @@ impl Requests {
         self.each_span(|s| each(spans::summarize(s)))
     }
 
+    /// Each request as one line of regiongraph's JSON (`summarize`: its
+    /// summary, etviz's input), escaped as Go's `json.Marshal` escapes, so the
+    /// CLI's and the page's lines compare equal with regiongraph's. Every line
+    /// is offered; the first serialization error is returned at the end.
+    pub fn each_json_line(&self, summarize: bool, mut each: impl FnMut(&str)) -> Result<(), serde_json::Error> {
+        let mut failed = None;
+        let mut line = |v: serde_json::Result<String>| match v {
+            Ok(s) => each(&go_json(s)),
+            Err(e) => {
+                failed.get_or_insert(e);
+            }
+        };
+        if summarize {
+            self.each_summary(|s| line(serde_json::to_string(&s)));
+        } else {
+            self.each_span(|s| line(serde_json::to_string(&s)));
+        }
+        failed.map_or(Ok(()), Err)
+    }
+
     /// All the summaries (what etviz draws).
     pub fn summaries(&self) -> Vec<TreeSummary> {
         let mut out = Vec::new();
@@ -129,4 +149,16 @@ impl Requests {
         }
         self.patterns.kinds.iter().map(|k| k.name.clone()).zip(n).collect()
     }
+}
+
+/// Go's `json.Marshal` escapes these inside strings.
+fn go_json(s: String) -> String {
+    if !s.contains(['<', '>', '&', '\u{2028}', '\u{2029}']) {
+        return s;
+    }
+    s.replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029")
 }
