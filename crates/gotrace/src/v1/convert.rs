@@ -1,6 +1,14 @@
 //! Converting a parsed old-format trace into the v2 event model, one event at
 //! a time, by the rules of Go 1.27's `internal/trace/tracev1.go`.
 //!
+//! In two steps, so that the first can run on the parallel reader's second
+//! thread before the trace's tables are complete ([`super::pipeline`]):
+//! [`Conversion`] turns each old event into [`Out`]s (new events whose string
+//! IDs may still be relative to tables not built yet, whose times are the old
+//! event's), and [`Finish`] makes them [`Event`]s (final string IDs, times
+//! strictly increasing, the end of an instantaneous syscall). [`Converter`]
+//! runs both over a parsed trace, one event at a time.
+//!
 //! The whole trace becomes one generation with one table. Most events map one
 //! to one; a few need context: a syscall that did not block becomes a begin
 //! and an end 1 ns apart, goroutines that existed before tracing started get
@@ -16,12 +24,12 @@
 use std::collections::{BTreeSet, VecDeque};
 
 use super::dense::{p_key, DenseMap};
-use super::events::{Cursor, EventList};
+use super::events::{flag, get, get_delta, put, put_delta, unzigzag, zigzag, Cursor, EventList, Record};
 use super::parse::{RawEvent, Trace};
 use super::spec::{ev as ev1, stw_reason, SPECS as SPECS1, STW_REASONS};
 use crate::event::{Event, SchedCtx, NO_GOROUTINE, NO_TASK, NO_THREAD};
 use crate::order::BaseEvent;
-use crate::shared::TableOwner;
+use crate::shared::{TableOwner, TableRef};
 use crate::table::{DataTable, EvTable, IdBits, IdMap, StackRef};
 use crate::wire::spec::{ev, gstatus, pstatus, SPECS};
 use crate::Error;
@@ -58,39 +66,116 @@ mod reason {
     pub const MARK_ASSIST_WAIT: usize = 11;
 }
 
-/// The converter: a cursor over the parsed events plus the little state the
-/// conversion needs.
-pub(crate) struct Converter<'a> {
+/// What [`Finish`] still has to do to an [`Out`].
+pub(crate) mod fix {
+    /// `args[0]` indexes the converter's own strings (block and STW reasons).
+    pub const BUILTIN0: u8 = 1;
+    /// `args[2]` indexes the inline log messages.
+    pub const INLINE2: u8 = 2;
+    /// `name` is the string ID of the task's name (a task end).
+    pub const TASK_NAME: u8 = 4;
+    /// A syscall begin that ends 1 ns later unless [`BLOCKED`].
+    pub const SYSCALL: u8 = 8;
+    /// The syscall blocked.
+    pub const BLOCKED: u8 = 16;
+}
+
+/// A new event as [`Conversion`] makes it (see [`fix`] for what is left).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Out {
+    /// The old event's time (ticks or nanoseconds, as it came).
+    pub ts: i64,
+    pub g: i64,
+    pub m: i64,
+    pub args: [u64; 4],
+    /// String ID of a task end's name.
+    pub name: u64,
+    pub p: i32,
+    pub typ: u8,
+    pub fix: u8,
+}
+
+impl Out {
+    fn new(g: i64, p: i32, m: i64, typ: u8, ts: i64, args: [u64; 4]) -> Self {
+        Out { ts, g, m, args, name: 0, p, typ, fix: 0 }
+    }
+}
+
+impl Record for Out {
+    fn ts(&self) -> i64 {
+        self.ts
+    }
+
+    #[inline]
+    fn encode(&self, prev_ts: i64, _full: bool, b: &mut Vec<u8>) {
+        let mask = (0..4).fold(0u8, |m, i| m | (u8::from(self.args[i] != 0) << i));
+        b.push(self.typ);
+        b.push(mask << 4);
+        put_delta(b, self.ts, prev_ts);
+        b.push(self.fix);
+        put(b, zigzag(self.g));
+        put(b, zigzag(i64::from(self.p)));
+        put(b, zigzag(self.m));
+        for (i, &a) in self.args.iter().enumerate() {
+            if mask & (1 << i) != 0 {
+                put(b, a);
+            }
+        }
+        if self.fix & fix::TASK_NAME != 0 {
+            put(b, self.name);
+        }
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    fn decode(b: &[u8], pos: &mut usize, prev_ts: i64, _full: bool) -> Self {
+        let mut o = Out { typ: b[*pos], ..Out::default() };
+        let mask = b[*pos + 1] >> 4;
+        *pos += 2;
+        o.ts = get_delta(b, pos, prev_ts);
+        o.fix = b[*pos];
+        *pos += 1;
+        o.g = unzigzag(get(b, pos));
+        o.p = unzigzag(get(b, pos)) as i32;
+        o.m = unzigzag(get(b, pos));
+        for (i, a) in o.args.iter_mut().enumerate() {
+            *a = if mask & (1 << i) != 0 { get(b, pos) } else { 0 };
+        }
+        if o.fix & fix::TASK_NAME != 0 {
+            o.name = get(b, pos);
+        }
+        o
+    }
+}
+
+/// The tables a parse builds, which become the trace's one table.
+pub(crate) struct Tables<'a> {
+    pub strings: IdMap<u64, &'a [u8]>,
+    /// Log messages, which the old format writes inline, in first-seen order.
+    pub inline_strings: Vec<&'a [u8]>,
+    /// Stack ID to its PCs (a range of `stack_pcs`).
+    pub stacks: IdMap<u32, (u32, u32)>,
+    pub stack_pcs: Vec<u64>,
+    pub pcs: IdMap<u64, crate::table::RawFrame>,
+}
+
+/// The second step: [`Out`]s to [`Event`]s.
+pub(crate) struct Finish<'a> {
     table: TableOwner<'a>,
-    events: EventList,
-    cursor: Cursor,
-    extra: VecDeque<Event<'a>>,
-    pre_init: bool,
-    /// Goroutines created before the first `Gomaxprocs` whose state is not known yet.
-    created_pre_init: BTreeSet<u64>,
-    /// Open tasks: name and parent, for their end events.
-    tasks: IdMap<u64, (&'a [u8], u64)>,
-    seen_procs: DenseMap<()>,
-    /// Time of the last event handed out; later ones are forced past it.
-    pub(crate) last_ts: i64,
-    /// The thread each P was last started on.
-    proc_ms: DenseMap<i64>,
-    last_stw_reason: u64,
-    /// Before 1.10 every P records the stop-the-world: how many Ps are in it,
-    /// and the goroutine and P of the first record (which the range belongs to).
-    stw_procs: u32,
-    stw_owner: (u64, i32),
     /// String ID of the first inline log message; messages follow in order.
     inline_base: u64,
     /// String ID of the first of the converter's own strings.
     builtin_base: u64,
-    version: u32,
+    /// Time of the last event handed out; later ones are forced past it.
+    pub(crate) last_ts: i64,
+    /// The end of the instantaneous syscall just handed out.
+    syscall_end: Option<Event<'a>>,
 }
 
-impl<'a> Converter<'a> {
-    /// Builds the table and the conversion state.
-    pub fn new(trace: Trace<'a>, version: u32) -> Result<Self, Error> {
-        let Trace { events, strings, inline_strings, stacks, stack_pcs, pcs } = trace;
+impl<'a> Finish<'a> {
+    /// Builds the trace's table: the parsed strings, then the inline
+    /// messages, then the converter's own strings.
+    pub fn new(tables: Tables<'a>) -> Result<Self, Error> {
+        let Tables { strings, inline_strings, stacks, stack_pcs, pcs } = tables;
         let too_many = || Error::new("trace contains too many strings");
         let mut table = EvTable { freq: 1.0, ..EvTable::default() };
         let mut max = 0u64;
@@ -121,56 +206,56 @@ impl<'a> Converter<'a> {
         table.pcs = pcs;
         table.stack_bits = IdBits::of(&table.stacks);
         table.string_bits = IdBits::of(&table.strings);
-
-        Ok(Converter {
-            table: TableOwner::new(table),
-            events,
-            cursor: Cursor::default(),
-            extra: VecDeque::new(),
-            pre_init: true,
-            created_pre_init: BTreeSet::new(),
-            tasks: IdMap::default(),
-            seen_procs: DenseMap::default(),
-            last_ts: -1,
-            proc_ms: DenseMap::default(),
-            last_stw_reason: 0,
-            stw_procs: 0,
-            stw_owner: (0, -1),
-            inline_base,
-            builtin_base,
-            version,
-        })
+        Ok(Finish { table: TableOwner::new(table), inline_base, builtin_base, last_ts: -1, syscall_end: None })
     }
 
     /// A handle on the trace's one table (for the Sync that opens the stream).
-    pub fn table(&self) -> crate::shared::TableRef<'a> {
+    pub fn table(&self) -> TableRef<'a> {
         self.table.handle()
     }
 
-    /// Time of the first event not handed out yet.
-    pub fn peek_time(&self) -> Option<i64> {
-        self.events.next(&mut self.cursor.clone()).map(|(e, _)| e.ts)
-    }
-
-    /// The next event; `Ok(None)` at the end.
-    #[inline(always)]
-    pub fn next(&mut self) -> Result<Option<Event<'a>>, Error> {
-        loop {
-            if let Some(mut e) = self.extra.pop_front() {
-                self.stamp(&mut e);
-                return Ok(Some(e));
+    /// The event `o` becomes at `time` (nanoseconds); the end of an
+    /// instantaneous syscall waits in [`Finish::syscall_end`].
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    pub fn event(&mut self, o: &Out, time: i64) -> Event<'a> {
+        let mut args = o.args;
+        let mut name: &'a [u8] = b"";
+        let mut m = o.m;
+        if o.fix != 0 {
+            if o.fix & fix::BUILTIN0 != 0 {
+                args[0] += self.builtin_base;
             }
-            let Some((old, _)) = self.events.next(&mut self.cursor) else {
-                // Nothing reads the events after the last one.
-                self.events = EventList::default();
-                self.cursor = Cursor::default();
-                return Ok(None);
-            };
-            if let Some(mut e) = self.convert(&old)? {
-                self.stamp(&mut e);
-                return Ok(Some(e));
+            if o.fix & fix::INLINE2 != 0 {
+                args[2] += self.inline_base;
+            }
+            if o.fix & fix::TASK_NAME != 0 {
+                name = self.table.string(o.name).unwrap_or(b"");
+            }
+            if o.fix & (fix::SYSCALL | fix::BLOCKED) == fix::SYSCALL {
+                // Go takes the thread of an instantaneous syscall from its
+                // P's map entry, 0 when there is none.
+                if m == NO_THREAD {
+                    m = 0;
+                }
+                let end = self.make(o.g, o.p, m, ev::GO_SYSCALL_END, time + 1, [0; 4], b"");
+                self.syscall_end = Some(end);
             }
         }
+        let mut e = self.make(o.g, o.p, m, o.typ, time, args, name);
+        self.stamp(&mut e);
+        e
+    }
+
+    /// The end of the instantaneous syscall [`Finish::event`] just made, if any.
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    pub fn syscall_end(&mut self) -> Option<Event<'a>> {
+        let mut e = self.syscall_end.take()?;
+        self.stamp(&mut e);
+        Some(e)
+    }
+
+    fn make(&self, g: i64, p: i32, m: i64, typ: u8, time: i64, args: [u64; 4], name: &'a [u8]) -> Event<'a> {
+        Event::new(Some(self.table.handle()), SchedCtx { g, p: i64::from(p), m }, BaseEvent { typ, time, args }, name)
     }
 
     /// No two events share a time in the v2 model: later ones move 1 ns on.
@@ -180,13 +265,40 @@ impl<'a> Converter<'a> {
         }
         self.last_ts = e.base.time;
     }
+}
 
-    fn reason(&self, r: usize) -> u64 {
-        self.builtin_base + r as u64
-    }
+/// The first step: the little state the conversion needs between old events.
+pub(crate) struct Conversion {
+    pre_init: bool,
+    /// Goroutines created before the first `Gomaxprocs` whose state is not known yet.
+    created_pre_init: BTreeSet<u64>,
+    /// Open tasks: name (string ID) and parent, for their end events.
+    tasks: IdMap<u64, (u64, u64)>,
+    seen_procs: DenseMap<()>,
+    /// The thread each P was last started on.
+    proc_ms: DenseMap<i64>,
+    /// Index of the last STW's reason among the converter's strings.
+    last_stw_reason: u64,
+    /// Before 1.10 every P records the stop-the-world: how many Ps are in it,
+    /// and the goroutine and P of the first record (which the range belongs to).
+    stw_procs: u32,
+    stw_owner: (u64, i32),
+    version: u32,
+}
 
-    fn event(&self, g: i64, p: i32, m: i64, typ: u8, time: i64, args: [u64; 4], name: &'a [u8]) -> Event<'a> {
-        Event::new(Some(self.table.handle()), SchedCtx { g, p: i64::from(p), m }, BaseEvent { typ, time, args }, name)
+impl Conversion {
+    pub fn new(version: u32) -> Self {
+        Conversion {
+            pre_init: true,
+            created_pre_init: BTreeSet::new(),
+            tasks: IdMap::default(),
+            seen_procs: DenseMap::default(),
+            proc_ms: DenseMap::default(),
+            last_stw_reason: 0,
+            stw_procs: 0,
+            stw_owner: (0, -1),
+            version,
+        }
     }
 
     /// The thread a P was last started on, 0 when none (Go's map zero value).
@@ -194,9 +306,9 @@ impl<'a> Converter<'a> {
         self.proc_ms.get(p_key(p)).copied().unwrap_or(0)
     }
 
-    /// One old event to its first new event (`None` to skip it); more go to `extra`.
-    #[inline(always)]
-    fn convert(&mut self, e: &RawEvent) -> Result<Option<Event<'a>>, Error> {
+    /// One old event to its new events (none, one or more), in order.
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    pub fn convert(&mut self, e: &RawEvent, out: &mut impl FnMut(Out)) -> Result<(), Error> {
         let owned;
         let e = if e.typ == ev1::STW_DONE && self.version < 10 {
             // The range ends where it began.
@@ -206,7 +318,8 @@ impl<'a> Converter<'a> {
             e
         };
         let mut args = e.args;
-        let mut name: &'a [u8] = b"";
+        let mut name = 0u64;
+        let mut fix = 0u8;
         let typ = match e.typ {
             ev1::GOMAXPROCS => {
                 if self.pre_init {
@@ -215,10 +328,9 @@ impl<'a> Converter<'a> {
                     self.pre_init = false;
                     for gid in std::mem::take(&mut self.created_pre_init) {
                         let status = [gid, u64::MAX, gstatus::RUNNABLE, 0];
-                        let st = self.event(NO_GOROUTINE, -1, NO_THREAD, ev::GO_STATUS, e.ts, status, b"");
-                        self.extra.push_back(st);
+                        out(Out::new(NO_GOROUTINE, -1, NO_THREAD, ev::GO_STATUS, e.ts, status));
                     }
-                    return Ok(None);
+                    return Ok(());
                 }
                 ev::PROCS_CHANGE
             }
@@ -233,23 +345,25 @@ impl<'a> Converter<'a> {
                 // One stop of the world, whichever Ps record it: one range
                 // from the first P's start to the last P's end.
                 self.stw_procs += 1;
-                return Ok(None);
+                return Ok(());
             }
             ev1::STW_DONE if self.version < 10 && self.stw_procs > 1 => {
                 self.stw_procs -= 1;
-                return Ok(None);
+                return Ok(());
             }
             ev1::STW_START => {
                 self.stw_procs = 1;
                 self.stw_owner = (e.g, e.p);
-                let sid = self.reason(BLOCK_REASONS.len() + stw_reason(self.version, e.args[0]));
+                let sid = (BLOCK_REASONS.len() + stw_reason(self.version, e.args[0])) as u64;
                 self.last_stw_reason = sid;
                 args = [sid, 0, 0, 0];
+                fix = fix::BUILTIN0;
                 ev::STW_BEGIN
             }
             ev1::STW_DONE => {
                 self.stw_procs = 0;
                 args = [self.last_stw_reason, 0, 0, 0];
+                fix = fix::BUILTIN0;
                 ev::STW_END
             }
             ev1::GC_SWEEP_START => ev::GC_SWEEP_BEGIN,
@@ -257,7 +371,7 @@ impl<'a> Converter<'a> {
             ev1::GO_CREATE => {
                 if self.pre_init {
                     self.created_pre_init.insert(e.args[0]);
-                    return Ok(None);
+                    return Ok(());
                 }
                 ev::GO_CREATE
             }
@@ -272,40 +386,35 @@ impl<'a> Converter<'a> {
             }
             ev1::GO_START_LABEL => {
                 let m = self.thread_of(e.p);
-                let label = self.event(e.g as i64, e.p, m, ev::GO_LABEL, e.ts, [e.args[2], 0, 0, 0], b"");
-                self.extra.push_back(label);
-                return Ok(Some(self.event(e.g as i64, e.p, m, ev::GO_START, e.ts, args, b"")));
+                out(Out::new(e.g as i64, e.p, m, ev::GO_START, e.ts, args));
+                out(Out::new(e.g as i64, e.p, m, ev::GO_LABEL, e.ts, [e.args[2], 0, 0, 0]));
+                return Ok(());
             }
             ev1::GO_END => ev::GO_DESTROY,
-            ev1::GO_STOP => self.blocked_on(&mut args, ev::GO_BLOCK, reason::FOREVER, e),
-            ev1::GO_SCHED => self.blocked_on(&mut args, ev::GO_STOP, reason::GOSCHED, e),
-            ev1::GO_PREEMPT => self.blocked_on(&mut args, ev::GO_STOP, reason::PREEMPTED, e),
-            ev1::GO_SLEEP => self.blocked_on(&mut args, ev::GO_BLOCK, reason::SLEEP, e),
-            ev1::GO_BLOCK => self.blocked_on(&mut args, ev::GO_BLOCK, reason::EMPTY, e),
+            ev1::GO_STOP => self.blocked_on(&mut args, &mut fix, ev::GO_BLOCK, reason::FOREVER, e),
+            ev1::GO_SCHED => self.blocked_on(&mut args, &mut fix, ev::GO_STOP, reason::GOSCHED, e),
+            ev1::GO_PREEMPT => self.blocked_on(&mut args, &mut fix, ev::GO_STOP, reason::PREEMPTED, e),
+            ev1::GO_SLEEP => self.blocked_on(&mut args, &mut fix, ev::GO_BLOCK, reason::SLEEP, e),
+            ev1::GO_BLOCK => self.blocked_on(&mut args, &mut fix, ev::GO_BLOCK, reason::EMPTY, e),
             ev1::GO_UNBLOCK => ev::GO_UNBLOCK,
-            ev1::GO_BLOCK_SEND => self.blocked_on(&mut args, ev::GO_BLOCK, reason::CHAN_SEND, e),
-            ev1::GO_BLOCK_RECV => self.blocked_on(&mut args, ev::GO_BLOCK, reason::CHAN_RECV, e),
-            ev1::GO_BLOCK_SELECT => self.blocked_on(&mut args, ev::GO_BLOCK, reason::SELECT, e),
-            ev1::GO_BLOCK_SYNC => self.blocked_on(&mut args, ev::GO_BLOCK, reason::SYNC, e),
-            ev1::GO_BLOCK_COND => self.blocked_on(&mut args, ev::GO_BLOCK, reason::SYNC_COND, e),
-            ev1::GO_BLOCK_NET => self.blocked_on(&mut args, ev::GO_BLOCK, reason::NETWORK, e),
-            ev1::GO_BLOCK_GC => self.blocked_on(&mut args, ev::GO_BLOCK, reason::MARK_ASSIST_WAIT, e),
+            ev1::GO_BLOCK_SEND => self.blocked_on(&mut args, &mut fix, ev::GO_BLOCK, reason::CHAN_SEND, e),
+            ev1::GO_BLOCK_RECV => self.blocked_on(&mut args, &mut fix, ev::GO_BLOCK, reason::CHAN_RECV, e),
+            ev1::GO_BLOCK_SELECT => self.blocked_on(&mut args, &mut fix, ev::GO_BLOCK, reason::SELECT, e),
+            ev1::GO_BLOCK_SYNC => self.blocked_on(&mut args, &mut fix, ev::GO_BLOCK, reason::SYNC, e),
+            ev1::GO_BLOCK_COND => self.blocked_on(&mut args, &mut fix, ev::GO_BLOCK, reason::SYNC_COND, e),
+            ev1::GO_BLOCK_NET => self.blocked_on(&mut args, &mut fix, ev::GO_BLOCK, reason::NETWORK, e),
+            ev1::GO_BLOCK_GC => self.blocked_on(&mut args, &mut fix, ev::GO_BLOCK, reason::MARK_ASSIST_WAIT, e),
             ev1::GO_SYSCALL => {
                 args = [0, u64::from(e.stk), 0, 0];
-                if !e.syscall_blocked {
-                    // An instantaneous syscall: a begin and an end 1 ns later.
-                    let m = self.thread_of(e.p);
-                    let g = e.g as i64;
-                    let end = self.event(g, e.p, m, ev::GO_SYSCALL_END, e.ts + 1, [0; 4], b"");
-                    self.extra.push_back(end);
-                    return Ok(Some(self.event(g, e.p, m, ev::GO_SYSCALL_BEGIN, e.ts, args, b"")));
-                }
+                // Unless it blocked (which may be learnt later), an
+                // instantaneous syscall: a begin and an end 1 ns later.
+                fix = fix::SYSCALL | if e.syscall_blocked { fix::BLOCKED } else { 0 };
                 ev::GO_SYSCALL_BEGIN
             }
             ev1::GO_SYSEXIT => ev::GO_SYSCALL_END_BLOCKED,
-            ev1::GO_SYSBLOCK => return Ok(None),
+            ev1::GO_SYSBLOCK => return Ok(()),
             // Go 1.21 keeps the futile wakeups it cannot pair (before 1.11 only).
-            ev1::FUTILE_WAKEUP if self.version < 11 => return Ok(None),
+            ev1::FUTILE_WAKEUP if self.version < 11 => return Ok(()),
             ev1::GO_WAITING | ev1::GO_IN_SYSCALL => {
                 let status = if e.typ == ev1::GO_WAITING { gstatus::WAITING } else { gstatus::SYSCALL };
                 self.created_pre_init.remove(&e.args[0]);
@@ -319,14 +428,15 @@ impl<'a> Converter<'a> {
             ev1::USER_TASK_CREATE => {
                 let parent = if e.args[1] == 0 { NO_TASK } else { e.args[1] };
                 args = [e.args[0], parent, e.args[2], u64::from(e.stk)];
-                let task_name = self.table.string(e.args[2]).unwrap_or(b"");
-                self.tasks.insert(e.args[0], (task_name, e.args[1]));
+                self.tasks.insert(e.args[0], (e.args[2], e.args[1]));
                 ev::USER_TASK_BEGIN
             }
             ev1::USER_TASK_END => {
                 // The task's parent and name travel with its end, as in Go's model.
-                let (task_name, parent) = self.tasks.remove(&e.args[0]).unwrap_or((b"", NO_TASK));
+                // (String 0 does not exist: no name.)
+                let (task_name, parent) = self.tasks.remove(&e.args[0]).unwrap_or((0, NO_TASK));
                 name = task_name;
+                fix = fix::TASK_NAME;
                 args = [e.args[0], e.args[1], parent, 0];
                 ev::USER_TASK_END
             }
@@ -339,7 +449,8 @@ impl<'a> Converter<'a> {
                 }
             }
             ev1::USER_LOG => {
-                args = [e.args[0], e.args[1], self.inline_base + e.args[3], u64::from(e.stk)];
+                args = [e.args[0], e.args[1], e.args[3], u64::from(e.stk)];
+                fix = fix::INLINE2;
                 ev::USER_LOG
             }
             ev1::CPU_SAMPLE => {
@@ -364,7 +475,8 @@ impl<'a> Converter<'a> {
             self.proc_ms.remove(p_key(e.p));
         }
         let g = if e.g == 0 { NO_GOROUTINE } else { e.g as i64 };
-        Ok(Some(self.event(g, e.p, m, typ, e.ts, args, name)))
+        out(Out { ts: e.ts, g, m, args, name, p: e.p, typ, fix });
+        Ok(())
     }
 
     /// A P's start or stop; the first time a P is seen it is its status instead
@@ -380,8 +492,118 @@ impl<'a> Converter<'a> {
     }
 
     /// Maps a v1 stop or block to the v2 type with a reason string and the stack.
-    fn blocked_on(&self, args: &mut [u64; 4], typ: u8, r: usize, e: &RawEvent) -> u8 {
-        *args = [self.reason(r), u64::from(e.stk), 0, 0];
+    fn blocked_on(&self, args: &mut [u64; 4], fix: &mut u8, typ: u8, r: usize, e: &RawEvent) -> u8 {
+        *args = [r as u64, u64::from(e.stk), 0, 0];
+        *fix = fix::BUILTIN0;
         typ
+    }
+}
+
+/// Both steps over a parsed trace, one old event at a time.
+pub(crate) struct Converter<'a> {
+    events: EventList,
+    cursor: Cursor,
+    conversion: Conversion,
+    finish: Finish<'a>,
+    /// New events of the last old event not handed out yet.
+    pending: VecDeque<Out>,
+}
+
+impl<'a> Converter<'a> {
+    /// Builds the table and the conversion state.
+    pub fn new(trace: Trace<'a>, version: u32) -> Result<Self, Error> {
+        let Trace { events, tables } = trace;
+        Ok(Converter {
+            events,
+            cursor: Cursor::default(),
+            conversion: Conversion::new(version),
+            finish: Finish::new(tables)?,
+            pending: VecDeque::new(),
+        })
+    }
+
+    /// A handle on the trace's one table (for the Sync that opens the stream).
+    pub fn table(&self) -> TableRef<'a> {
+        self.finish.table()
+    }
+
+    /// Time of the last event handed out.
+    pub fn last_ts(&self) -> i64 {
+        self.finish.last_ts
+    }
+
+    /// Time of the first event not handed out yet.
+    pub fn peek_time(&self) -> Option<i64> {
+        self.events.next(&mut self.cursor.clone()).map(|(e, _)| e.ts)
+    }
+
+    /// The next event; `Ok(None)` at the end.
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    pub fn next(&mut self) -> Result<Option<Event<'a>>, Error> {
+        loop {
+            if let Some(e) = self.finish.syscall_end() {
+                return Ok(Some(e));
+            }
+            if let Some(o) = self.pending.pop_front() {
+                return Ok(Some(self.finish.event(&o, o.ts)));
+            }
+            let Some((old, _)) = self.events.next(&mut self.cursor) else {
+                // Nothing reads the events after the last one.
+                self.events = EventList::default();
+                self.cursor = Cursor::default();
+                return Ok(None);
+            };
+            let pending = &mut self.pending;
+            self.conversion.convert(&old, &mut |o| pending.push_back(o))?;
+        }
+    }
+}
+
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+/// Both steps' second half over events converted by the parallel reader
+/// ([`super::pipeline`]): records in final order, times in ticks.
+pub(crate) struct Converted<'a> {
+    outs: EventList<Out>,
+    cursor: Cursor,
+    finish: Finish<'a>,
+    /// Whether any event exists (the opening Sync's time is then -1).
+    any: bool,
+}
+
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+impl<'a> Converted<'a> {
+    pub fn new(outs: EventList<Out>, any: bool, tables: Tables<'a>) -> Result<Self, Error> {
+        Ok(Converted { outs, cursor: Cursor::default(), finish: Finish::new(tables)?, any })
+    }
+
+    pub fn table(&self) -> TableRef<'a> {
+        self.finish.table()
+    }
+
+    pub fn last_ts(&self) -> i64 {
+        self.finish.last_ts
+    }
+
+    /// Time of the first old event (always 0: times count from it).
+    pub fn peek_time(&self) -> Option<i64> {
+        self.any.then_some(0)
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    pub fn next(&mut self) -> Result<Option<Event<'a>>, Error> {
+        if let Some(e) = self.finish.syscall_end() {
+            return Ok(Some(e));
+        }
+        let Some((mut o, at)) = self.outs.next_raw(&mut self.cursor) else {
+            // Nothing reads the events after the last one.
+            self.outs = EventList::default();
+            self.cursor = Cursor::default();
+            return Ok(None);
+        };
+        if o.fix & fix::SYSCALL != 0 && self.outs.flags(at) & flag::SYSCALL_BLOCKED != 0 {
+            o.fix |= fix::BLOCKED;
+        }
+        let time = self.outs.nanoseconds(o.ts);
+        Ok(Some(self.finish.event(&o, time)))
     }
 }

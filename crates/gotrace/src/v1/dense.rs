@@ -83,3 +83,36 @@ pub(crate) fn p_key(p: i32) -> u64 {
         _ => (1 << 32) + u64::from(p as u32),
     }
 }
+
+/// A set of stack IDs: bits while the IDs are small (they are numbered from 1).
+#[derive(Default)]
+pub(crate) struct StackSet {
+    bits: Vec<u64>,
+    large: IdMap<u32, ()>,
+}
+
+impl StackSet {
+    const DENSE_LIMIT: u32 = 1 << 24;
+
+    pub fn insert(&mut self, id: u32) {
+        if id < Self::DENSE_LIMIT {
+            let word = (id / 64) as usize;
+            if word >= self.bits.len() {
+                self.bits.resize((word + 1).max(self.bits.len() * 2), 0);
+            }
+            self.bits[word] |= 1 << (id % 64);
+        } else {
+            self.large.insert(id, ());
+        }
+    }
+
+    #[inline]
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    pub fn contains(&self, id: u32) -> bool {
+        if id < Self::DENSE_LIMIT {
+            self.bits.get((id / 64) as usize).is_some_and(|w| w & (1 << (id % 64)) != 0)
+        } else {
+            self.large.contains_key(&id)
+        }
+    }
+}

@@ -48,21 +48,39 @@ pub(crate) enum Location {
     Moved(usize),
 }
 
+/// Whatever can set an event's flags once it is written (the list itself, or
+/// the converted list of the parallel reader, which keeps only the syscall's).
+pub(crate) trait SetFlag {
+    fn set_flag(&mut self, at: Location, bit: u8);
+}
+
+/// A record an [`EventList`] holds: the merged old events ([`RawEvent`]), or
+/// the converted ones of the parallel reader (`convert::Out`).
+pub(crate) trait Record: Copy + Default {
+    /// The time the final order sorts by.
+    fn ts(&self) -> i64;
+    /// Appends the record: a first byte, a second whose low four bits are the
+    /// flags (zero here), the time as [`put_delta`] from `prev_ts`, then
+    /// anything. `full` keeps the optional fields (the input offsets).
+    fn encode(&self, prev_ts: i64, full: bool, out: &mut Vec<u8>);
+    /// Reads what `encode` wrote at `pos` and moves past it.
+    fn decode(bytes: &[u8], pos: &mut usize, prev_ts: i64, full: bool) -> Self;
+}
+
 /// An event the merge moved to its real time, with the number of stream
 /// records merged before it (which decides ties) and its flags.
 #[derive(Debug, Clone, Copy)]
-struct Moved {
-    event: RawEvent,
+struct Moved<R> {
+    event: R,
     stream_before: usize,
     flags: u8,
 }
 
 /// The merged events, in their final order once [`EventList::finish`]ed.
-#[derive(Default)]
-pub(crate) struct EventList {
+pub(crate) struct EventList<R: Record = RawEvent> {
     bytes: Vec<u8>,
     stream_len: usize,
-    moved: Vec<Moved>,
+    moved: Vec<Moved<R>>,
     last_ts: i64,
     with_offsets: bool,
     /// Tick of the first event and nanoseconds per tick; `None` when the
@@ -70,6 +88,20 @@ pub(crate) struct EventList {
     time_base: Option<(i64, f64)>,
     /// The timer goroutines of traces before Go 1.14, whose unblocks get fake P TIMER.
     timer_goids: IdMap<u64, ()>,
+}
+
+impl<R: Record> Default for EventList<R> {
+    fn default() -> Self {
+        EventList {
+            bytes: Vec::new(),
+            stream_len: 0,
+            moved: Vec::new(),
+            last_ts: 0,
+            with_offsets: false,
+            time_base: None,
+            timer_goids: IdMap::default(),
+        }
+    }
 }
 
 /// A position in an [`EventList`]'s final order.
@@ -85,7 +117,7 @@ pub(crate) struct Cursor {
 }
 
 #[inline]
-fn put(bytes: &mut Vec<u8>, mut v: u64) {
+pub(crate) fn put(bytes: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         bytes.push(v as u8 | 0x80);
         v >>= 7;
@@ -94,8 +126,8 @@ fn put(bytes: &mut Vec<u8>, mut v: u64) {
 }
 
 /// A varint this module wrote (so well formed).
-#[inline]
-fn get(bytes: &[u8], pos: &mut usize) -> u64 {
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+pub(crate) fn get(bytes: &[u8], pos: &mut usize) -> u64 {
     let b = bytes[*pos];
     *pos += 1;
     if b < 0x80 {
@@ -115,36 +147,43 @@ fn get(bytes: &[u8], pos: &mut usize) -> u64 {
 }
 
 #[inline]
-fn zigzag(v: i64) -> u64 {
+pub(crate) fn zigzag(v: i64) -> u64 {
     ((v << 1) ^ (v >> 63)) as u64
 }
 
 #[inline]
-fn unzigzag(v: u64) -> i64 {
+pub(crate) fn unzigzag(v: u64) -> i64 {
     ((v >> 1) as i64) ^ -((v & 1) as i64)
 }
 
-impl EventList {
-    /// An empty list for about `events` events; `with_offsets` keeps each
-    /// event's input offset (only Go 1.21's `-d` lines print it).
-    pub fn new(events: usize, with_offsets: bool) -> Self {
-        // Reserved address space is only backed where written.
-        EventList { bytes: Vec::with_capacity(events.saturating_mul(12)), with_offsets, ..EventList::default() }
+/// Writes a time as its difference from the previous one.
+#[inline]
+pub(crate) fn put_delta(bytes: &mut Vec<u8>, ts: i64, prev_ts: i64) {
+    put(bytes, zigzag(ts.wrapping_sub(prev_ts)));
+}
+
+/// Reads a time [`put_delta`] wrote.
+#[inline]
+pub(crate) fn get_delta(bytes: &[u8], pos: &mut usize, prev_ts: i64) -> i64 {
+    prev_ts.wrapping_add(unzigzag(get(bytes, pos)))
+}
+
+impl Record for RawEvent {
+    fn ts(&self) -> i64 {
+        self.ts
     }
 
-    /// Appends an event in merge order.
     #[inline]
-    pub fn push(&mut self, e: &RawEvent) {
-        let b = &mut self.bytes;
+    fn encode(&self, prev_ts: i64, full: bool, b: &mut Vec<u8>) {
+        let e = self;
         let mask = (0..4).fold(0u8, |m, i| m | (u8::from(e.args[i] != 0) << i));
         b.push(e.typ);
         b.push(mask << 4);
-        put(b, zigzag(e.ts.wrapping_sub(self.last_ts)));
-        self.last_ts = e.ts;
+        put_delta(b, e.ts, prev_ts);
         put(b, zigzag(i64::from(e.p)));
         put(b, e.g);
         put(b, u64::from(e.stk));
-        if self.with_offsets {
+        if full {
             put(b, u64::from(e.off));
         }
         for (i, &a) in e.args.iter().enumerate() {
@@ -152,25 +191,143 @@ impl EventList {
                 put(b, a);
             }
         }
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    fn decode(b: &[u8], pos: &mut usize, prev_ts: i64, full: bool) -> Self {
+        let mut e = RawEvent { typ: b[*pos], ..RawEvent::default() };
+        let mask = b[*pos + 1] >> 4;
+        *pos += 2;
+        e.ts = get_delta(b, pos, prev_ts);
+        e.p = unzigzag(get(b, pos)) as i32;
+        e.g = get(b, pos);
+        e.stk = get(b, pos) as u32;
+        e.off = if full { get(b, pos) as u32 } else { 0 };
+        for (i, a) in e.args.iter_mut().enumerate() {
+            *a = if mask & (1 << i) != 0 { get(b, pos) } else { 0 };
+        }
+        e
+    }
+}
+
+impl<R: Record> EventList<R> {
+    /// An empty list for about `events` events; `with_offsets` keeps each
+    /// event's input offset (only Go 1.21's `-d` lines print it).
+    pub fn new(events: usize, with_offsets: bool) -> Self {
+        // Reserved address space is only backed where written.
+        EventList { bytes: Vec::with_capacity(events.saturating_mul(12)), with_offsets, ..EventList::default() }
+    }
+
+    /// Appends an event in merge order; returns where its flags are.
+    #[inline]
+    pub fn push(&mut self, e: &R) -> Location {
+        let at = Location::Stream(self.bytes.len() + 1);
+        e.encode(self.last_ts, self.with_offsets, &mut self.bytes);
+        self.last_ts = e.ts();
         self.stream_len += 1;
+        at
+    }
+
+    /// Where the next [`EventList::push`] puts its flags.
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    pub fn next_location(&self) -> Location {
+        Location::Stream(self.bytes.len() + 1)
     }
 
     /// Sets an event aside at its own time `e.ts`, placed when read as a
     /// stable sort of the whole merge by time would place it.
-    pub fn push_moved(&mut self, e: &RawEvent) {
+    /// Returns where its flags are until [`EventList::finish`] sorts the moved events.
+    pub fn push_moved(&mut self, e: &R) -> Location {
         self.moved.push(Moved { event: *e, stream_before: self.stream_len, flags: 0 });
+        Location::Moved(self.moved.len() - 1)
     }
 
-    /// Ends the merge: sorts the moved events and fixes the time base (the
-    /// first event's tick and the nanoseconds per tick).
-    pub fn finish(&mut self, ticks_per_sec: i64) {
-        self.moved.sort_by_key(|m| m.event.ts);
-        let mut first = RawEvent::default();
-        if self.next_raw(&mut Cursor::default(), &mut first).is_some() {
-            self.time_base = Some((first.ts, 1e9 / ticks_per_sec as f64));
+    /// Ends the merge: sorts the moved events.
+    pub fn finish(&mut self) {
+        self.moved.sort_by_key(|m| m.event.ts());
+    }
+
+    /// Time of the first record in final order (once finished).
+    pub fn first_ts(&self) -> Option<i64> {
+        self.next_raw(&mut Cursor::default()).map(|(e, _)| e.ts())
+    }
+
+    /// Counts times in nanoseconds from `first_tick`.
+    pub fn set_time_base(&mut self, first_tick: i64, ticks_per_sec: i64) {
+        self.time_base = Some((first_tick, 1e9 / ticks_per_sec as f64));
+    }
+
+    /// Nanoseconds from the first event, for a time in ticks (as Go computes them).
+    #[inline]
+    pub fn nanoseconds(&self, ts: i64) -> i64 {
+        match self.time_base {
+            Some((min_ts, ns_per_tick)) => go_f64_to_i64(ts.wrapping_sub(min_ts) as f64 * ns_per_tick),
+            None => ts,
         }
     }
 
+    pub fn len(&self) -> usize {
+        self.stream_len + self.moved.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Reads the stream record at the cursor (flags not applied) and moves
+    /// past it; returns where its flags are.
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    fn decode(&self, c: &mut Cursor) -> (R, usize) {
+        let flags_at = c.pos + 1;
+        let e = R::decode(&self.bytes, &mut c.pos, c.prev_ts, self.with_offsets);
+        c.prev_ts = e.ts();
+        c.read += 1;
+        (e, flags_at)
+    }
+
+    /// The next record in final order and its flags (times as written);
+    /// `None` at the end.
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    pub fn next_raw(&self, c: &mut Cursor) -> Option<(R, Location)> {
+        if let Some(m) = self.moved.get(c.next_moved) {
+            let goes_first = c.read == self.stream_len || {
+                // Only the next record's time is needed to decide.
+                let ts = get_delta(&self.bytes, &mut (c.pos + 2), c.prev_ts);
+                m.event.ts() < ts || (m.event.ts() == ts && m.stream_before <= c.read)
+            };
+            if goes_first {
+                c.next_moved += 1;
+                return Some((m.event, Location::Moved(c.next_moved - 1)));
+            }
+        }
+        if c.read == self.stream_len {
+            return None;
+        }
+        let (e, at) = self.decode(c);
+        Some((e, Location::Stream(at)))
+    }
+
+    /// The flags of the record at `at`.
+    #[inline]
+    pub fn flags(&self, at: Location) -> u8 {
+        match at {
+            Location::Stream(i) => self.bytes[i] & 0x0f,
+            Location::Moved(i) => self.moved[i].flags,
+        }
+    }
+}
+
+impl<R: Record> SetFlag for EventList<R> {
+    /// Marks the event at `at` (see [`flag`]).
+    fn set_flag(&mut self, at: Location, bit: u8) {
+        match at {
+            Location::Stream(i) => self.bytes[i] |= bit,
+            Location::Moved(i) => self.moved[i].flags |= bit,
+        }
+    }
+}
+
+impl EventList<RawEvent> {
     /// Builds a list of events already in final order, with times in
     /// nanoseconds (the older formats' extra steps go through a vector).
     pub fn from_final(events: &[RawEvent], with_offsets: bool, timer_goids: IdMap<u64, ()>) -> Self {
@@ -187,89 +344,19 @@ impl EventList {
         self.timer_goids = goids;
     }
 
-    pub fn len(&self) -> usize {
-        self.stream_len + self.moved.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Marks the event at `at` (see [`flag`]).
-    pub fn set_flag(&mut self, at: Location, bit: u8) {
-        match at {
-            Location::Stream(i) => self.bytes[i] |= bit,
-            Location::Moved(i) => self.moved[i].flags |= bit,
-        }
-    }
-
-    /// Reads the stream record at the cursor into `e` (times in ticks, flags
-    /// not applied) and moves past it; returns where its flags are.
-    #[inline(always)]
-    fn decode(&self, c: &mut Cursor, e: &mut RawEvent) -> usize {
-        let b = &self.bytes[..];
-        let mut pos = c.pos;
-        e.typ = b[pos];
-        let flags_at = pos + 1;
-        let mask = b[flags_at] >> 4;
-        pos += 2;
-        e.ts = c.prev_ts.wrapping_add(unzigzag(get(b, &mut pos)));
-        e.p = unzigzag(get(b, &mut pos)) as i32;
-        e.g = get(b, &mut pos);
-        e.stk = get(b, &mut pos) as u32;
-        e.off = if self.with_offsets { get(b, &mut pos) as u32 } else { 0 };
-        for (i, a) in e.args.iter_mut().enumerate() {
-            *a = if mask & (1 << i) != 0 { get(b, &mut pos) } else { 0 };
-        }
-        e.syscall_blocked = false;
-        c.pos = pos;
-        c.prev_ts = e.ts;
-        c.read += 1;
-        flags_at
-    }
-
-    /// Reads the next event in final order into `e` (times in ticks, flags
-    /// not applied); `None` at the end.
-    #[inline(always)]
-    fn next_raw(&self, c: &mut Cursor, e: &mut RawEvent) -> Option<Location> {
-        if let Some(m) = self.moved.get(c.next_moved) {
-            let goes_first = c.read == self.stream_len || {
-                // Only the next record's time is needed to decide.
-                let mut ts_at = c.pos + 2;
-                let ts = c.prev_ts.wrapping_add(unzigzag(get(&self.bytes, &mut ts_at)));
-                m.event.ts < ts || (m.event.ts == ts && m.stream_before <= c.read)
-            };
-            if goes_first {
-                *e = m.event;
-                c.next_moved += 1;
-                return Some(Location::Moved(c.next_moved - 1));
-            }
-        }
-        if c.read == self.stream_len {
-            return None;
-        }
-        Some(Location::Stream(self.decode(c, e)))
-    }
-
     /// The next event in final order, as Go's parser leaves it: times in
     /// nanoseconds from the first event, fake Ps applied, flags applied.
-    #[inline(always)]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     pub fn next(&self, c: &mut Cursor) -> Option<(RawEvent, Location)> {
-        let mut e = RawEvent::default();
-        let at = self.next_raw(c, &mut e)?;
-        if let Some((min_ts, ns_per_tick)) = self.time_base {
-            e.ts = go_f64_to_i64(e.ts.wrapping_sub(min_ts) as f64 * ns_per_tick);
-        }
+        let (mut e, at) = self.next_raw(c)?;
+        e.ts = self.nanoseconds(e.ts);
         if e.typ == ev::GO_UNBLOCK && !self.timer_goids.is_empty() && self.timer_goids.contains_key(&e.g) {
             e.p = fake_p::TIMER;
         }
         if e.typ == ev::GO_SYSEXIT {
             e.p = fake_p::SYSCALL;
         }
-        let flags = match at {
-            Location::Stream(i) => self.bytes[i] & 0x0f,
-            Location::Moved(i) => self.moved[i].flags,
-        };
+        let flags = self.flags(at);
         if flags != 0 {
             e.syscall_blocked = flags & flag::SYSCALL_BLOCKED != 0;
             if flags & flag::NETPOLL != 0 {
@@ -304,8 +391,17 @@ mod tests {
     #[test]
     fn moved_events_land_where_a_stable_sort_puts_them() {
         // Merge order: times 10 20 20 30 [40 -> 20] 50 [60 -> 20] [70 -> 55] 80.
-        let merged = [(10, 0, None), (20, 1, None), (20, 2, None), (30, 3, None), (40, 4, Some(20)),
-            (50, 5, None), (60, 6, Some(20)), (70, 7, Some(55)), (80, 8, None)];
+        let merged = [
+            (10, 0, None),
+            (20, 1, None),
+            (20, 2, None),
+            (30, 3, None),
+            (40, 4, Some(20)),
+            (50, 5, None),
+            (60, 6, Some(20)),
+            (70, 7, Some(55)),
+            (80, 8, None),
+        ];
         let mut list = EventList::new(0, false);
         let mut want = Vec::new();
         for &(ts, g, moved) in &merged {

@@ -25,10 +25,13 @@
 //! vectors indexed by ID, and Ps waiting on a goroutine are set aside until it
 //! moves, so the merge stays linear in events even with many Ps.
 
+mod checks;
 mod convert;
 mod dense;
 mod events;
 mod parse;
+#[cfg(not(target_arch = "wasm32"))]
+mod pipeline;
 pub mod spec;
 
 use crate::event::Event;
@@ -42,40 +45,65 @@ pub const NO_SYMBOLS: &str = "trace written by Go 1.5 or 1.6 (header go 1.5) has
 /// An old-format trace as a stream of events, framed by two Sync events like
 /// Go's reader frames it (one generation).
 pub(crate) struct Stream<'a> {
-    conv: convert::Converter<'a>,
+    source: Source<'a>,
     syncs: u64,
     done: bool,
+}
+
+/// Where a [`Stream`]'s events come from.
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+enum Source<'a> {
+    /// Converted as they are read.
+    Events(convert::Converter<'a>),
+    /// Converted beside the merge (see [`pipeline`]).
+    Converted(convert::Converted<'a>),
 }
 
 impl<'a> Stream<'a> {
     /// Parses and checks the whole trace; the header of minor version `ver` ends at `start`.
     pub fn open(data: &'a [u8], start: usize, ver: u32) -> Result<Self, Error> {
-        let trace = parse::parse(data, start, ver, false).map_err(Error::in_old_format)?;
         // Go 1.21 reports a broken trace before asking for the binary.
         if ver < spec::SEQ_BEFORE_TIME_UNTIL {
+            parse::parse(data, start, ver, false).map_err(Error::in_old_format)?;
             return Err(Error::new(NO_SYMBOLS));
         }
-        Ok(Stream { conv: convert::Converter::new(trace, ver)?, syncs: 0, done: false })
+        let source = match parse::parse_to_read(data, start, ver).map_err(Error::in_old_format)? {
+            parse::Parsed::Events(trace) => Source::Events(convert::Converter::new(trace, ver)?),
+            parse::Parsed::Converted(converted) => Source::Converted(converted),
+        };
+        Ok(Stream { source, syncs: 0, done: false })
     }
 
     /// The next event; `Ok(None)` after the closing Sync.
-    #[inline(always)]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     pub fn next(&mut self) -> Result<Option<Event<'a>>, Error> {
         if self.done {
             return Ok(None);
         }
         if self.syncs == 0 {
-            if let Some(t) = self.conv.peek_time() {
+            let (first, table) = match &self.source {
+                Source::Events(c) => (c.peek_time(), c.table()),
+                Source::Converted(c) => (c.peek_time(), c.table()),
+            };
+            if let Some(t) = first {
                 self.syncs = 1;
-                return Ok(Some(Event::sync(Some(self.conv.table()), t - 1, 1)));
+                return Ok(Some(Event::sync(Some(table), t - 1, 1)));
             }
         }
-        match self.conv.next()? {
+        let next = match &mut self.source {
+            Source::Events(c) => c.next()?,
+            Source::Converted(c) => c.next()?,
+        };
+        match next {
             Some(e) => Ok(Some(e)),
             None => {
                 self.done = true;
                 self.syncs += 1;
-                Ok(Some(Event::sync(None, self.conv.last_ts + 1, self.syncs)))
+                let last = match &self.source {
+                    Source::Events(c) => c.last_ts(),
+                    Source::Converted(c) => c.last_ts(),
+                };
+                Ok(Some(Event::sync(None, last + 1, self.syncs)))
             }
         }
     }
@@ -110,7 +138,7 @@ pub fn go121_dump(data: &[u8]) -> Result<String, Error> {
     }
     let ver = version.minor();
     let trace = parse::parse(data, start, ver, true)?;
-    let string = |id: u64| String::from_utf8_lossy(trace.strings.get(&id).copied().unwrap_or(b"")).into_owned();
+    let string = |id: u64| String::from_utf8_lossy(trace.tables.strings.get(&id).copied().unwrap_or(b"")).into_owned();
     let mut out = String::new();
     for e in trace.events.iter() {
         let g = match e.typ {
@@ -144,7 +172,7 @@ pub fn go121_dump(data: &[u8]) -> Result<String, Error> {
                 let _ = write!(out, " name={}", string(e.args[2]));
             }
             spec::ev::USER_LOG => {
-                let msg = trace.inline_strings.get(e.args[3] as usize).copied().unwrap_or(b"");
+                let msg = trace.tables.inline_strings.get(e.args[3] as usize).copied().unwrap_or(b"");
                 let _ = write!(out, " category={} message={}", string(e.args[1]), String::from_utf8_lossy(msg));
             }
             _ => {}

@@ -16,12 +16,34 @@
 
 use std::collections::HashMap;
 
-use super::events::{flag, EventList, Location};
+use super::checks::post_process;
+use super::convert::{Converted, Tables};
+use super::dense::{DenseMap, StackSet};
+use super::events::EventList;
+#[cfg(not(target_arch = "wasm32"))]
+use super::pipeline;
 use super::spec::{arg_count, arg_offset, ev, fake_p, go121_name, EventType, SEQ_BEFORE_TIME_UNTIL, SPECS};
-use super::dense::{p_key, DenseMap};
 use crate::table::{IdMap, RawFrame};
 use crate::wire::uvarint;
 use crate::Error;
+
+/// Where the merge hands its events, in merge order: straight into an
+/// [`EventList`], or to the checks running beside it (`pipeline`).
+pub(super) trait MergeSink {
+    /// The next event.
+    fn event(&mut self, e: &RawEvent);
+    /// A syscall exit set at its own time `e.ts` (see [`EventList::push_moved`]).
+    fn moved(&mut self, e: &RawEvent);
+}
+
+impl MergeSink for EventList {
+    fn event(&mut self, e: &RawEvent) {
+        self.push(e);
+    }
+    fn moved(&mut self, e: &RawEvent) {
+        self.push_moved(e);
+    }
+}
 
 /// One old-format event after merging, as Go's `tracev1.Event`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -45,19 +67,13 @@ pub(crate) struct RawEvent {
 }
 
 /// First header minor version that Go 1.27 reads; older ones follow Go 1.21.
-const GO111: u32 = 11;
+pub(super) const GO111: u32 = 11;
 
 /// Everything [`parse`] learnt: the events in order and the tables their IDs
 /// resolve against (strings point into the input).
 pub(crate) struct Trace<'a> {
     pub events: EventList,
-    pub strings: IdMap<u64, &'a [u8]>,
-    /// Log messages, which the old format writes inline, in first-seen order.
-    pub inline_strings: Vec<&'a [u8]>,
-    /// Stack ID to its PCs (a range of `stack_pcs`).
-    pub stacks: IdMap<u32, (u32, u32)>,
-    pub stack_pcs: Vec<u64>,
-    pub pcs: IdMap<u64, RawFrame>,
+    pub tables: Tables<'a>,
 }
 
 const MALFORMED_VARINT: &str = "malformatted base-128 varint";
@@ -111,10 +127,10 @@ struct GState {
     status: u8,
 }
 
-const G_DEAD: u8 = 0;
-const G_RUNNABLE: u8 = 1;
-const G_RUNNING: u8 = 2;
-const G_WAITING: u8 = 3;
+pub(super) const G_DEAD: u8 = 0;
+pub(super) const G_RUNNABLE: u8 = 1;
+pub(super) const G_RUNNING: u8 = 2;
+pub(super) const G_WAITING: u8 = 3;
 
 const UNORDERED: u64 = u64::MAX;
 const GARBAGE: u64 = u64::MAX - 1;
@@ -127,9 +143,7 @@ fn state_transition(e: &RawEvent) -> (u64, GState, GState) {
     match e.typ {
         ev::GO_CREATE => (e.args[0], st(0, G_DEAD), st(1, G_RUNNABLE)),
         ev::GO_WAITING | ev::GO_IN_SYSCALL => (e.g, st(1, G_RUNNABLE), st(2, G_WAITING)),
-        ev::GO_START | ev::GO_START_LABEL => {
-            (e.g, st(e.args[1], G_RUNNABLE), st(e.args[1].wrapping_add(1), G_RUNNING))
-        }
+        ev::GO_START | ev::GO_START_LABEL => (e.g, st(e.args[1], G_RUNNABLE), st(e.args[1].wrapping_add(1), G_RUNNING)),
         ev::GO_START_LOCAL => (e.g, st(NOSEQ, G_RUNNABLE), st(SEQINC, G_RUNNING)),
         ev::GO_BLOCK
         | ev::GO_BLOCK_SEND
@@ -162,6 +176,8 @@ struct Proc {
     events: Vec<RawEvent>,
     next: usize,
     done: bool,
+    /// [`state_transition`] of `events[next]`, kept from when it was looked at.
+    head: (u64, GState, GState),
 }
 
 /// Ps whose next event waits for a goroutine's state, listed per goroutine
@@ -210,16 +226,18 @@ impl Frontier {
         a.0 < b.0
     }
 
+    #[inline]
     fn push(&mut self, x: (i64, usize)) {
         crate::goheap::push(&mut self.0, x, &Self::less);
     }
 
+    #[inline]
     fn pop(&mut self) -> (i64, usize) {
         crate::goheap::pop(&mut self.0, &Self::less).expect("pop from a non-empty frontier")
     }
 }
 
-struct Parser<'a> {
+pub(super) struct Parser<'a> {
     ver: u32,
     data: &'a [u8],
     off: usize,
@@ -238,8 +256,13 @@ struct Parser<'a> {
     /// The global sequence number of `go 1.5` traces.
     last_seq: u64,
     timer_goids: IdMap<u64, ()>,
+    /// Whether the trace names timer goroutines (Go 1.11–1.13), whose
+    /// unblocks move to a fake P only once the merge has read every batch.
+    has_timer_goroutines: bool,
+    /// The stacks the trace defines (IDs with at least one frame), from the first pass.
+    pub(super) known_stacks: StackSet,
     /// Records seen by the first pass: enough room for every event.
-    event_count: usize,
+    pub(super) event_count: usize,
 
     args: Vec<u64>,
     /// By event type: how many values an event of the common shape carries
@@ -257,69 +280,131 @@ struct Parser<'a> {
     last_p: i32,
 }
 
-/// Parses an old-format trace whose header (of minor version `ver`) ends at `start`.
-/// `with_offsets` keeps where each event starts in the input (for
-/// [`super::go121_dump`]).
+/// Parses an old-format trace whose header (of minor version `ver`) ends at
+/// `start` into its events in Go's order, on one thread. `with_offsets` keeps
+/// where each event starts in the input (for [`super::go121_dump`]).
 pub(crate) fn parse(data: &[u8], start: usize, ver: u32, with_offsets: bool) -> Result<Trace<'_>, Error> {
-    let mut p = Parser {
-        ver,
-        data,
-        off: start,
-        strings: IdMap::default(),
-        inline_strings: Vec::new(),
-        inline_ids: HashMap::new(),
-        batch_offsets: IdMap::default(),
-        proc_order: Vec::new(),
-        stacks: IdMap::default(),
-        stack_pcs: Vec::new(),
-        ticks_per_sec: 0,
-        pcs: IdMap::default(),
-        cpu_samples: Vec::new(),
-        last_seq: 0,
-        timer_goids: IdMap::default(),
-        event_count: 0,
-        args: Vec::with_capacity(16),
-        fast_args: [0; 64],
-        skippable: [false; 64],
-        last_ts: 0,
-        last_g: 0,
-        last_gs: IdMap::default(),
-        last_p: 0,
-    };
-    p.plan_fast_paths();
+    let mut p = Parser::new(data, start, ver);
     p.collect_batches_and_cpu_samples()?;
-    let mut events = if ver < SEQ_BEFORE_TIME_UNTIL {
-        let merged = p.merge_by_seq()?;
-        let mut list = EventList::new(merged.len(), with_offsets);
-        merged.iter().for_each(|e| list.push(e));
-        list
-    } else {
-        p.merge_batches(with_offsets)?
-    };
-    if ver < GO111 && events.is_empty() {
-        return Err(Error::new("trace is empty"));
+    p.merge_and_check(with_offsets)
+}
+
+/// A parsed trace ready to read.
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+pub(crate) enum Parsed<'a> {
+    /// Merged and checked; converted as it is read.
+    Events(Trace<'a>),
+    /// Already converted on a second thread (see [`super::pipeline`]).
+    Converted(Converted<'a>),
+}
+
+/// How often [`parse_to_read`] had to parse again on one thread (for the tests).
+#[cfg(test)]
+pub(super) static FALLBACKS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Parses an old-format trace to read its events: merged, checked and
+/// converted on two threads where that gives Go's result (the checks beside
+/// the merge hold), else as [`parse`] does.
+pub(crate) fn parse_to_read(data: &[u8], start: usize, ver: u32) -> Result<Parsed<'_>, Error> {
+    let mut p = Parser::new(data, start, ver);
+    p.collect_batches_and_cpu_samples()?;
+    // (No threads on wasm32: nothing of the two-thread way is built there.)
+    #[cfg(not(target_arch = "wasm32"))]
+    if ver >= GO111 && !p.has_timer_goroutines && pipeline::worth_a_thread() {
+        let Some(outs) = pipeline::merge_and_convert(&mut p, ver)? else {
+            // Something the checks beside the merge cannot settle: Go's way.
+            #[cfg(test)]
+            FALLBACKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return parse(data, start, ver, false).map(Parsed::Events);
+        };
+        if p.ticks_per_sec == 0 {
+            return Err(Error::new("no EvFrequency event"));
+        }
+        return Ok(Parsed::Converted(outs.finish(p.ticks_per_sec, p.into_tables())?));
     }
-    if p.ticks_per_sec == 0 {
-        return Err(Error::new("no EvFrequency event"));
+    p.merge_and_check(false).map(Parsed::Events)
+}
+
+impl<'a> Parser<'a> {
+    fn new(data: &'a [u8], start: usize, ver: u32) -> Self {
+        let mut p = Parser {
+            ver,
+            data,
+            off: start,
+            strings: IdMap::default(),
+            inline_strings: Vec::new(),
+            inline_ids: HashMap::new(),
+            batch_offsets: IdMap::default(),
+            proc_order: Vec::new(),
+            stacks: IdMap::default(),
+            stack_pcs: Vec::new(),
+            ticks_per_sec: 0,
+            pcs: IdMap::default(),
+            cpu_samples: Vec::new(),
+            last_seq: 0,
+            timer_goids: IdMap::default(),
+            event_count: 0,
+            args: Vec::with_capacity(16),
+            fast_args: [0; 64],
+            skippable: [false; 64],
+            last_ts: 0,
+            last_g: 0,
+            last_gs: IdMap::default(),
+            last_p: 0,
+            has_timer_goroutines: false,
+            known_stacks: StackSet::default(),
+        };
+        p.plan_fast_paths();
+        p
     }
-    events.finish(p.ticks_per_sec);
-    let timer_goids = std::mem::take(&mut p.timer_goids);
-    if ver < GO111 && events.iter().any(|e| e.typ == ev::FUTILE_WAKEUP) {
-        let mut all: Vec<RawEvent> = events.iter().collect();
-        remove_futile(&mut all);
-        events = EventList::from_final(&all, with_offsets, timer_goids);
-    } else {
-        events.set_timer_goroutines(timer_goids);
+
+    /// The tables the batches defined.
+    fn into_tables(self) -> Tables<'a> {
+        Tables {
+            strings: self.strings,
+            inline_strings: self.inline_strings,
+            stacks: self.stacks,
+            stack_pcs: self.stack_pcs,
+            pcs: self.pcs,
+        }
     }
-    post_process(&mut events, &p.stacks, ver)?;
-    Ok(Trace {
-        events,
-        strings: p.strings,
-        inline_strings: p.inline_strings,
-        stacks: p.stacks,
-        stack_pcs: p.stack_pcs,
-        pcs: p.pcs,
-    })
+
+    /// Merges the indexed batches and runs Go's checks over the result.
+    fn merge_and_check(mut self, with_offsets: bool) -> Result<Trace<'a>, Error> {
+        let ver = self.ver;
+        let mut events = if ver < SEQ_BEFORE_TIME_UNTIL {
+            let merged = self.merge_by_seq()?;
+            let mut list = EventList::new(merged.len(), with_offsets);
+            merged.iter().for_each(|e| {
+                list.push(e);
+            });
+            list
+        } else {
+            let mut list = EventList::new(self.event_count, with_offsets);
+            self.merge_batches(&mut list)?;
+            list
+        };
+        if ver < GO111 && events.is_empty() {
+            return Err(Error::new("trace is empty"));
+        }
+        if self.ticks_per_sec == 0 {
+            return Err(Error::new("no EvFrequency event"));
+        }
+        events.finish();
+        if let Some(first) = events.first_ts() {
+            events.set_time_base(first, self.ticks_per_sec);
+        }
+        let timer_goids = std::mem::take(&mut self.timer_goids);
+        if ver < GO111 && events.iter().any(|e| e.typ == ev::FUTILE_WAKEUP) {
+            let mut all: Vec<RawEvent> = events.iter().collect();
+            remove_futile(&mut all);
+            events = EventList::from_final(&all, with_offsets, timer_goids);
+        } else {
+            events.set_timer_goroutines(timer_goids);
+        }
+        post_process(&mut events, &self.stacks, ver)?;
+        Ok(Trace { events, tables: self.into_tables() })
+    }
 }
 
 impl<'a> Parser<'a> {
@@ -372,7 +457,9 @@ impl<'a> Parser<'a> {
         let seq = u8::from(self.ver < SEQ_BEFORE_TIME_UNTIL);
         let inline_args = 3 + seq;
         raw.offset = self.off;
-        let Some(b) = self.read_byte() else { return Err(Stop::End) };
+        let Some(b) = self.read_byte() else {
+            return Err(Stop::End);
+        };
         let typ = b & 0x3f;
         let narg = (b >> 6) + 1 + seq;
         if typ == ev::NONE || typ >= ev::COUNT || SPECS[typ as usize].min_version > self.ver {
@@ -464,8 +551,20 @@ impl<'a> Parser<'a> {
                             self.args.push(x);
                             buf = &buf[n as usize..];
                         }
-                    } else if !self.discard(v) {
-                        return Err(cut("failed to read trace: EOF"));
+                    } else {
+                        if typ == ev::STACK {
+                            // Its ID and frame count (any error is the merge's to report).
+                            if let Some(buf) = self.data.get(self.off..).and_then(|b| b.get(..v as usize)) {
+                                let (id, n) = uvarint(buf);
+                                let (size, m) = if n > 0 { uvarint(&buf[n as usize..]) } else { (0, 0) };
+                                if m > 0 {
+                                    self.args.extend([id, size]);
+                                }
+                            }
+                        }
+                        if !self.discard(v) {
+                            return Err(cut("failed to read trace: EOF"));
+                        }
                     }
                     if typ == ev::USER_LOG {
                         if flags & SKIP_ARGS == 0 {
@@ -498,10 +597,17 @@ impl<'a> Parser<'a> {
             if SPECS[typ as usize].min_version > self.ver {
                 continue;
             }
-            self.skippable[typ as usize] = !matches!(typ, ev::STRING | ev::BATCH | ev::CPU_SAMPLE);
+            self.skippable[typ as usize] =
+                !matches!(typ, ev::STRING | ev::BATCH | ev::CPU_SAMPLE | ev::TIMER_GOROUTINE);
             let special = matches!(
                 typ,
-                ev::BATCH | ev::FREQUENCY | ev::STACK | ev::STRING | ev::TIMER_GOROUTINE | ev::CPU_SAMPLE | ev::USER_LOG
+                ev::BATCH
+                    | ev::FREQUENCY
+                    | ev::STACK
+                    | ev::STRING
+                    | ev::TIMER_GOROUTINE
+                    | ev::CPU_SAMPLE
+                    | ev::USER_LOG
             ) || (typ == ev::STW_START && self.ver < GO111);
             let want = arg_count(typ, 0, self.ver);
             if !special && want <= 3 {
@@ -516,7 +622,9 @@ impl<'a> Parser<'a> {
     #[inline]
     fn fast_skip(&mut self) -> bool {
         let data = self.data;
-        let Some(&b) = data.get(self.off) else { return false };
+        let Some(&b) = data.get(self.off) else {
+            return false;
+        };
         let typ = b & 0x3f;
         let narg = (b >> 6) + 1;
         if !self.skippable[typ as usize] || narg > 3 {
@@ -644,6 +752,14 @@ impl<'a> Parser<'a> {
                     raw.typ
                 )));
             }
+            match raw.typ {
+                ev::TIMER_GOROUTINE => self.has_timer_goroutines = true,
+                // As the merge will define them (it also checks them).
+                ev::STACK if self.args.len() >= 2 && self.args[0] != 0 && self.args[1] > 0 => {
+                    self.known_stacks.insert(self.args[0] as u32);
+                }
+                _ => {}
+            }
             if raw.typ == ev::CPU_SAMPLE {
                 let narg = arg_count(raw.typ, self.args.len(), self.ver);
                 if self.args.len() != narg {
@@ -719,11 +835,7 @@ impl<'a> Parser<'a> {
             ev::BATCH => {
                 self.last_gs.insert(self.last_p, self.last_g);
                 if a[0] != u64::MAX && a[0] > i32::MAX as u64 {
-                    return Err(Error::new(format!(
-                        "processor ID {} is larger than maximum of {}",
-                        a[0],
-                        i32::MAX
-                    )));
+                    return Err(Error::new(format!("processor ID {} is larger than maximum of {}", a[0], i32::MAX)));
                 }
                 self.last_p = if a[0] == u64::MAX { -1 } else { a[0] as i32 };
                 self.last_g = self.last_gs.get(&self.last_p).copied().unwrap_or(0);
@@ -865,20 +977,20 @@ impl<'a> Parser<'a> {
     }
 
     #[inline(never)]
-    fn merge_batches(&mut self, with_offsets: bool) -> Result<EventList, Error> {
+    pub(super) fn merge_batches(&mut self, out: &mut impl MergeSink) -> Result<(), Error> {
         self.cpu_samples.sort_by_key(|e| e.ts);
         let mut procs: Vec<Proc> = self
             .proc_order
             .iter()
-            .map(|&pid| Proc { pid, events: Vec::new(), next: 0, done: false })
+            .map(|&pid| Proc { pid, events: Vec::new(), next: 0, done: false, head: Default::default() })
             .collect();
         procs.push(Proc {
             pid: fake_p::PROFILE,
             events: std::mem::take(&mut self.cpu_samples),
             next: 0,
             done: false,
+            head: Default::default(),
         });
-        let mut events = EventList::new(self.event_count, with_offsets);
         let mut gs: DenseMap<GState> = DenseMap::default();
         let mut frontier = Frontier(Vec::with_capacity(procs.len()));
         let mut available: Vec<usize> = (0..procs.len()).collect();
@@ -899,7 +1011,8 @@ impl<'a> Parser<'a> {
                     continue;
                 }
                 let e = &proc.events[proc.next];
-                let (g, init, _) = state_transition(e);
+                proc.head = state_transition(e);
+                let (g, init, _) = proc.head;
                 if !transition_ready(g, gs.get_or_default(g), init) {
                     parked.park(g, pi);
                     continue;
@@ -921,7 +1034,7 @@ impl<'a> Parser<'a> {
             let proc = &mut procs[pi];
             let mut e = proc.events[proc.next];
             proc.next += 1;
-            let (g, init, mut next) = state_transition(&e);
+            let (g, init, mut next) = proc.head;
             e.typ = match e.typ {
                 ev::GO_START_LOCAL => ev::GO_START,
                 ev::GO_UNBLOCK_LOCAL => ev::GO_UNBLOCK,
@@ -952,9 +1065,9 @@ impl<'a> Parser<'a> {
                 }
             }
             if moved {
-                events.push_moved(&e);
+                out.moved(&e);
             } else {
-                events.push(&e);
+                out.event(&e);
             }
             if g != UNORDERED {
                 let curr = gs.get_or_default(g);
@@ -980,7 +1093,8 @@ impl<'a> Parser<'a> {
                 continue;
             }
             let e = &proc.events[proc.next];
-            let (g, init, _) = state_transition(e);
+            proc.head = state_transition(e);
+            let (g, init, _) = proc.head;
             if !transition_ready(g, gs.get_or_default(g), init) {
                 parked.park(g, pi);
             } else if frontier.0.first().map_or(true, |&(ts, _)| e.ts < ts) {
@@ -996,7 +1110,7 @@ impl<'a> Parser<'a> {
         if let Some(e) = exit_err {
             return Err(e);
         }
-        Ok(events)
+        Ok(())
     }
 }
 
@@ -1033,315 +1147,6 @@ fn read_varint(data: &[u8], off: usize) -> Option<(u64, usize)> {
         shift += 7;
     }
     None
-}
-
-/// Go's `Event.String` for the old format, which its error messages quote.
-fn describe(e: &RawEvent) -> String {
-    let spec = &SPECS[e.typ as usize];
-    let mut s = format!("{} {} p={} g={} stk={}", e.ts, spec.name, e.p, e.g, e.stk);
-    for (i, a) in spec.args.iter().enumerate() {
-        s.push_str(&format!(" {a}={}", e.args[i]));
-    }
-    s
-}
-
-/// Go's `%q` of a string made of printable ASCII.
-fn quoted(s: &str) -> String {
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
-}
-
-/// Checks the merged sequence as a whole (Go's `postProcessTrace`): every
-/// goroutine and P changes state only in ways the runtime can, GC and STW
-/// phases nest, regions close in order. Also moves GC starts to the fake GC P
-/// and network unblocks to the fake netpoll P, and drops references to stacks
-/// that do not exist.
-#[inline(never)]
-fn post_process(events: &mut EventList, stacks: &IdMap<u32, (u32, u32)>, ver: u32) -> Result<(), Error> {
-    #[derive(Default, Clone, Copy)]
-    struct GDesc {
-        state: u8,
-        /// Type of the event that last changed the goroutine's wait state.
-        last: Option<EventType>,
-        mark_assist: bool,
-    }
-    #[derive(Default, Clone, Copy)]
-    struct PDesc {
-        running: bool,
-        g: u64,
-        sweep: bool,
-        /// Before 1.10 a stop-the-world is per P.
-        stw: bool,
-    }
-    let mut gs: DenseMap<GDesc> = DenseMap::default();
-    let mut ps: DenseMap<PDesc> = DenseMap::default();
-    let mut tasks: IdMap<u64, RawEvent> = IdMap::default();
-    let mut regions: IdMap<u64, Vec<RawEvent>> = IdMap::default();
-    gs.insert(0, GDesc { state: G_RUNNING, ..GDesc::default() });
-    let (mut in_gc, mut in_stw) = (false, false);
-
-    let check_running = |p: PDesc, g: GDesc, e: &RawEvent, allow_g0: bool| -> Result<(), Error> {
-        let name = SPECS[e.typ as usize].name;
-        if g.state != G_RUNNING {
-            return Err(Error::new(format!("g {} is not running while {name} (time {})", e.g, e.ts)));
-        }
-        if p.g != e.g {
-            return Err(Error::new(format!("p {} is not running g {} while {name} (time {})", e.p, e.g, e.ts)));
-        }
-        if !allow_g0 && e.g == 0 {
-            return Err(Error::new(format!("g 0 did {name} (time {})", e.ts)));
-        }
-        Ok(())
-    };
-
-    // Per goroutine, its last event when that was a syscall, to learn whether it blocked.
-    let mut open_syscall: DenseMap<Location> = DenseMap::default();
-    let mut cursor = Default::default();
-    while let Some((mut event, at)) = events.next(&mut cursor) {
-        let e = &mut event;
-        if let Some(call) = open_syscall.remove(e.g) {
-            if e.typ == ev::GO_SYSBLOCK {
-                events.set_flag(call, flag::SYSCALL_BLOCKED);
-            }
-        }
-        if e.typ == ev::GO_SYSCALL {
-            open_syscall.insert(e.g, at);
-        }
-        let ts = e.ts;
-        let mut g = gs.get_or_default(e.g);
-        let mut p = ps.get_or_default(p_key(e.p));
-        match e.typ {
-            ev::PROC_START => {
-                if p.running {
-                    return Err(Error::new(format!("p {} is running before start (time {ts})", e.p)));
-                }
-                p.running = true;
-                ps.insert(p_key(e.p), p);
-            }
-            ev::PROC_STOP => {
-                if !p.running {
-                    return Err(Error::new(format!("p {} is not running before stop (time {ts})", e.p)));
-                }
-                if p.g != 0 {
-                    return Err(Error::new(format!(
-                        "p {} is running a goroutine {} during stop (time {ts})",
-                        e.p, p.g
-                    )));
-                }
-                p.running = false;
-                ps.insert(p_key(e.p), p);
-            }
-            ev::GC_START => {
-                if in_gc {
-                    return Err(Error::new(format!("previous GC is not ended before a new one (time {ts})")));
-                }
-                in_gc = true;
-                e.p = fake_p::GC;
-                events.set_flag(at, flag::GC);
-            }
-            ev::GC_DONE => {
-                if !in_gc {
-                    return Err(Error::new(format!("bogus GC end (time {ts})")));
-                }
-                in_gc = false;
-            }
-            ev::STW_START => {
-                let stw = if ver < 10 { &mut p.stw } else { &mut in_stw };
-                if *stw {
-                    return Err(Error::new(format!("previous STW is not ended before a new one (time {ts})")));
-                }
-                *stw = true;
-                ps.insert(p_key(e.p), p);
-            }
-            ev::STW_DONE => {
-                let stw = if ver < 10 { &mut p.stw } else { &mut in_stw };
-                if !*stw {
-                    return Err(Error::new(format!("bogus STW end (time {ts})")));
-                }
-                *stw = false;
-                ps.insert(p_key(e.p), p);
-            }
-            ev::GC_SWEEP_START => {
-                if p.sweep {
-                    return Err(Error::new(format!(
-                        "previous sweeping is not ended before a new one (time {ts})"
-                    )));
-                }
-                p.sweep = true;
-                ps.insert(p_key(e.p), p);
-            }
-            ev::GC_MARK_ASSIST_START => {
-                if g.mark_assist {
-                    return Err(Error::new(format!(
-                        "previous mark assist is not ended before a new one (time {ts})"
-                    )));
-                }
-                g.mark_assist = true;
-                gs.insert(e.g, g);
-            }
-            ev::GC_MARK_ASSIST_DONE => {
-                // Assists can be under way when tracing starts: no error.
-                g.mark_assist = false;
-                gs.insert(e.g, g);
-            }
-            ev::GC_SWEEP_DONE => {
-                if !p.sweep {
-                    return Err(Error::new(format!("bogus sweeping end (time {ts})")));
-                }
-                p.sweep = false;
-                ps.insert(p_key(e.p), p);
-            }
-            ev::GO_WAITING | ev::GO_IN_SYSCALL => {
-                if g.state != G_RUNNABLE {
-                    let which = if e.typ == ev::GO_WAITING { "EvGoWaiting" } else { "EvGoInSyscall" };
-                    return Err(Error::new(format!("g {} is not runnable before {which} (time {ts})", e.g)));
-                }
-                g.state = G_WAITING;
-                g.last = Some(e.typ);
-                gs.insert(e.g, g);
-            }
-            ev::GO_CREATE => {
-                check_running(p, g, e, true)?;
-                if gs.contains_key(e.args[0]) {
-                    return Err(Error::new(format!("g {} already exists (time {ts})", e.args[0])));
-                }
-                gs.insert(e.args[0], GDesc { state: G_RUNNABLE, last: Some(e.typ), mark_assist: false });
-            }
-            ev::GO_START | ev::GO_START_LABEL => {
-                if g.state != G_RUNNABLE {
-                    return Err(Error::new(format!("g {} is not runnable before start (time {ts})", e.g)));
-                }
-                if p.g != 0 {
-                    return Err(Error::new(format!(
-                        "p {} is already running g {} while start g {} (time {ts})",
-                        e.p, p.g, e.g
-                    )));
-                }
-                g.state = G_RUNNING;
-                g.last = None;
-                p.g = e.g;
-                gs.insert(e.g, g);
-                ps.insert(p_key(e.p), p);
-            }
-            ev::GO_END | ev::GO_STOP => {
-                check_running(p, g, e, false)?;
-                g.state = G_DEAD;
-                p.g = 0;
-                if e.typ == ev::GO_END {
-                    regions.remove(&e.g);
-                }
-                gs.insert(e.g, g);
-                ps.insert(p_key(e.p), p);
-            }
-            ev::GO_SCHED | ev::GO_PREEMPT => {
-                check_running(p, g, e, false)?;
-                g.state = G_RUNNABLE;
-                p.g = 0;
-                g.last = Some(e.typ);
-                gs.insert(e.g, g);
-                ps.insert(p_key(e.p), p);
-            }
-            ev::GO_UNBLOCK => {
-                if g.state != G_RUNNING {
-                    return Err(Error::new(format!("g {} is not running while unpark (time {ts})", e.g)));
-                }
-                if e.p != fake_p::TIMER && p.g != e.g {
-                    return Err(Error::new(format!("p {} is not running g {} while unpark (time {ts})", e.p, e.g)));
-                }
-                let target = e.args[0];
-                let mut g1 = gs.get_or_default(target);
-                if g1.state != G_WAITING {
-                    return Err(Error::new(format!("g {target} is not waiting before unpark (time {ts})")));
-                }
-                // Go 1.21 (the reference before 1.11) leaves timer unblocks on the timer P.
-                if g1.last == Some(ev::GO_BLOCK_NET) && (ver >= GO111 || e.p != fake_p::TIMER) {
-                    e.p = fake_p::NETPOLL;
-                    events.set_flag(at, flag::NETPOLL);
-                }
-                g1.state = G_RUNNABLE;
-                g1.last = Some(e.typ);
-                gs.insert(target, g1);
-            }
-            ev::GO_SYSCALL => {
-                check_running(p, g, e, false)?;
-                g.last = Some(e.typ);
-                gs.insert(e.g, g);
-            }
-            ev::GO_SYSBLOCK => {
-                check_running(p, g, e, false)?;
-                g.state = G_WAITING;
-                p.g = 0;
-                gs.insert(e.g, g);
-                ps.insert(p_key(e.p), p);
-            }
-            ev::GO_SYSEXIT => {
-                if g.state != G_WAITING {
-                    return Err(Error::new(format!("g {} is not waiting during syscall exit (time {ts})", e.g)));
-                }
-                g.state = G_RUNNABLE;
-                g.last = Some(e.typ);
-                gs.insert(e.g, g);
-            }
-            ev::GO_SLEEP
-            | ev::GO_BLOCK
-            | ev::GO_BLOCK_SEND
-            | ev::GO_BLOCK_RECV
-            | ev::GO_BLOCK_SELECT
-            | ev::GO_BLOCK_SYNC
-            | ev::GO_BLOCK_COND
-            | ev::GO_BLOCK_NET
-            | ev::GO_BLOCK_GC => {
-                check_running(p, g, e, false)?;
-                g.state = G_WAITING;
-                g.last = Some(e.typ);
-                p.g = 0;
-                gs.insert(e.g, g);
-                ps.insert(p_key(e.p), p);
-            }
-            ev::USER_TASK_CREATE => {
-                let id = e.args[0];
-                if let Some(prev) = tasks.get(&id) {
-                    return Err(Error::new(format!(
-                        "task id conflicts (id:{id}), {} vs {}",
-                        quoted(&describe(e)),
-                        quoted(&describe(prev))
-                    )));
-                }
-                tasks.insert(id, *e);
-            }
-            ev::USER_TASK_END => {
-                tasks.remove(&e.args[0]);
-            }
-            ev::USER_REGION => {
-                let mode = e.args[1];
-                let open = regions.entry(e.g).or_default();
-                match mode {
-                    0 => open.push(*e),
-                    1 => {
-                        if let Some(s) = open.last() {
-                            if s.args[0] != e.args[0] || s.args[2] != e.args[2] {
-                                return Err(Error::new(format!(
-                                    "misuse of region in goroutine {}: span end {} when the inner-most active span start event is {}",
-                                    e.g,
-                                    quoted(&describe(e)),
-                                    quoted(&describe(s))
-                                )));
-                            }
-                            open.pop();
-                        }
-                        if open.is_empty() {
-                            regions.remove(&e.g);
-                        }
-                    }
-                    _ => return Err(Error::new(format!("invalid user region mode: {}", quoted(&describe(e))))),
-                }
-            }
-            _ => {}
-        }
-        if e.stk != 0 && !stacks.contains_key(&e.stk) {
-            events.set_flag(at, flag::NO_STACK);
-        }
-    }
-    Ok(())
 }
 
 /// Drops futile wakeups (Go 1.21's `removeFutile`, for traces before 1.11): a
