@@ -143,6 +143,39 @@ fn states_equal_grstates_on_every_fixture_it_reads() {
     assert!(n >= 70);
 }
 
+/// `states --json` is the same on every run (hash maps iterate in a
+/// different order in each process: an example stack or an edge order taken
+/// from one would change from run to run), on every Go 1.21 and 1.25 fixture
+/// and the toolbox's own traces.
+#[test]
+fn states_json_is_the_same_on_every_run() {
+    let mut n = 0;
+    // The webstack traces have stacks that differ only in PCs and draw as one
+    // node (the case that once took its example from the map's order).
+    let dirs = [
+        root().join("testdata/fixtures/go1.21"),
+        root().join("testdata/fixtures/go1.25"),
+        oracle().join("traces/go1.21"),
+        oracle().join("traces/go1.27"),
+    ];
+    for dir in dirs {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().and_then(|e| e.to_str()) != Some("trace") {
+                continue;
+            }
+            let once = || ok_stdout(&run([Path::new("states"), Path::new("--json"), &path]), "states --json");
+            let first = once();
+            for _ in 0..3 {
+                let again = once();
+                assert!(again == first, "{}: {}", path.display(), first_diff(&first, &again));
+            }
+            n += 1;
+        }
+    }
+    assert!(n >= 20, "only {n} fixtures");
+}
+
 #[test]
 fn stw_equals_unstoppable_on_every_fixture_it_reads() {
     let mut with_ranges = 0;
