@@ -132,30 +132,17 @@ impl<'a> Stream<'a> {
 /// reader, this lists `go 1.5` traces too (it needs no symbols).
 pub fn go121_dump(data: &[u8]) -> Result<String, Error> {
     use std::fmt::Write;
-    let (version, start) = read_header(data)?;
-    if !version.is_old_format() {
-        return Err(Error::new(format!("go 1.{} is not an old-format trace", version.minor())));
-    }
-    let ver = version.minor();
-    let trace = parse::parse(data, start, ver, true)?;
-    let string = |id: u64| String::from_utf8_lossy(trace.tables.strings.get(&id).copied().unwrap_or(b"")).into_owned();
     let mut out = String::new();
-    for e in trace.events.iter() {
-        let g = match e.typ {
-            spec::ev::STW_START | spec::ev::STW_DONE | spec::ev::GC_START | spec::ev::GC_DONE => 0,
-            _ => e.g,
-        };
-        let _ = write!(out, "{} {} p={} g={g} off={}", e.ts, spec::go121_name(e.typ), e.p, e.off);
-        let mut args = e.args;
-        if e.typ == spec::ev::CPU_SAMPLE {
-            args = [0, e.p as i64 as u64, e.g, 0];
-        }
-        for (name, v) in spec::SPECS[e.typ as usize].args.iter().zip(args) {
+    visit_go121(data, |e, trace, ver| {
+        let _ = write!(out, "{} {} p={} g={} off={}", e.ts, e.name, e.p, e.g, e.off);
+        for (name, v) in e.arg_names.iter().zip(e.args) {
             let _ = write!(out, " {name}={v}");
         }
+        let string = |id: u64| String::from_utf8_lossy(trace.tables.strings.get(&id).copied().unwrap_or(b"")).into_owned();
+        let a = e.raw_args;
         match e.typ {
             spec::ev::STW_START => {
-                let kind = match (ver, e.args[0]) {
+                let kind = match (ver, a[0]) {
                     (..=20, 0) => "mark termination",
                     (..=20, 1) => "sweep termination",
                     (21, 0) => "unknown",
@@ -166,18 +153,84 @@ pub fn go121_dump(data: &[u8]) -> Result<String, Error> {
                 let _ = write!(out, " kind={kind}");
             }
             spec::ev::GO_START_LABEL => {
-                let _ = write!(out, " label={}", string(e.args[2]));
+                let _ = write!(out, " label={}", string(a[2]));
             }
             spec::ev::USER_TASK_CREATE | spec::ev::USER_REGION => {
-                let _ = write!(out, " name={}", string(e.args[2]));
+                let _ = write!(out, " name={}", string(a[2]));
             }
             spec::ev::USER_LOG => {
-                let msg = trace.tables.inline_strings.get(e.args[3] as usize).copied().unwrap_or(b"");
-                let _ = write!(out, " category={} message={}", string(e.args[1]), String::from_utf8_lossy(msg));
+                let msg = trace.tables.inline_strings.get(a[3] as usize).copied().unwrap_or(b"");
+                let _ = write!(out, " category={} message={}", string(a[1]), String::from_utf8_lossy(msg));
             }
             _ => {}
         }
         out.push('\n');
-    }
+    })?;
     Ok(out)
+}
+
+/// One old-format event as Go 1.21 parsed it: what a line of [`go121_dump`]
+/// shows, without its string arguments.
+#[derive(Debug, Clone, Copy)]
+pub struct Go121Event {
+    /// Nanoseconds from the first event.
+    pub ts: i64,
+    /// The event type ([`spec::ev`]).
+    pub typ: spec::EventType,
+    /// Go 1.21's name of the type.
+    pub name: &'static str,
+    /// The P, or a fake one ([`spec::fake_p`]).
+    pub p: i32,
+    /// 0 for GC and stop-the-world events, as Go 1.21 prints them.
+    pub g: u64,
+    /// Where the event starts in the input.
+    pub off: u32,
+    /// The arguments Go 1.21 names, in the order of `arg_names`.
+    pub args: [u64; 4],
+    /// Go 1.21's names of the arguments.
+    pub arg_names: &'static [&'static str],
+    /// The arguments as parsed (a CPU sample's differ from what is printed).
+    raw_args: [u64; 4],
+}
+
+impl Go121Event {
+    /// The first argument called `name`, if the type has one.
+    pub fn arg(&self, name: &str) -> Option<u64> {
+        self.arg_names.iter().position(|n| *n == name).map(|i| self.args[i])
+    }
+}
+
+/// Every event of an old-format trace (any header from `go 1.5` to `go 1.21`)
+/// as Go 1.21 parsed it, in [`go121_dump`]'s order, without building its text.
+pub fn go121_each(data: &[u8], mut f: impl FnMut(&Go121Event)) -> Result<(), Error> {
+    visit_go121(data, |e, _, _| f(e))
+}
+
+fn visit_go121(data: &[u8], mut f: impl FnMut(&Go121Event, &parse::Trace<'_>, u32)) -> Result<(), Error> {
+    let (version, start) = read_header(data)?;
+    if !version.is_old_format() {
+        return Err(Error::new(format!("go 1.{} is not an old-format trace", version.minor())));
+    }
+    let ver = version.minor();
+    let trace = parse::parse(data, start, ver, true)?;
+    for e in trace.events.iter() {
+        let g = match e.typ {
+            spec::ev::STW_START | spec::ev::STW_DONE | spec::ev::GC_START | spec::ev::GC_DONE => 0,
+            _ => e.g,
+        };
+        let args = if e.typ == spec::ev::CPU_SAMPLE { [0, e.p as i64 as u64, e.g, 0] } else { e.args };
+        let event = Go121Event {
+            ts: e.ts,
+            typ: e.typ,
+            name: spec::go121_name(e.typ),
+            p: e.p,
+            g,
+            off: e.off,
+            args,
+            arg_names: spec::SPECS[e.typ as usize].args,
+            raw_args: e.args,
+        };
+        f(&event, &trace, ver);
+    }
+    Ok(())
 }

@@ -6,7 +6,7 @@
 //! - **old format** (Go ≤ 1.21): the reader converts old events into the new
 //!   model, moving events that share a time 1 ns apart and dropping
 //!   `GoSysBlock`. [`Collector::old_format`] takes the old events as Go 1.21
-//!   parsed them ([`gotrace::v1::go121_dump`]: type, time, goroutine,
+//!   parsed them ([`gotrace::v1::go121_each`]: type, time, goroutine,
 //!   arguments) and the stacks from the converted stream, walking both in
 //!   step, so times and events are regiongraph's own;
 //! - **new format** (Go 1.22+): each event maps to its old counterpart
@@ -293,8 +293,8 @@ impl Collector {
     /// times, goroutines and event types come from Go 1.21's parse of it,
     /// stacks from the converted events fed to [`Collector::event`].
     pub fn old_format(data: &[u8], version: u32) -> Result<Self, gotrace::Error> {
-        let dump = gotrace::v1::go121_dump(data)?;
-        let lines = dump.lines().filter_map(parse_v1_line).collect();
+        let mut lines = Vec::new();
+        gotrace::v1::go121_each(data, |e| lines.push(v1_line(e)))?;
         let mut c = Collector::new();
         c.v1 = Some(V1State {
             lines,
@@ -660,26 +660,9 @@ fn wire_fits(line: &V1Line, t: u8, pre_init: bool) -> bool {
     }
 }
 
-/// Parses `TS NAME p=P g=G off=OFF ARG=V…` (see [`gotrace::v1::go121_dump`]).
-fn parse_v1_line(l: &str) -> Option<V1Line> {
-    let mut it = l.split(' ');
-    let ts: i64 = it.next()?.parse().ok()?;
-    let name = it.next()?;
-    let mut g = 0;
-    let mut arg_g = 0;
-    let mut arg_stack = 0;
-    let mut after_off = false;
-    for tok in it {
-        let Some((k, v)) = tok.split_once('=') else { continue };
-        match (k, after_off) {
-            ("g", false) => g = v.parse().unwrap_or(0),
-            ("off", false) => after_off = true,
-            ("g", true) if arg_g == 0 => arg_g = v.parse().unwrap_or(0),
-            ("stack", true) => arg_stack = v.parse().unwrap_or(0),
-            _ => {}
-        }
-    }
-    let name = match name {
+/// What the alignment needs of an old event as Go 1.21 parsed it.
+fn v1_line(e: &gotrace::v1::Go121Event) -> V1Line {
+    let name = match e.name {
         "Gomaxprocs" => V1Name::Gomaxprocs,
         "GoStartLabel" => V1Name::StartLabel,
         "FutileWakeup" => V1Name::FutileWakeup,
@@ -690,7 +673,7 @@ fn parse_v1_line(l: &str) -> Option<V1Line> {
             k => V1Name::Kind(k),
         },
     };
-    Some(V1Line { ts, name, g, arg_g, arg_stack })
+    V1Line { ts: e.ts, name, g: e.g, arg_g: e.arg("g").unwrap_or(0), arg_stack: e.arg("stack").unwrap_or(0) }
 }
 
 /// Go 1.21's `postProcessTrace` links, and first starts' creation stacks.
