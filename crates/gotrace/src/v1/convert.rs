@@ -102,6 +102,9 @@ impl Out {
 }
 
 impl Record for Out {
+    // Some converted events carry a thread and more arguments than their old one.
+    const RESERVE: usize = 20;
+
     fn ts(&self) -> i64 {
         self.ts
     }

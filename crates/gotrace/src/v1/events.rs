@@ -57,6 +57,9 @@ pub(crate) trait SetFlag {
 /// A record an [`EventList`] holds: the merged old events ([`RawEvent`]), or
 /// the converted ones of the parallel reader (`convert::Out`).
 pub(crate) trait Record: Copy + Default {
+    /// Bytes to reserve per record: address space is only backed where
+    /// written, and a list that outgrows it is copied whole.
+    const RESERVE: usize;
     /// The time the final order sorts by.
     fn ts(&self) -> i64;
     /// Appends the record: a first byte, a second whose low four bits are the
@@ -169,6 +172,8 @@ pub(crate) fn get_delta(bytes: &[u8], pos: &mut usize, prev_ts: i64) -> i64 {
 }
 
 impl Record for RawEvent {
+    const RESERVE: usize = 12;
+
     fn ts(&self) -> i64 {
         self.ts
     }
@@ -215,7 +220,7 @@ impl<R: Record> EventList<R> {
     /// event's input offset (only Go 1.21's `-d` lines print it).
     pub fn new(events: usize, with_offsets: bool) -> Self {
         // Reserved address space is only backed where written.
-        EventList { bytes: Vec::with_capacity(events.saturating_mul(12)), with_offsets, ..EventList::default() }
+        EventList { bytes: Vec::with_capacity(events.saturating_mul(R::RESERVE)), with_offsets, ..EventList::default() }
     }
 
     /// Appends an event in merge order; returns where its flags are.
