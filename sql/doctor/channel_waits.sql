@@ -24,17 +24,31 @@ wakes as (
     from g_transitions
     where from_state = 'waiting' and to_state = 'runnable'
 ),
+-- Stacks are named once each, not once per wait: each function list gets
+-- the smallest stack ID that has it as its key, and waits are grouped by
+-- keys (a list per wait held millions of lists at once).
+named as (
+    select stack_id, coalesce(stack_funcs(stack_id), []::varchar[]) as funcs
+    from (
+        select distinct stack_id from blocks
+        union
+        select distinct src_stack_id from wakes
+    )
+),
+keyed as (
+    select stack_id, funcs, min(stack_id) over (partition by funcs) as fkey from named
+),
 waits as (
     select
-        coalesce(stack_funcs(bl.stack_id), []::varchar[]) as funcs,
-        bl.reason, bl.g, w.t as s, w.e, w.duration_ns, w.src_g,
-        coalesce(stack_funcs(w.src_stack_id), []::varchar[]) as waker_funcs
+        k.fkey, bl.reason, bl.g, w.t as s, w.e, w.duration_ns, w.src_g, kw.fkey as waker_fkey
     from blocks bl
     join wakes w on w.g = bl.g and w.t = bl.t
+    left join keyed k on k.stack_id is not distinct from bl.stack_id
+    left join keyed kw on kw.stack_id is not distinct from w.src_stack_id
 ),
 per_stack as (
     select
-        funcs,
+        fkey,
         min(reason) as reason,
         count(distinct g) as goroutines,
         count(*) as waits,
@@ -43,37 +57,42 @@ per_stack as (
         max(e) as last_ns,
         count(distinct src_g) as wakers
     from waits
-    group by funcs
+    group by fkey
+),
+funcs_of as (
+    select distinct fkey, funcs from keyed
 ),
 top_waker as (
-    select funcs, waker_funcs, count(*) as n
-    from waits
-    group by funcs, waker_funcs
+    select w.fkey, f.funcs as waker_funcs, count(*) as n
+    from waits w
+    left join funcs_of f on f.fkey is not distinct from w.waker_fkey
+    group by w.fkey, f.funcs
 ),
 waker_pick as (
-    select funcs, arg_max(waker_funcs, n order by n, array_to_string(waker_funcs, ';') desc) as waker_funcs, max(n) as waker_count
-    from (select funcs, waker_funcs, n from top_waker)
-    group by funcs
+    select fkey, arg_max(waker_funcs, n order by n, array_to_string(waker_funcs, ';') desc) as waker_funcs, max(n) as waker_count
+    from (select fkey, waker_funcs, n from top_waker)
+    group by fkey
 ),
 waker_gs as (
-    select distinct funcs, src_g from waits where src_g is not null
+    select distinct fkey, src_g from waits where src_g is not null
 ),
 running as (
     select g, sum(duration_ns) as ns from g_transitions where from_state = 'running' group by g
 ),
 waker_busy as (
-    select wg.funcs, coalesce(sum(r.ns), 0)::bigint as running_ns
+    select wg.fkey, coalesce(sum(r.ns), 0)::bigint as running_ns
     from waker_gs wg
     left join running r on r.g = wg.src_g
-    group by wg.funcs
+    group by wg.fkey
 )
 select
-    p.funcs, p.reason, p.goroutines, p.waits, p.total_ns, p.first_ns, p.last_ns,
+    f.funcs, p.reason, p.goroutines, p.waits, p.total_ns, p.first_ns, p.last_ns,
     p.wakers, wp.waker_funcs, wp.waker_count,
     coalesce(wb.running_ns, 0)::bigint as wakers_running_ns,
     (select t1 - t0 from b) as span_ns
 from per_stack p
-left join waker_pick wp on wp.funcs = p.funcs
-left join waker_busy wb on wb.funcs = p.funcs
-order by p.total_ns desc, array_to_string(p.funcs, ';')
+join funcs_of f on f.fkey is not distinct from p.fkey
+left join waker_pick wp on wp.fkey is not distinct from p.fkey
+left join waker_busy wb on wb.fkey is not distinct from p.fkey
+order by p.total_ns desc, array_to_string(f.funcs, ';')
 limit 20;

@@ -40,37 +40,48 @@ agg as (
     select t, sum(dr) as dr, sum(di) as di from ev group by t
 ),
 seg as (
+    -- One sort for all three: the running sums and the next segment start.
     select
         t,
-        lead(t) over (order by t) as t2,
-        sum(dr) over (order by t rows unbounded preceding) as runnable,
-        sum(di) over (order by t rows unbounded preceding) as idle
+        dr,
+        di,
+        lead(t) over w as t2,
+        sum(dr) over w as runnable,
+        sum(di) over w as idle
     from agg
+    window w as (order by t rows unbounded preceding)
 ),
 marked as (
+    -- 1 saturated, 2 idle, 0 neither; for this segment and for the one
+    -- before it (whose counts are these minus this instant's changes, so no
+    -- second sort is needed to look back; before the first, nothing ran).
     select
         t, t2, runnable, idle,
         case
-            when idle = 0 and runnable >= {{procs}} then 'saturated'
-            when idle > 0 and runnable > 0 then 'idle'
-            else 'none'
-        end as kind
+            when idle = 0 and runnable >= {{procs}} then 1
+            when idle > 0 and runnable > 0 then 2
+            else 0
+        end as kind,
+        case
+            when idle - di = 0 and runnable - dr >= {{procs}} then 1
+            when idle - di > 0 and runnable - dr > 0 then 2
+            else 0
+        end as prev_kind
     from seg
     where t2 is not null and t2 > t
 ),
 islands as (
-    select *, sum(case when kind <> prev_kind or prev_t2 <> t then 1 else 0 end)
+    -- Segments are contiguous (times are distinct), so a stretch ends only
+    -- where the kind changes.
+    select *, sum(case when kind <> prev_kind then 1 else 0 end)
         over (order by t rows unbounded preceding) as island
-    from (
-        select *, coalesce(lag(kind) over (order by t), '') as prev_kind, lag(t2) over (order by t) as prev_t2
-        from marked
-    )
+    from marked
 ),
 stretches as (
     select kind, island, min(t) as s, max(t2) as e, sum(t2 - t) as ns, sum((t2 - t) * runnable) as runnable_ns,
            max(runnable) as peak_runnable, sum((t2 - t) * idle) as idle_ns
     from islands
-    where kind <> 'none'
+    where kind <> 0
     group by kind, island
 )
 select
@@ -84,7 +95,7 @@ select
     arg_max(s.s, s.ns) as longest_start_ns,
     arg_max(s.e, s.ns) as longest_end_ns,
     coalesce(max(s.ns), 0)::bigint as longest_ns
-from (values ('saturated'), ('idle')) k(kind)
-left join stretches s on s.kind = k.kind
+from (values ('saturated', 1), ('idle', 2)) k(kind, code)
+left join stretches s on s.kind = k.code
 group by k.kind
 order by k.kind desc;
