@@ -24,7 +24,7 @@
 use std::collections::{BTreeSet, VecDeque};
 
 use super::dense::{p_key, DenseMap};
-use super::events::{flag, get, get_delta, put, put_delta, unzigzag, zigzag, Cursor, EventList, Record};
+use super::events::{flag, get, get_args, get_head, put, put_args, put_head, unzigzag, zigzag, Cursor, EventList, Record};
 use super::parse::{RawEvent, Trace};
 use super::spec::{ev as ev1, stw_reason, SPECS as SPECS1, STW_REASONS};
 use crate::event::{Event, SchedCtx, NO_GOROUTINE, NO_TASK, NO_THREAD};
@@ -111,19 +111,12 @@ impl Record for Out {
 
     #[inline]
     fn encode(&self, prev_ts: i64, _full: bool, b: &mut Vec<u8>) {
-        let mask = (0..4).fold(0u8, |m, i| m | (u8::from(self.args[i] != 0) << i));
-        b.push(self.typ);
-        b.push(mask << 4);
-        put_delta(b, self.ts, prev_ts);
+        let mask = put_head(b, self.typ, &self.args, self.ts, prev_ts);
         b.push(self.fix);
         put(b, zigzag(self.g));
         put(b, zigzag(i64::from(self.p)));
         put(b, zigzag(self.m));
-        for (i, &a) in self.args.iter().enumerate() {
-            if mask & (1 << i) != 0 {
-                put(b, a);
-            }
-        }
+        put_args(b, &self.args, mask);
         if self.fix & fix::TASK_NAME != 0 {
             put(b, self.name);
         }
@@ -131,22 +124,15 @@ impl Record for Out {
 
     #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn decode(b: &[u8], pos: &mut usize, prev_ts: i64, _full: bool) -> Self {
-        let mut o = Out { typ: b[*pos], ..Out::default() };
-        let mask = b[*pos + 1] >> 4;
-        *pos += 2;
-        o.ts = get_delta(b, pos, prev_ts);
-        o.fix = b[*pos];
+        let (typ, mask, ts) = get_head(b, pos, prev_ts);
+        let fix = b[*pos];
         *pos += 1;
-        o.g = unzigzag(get(b, pos));
-        o.p = unzigzag(get(b, pos)) as i32;
-        o.m = unzigzag(get(b, pos));
-        for (i, a) in o.args.iter_mut().enumerate() {
-            *a = if mask & (1 << i) != 0 { get(b, pos) } else { 0 };
-        }
-        if o.fix & fix::TASK_NAME != 0 {
-            o.name = get(b, pos);
-        }
-        o
+        let g = unzigzag(get(b, pos));
+        let p = unzigzag(get(b, pos)) as i32;
+        let m = unzigzag(get(b, pos));
+        let args = get_args(b, pos, mask);
+        let name = if fix & fix::TASK_NAME != 0 { get(b, pos) } else { 0 };
+        Out { ts, g, m, args, name, p, typ, fix }
     }
 }
 

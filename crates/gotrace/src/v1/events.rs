@@ -55,16 +55,17 @@ pub(crate) trait SetFlag {
 }
 
 /// A record an [`EventList`] holds: the merged old events ([`RawEvent`]), or
-/// the converted ones of the parallel reader (`convert::Out`).
+/// the converted ones of the parallel reader (`convert::Out`). Each starts
+/// with [`put_head`].
 pub(crate) trait Record: Copy + Default {
     /// Bytes to reserve per record: address space is only backed where
     /// written, and a list that outgrows it is copied whole.
     const RESERVE: usize;
     /// The time the final order sorts by.
     fn ts(&self) -> i64;
-    /// Appends the record: a first byte, a second whose low four bits are the
-    /// flags (zero here), the time as [`put_delta`] from `prev_ts`, then
-    /// anything. `full` keeps the optional fields (the input offsets).
+    /// Appends the record, beginning with [`put_head`] (the list finds the
+    /// flags and the time there). `full` keeps the optional fields (the
+    /// input offsets).
     fn encode(&self, prev_ts: i64, full: bool, out: &mut Vec<u8>);
     /// Reads what `encode` wrote at `pos` and moves past it.
     fn decode(bytes: &[u8], pos: &mut usize, prev_ts: i64, full: bool) -> Self;
@@ -165,6 +166,48 @@ pub(crate) fn put_delta(bytes: &mut Vec<u8>, ts: i64, prev_ts: i64) {
     put(bytes, zigzag(ts.wrapping_sub(prev_ts)));
 }
 
+/// Writes a record's first bytes: its type, the byte whose high four bits
+/// say which arguments are non-zero (the low four are the flags, zero here),
+/// and its time as [`put_delta`]; returns that mask for [`put_args`].
+#[inline]
+pub(crate) fn put_head(b: &mut Vec<u8>, typ: u8, args: &[u64; 4], ts: i64, prev_ts: i64) -> u8 {
+    let mask = (0..4).fold(0u8, |m, i| m | (u8::from(args[i] != 0) << i));
+    b.push(typ);
+    b.push(mask << 4);
+    put_delta(b, ts, prev_ts);
+    mask
+}
+
+/// Reads what [`put_head`] wrote: the type, the argument mask and the time.
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+pub(crate) fn get_head(b: &[u8], pos: &mut usize, prev_ts: i64) -> (u8, u8, i64) {
+    let (typ, mask) = (b[*pos], b[*pos + 1] >> 4);
+    *pos += 2;
+    (typ, mask, get_delta(b, pos, prev_ts))
+}
+
+/// Writes the arguments `mask` names (the non-zero ones).
+#[inline]
+pub(crate) fn put_args(b: &mut Vec<u8>, args: &[u64; 4], mask: u8) {
+    for (i, &a) in args.iter().enumerate() {
+        if mask & (1 << i) != 0 {
+            put(b, a);
+        }
+    }
+}
+
+/// Reads what [`put_args`] wrote.
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+pub(crate) fn get_args(b: &[u8], pos: &mut usize, mask: u8) -> [u64; 4] {
+    let mut args = [0; 4];
+    for (i, a) in args.iter_mut().enumerate() {
+        if mask & (1 << i) != 0 {
+            *a = get(b, pos);
+        }
+    }
+    args
+}
+
 /// Reads a time [`put_delta`] wrote.
 #[inline]
 pub(crate) fn get_delta(bytes: &[u8], pos: &mut usize, prev_ts: i64) -> i64 {
@@ -180,38 +223,25 @@ impl Record for RawEvent {
 
     #[inline]
     fn encode(&self, prev_ts: i64, full: bool, b: &mut Vec<u8>) {
-        let e = self;
-        let mask = (0..4).fold(0u8, |m, i| m | (u8::from(e.args[i] != 0) << i));
-        b.push(e.typ);
-        b.push(mask << 4);
-        put_delta(b, e.ts, prev_ts);
-        put(b, zigzag(i64::from(e.p)));
-        put(b, e.g);
-        put(b, u64::from(e.stk));
+        let mask = put_head(b, self.typ, &self.args, self.ts, prev_ts);
+        put(b, zigzag(i64::from(self.p)));
+        put(b, self.g);
+        put(b, u64::from(self.stk));
         if full {
-            put(b, u64::from(e.off));
+            put(b, u64::from(self.off));
         }
-        for (i, &a) in e.args.iter().enumerate() {
-            if mask & (1 << i) != 0 {
-                put(b, a);
-            }
-        }
+        put_args(b, &self.args, mask);
     }
 
     #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn decode(b: &[u8], pos: &mut usize, prev_ts: i64, full: bool) -> Self {
-        let mut e = RawEvent { typ: b[*pos], ..RawEvent::default() };
-        let mask = b[*pos + 1] >> 4;
-        *pos += 2;
-        e.ts = get_delta(b, pos, prev_ts);
-        e.p = unzigzag(get(b, pos)) as i32;
-        e.g = get(b, pos);
-        e.stk = get(b, pos) as u32;
-        e.off = if full { get(b, pos) as u32 } else { 0 };
-        for (i, a) in e.args.iter_mut().enumerate() {
-            *a = if mask & (1 << i) != 0 { get(b, pos) } else { 0 };
-        }
-        e
+        let (typ, mask, ts) = get_head(b, pos, prev_ts);
+        let p = unzigzag(get(b, pos)) as i32;
+        let g = get(b, pos);
+        let stk = get(b, pos) as u32;
+        let off = if full { get(b, pos) as u32 } else { 0 };
+        let args = get_args(b, pos, mask);
+        RawEvent { ts, g, args, stk, p, off, typ, syscall_blocked: false }
     }
 }
 

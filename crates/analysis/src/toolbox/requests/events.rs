@@ -662,7 +662,12 @@ fn wire_fits(line: &V1Line, t: u8, pre_init: bool) -> bool {
 
 /// What the alignment needs of an old event as Go 1.21 parsed it.
 fn v1_line(e: &gotrace::v1::Go121Event) -> V1Line {
-    let name = match e.name {
+    V1Line { ts: e.ts, name: v1_name(e.name), g: e.g, arg_g: e.arg("g").unwrap_or(0), arg_stack: e.arg("stack").unwrap_or(0) }
+}
+
+/// An old event type by Go 1.21's name.
+fn v1_name(name: &str) -> V1Name {
+    match name {
         "Gomaxprocs" => V1Name::Gomaxprocs,
         "GoStartLabel" => V1Name::StartLabel,
         "FutileWakeup" => V1Name::FutileWakeup,
@@ -672,8 +677,7 @@ fn v1_line(e: &gotrace::v1::Go121Event) -> V1Line {
             GKind::Other => V1Name::Plain,
             k => V1Name::Kind(k),
         },
-    };
-    V1Line { ts: e.ts, name, g: e.g, arg_g: e.arg("g").unwrap_or(0), arg_stack: e.arg("stack").unwrap_or(0) }
+    }
 }
 
 /// Go 1.21's `postProcessTrace` links, and first starts' creation stacks.
@@ -777,13 +781,18 @@ pub(crate) fn from_listing(text: &str) -> GoroutineEvents {
             }
             continue;
         }
-        let Some(l) = parse_v1_line(line) else { continue };
-        let kind = match l.name {
+        // `TS NAME p=P g=G ...`
+        let mut words = line.split(' ');
+        let (Some(ts), Some(name)) = (words.next().and_then(|t| t.parse::<i64>().ok()), words.next()) else {
+            continue;
+        };
+        let g = words.find_map(|w| w.strip_prefix("g=")).and_then(|g| g.parse().ok()).unwrap_or(0);
+        let kind = match v1_name(name) {
             V1Name::Kind(k) => k,
             V1Name::StartLabel => GKind::GoStartLabel,
             _ => GKind::Other,
         };
-        evs.push((l.ts, l.g, kind, Vec::new()));
+        evs.push((ts, g, kind, Vec::new()));
     }
     // Each file holds one goroutine; merged, in time order.
     evs.sort_by_key(|e| (e.0, e.1));
