@@ -132,12 +132,19 @@ def main():
     etgrep, grstates, regiongraph = bindir + "etgrep", bindir + "grstates", bindir + "regiongraph"
     scope_tls, scope_chart = bindir + "scope_tls", bindir + "scope_chart"
 
+    def generated(given, scenario, size_mb, go):
+        """`given`, or a trace of the generator's `scenario` (>= size_mb MB, written by Go `go`)."""
+        if given:
+            return given
+        path = os.path.join(work, scenario + ".trace")
+        print(f"generating a >= {size_mb} MB trace with Go {go} ...", file=sys.stderr)
+        subprocess.run([go_binary(go), "run", ".", "-scenario", scenario, "-size-mb", str(size_mb), "-o", path],
+                       cwd=os.path.join(ROOT, "testdata/generator"), env=env, check=True)
+        return path
+
     trace = args.trace
-    if not trace and only & {"grep", "states"}:
-        trace = os.path.join(work, "bench.trace")
-        print(f"generating a >= {args.size_mb} MB trace with Go {TRACE_GO} ...", file=sys.stderr)
-        subprocess.run([go_binary(TRACE_GO), "run", ".", "-scenario", "bench", "-size-mb", str(args.size_mb),
-                        "-o", trace], cwd=os.path.join(ROOT, "testdata/generator"), env=env, check=True)
+    if only & {"grep", "states"}:
+        trace = generated(args.trace, "bench", args.size_mb, TRACE_GO)
     dot = os.path.join(work, "g.dot")
 
     def compare(name, ours, theirs):
@@ -158,13 +165,7 @@ def main():
             compare("states --dot", [schedstat, "states", trace, "--dot", dot], [grstates, "-input", trace, "-dot", dot])
 
     if "requests" in only:
-        rtrace = args.requests_trace
-        if not rtrace:
-            rtrace = os.path.join(work, "webstackbench.trace")
-            print(f"generating a >= {args.requests_size_mb} MB trace with Go {OLD_TRACE_GO} ...", file=sys.stderr)
-            subprocess.run([go_binary(OLD_TRACE_GO), "run", ".", "-scenario", "webstackbench", "-size-mb",
-                            str(args.requests_size_mb), "-o", rtrace],
-                           cwd=os.path.join(ROOT, "testdata/generator"), env=env, check=True)
+        rtrace = generated(args.requests_trace, "webstackbench", args.requests_size_mb, OLD_TRACE_GO)
         mb = os.path.getsize(rtrace) / (1 << 20)
         print(f"old-format trace {rtrace} ({mb:.1f} MiB)")
         compare("requests --json --summ", [schedstat, "requests", "--json", "--summarize", rtrace],
@@ -176,13 +177,7 @@ def main():
         print(f"requests --json --summarize output identical to regiongraph's: {same}")
 
     if "scope" in only:
-        strace = args.scope_trace
-        if not strace:
-            strace = os.path.join(work, "tlsscopebench.trace")
-            print(f"generating a >= {args.scope_size_mb} MB trace with Go {OLD_TRACE_GO} ...", file=sys.stderr)
-            subprocess.run([go_binary(OLD_TRACE_GO), "run", ".", "-scenario", "tlsscopebench", "-size-mb",
-                            str(args.scope_size_mb), "-o", strace],
-                           cwd=os.path.join(ROOT, "testdata/generator"), env=env, check=True)
+        strace = generated(args.scope_trace, "tlsscopebench", args.scope_size_mb, OLD_TRACE_GO)
         mb = os.path.getsize(strace) / (1 << 20)
         print(f"old-format trace with CPU samples {strace} ({mb:.1f} MiB)")
         compare("scope", [schedstat, "scope", strace], [scope_tls, "-input", strace, "-text"])

@@ -6,11 +6,12 @@
 // from the toolbox module (crates/wasm-toolbox, the CLI's own inference),
 // fetched the first time this tab opens.
 
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { useLayoutEffect, useMemo, useRef, useState } from "react";
 
 import type { TraceSession } from "../client";
 import { count, dur } from "../format";
 import { BAR, LEGEND, hit, layoutPicture, pieces, type Picture } from "../components/requests-model";
+import { useLoaded } from "../components/use-loaded";
 import { useElementWidth } from "../components/use-width";
 import type { RequestPicture, WithWarning } from "../toolbox";
 import "../components/components.css";
@@ -51,24 +52,12 @@ function paint(canvas: HTMLCanvasElement, pic: Picture, width: number) {
 
 /** The inferred requests of the loaded trace, as etviz's bands. */
 export function RequestsView({ session }: { session: TraceSession }) {
-  const [data, setData] = useState<WithWarning<RequestPicture> | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { data, error } = useLoaded<WithWarning<RequestPicture>>(() => session.requestBands(), session);
   const [details, setDetails] = useState(false);
   const [tip, setTip] = useState<{ x: number; y: number; title: string; lines: string[] } | null>(null);
   const wrapRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const width = useElementWidth(wrapRef);
-
-  useEffect(() => {
-    let live = true;
-    session.requestBands().then(
-      (d) => live && setData(d),
-      (e) => live && setError(e instanceof Error ? e.message : String(e)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [session]);
 
   const pic = useMemo(() => (data ? layoutPicture(data.value, details) : null), [data, details]);
 

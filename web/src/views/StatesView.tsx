@@ -5,11 +5,12 @@
 // the state and the top frames of the stack, edges as wide as grstates
 // draws them (its penwidth, which grows with the count).
 
-import { useEffect, useMemo, useState } from "react";
+import { useMemo, useState } from "react";
 
 import type { TraceSession } from "../client";
 import { count } from "../format";
 import { LINE_HEIGHT, layoutStates, topNodes } from "../components/states-layout";
+import { useLoaded } from "../components/use-loaded";
 import type { StateGraph, WithWarning } from "../toolbox";
 import "../components/components.css";
 
@@ -34,22 +35,10 @@ function measurer(): (s: string) => number {
 
 /** The goroutine state-machine graph of the loaded trace. */
 export function StatesView({ session }: { session: TraceSession }) {
-  const [graph, setGraph] = useState<WithWarning<StateGraph> | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { data: graph, error } = useLoaded<WithWarning<StateGraph>>(() => session.states(), session);
   const [limit, setLimit] = useState(50);
   const [frames, setFrames] = useState(3);
   const [hover, setHover] = useState<string | null>(null);
-
-  useEffect(() => {
-    let live = true;
-    session.states().then(
-      (g) => live && setGraph(g),
-      (e) => live && setError(e instanceof Error ? e.message : String(e)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [session]);
 
   const shown = useMemo(() => (graph ? topNodes(graph.value, limit) : null), [graph, limit]);
   const layout = useMemo(() => (shown ? layoutStates(shown, measurer(), frames) : null), [shown, frames]);

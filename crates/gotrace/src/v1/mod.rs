@@ -59,6 +59,37 @@ enum Source<'a> {
     Converted(convert::Converted<'a>),
 }
 
+impl<'a> Source<'a> {
+    fn table(&self) -> crate::shared::TableRef<'a> {
+        match self {
+            Source::Events(c) => c.table(),
+            Source::Converted(c) => c.table(),
+        }
+    }
+
+    fn peek_time(&self) -> Option<i64> {
+        match self {
+            Source::Events(c) => c.peek_time(),
+            Source::Converted(c) => c.peek_time(),
+        }
+    }
+
+    fn last_ts(&self) -> i64 {
+        match self {
+            Source::Events(c) => c.last_ts(),
+            Source::Converted(c) => c.last_ts(),
+        }
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    fn next(&mut self) -> Result<Option<Event<'a>>, Error> {
+        match self {
+            Source::Events(c) => c.next(),
+            Source::Converted(c) => c.next(),
+        }
+    }
+}
+
 impl<'a> Stream<'a> {
     /// Parses and checks the whole trace; the header of minor version `ver` ends at `start`.
     pub fn open(data: &'a [u8], start: usize, ver: u32) -> Result<Self, Error> {
@@ -81,29 +112,17 @@ impl<'a> Stream<'a> {
             return Ok(None);
         }
         if self.syncs == 0 {
-            let (first, table) = match &self.source {
-                Source::Events(c) => (c.peek_time(), c.table()),
-                Source::Converted(c) => (c.peek_time(), c.table()),
-            };
-            if let Some(t) = first {
+            if let Some(t) = self.source.peek_time() {
                 self.syncs = 1;
-                return Ok(Some(Event::sync(Some(table), t - 1, 1)));
+                return Ok(Some(Event::sync(Some(self.source.table()), t - 1, 1)));
             }
         }
-        let next = match &mut self.source {
-            Source::Events(c) => c.next()?,
-            Source::Converted(c) => c.next()?,
-        };
-        match next {
+        match self.source.next()? {
             Some(e) => Ok(Some(e)),
             None => {
                 self.done = true;
                 self.syncs += 1;
-                let last = match &self.source {
-                    Source::Events(c) => c.last_ts(),
-                    Source::Converted(c) => c.last_ts(),
-                };
-                Ok(Some(Event::sync(None, last + 1, self.syncs)))
+                Ok(Some(Event::sync(None, self.source.last_ts() + 1, self.syncs)))
             }
         }
     }

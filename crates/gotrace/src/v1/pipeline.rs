@@ -67,11 +67,16 @@ impl ConvertedList {
 }
 
 /// A batch of merged events and which of them are moved syscall exits.
-#[derive(Default)]
 struct Chunk {
     events: Vec<RawEvent>,
     /// Indices into `events`, ascending.
     moved: Vec<u32>,
+}
+
+impl Chunk {
+    fn new() -> Self {
+        Chunk { events: Vec::with_capacity(CHUNK), moved: Vec::new() }
+    }
 }
 
 /// The merge's side of the hand-over.
@@ -91,7 +96,9 @@ impl Handover {
     }
 
     fn send(&mut self) {
-        let mut next = self.empty.try_recv().unwrap_or_default();
+        // A spent chunk back from the second thread, or a new one as large
+        // (not an empty one that would grow by doubling on the merge's path).
+        let mut next = self.empty.try_recv().unwrap_or_else(|_| Chunk::new());
         next.events.clear();
         next.moved.clear();
         let full = std::mem::replace(&mut self.chunk, next);
@@ -123,7 +130,7 @@ pub(super) fn merge_and_convert(p: &mut Parser<'_>, ver: u32) -> Result<Option<C
     std::thread::scope(|s| {
         let second = s.spawn(|| check_and_convert(full_rx, empty_tx, capacity, ver, &known_stacks));
         let mut out = Handover {
-            chunk: Chunk { events: Vec::with_capacity(CHUNK), moved: Vec::new() },
+            chunk: Chunk::new(),
             full: full_tx,
             empty: empty_rx,
         };
