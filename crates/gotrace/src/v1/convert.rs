@@ -24,7 +24,7 @@
 use std::collections::{BTreeSet, VecDeque};
 
 use super::dense::{p_key, DenseMap};
-use super::events::{flag, get, get_args, get_head, put, put_args, put_head, unzigzag, zigzag, Cursor, EventList, Record};
+use super::events::{get, get_args, get_head, put, put_args, put_head, unzigzag, zigzag, Cursor, EventList, Record};
 use super::parse::{RawEvent, Trace};
 use super::spec::{ev as ev1, stw_reason, SPECS as SPECS1, STW_REASONS};
 use crate::event::{Event, SchedCtx, NO_GOROUTINE, NO_TASK, NO_THREAD};
@@ -150,14 +150,51 @@ pub(crate) struct Tables<'a> {
 /// The second step: [`Out`]s to [`Event`]s.
 pub(crate) struct Finish<'a> {
     table: TableOwner<'a>,
-    /// String ID of the first inline log message; messages follow in order.
-    inline_base: u64,
-    /// String ID of the first of the converter's own strings.
-    builtin_base: u64,
+    bases: Bases,
     /// Time of the last event handed out; later ones are forced past it.
     pub(crate) last_ts: i64,
     /// The end of the instantaneous syscall just handed out.
-    syscall_end: Option<Event<'a>>,
+    syscall_end: Option<Out>,
+}
+
+/// Where the strings [`Out`]s index relatively begin in the trace's table:
+/// what [`Bases::resolve`] needs of it (so any thread can resolve).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Bases {
+    /// String ID of the first inline log message; messages follow in order.
+    inline: u64,
+    /// String ID of the first of the converter's own strings.
+    builtin: u64,
+}
+
+impl Bases {
+    /// The events `o` becomes at `time` (nanoseconds, not yet made strictly
+    /// increasing), as `Out`s with final arguments (only a task end's name
+    /// is left to look up, [`fix::TASK_NAME`]): `o`, then the end of an
+    /// instantaneous syscall.
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    pub fn resolve(self, o: &Out, time: i64, mut emit: impl FnMut(Out)) {
+        let mut r = Out { ts: time, fix: o.fix & fix::TASK_NAME, ..*o };
+        if o.fix != 0 {
+            if o.fix & fix::BUILTIN0 != 0 {
+                r.args[0] += self.builtin;
+            }
+            if o.fix & fix::INLINE2 != 0 {
+                r.args[2] += self.inline;
+            }
+            if o.fix & (fix::SYSCALL | fix::BLOCKED) == fix::SYSCALL {
+                // Go takes the thread of an instantaneous syscall from its
+                // P's map entry, 0 when there is none.
+                if r.m == NO_THREAD {
+                    r.m = 0;
+                }
+                emit(r);
+                emit(Out::new(r.g, r.p, r.m, ev::GO_SYSCALL_END, time + 1, [0; 4]));
+                return;
+            }
+        }
+        emit(r);
+    }
 }
 
 impl<'a> Finish<'a> {
@@ -195,7 +232,14 @@ impl<'a> Finish<'a> {
         table.pcs = pcs;
         table.stack_bits = IdBits::of(&table.stacks);
         table.string_bits = IdBits::of(&table.strings);
-        Ok(Finish { table: TableOwner::new(table), inline_base, builtin_base, last_ts: -1, syscall_end: None })
+        let bases = Bases { inline: inline_base, builtin: builtin_base };
+        Ok(Finish { table: TableOwner::new(table), bases, last_ts: -1, syscall_end: None })
+    }
+
+    /// What resolving [`Out`]s needs of the table.
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    pub fn bases(&self) -> Bases {
+        self.bases
     }
 
     /// A handle on the trace's one table (for the Sync that opens the stream).
@@ -207,44 +251,31 @@ impl<'a> Finish<'a> {
     /// instantaneous syscall waits in [`Finish::syscall_end`].
     #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     pub fn event(&mut self, o: &Out, time: i64) -> Event<'a> {
-        let mut args = o.args;
-        let mut name: &'a [u8] = b"";
-        let mut m = o.m;
-        if o.fix != 0 {
-            if o.fix & fix::BUILTIN0 != 0 {
-                args[0] += self.builtin_base;
-            }
-            if o.fix & fix::INLINE2 != 0 {
-                args[2] += self.inline_base;
-            }
-            if o.fix & fix::TASK_NAME != 0 {
-                name = self.table.string(o.name).unwrap_or(b"");
-            }
-            if o.fix & (fix::SYSCALL | fix::BLOCKED) == fix::SYSCALL {
-                // Go takes the thread of an instantaneous syscall from its
-                // P's map entry, 0 when there is none.
-                if m == NO_THREAD {
-                    m = 0;
-                }
-                let end = self.make(o.g, o.p, m, ev::GO_SYSCALL_END, time + 1, [0; 4], b"");
-                self.syscall_end = Some(end);
-            }
-        }
-        let mut e = self.make(o.g, o.p, m, o.typ, time, args, name);
-        self.stamp(&mut e);
-        e
+        let mut first = None;
+        self.bases.resolve(o, time, |r| match first {
+            None => first = Some(r),
+            Some(_) => self.syscall_end = Some(r),
+        });
+        // `resolve` always emits `o` itself.
+        self.hand_out(&first.unwrap_or_default())
     }
 
     /// The end of the instantaneous syscall [`Finish::event`] just made, if any.
     #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     pub fn syscall_end(&mut self) -> Option<Event<'a>> {
-        let mut e = self.syscall_end.take()?;
-        self.stamp(&mut e);
-        Some(e)
+        let end = self.syscall_end.take()?;
+        Some(self.hand_out(&end))
     }
 
-    fn make(&self, g: i64, p: i32, m: i64, typ: u8, time: i64, args: [u64; 4], name: &'a [u8]) -> Event<'a> {
-        Event::new(Some(self.table.handle()), SchedCtx { g, p: i64::from(p), m }, BaseEvent { typ, time, args }, name)
+    /// The event a resolved [`Out`] ([`Bases::resolve`]) is, its time made
+    /// later than the last one handed out.
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    pub fn hand_out(&mut self, r: &Out) -> Event<'a> {
+        let name = if r.fix & fix::TASK_NAME != 0 { self.table.string(r.name).unwrap_or(b"") } else { b"" };
+        let ctx = SchedCtx { g: r.g, p: i64::from(r.p), m: r.m };
+        let mut e = Event::new(Some(self.table.handle()), ctx, BaseEvent { typ: r.typ, time: r.ts, args: r.args }, name);
+        self.stamp(&mut e);
+        e
     }
 
     /// No two events share a time in the v2 model: later ones move 1 ns on.
@@ -548,51 +579,3 @@ impl<'a> Converter<'a> {
     }
 }
 
-#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
-/// Both steps' second half over events converted by the parallel reader
-/// ([`super::pipeline`]): records in final order, times in ticks.
-pub(crate) struct Converted<'a> {
-    outs: EventList<Out>,
-    cursor: Cursor,
-    finish: Finish<'a>,
-    /// Whether any event exists (the opening Sync's time is then -1).
-    any: bool,
-}
-
-#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
-impl<'a> Converted<'a> {
-    pub fn new(outs: EventList<Out>, any: bool, tables: Tables<'a>) -> Result<Self, Error> {
-        Ok(Converted { outs, cursor: Cursor::default(), finish: Finish::new(tables)?, any })
-    }
-
-    pub fn table(&self) -> TableRef<'a> {
-        self.finish.table()
-    }
-
-    pub fn last_ts(&self) -> i64 {
-        self.finish.last_ts
-    }
-
-    /// Time of the first old event (always 0: times count from it).
-    pub fn peek_time(&self) -> Option<i64> {
-        self.any.then_some(0)
-    }
-
-    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
-    pub fn next(&mut self) -> Result<Option<Event<'a>>, Error> {
-        if let Some(e) = self.finish.syscall_end() {
-            return Ok(Some(e));
-        }
-        let Some((mut o, at)) = self.outs.next_raw(&mut self.cursor) else {
-            // Nothing reads the events after the last one.
-            self.outs = EventList::default();
-            self.cursor = Cursor::default();
-            return Ok(None);
-        };
-        if o.fix & fix::SYSCALL != 0 && self.outs.flags(at) & flag::SYSCALL_BLOCKED != 0 {
-            o.fix |= fix::BLOCKED;
-        }
-        let time = self.outs.nanoseconds(o.ts);
-        Ok(Some(self.finish.event(&o, time)))
-    }
-}

@@ -80,10 +80,21 @@ struct Moved<R> {
     flags: u8,
 }
 
+/// Stream records between two [`EventList`] marks: where a reader can start
+/// without reading what comes before (see [`EventList::cursor_at_mark`]).
+#[cfg(not(test))]
+pub(crate) const MARK_EVERY: usize = 4096;
+/// In the unit tests, an odd small number, so that the fixtures cut into
+/// many chunks, moved events fall at their edges, and both threads read.
+#[cfg(test)]
+pub(crate) const MARK_EVERY: usize = 61;
+
 /// The merged events, in their final order once [`EventList::finish`]ed.
 pub(crate) struct EventList<R: Record = RawEvent> {
     bytes: Vec<u8>,
     stream_len: usize,
+    /// Where stream record `k * MARK_EVERY` starts and the time before it.
+    marks: Vec<(usize, i64)>,
     moved: Vec<Moved<R>>,
     last_ts: i64,
     with_offsets: bool,
@@ -99,6 +110,7 @@ impl<R: Record> Default for EventList<R> {
         EventList {
             bytes: Vec::new(),
             stream_len: 0,
+            marks: Vec::new(),
             moved: Vec::new(),
             last_ts: 0,
             with_offsets: false,
@@ -253,9 +265,20 @@ impl<R: Record> EventList<R> {
         EventList { bytes: Vec::with_capacity(events.saturating_mul(R::RESERVE)), with_offsets, ..EventList::default() }
     }
 
+    /// [`EventList::new`] in `bytes`'s memory (already backed, say).
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    pub fn with_buffer(mut bytes: Vec<u8>, events: usize, with_offsets: bool) -> Self {
+        bytes.clear();
+        bytes.reserve(events.saturating_mul(R::RESERVE));
+        EventList { bytes, with_offsets, ..EventList::default() }
+    }
+
     /// Appends an event in merge order; returns where its flags are.
     #[inline]
     pub fn push(&mut self, e: &R) -> Location {
+        if self.stream_len % MARK_EVERY == 0 {
+            self.marks.push((self.bytes.len(), self.last_ts));
+        }
         let at = Location::Stream(self.bytes.len() + 1);
         e.encode(self.last_ts, self.with_offsets, &mut self.bytes);
         self.last_ts = e.ts();
@@ -320,17 +343,21 @@ impl<R: Record> EventList<R> {
         (e, flags_at)
     }
 
+    /// Whether moved event `m` goes before the stream record at the cursor
+    /// (there is one), as a stable sort of the merge by time places it.
+    #[inline]
+    fn goes_before(&self, m: &Moved<R>, c: &Cursor) -> bool {
+        // Only the next record's time is needed to decide.
+        let ts = get_delta(&self.bytes, &mut (c.pos + 2), c.prev_ts);
+        m.event.ts() < ts || (m.event.ts() == ts && m.stream_before <= c.read)
+    }
+
     /// The next record in final order and its flags (times as written);
     /// `None` at the end.
     #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     pub fn next_raw(&self, c: &mut Cursor) -> Option<(R, Location)> {
         if let Some(m) = self.moved.get(c.next_moved) {
-            let goes_first = c.read == self.stream_len || {
-                // Only the next record's time is needed to decide.
-                let ts = get_delta(&self.bytes, &mut (c.pos + 2), c.prev_ts);
-                m.event.ts() < ts || (m.event.ts() == ts && m.stream_before <= c.read)
-            };
-            if goes_first {
+            if c.read == self.stream_len || self.goes_before(m, c) {
                 c.next_moved += 1;
                 return Some((m.event, Location::Moved(c.next_moved - 1)));
             }
@@ -340,6 +367,44 @@ impl<R: Record> EventList<R> {
         }
         let (e, at) = self.decode(c);
         Some((e, Location::Stream(at)))
+    }
+
+    /// Marks in the stream (one per [`MARK_EVERY`] records, at least one):
+    /// the list read from mark `k` up to mark `k + 1` by
+    /// [`EventList::next_raw_before_mark`], for every `k`, is the whole list.
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    pub fn mark_count(&self) -> usize {
+        self.marks.len().max(1)
+    }
+
+    /// A cursor at mark `k` (once finished): before stream record
+    /// `k * MARK_EVERY` and the moved events that go before it.
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    pub fn cursor_at_mark(&self, k: usize) -> Cursor {
+        let Some(&(pos, prev_ts)) = self.marks.get(k).filter(|_| k > 0) else {
+            return Cursor::default();
+        };
+        let mut c = Cursor { pos, read: k * MARK_EVERY, prev_ts, next_moved: 0 };
+        // Moved events are sorted by time, ties in merge order, so those
+        // that go before the record are a prefix.
+        c.next_moved = self.moved.partition_point(|m| self.goes_before(m, &c));
+        c
+    }
+
+    /// [`EventList::next_raw`], ending before mark `k + 1`'s stream record
+    /// (at the list's end for the last mark), for a cursor from mark `k`.
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    pub fn next_raw_before_mark(&self, c: &mut Cursor, k: usize) -> Option<(R, Location)> {
+        let end = (k + 1).saturating_mul(MARK_EVERY);
+        if c.read == end && end < self.stream_len {
+            // Only moved events that go before that record are left.
+            let m = self.moved.get(c.next_moved)?;
+            if !self.goes_before(m, c) {
+                return None;
+            }
+        }
+        self.next_raw(c)
     }
 
     /// The flags of the record at `at`.
@@ -456,6 +521,42 @@ mod tests {
         list.moved.sort_by_key(|m| m.event.ts);
         let got: Vec<(i64, u64)> = list.iter().map(|e| (e.ts, e.g)).collect();
         assert_eq!(got, want);
+    }
+
+    /// Read mark by mark, from a cursor made at each, the list is what one
+    /// cursor reads front to back, with moved events (ties included) at
+    /// every distance from the marks and past the last record.
+    #[test]
+    fn marks_cut_the_list_without_losing_or_repeating() {
+        let mut list = EventList::new(0, false);
+        let mut seed = 7u64;
+        let mut ts = 0;
+        for g in 0..3000u64 {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ts += (seed >> 60) as i64 % 3;
+            if (seed >> 33) % 5 == 0 {
+                // Moved back or forward by up to 200 ticks (past the end too).
+                list.push_moved(&ev(ts + 40 - (seed >> 40) as i64 % 240, g));
+            } else if (seed >> 33) % 5 == 1 {
+                // Moved by a tick or two: ties with the records around.
+                list.push_moved(&ev(ts + 1 - (seed >> 40) as i64 % 3, g));
+            } else {
+                list.push(&ev(ts, g));
+            }
+        }
+        list.push_moved(&ev(ts + 1000, 9999));
+        list.finish();
+        let whole: Vec<u64> = list.iter().map(|e| e.g).collect();
+        assert_eq!(whole.len(), 3001);
+        assert!(list.mark_count() > 20);
+        let mut cut = Vec::new();
+        for k in 0..list.mark_count() {
+            let mut c = list.cursor_at_mark(k);
+            while let Some((e, _)) = list.next_raw_before_mark(&mut c, k) {
+                cut.push(e.g);
+            }
+        }
+        assert_eq!(cut, whole);
     }
 
     /// Every field survives the record encoding, extreme values included.

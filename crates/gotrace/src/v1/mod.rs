@@ -25,6 +25,8 @@
 //! vectors indexed by ID, and Ps waiting on a goroutine are set aside until it
 //! moves, so the merge stays linear in events even with many Ps.
 
+#[cfg(not(target_arch = "wasm32"))]
+mod ahead;
 mod checks;
 mod convert;
 mod dense;
@@ -42,6 +44,12 @@ use crate::Error;
 pub const NO_SYMBOLS: &str = "trace written by Go 1.5 or 1.6 (header go 1.5) has no symbols: \
      it needs the program's binary to symbolize its stacks, which schedstat cannot use";
 
+/// Whether a second thread can help: not on a machine with one core.
+#[cfg(not(target_arch = "wasm32"))]
+fn worth_a_thread() -> bool {
+    std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
+}
+
 /// An old-format trace as a stream of events, framed by two Sync events like
 /// Go's reader frames it (one generation).
 pub(crate) struct Stream<'a> {
@@ -51,18 +59,21 @@ pub(crate) struct Stream<'a> {
 }
 
 /// Where a [`Stream`]'s events come from.
-#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+// One per trace, matched per event: not boxed.
+#[allow(clippy::large_enum_variant)]
 enum Source<'a> {
     /// Converted as they are read.
     Events(convert::Converter<'a>),
-    /// Converted beside the merge (see [`pipeline`]).
-    Converted(convert::Converted<'a>),
+    /// Converted beside the merge (see [`pipeline`]); never on wasm32.
+    #[cfg(not(target_arch = "wasm32"))]
+    Converted(ahead::Converted<'a>),
 }
 
 impl<'a> Source<'a> {
     fn table(&self) -> crate::shared::TableRef<'a> {
         match self {
             Source::Events(c) => c.table(),
+            #[cfg(not(target_arch = "wasm32"))]
             Source::Converted(c) => c.table(),
         }
     }
@@ -70,6 +81,7 @@ impl<'a> Source<'a> {
     fn peek_time(&self) -> Option<i64> {
         match self {
             Source::Events(c) => c.peek_time(),
+            #[cfg(not(target_arch = "wasm32"))]
             Source::Converted(c) => c.peek_time(),
         }
     }
@@ -77,6 +89,7 @@ impl<'a> Source<'a> {
     fn last_ts(&self) -> i64 {
         match self {
             Source::Events(c) => c.last_ts(),
+            #[cfg(not(target_arch = "wasm32"))]
             Source::Converted(c) => c.last_ts(),
         }
     }
@@ -85,6 +98,7 @@ impl<'a> Source<'a> {
     fn next(&mut self) -> Result<Option<Event<'a>>, Error> {
         match self {
             Source::Events(c) => c.next(),
+            #[cfg(not(target_arch = "wasm32"))]
             Source::Converted(c) => c.next(),
         }
     }
@@ -100,6 +114,7 @@ impl<'a> Stream<'a> {
         }
         let source = match parse::parse_to_read(data, start, ver).map_err(Error::in_old_format)? {
             parse::Parsed::Events(trace) => Source::Events(convert::Converter::new(trace, ver)?),
+            #[cfg(not(target_arch = "wasm32"))]
             parse::Parsed::Converted(converted) => Source::Converted(converted),
         };
         Ok(Stream { source, syncs: 0, done: false })

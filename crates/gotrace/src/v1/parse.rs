@@ -17,7 +17,7 @@
 use std::collections::HashMap;
 
 use super::checks::post_process;
-use super::convert::{Converted, Tables};
+use super::convert::Tables;
 use super::dense::{DenseMap, StackSet};
 use super::events::EventList;
 #[cfg(not(target_arch = "wasm32"))]
@@ -295,7 +295,8 @@ pub(crate) enum Parsed<'a> {
     /// Merged and checked; converted as it is read.
     Events(Trace<'a>),
     /// Already converted on a second thread (see [`super::pipeline`]).
-    Converted(Converted<'a>),
+    #[cfg(not(target_arch = "wasm32"))]
+    Converted(super::ahead::Converted<'a>),
 }
 
 /// How often [`parse_to_read`] had to parse again on one thread (for the tests).
@@ -306,12 +307,15 @@ pub(super) static FALLBACKS: std::sync::atomic::AtomicUsize = std::sync::atomic:
 /// converted on two threads where that gives Go's result (the checks beside
 /// the merge hold), else as [`parse`] does.
 pub(crate) fn parse_to_read(data: &[u8], start: usize, ver: u32) -> Result<Parsed<'_>, Error> {
+    // The second thread's memory, backed while the first pass runs.
+    #[cfg(not(target_arch = "wasm32"))]
+    let backed = (ver >= GO111 && super::worth_a_thread()).then(|| pipeline::Backed::start(data.len()));
     let mut p = Parser::new(data, start, ver);
     p.collect_batches_and_cpu_samples()?;
     // (No threads on wasm32: nothing of the two-thread way is built there.)
     #[cfg(not(target_arch = "wasm32"))]
-    if ver >= GO111 && !p.has_timer_goroutines && pipeline::worth_a_thread() {
-        let Some(outs) = pipeline::merge_and_convert(&mut p, ver)? else {
+    if ver >= GO111 && !p.has_timer_goroutines && super::worth_a_thread() {
+        let Some(outs) = pipeline::merge_and_convert(&mut p, ver, backed)? else {
             // Something the checks beside the merge cannot settle: Go's way.
             #[cfg(test)]
             FALLBACKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
