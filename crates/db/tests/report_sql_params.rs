@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use schedstat_db::Database;
-use schedstat_report::sql::{bind, ALL, BURST_ROWS};
+use schedstat_report::sql::{bind, ALL, BURST_ROWS, WHY_RUNS};
 
 fn load(name: &str) -> (Database, i64) {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fixtures").join(name);
@@ -47,8 +47,10 @@ fn report_queries_take_long_trace_parameters() {
     ];
     let burst_rows = bind(BURST_ROWS, &params).replace("{{in_windows}}", &format!("start_ns between {} and {}", late - 1_000_000, late + 1_000_000));
     db.execute_batch(&burst_rows).unwrap();
+    let why_runs = bind(WHY_RUNS, &params).replace("{{in_windows}}", &format!("(end_time_ns > {late} and start_time_ns < {})", late + 5_000_000_000));
+    db.execute_batch(&why_runs).unwrap();
     for (file, sql) in ALL {
-        if *file == "burst_rows.sql" {
+        if *file == "burst_rows.sql" || *file == "why_runs.sql" {
             continue;
         }
         let q = bind(sql, &params);

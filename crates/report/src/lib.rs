@@ -60,6 +60,7 @@ pub mod sql {
         DELAYS_BY_CREATOR => "delays_by_creator.sql",
         BURSTS => "bursts.sql",
         WHO_LAUNCHED_DELAYED => "who_launched_delayed.sql",
+        WHY_RUNS => "why_runs.sql",
         DELAY_EXPLAINED => "delay_explained.sql",
         RUNNABLE_AT => "runnable_at.sql",
         WINDOW_CONTEXT => "window_context.sql",
@@ -589,6 +590,15 @@ fn col(r: &QueryResult, name: &str) -> usize {
     r.columns.iter().position(|c| c == name).unwrap_or_else(|| panic!("analysis result lacks column {name}"))
 }
 
+/// The `or` of `one` for each item, "false" for none: the windows the
+/// temporary tables of the burst and `--why` analyses keep rows from.
+fn any_window<T>(items: &[T], one: impl Fn(&T) -> String) -> String {
+    if items.is_empty() {
+        return "false".to_string();
+    }
+    items.iter().map(one).collect::<Vec<_>>().join(" or ")
+}
+
 struct Runner<'d> {
     db: &'d dyn Sql,
     /// `SCHEDSTAT_TIMINGS` is set: print each query's time, CPU and peak RSS.
@@ -599,17 +609,19 @@ impl Runner<'_> {
     /// Makes `burst_rows`, the table the burst queries read: the transitions
     /// within ±1 ms of any of `centres` (an empty table when there are none).
     fn make_burst_rows(&self, centres: &[i64]) -> Result<()> {
-        let windows = if centres.is_empty() {
-            "false".to_string()
-        } else {
-            centres
-                .iter()
-                .map(|c| format!("start_ns between {} and {}", c - 1_000_000, c + 1_000_000))
-                .collect::<Vec<_>>()
-                .join(" or ")
-        };
+        let windows = any_window(centres, |c| format!("start_ns between {} and {}", c - 1_000_000, c + 1_000_000));
         let earliest = centres.iter().min().map_or(0, |c| c - 1_000_000);
         let q = sql::bind(sql::BURST_ROWS, &[("earliest_ns", earliest)]).replace("{{in_windows}}", &windows);
+        Ok(self.db.execute_batch(&q)?)
+    }
+
+    /// Makes `why_runs`, the table the explanations of `delays` read: the
+    /// executions that overlap any of their waits.
+    fn make_why_runs(&self, delays: &[Delay]) -> Result<()> {
+        let windows =
+            any_window(delays, |d| format!("(end_time_ns > {} and start_time_ns < {})", d.start_ns, d.end_ns));
+        let earliest = delays.iter().map(|d| d.start_ns).min().unwrap_or(0);
+        let q = sql::bind(sql::WHY_RUNS, &[("earliest_ns", earliest)]).replace("{{in_windows}}", &windows);
         Ok(self.db.execute_batch(&q)?)
     }
 
@@ -973,8 +985,10 @@ pub fn build(db: &dyn Sql, opts: &Options) -> Result<Report> {
         );
     }
     if opts.why > 0 {
+        let delays = delays(&r, opts.why)?;
+        r.make_why_runs(&delays)?;
         let mut out = Vec::new();
-        for d in delays(&r, opts.why)? {
+        for d in delays {
             out.push(explain(&r, d, procs)?);
         }
         report.why = Some(out);
