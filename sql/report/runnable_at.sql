@@ -4,9 +4,10 @@
 -- the stack the trace showed first (the lowest stack_id). Written out rather
 -- than mode(), whose ties depend on how DuckDB splits the scan between threads
 -- (and differ between the CLI's DuckDB and the page's single-threaded one).
+-- Reads why_waiting.sql's table (the waits under way at the explained instants).
 with waiting as (
-    select cause, coalesce(made_runnable_by_stack_id, creator_stack_id) as stack_id
-    from delays where start_time_ns <= {{t_ns}} and end_time_ns > {{t_ns}} and g <> {{g}}
+    select cause, stack_id
+    from why_waiting where start_time_ns <= {{t_ns}} and end_time_ns > {{t_ns}} and g <> {{g}}
 ),
 per_stack as (
     select cause, stack_id, count(*) as n

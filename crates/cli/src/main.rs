@@ -111,13 +111,13 @@ struct ReportFlags {
     #[arg(short = 'n', long, default_value_t = 5)]
     top: usize,
     /// Explain the N worst delays: which goroutine held the P, or how saturated the run queue was.
-    #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "5")]
+    #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = WHY_DEFAULT)]
     why: Option<usize>,
     /// Bursts of goroutines becoming runnable, and who launched the delayed ones.
     #[arg(long)]
     bursts: bool,
     /// The N worst individual delays, with what made each goroutine runnable.
-    #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "10")]
+    #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = WORST_DEFAULT)]
     worst: Option<usize>,
     /// p99 scheduling latency per window.
     #[arg(long)]
@@ -212,7 +212,7 @@ enum Command {
 
 fn main() -> ExitCode {
     plain::restore_sigpipe();
-    let cli = match Cli::try_parse_from(tui_alias(std::env::args_os().collect())) {
+    let cli = match Cli::try_parse_from(counts_before_traces(tui_alias(std::env::args_os().collect()))) {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -282,6 +282,30 @@ fn main() -> ExitCode {
         }
     };
     plain::exit(result)
+}
+
+/// What `--why` and `--worst` count when given no number.
+const WHY_DEFAULT: &str = "5";
+const WORST_DEFAULT: &str = "10";
+
+/// `schedstat --why trace.out` explains the default number of delays of
+/// trace.out: a flag whose count is optional, followed by a word that is no
+/// count, takes its default (clap would read the trace's name as the count
+/// and refuse it).
+fn counts_before_traces(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let end = args.iter().position(|a| a == "--").unwrap_or(args.len());
+    for i in 0..end.saturating_sub(1) {
+        let default = match args[i].to_str() {
+            Some("--why") => WHY_DEFAULT,
+            Some("--worst") => WORST_DEFAULT,
+            _ => continue,
+        };
+        let next = args[i + 1].to_string_lossy();
+        if !next.starts_with('-') && next.parse::<usize>().is_err() {
+            args[i] = format!("{}={default}", args[i].to_string_lossy()).into();
+        }
+    }
+    args
 }
 
 /// `schedstat --tui ARGS` is `schedstat tui ARGS`: the flag is moved to the

@@ -216,6 +216,19 @@ fn cpuhog_is_named_as_the_goroutine_holding_the_p() {
     }
 }
 
+/// `--why` and `--worst` take an optional count: right before the trace they
+/// take their default instead of the trace's name as the count, and a count
+/// still works with or without `=`.
+#[test]
+fn why_and_worst_before_the_trace_take_their_defaults() {
+    let t = fixture("go1.27", "cpuhog");
+    let t = t.to_str().unwrap();
+    assert!(stdout(&run(&["--why", t])).contains("--- Why Did the 5 Worst Delays Happen? ---"));
+    assert!(stdout(&run(&["--worst", t])).contains("--- 10 Worst Individual Delays ---"));
+    assert!(stdout(&run(&["--why", "2", t])).contains("--- Why Did the 2 Worst Delays Happen? ---"));
+    assert!(stdout(&run(&["--worst=3", "--why", t])).contains("--- 3 Worst Individual Delays ---"));
+}
+
 #[test]
 fn several_traces_in_one_run() {
     let a = fixture("go1.22", "mutex");

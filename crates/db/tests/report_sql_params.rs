@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use schedstat_db::Database;
-use schedstat_report::sql::{bind, ALL, BURST_ROWS, WHY_RUNS};
+use schedstat_report::sql::{bind, ALL, BURST_ROWS, WHY_RUNS, WHY_WAITING};
 
 fn load(name: &str) -> (Database, i64) {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fixtures").join(name);
@@ -49,8 +49,10 @@ fn report_queries_take_long_trace_parameters() {
     db.execute_batch(&burst_rows).unwrap();
     let why_runs = bind(WHY_RUNS, &params).replace("{{in_windows}}", &format!("(end_time_ns > {late} and start_time_ns < {})", late + 5_000_000_000));
     db.execute_batch(&why_runs).unwrap();
+    let why_waiting = bind(WHY_WAITING, &params).replace("{{at_instants}}", &format!("(start_time_ns <= {late} and end_time_ns > {late})"));
+    db.execute_batch(&why_waiting).unwrap();
     for (file, sql) in ALL {
-        if *file == "burst_rows.sql" || *file == "why_runs.sql" {
+        if ["burst_rows.sql", "why_runs.sql", "why_waiting.sql"].contains(file) {
             continue;
         }
         let q = bind(sql, &params);

@@ -61,6 +61,7 @@ pub mod sql {
         BURSTS => "bursts.sql",
         WHO_LAUNCHED_DELAYED => "who_launched_delayed.sql",
         WHY_RUNS => "why_runs.sql",
+        WHY_WAITING => "why_waiting.sql",
         DELAY_EXPLAINED => "delay_explained.sql",
         RUNNABLE_AT => "runnable_at.sql",
         WINDOW_CONTEXT => "window_context.sql",
@@ -612,25 +613,42 @@ impl Runner<'_> {
         let windows = any_window(centres, |c| format!("start_ns between {} and {}", c - 1_000_000, c + 1_000_000));
         let earliest = centres.iter().min().map_or(0, |c| c - 1_000_000);
         let q = sql::bind(sql::BURST_ROWS, &[("earliest_ns", earliest)]).replace("{{in_windows}}", &windows);
-        Ok(self.db.execute_batch(&q)?)
+        self.exec(&q)
     }
 
-    /// Makes `why_runs`, the table the explanations of `delays` read: the
-    /// executions that overlap any of their waits.
-    fn make_why_runs(&self, delays: &[Delay]) -> Result<()> {
+    /// Makes `why_runs` and `why_waiting`, the tables the explanations of
+    /// `delays` read: the executions that overlap any of their waits, and the
+    /// waits under way when any of them began.
+    fn make_why_tables(&self, delays: &[Delay]) -> Result<()> {
+        let earliest = delays.iter().map(|d| d.start_ns).min().unwrap_or(0);
         let windows =
             any_window(delays, |d| format!("(end_time_ns > {} and start_time_ns < {})", d.start_ns, d.end_ns));
-        let earliest = delays.iter().map(|d| d.start_ns).min().unwrap_or(0);
         let q = sql::bind(sql::WHY_RUNS, &[("earliest_ns", earliest)]).replace("{{in_windows}}", &windows);
-        Ok(self.db.execute_batch(&q)?)
+        self.exec(&q)?;
+        let instants =
+            any_window(delays, |d| format!("(start_time_ns <= {0} and end_time_ns > {0})", d.start_ns));
+        let q = sql::bind(sql::WHY_WAITING, &[("earliest_ns", earliest)]).replace("{{at_instants}}", &instants);
+        self.exec(&q)
     }
 
     fn q(&self, sql: &str, params: &[(&str, i64)]) -> Result<QueryResult> {
+        let q = sql::bind(sql, params);
+        self.timed(sql, || Ok(self.db.query(&q)?))
+    }
+
+    /// Runs statements (a temporary table's making), timed like [`Runner::q`].
+    fn exec(&self, sql: &str) -> Result<()> {
+        self.timed(sql, || Ok(self.db.execute_batch(sql)?))
+    }
+
+    /// Runs `run`, printing its time, CPU and peak RSS under `SCHEDSTAT_TIMINGS`
+    /// with `sql`'s first line.
+    fn timed<T>(&self, sql: &str, run: impl FnOnce() -> Result<T>) -> Result<T> {
         if !self.timings {
-            return Ok(self.db.query(&sql::bind(sql, params))?);
+            return run();
         }
         let (t, c0) = (std::time::Instant::now(), cpu_ticks());
-        let r = self.db.query(&sql::bind(sql, params))?;
+        let r = run()?;
         let name = sql.lines().next().unwrap_or("");
         eprintln!(
             "{:8.1} ms {:6} cpu-ms peak {:>12}  {}",
@@ -986,7 +1004,7 @@ pub fn build(db: &dyn Sql, opts: &Options) -> Result<Report> {
     }
     if opts.why > 0 {
         let delays = delays(&r, opts.why)?;
-        r.make_why_runs(&delays)?;
+        r.make_why_tables(&delays)?;
         let mut out = Vec::new();
         for d in delays {
             out.push(explain(&r, d, procs)?);
