@@ -33,11 +33,117 @@
 //! User regions get the same stats, measured between their begin and end (or
 //! the goroutine's end).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use gotrace::{Event, EventKind, GoId, GoState, ProcId, ProcState, Resource, TaskId, Transition};
 use gotrace::event::NO_PROC;
+use serde::ser::SerializeMap;
 use serde::Serialize;
+
+/// Nanoseconds by name (a wait reason, a range's name), in name order: what
+/// Go keeps in a map per goroutine, kept here as a short sorted list (a
+/// goroutine has a reason or two) whose names are shared among goroutines.
+/// As `BTreeMap<String, i64>`s, a goroutine's maps took a 370-byte node each,
+/// and a trace of a million goroutines 2 GB.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Durations(Vec<(Arc<str>, i64)>);
+
+impl Durations {
+    fn find(&self, name: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(n, _)| (**n).cmp(name))
+    }
+
+    /// The time under `name`, if it has an entry (0 ns still makes one).
+    pub fn get(&self, name: &str) -> Option<&i64> {
+        self.find(name).ok().map(|i| &self.0[i].1)
+    }
+
+    /// Whether no name has an entry.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// How many names have an entry.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Names and times, in name order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &i64)> {
+        self.0.iter().map(|(n, v)| (&**n, v))
+    }
+
+    /// The names, in order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(n, _)| &**n)
+    }
+
+    /// The times, in name order.
+    pub fn values(&self) -> impl Iterator<Item = &i64> {
+        self.0.iter().map(|(_, v)| v)
+    }
+
+    /// The time under `name`, made 0 first if absent (as Go's map makes a key on `+=`).
+    fn slot(&mut self, name: &Arc<str>) -> &mut i64 {
+        let i = match self.find(name) {
+            Ok(i) => i,
+            Err(i) => {
+                self.0.reserve_exact(1);
+                self.0.insert(i, (Arc::clone(name), 0));
+                i
+            }
+        };
+        &mut self.0[i].1
+    }
+
+    /// `self[name] += v`, wrapping as Go's int64 does.
+    fn add(&mut self, name: &Arc<str>, v: i64) {
+        let e = self.slot(name);
+        *e = e.wrapping_add(v);
+    }
+
+    fn remove(&mut self, name: &str) {
+        if let Ok(i) = self.find(name) {
+            self.0.remove(i);
+        }
+    }
+
+    fn values_mut(&mut self) -> impl Iterator<Item = (&str, &mut i64)> {
+        self.0.iter_mut().map(|(n, v)| (&**n, v))
+    }
+}
+
+impl<'a> IntoIterator for &'a Durations {
+    type Item = (&'a str, &'a i64);
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, (Arc<str>, i64)>, fn(&'a (Arc<str>, i64)) -> (&'a str, &'a i64)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(n, v)| (&**n, v))
+    }
+}
+
+impl Serialize for Durations {
+    /// As the map it stands for.
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        let mut m = ser.serialize_map(Some(self.0.len()))?;
+        for (n, v) in &self.0 {
+            m.serialize_entry(&**n, v)?;
+        }
+        m.end()
+    }
+}
+
+/// The one shared copy of `name` (wait reasons and range names repeat over
+/// every goroutine).
+fn intern(names: &mut HashSet<Arc<str>>, name: &str) -> Arc<str> {
+    if let Some(n) = names.get(name) {
+        return Arc::clone(n);
+    }
+    let n: Arc<str> = Arc::from(name);
+    names.insert(Arc::clone(&n));
+    n
+}
 
 /// Non-overlapping time stats of a goroutine (or of a region), plus the total
 /// and the overlapping range times, all in nanoseconds.
@@ -51,7 +157,7 @@ pub struct ExecStats {
     pub sched_wait_ns: i64,
     /// Time blocked, by wait reason (`""` for a goroutine found waiting when
     /// the trace began). A reason present with 0 ns still makes a column.
-    pub block_ns: BTreeMap<String, i64>,
+    pub block_ns: Durations,
     /// Time in syscalls while holding a P.
     pub syscall_ns: i64,
     /// Time in syscalls after the P was taken away.
@@ -60,7 +166,7 @@ pub struct ExecStats {
     pub total_ns: i64,
     /// Time inside ranges (`GC mark assist`, `GC incremental sweep`,
     /// `stop-the-world (...)`), overlapping the stats above.
-    pub range_ns: BTreeMap<String, i64>,
+    pub range_ns: Durations,
 }
 
 /// Column name of execution time, first among Go's columns.
@@ -106,13 +212,13 @@ impl ExecStats {
         let mut r = self.clone();
         r.exec_ns = r.exec_ns.wrapping_sub(earlier.exec_ns);
         r.sched_wait_ns = r.sched_wait_ns.wrapping_sub(earlier.sched_wait_ns);
-        for (k, v) in r.block_ns.iter_mut() {
+        for (k, v) in r.block_ns.values_mut() {
             *v = v.wrapping_sub(earlier.block_ns.get(k).copied().unwrap_or(0));
         }
         r.syscall_ns = r.syscall_ns.wrapping_sub(earlier.syscall_ns);
         r.syscall_block_ns = r.syscall_block_ns.wrapping_sub(earlier.syscall_block_ns);
         r.total_ns = r.total_ns.wrapping_sub(earlier.total_ns);
-        for (k, v) in r.range_ns.iter_mut() {
+        for (k, v) in r.range_ns.values_mut() {
             *v = v.wrapping_sub(earlier.range_ns.get(k).copied().unwrap_or(0));
         }
         r
@@ -192,10 +298,10 @@ struct Pending {
     last_start: i64,
     last_runnable: i64,
     last_block: i64,
-    last_block_reason: String,
+    last_block_reason: Arc<str>,
     last_syscall: i64,
     last_syscall_block: i64,
-    last_range: BTreeMap<String, i64>,
+    last_range: Durations,
 }
 
 impl GoroutineSummary {
@@ -228,8 +334,7 @@ impl GoroutineSummary {
             r.sched_wait_ns = r.sched_wait_ns.wrapping_add(now.wrapping_sub(p.last_runnable));
         }
         if p.last_block != 0 {
-            let e = r.block_ns.entry(p.last_block_reason.clone()).or_insert(0);
-            *e = e.wrapping_add(now.wrapping_sub(p.last_block));
+            r.block_ns.add(&p.last_block_reason, now.wrapping_sub(p.last_block));
         }
         if p.last_syscall != 0 {
             r.syscall_ns = r.syscall_ns.wrapping_add(now.wrapping_sub(p.last_syscall));
@@ -237,9 +342,8 @@ impl GoroutineSummary {
         if p.last_syscall_block != 0 {
             r.sched_wait_ns = r.sched_wait_ns.wrapping_add(now.wrapping_sub(p.last_syscall_block));
         }
-        for (name, ts) in &p.last_range {
-            let e = r.range_ns.entry(name.clone()).or_insert(0);
-            *e = e.wrapping_add(now.wrapping_sub(*ts));
+        for (name, ts) in &p.last_range.0 {
+            r.range_ns.add(name, now.wrapping_sub(*ts));
         }
         r
     }
@@ -275,23 +379,17 @@ pub fn is_system_goroutine(entry: &str) -> bool {
 /// Builds goroutine summaries from the event stream, one event at a time.
 #[derive(Default)]
 pub struct Summarizer {
-    gs: HashMap<GoId, GoroutineSummary>,
+    /// Boxed: the table keeps about twice as many slots as goroutines, and
+    /// grows by copying, which with summaries in place cost 3× their size.
+    gs: HashMap<GoId, Box<GoroutineSummary>>,
     syscalling_p: HashMap<ProcId, GoId>,
     syscalling_g: HashMap<GoId, ProcId>,
-    ranges_p: HashMap<(ProcId, String), GoId>,
+    ranges_p: HashMap<(ProcId, Arc<str>), GoId>,
+    /// Wait reasons and range names, one copy each.
+    names: HashSet<Arc<str>>,
     regions_opened: usize,
     last_ts: i64,
     sync_ts: i64,
-}
-
-/// `m[k] += v`, creating the key (even for 0, as Go's map does); allocates only for a new key.
-fn add(m: &mut BTreeMap<String, i64>, k: &str, v: i64) {
-    match m.get_mut(k) {
-        Some(e) => *e = e.wrapping_add(v),
-        None => {
-            m.insert(k.to_string(), v);
-        }
-    }
 }
 
 /// The next region's `seq`, counting it.
@@ -353,7 +451,7 @@ impl Summarizer {
                         let d = t.wrapping_sub(self.sync_ts);
                         match to {
                             GoState::Running => g.stats.exec_ns += d,
-                            GoState::Waiting => add(&mut g.stats.block_ns, &text_ref(st.reason), d),
+                            GoState::Waiting => g.stats.block_ns.add(&intern(&mut self.names, &text_ref(st.reason)), d),
                             GoState::Runnable => g.stats.sched_wait_ns += d,
                             GoState::Syscall => {
                                 if ev.proc() == NO_PROC {
@@ -364,7 +462,7 @@ impl Summarizer {
                             }
                             _ => {}
                         }
-                        self.gs.insert(id, g);
+                        self.gs.insert(id, Box::new(g));
                     }
                     GoState::NotExist => {
                         let mut g = GoroutineSummary::new(id, t);
@@ -374,7 +472,7 @@ impl Summarizer {
                             let seq = next_seq(&mut self.regions_opened);
                             g.active_regions.push(RegionSummary::open(seq, task, String::new(), Some(t), ExecStats::default()));
                         }
-                        self.gs.insert(id, g);
+                        self.gs.insert(id, Box::new(g));
                     }
                     _ => {}
                 }
@@ -386,9 +484,7 @@ impl Summarizer {
                     }
                     GoState::Waiting if g.pending.last_block != 0 => {
                         let d = t.wrapping_sub(g.pending.last_block);
-                        let reason = std::mem::take(&mut g.pending.last_block_reason);
-                        add(&mut g.stats.block_ns, &reason, d);
-                        g.pending.last_block_reason = reason;
+                        g.stats.block_ns.add(&g.pending.last_block_reason, d);
                         g.pending.last_block = 0;
                     }
                     GoState::Runnable if g.pending.last_runnable != 0 => {
@@ -429,8 +525,8 @@ impl Summarizer {
                     GoState::Waiting if st.reason != b"forever" => {
                         g.pending.last_block = t;
                         let r = text_ref(st.reason);
-                        if g.pending.last_block_reason != r {
-                            g.pending.last_block_reason = r.into_owned();
+                        if *g.pending.last_block_reason != *r {
+                            g.pending.last_block_reason = intern(&mut self.names, &r);
                         }
                     }
                     GoState::Waiting | GoState::NotExist => g.finalize(t, Some((from, to))),
@@ -456,7 +552,7 @@ impl Summarizer {
 
     fn range_begin(&mut self, ev: &Event<'_>) {
         let Some(r) = ev.range() else { return };
-        let name = text(&r.name.to_bytes());
+        let name = intern(&mut self.names, &text_ref(&r.name.to_bytes()));
         let gid = match r.scope {
             Resource::Goroutine(g) => g,
             Resource::Proc(p) => {
@@ -474,18 +570,18 @@ impl Summarizer {
         if ev.kind() == EventKind::RangeActive {
             if let Some(&ts) = g.pending.last_range.get(&name) {
                 if ts != 0 {
-                    add(&mut g.stats.range_ns, &name, sync_ts.wrapping_sub(ts));
+                    g.stats.range_ns.add(&name, sync_ts.wrapping_sub(ts));
                 }
             }
-            g.pending.last_range.insert(name, sync_ts);
+            *g.pending.last_range.slot(&name) = sync_ts;
         } else {
-            g.pending.last_range.insert(name, ev.time());
+            *g.pending.last_range.slot(&name) = ev.time();
         }
     }
 
     fn range_end(&mut self, ev: &Event<'_>) {
         let Some(r) = ev.range() else { return };
-        let name = text(&r.name.to_bytes());
+        let name = intern(&mut self.names, &text_ref(&r.name.to_bytes()));
         let gid = match r.scope {
             Resource::Goroutine(g) => g,
             Resource::Proc(p) => match self.ranges_p.remove(&(p, name.clone())) {
@@ -499,7 +595,7 @@ impl Summarizer {
         if ts == 0 {
             return;
         }
-        add(&mut g.stats.range_ns, &name, ev.time().wrapping_sub(ts));
+        g.stats.range_ns.add(&name, ev.time().wrapping_sub(ts));
         g.pending.last_range.remove(&name);
     }
 
@@ -541,8 +637,9 @@ impl Summarizer {
 /// The result: every goroutine seen, by ID.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
-    /// Summaries by goroutine ID.
-    pub goroutines: BTreeMap<GoId, GoroutineSummary>,
+    /// Summaries by goroutine ID (boxed as the summarizer made them: moving
+    /// a million summaries into the map's nodes doubled the memory).
+    pub goroutines: BTreeMap<GoId, Box<GoroutineSummary>>,
     /// Time of the last event (where goroutines still alive were closed).
     pub end_ns: i64,
 }
@@ -583,7 +680,7 @@ impl Summary {
     /// One group's goroutines in the /goroutine page's default order: most
     /// total time first (ties by ID).
     pub fn group(&self, name: &str) -> Vec<&GoroutineSummary> {
-        let mut v: Vec<&GoroutineSummary> = self.goroutines.values().filter(|g| g.name == name).collect();
+        let mut v: Vec<&GoroutineSummary> = self.goroutines.values().map(|g| &**g).filter(|g| g.name == name).collect();
         v.sort_by(|a, b| b.stats.total_ns.cmp(&a.stats.total_ns).then(a.id.cmp(&b.id)));
         v
     }
@@ -600,8 +697,8 @@ impl Summary {
                 }
             }
             for k in g.stats.range_ns.keys() {
-                if !ranges.contains(k) {
-                    ranges.push(k.clone());
+                if !ranges.iter().any(|r| r == k) {
+                    ranges.push(k.to_string());
                 }
             }
         }

@@ -325,7 +325,7 @@ impl App {
     /// The open group's goroutines in `range` of its list.
     pub fn members(&self, range: std::ops::Range<usize>) -> Vec<&GoroutineSummary> {
         let Some(a) = &self.analyses else { return Vec::new() };
-        self.members.get(range).unwrap_or_default().iter().filter_map(|id| a.goroutines.goroutines.get(id)).collect()
+        self.members.get(range).unwrap_or_default().iter().filter_map(|id| a.goroutines.goroutines.get(id).map(|g| &**g)).collect()
     }
 
     /// Fills the timeline's lanes for its view and width when either changed
