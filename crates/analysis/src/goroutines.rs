@@ -44,8 +44,7 @@ use serde::Serialize;
 /// Nanoseconds by name (a wait reason, a range's name), in name order: what
 /// Go keeps in a map per goroutine, kept here as a short sorted list (a
 /// goroutine has a reason or two) whose names are shared among goroutines.
-/// As `BTreeMap<String, i64>`s, a goroutine's maps took a 370-byte node each,
-/// and a trace of a million goroutines 2 GB.
+/// As `BTreeMap<String, i64>`s, a goroutine's maps took a 370-byte node each.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Durations(Vec<(Arc<str>, i64)>);
 
