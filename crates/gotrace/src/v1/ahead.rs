@@ -5,12 +5,12 @@
 //! its string IDs made final, the end of an instantaneous syscall added
 //! ([`Bases::resolve`]). That was a third of the reader's time on one thread
 //! while the other waited. The records are cut at the list's marks (every
-//! [`MARK_EVERY`] records, where a reader can start on its own) into chunks
+//! [`MARK_EVERY`](super::events::MARK_EVERY) records, where a reader can start on its own) into chunks
 //! that both threads claim in turn from one counter: a helper thread resolves
 //! the chunks it claims and sends them in order; the reading thread takes
 //! them, and resolves a chunk itself whenever the helper's next one is not
 //! ready, so neither waits while work is left. The reading thread alone makes
-//! the [`Event`](crate::Event)s, in order ([`super::convert::Finish::hand_out`]),
+//! the [`Event`]s, in order ([`super::convert::Finish::hand_out`]),
 //! so what the caller sees is what one thread would give.
 
 use std::sync::atomic::{AtomicUsize, Ordering};

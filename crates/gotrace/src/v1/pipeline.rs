@@ -6,9 +6,9 @@
 //! first event is known. Here the merge hands its events in chunks to a
 //! second thread, which checks ([`Checks`]) and converts ([`Conversion`])
 //! each as it arrives and keeps the converted events ([`Out`]s) in an
-//! [`EventList`]; once the merge ends, reading them is only [`Finish`]'s
-//! work. On a machine with two cores the checks and the conversion cost no
-//! time of their own.
+//! [`EventList`]; once the merge ends, both threads read them
+//! ([`super::ahead`]). On a machine with two cores the checks and the
+//! conversion cost little time of their own.
 //!
 //! The second thread sees the events in merge order, which is the final order
 //! except for the syscall exits the merge sets at their own (earlier,
