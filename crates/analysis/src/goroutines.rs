@@ -354,13 +354,12 @@ impl GoroutineSummary {
         if let Some(t) = end {
             self.end_ns = t;
         }
-        let fin = self.snapshot(now);
-        self.stats = fin.clone();
+        self.stats = self.snapshot(now);
         if !is_system_goroutine(&self.name) {
             for mut r in std::mem::take(&mut self.active_regions) {
                 r.end_ns = end;
                 r.ended_by = exit;
-                r.stats = fin.sub(&r.stats);
+                r.stats = self.stats.sub(&r.stats);
                 self.regions.push(r);
             }
         }
