@@ -4,9 +4,9 @@
 -- waits of its instant instead of computing `delays` over the whole trace
 -- again; temporary, never kept in a file.
 -- {{earliest_ns}}: the earliest instant (waits ending by it are skipped
--- first); {{at_instants}}: "(start_time_ns <= T and end_time_ns > T) or ..."
+-- first); {{in_windows}}: "(start_time_ns <= T and end_time_ns > T) or ..."
 -- for every instant T ("false" when there is none).
 create or replace temp table why_waiting as
 select g, start_time_ns, end_time_ns, cause, coalesce(made_runnable_by_stack_id, creator_stack_id) as stack_id
 from delays
-where end_time_ns > {{earliest_ns}} and ({{at_instants}});
+where end_time_ns > {{earliest_ns}} and ({{in_windows}});

@@ -38,7 +38,6 @@ use std::sync::Arc;
 
 use gotrace::{Event, EventKind, GoId, GoState, ProcId, ProcState, Resource, TaskId, Transition};
 use gotrace::event::NO_PROC;
-use serde::ser::SerializeMap;
 use serde::Serialize;
 
 /// Nanoseconds by name (a wait reason, a range's name), in name order: what
@@ -69,8 +68,8 @@ impl Durations {
     }
 
     /// Names and times, in name order.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &i64)> {
-        self.0.iter().map(|(n, v)| (&**n, v))
+    pub fn iter(&self) -> <&Self as IntoIterator>::IntoIter {
+        self.into_iter()
     }
 
     /// The names, in order.
@@ -108,7 +107,7 @@ impl Durations {
         }
     }
 
-    fn values_mut(&mut self) -> impl Iterator<Item = (&str, &mut i64)> {
+    fn iter_mut(&mut self) -> impl Iterator<Item = (&str, &mut i64)> {
         self.0.iter_mut().map(|(n, v)| (&**n, v))
     }
 }
@@ -125,11 +124,7 @@ impl<'a> IntoIterator for &'a Durations {
 impl Serialize for Durations {
     /// As the map it stands for.
     fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
-        let mut m = ser.serialize_map(Some(self.0.len()))?;
-        for (n, v) in &self.0 {
-            m.serialize_entry(&**n, v)?;
-        }
-        m.end()
+        ser.collect_map(self)
     }
 }
 
@@ -211,13 +206,13 @@ impl ExecStats {
         let mut r = self.clone();
         r.exec_ns = r.exec_ns.wrapping_sub(earlier.exec_ns);
         r.sched_wait_ns = r.sched_wait_ns.wrapping_sub(earlier.sched_wait_ns);
-        for (k, v) in r.block_ns.values_mut() {
+        for (k, v) in r.block_ns.iter_mut() {
             *v = v.wrapping_sub(earlier.block_ns.get(k).copied().unwrap_or(0));
         }
         r.syscall_ns = r.syscall_ns.wrapping_sub(earlier.syscall_ns);
         r.syscall_block_ns = r.syscall_block_ns.wrapping_sub(earlier.syscall_block_ns);
         r.total_ns = r.total_ns.wrapping_sub(earlier.total_ns);
-        for (k, v) in r.range_ns.values_mut() {
+        for (k, v) in r.range_ns.iter_mut() {
             *v = v.wrapping_sub(earlier.range_ns.get(k).copied().unwrap_or(0));
         }
         r

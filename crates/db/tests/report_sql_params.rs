@@ -49,7 +49,7 @@ fn report_queries_take_long_trace_parameters() {
     db.execute_batch(&burst_rows).unwrap();
     let why_runs = bind(WHY_RUNS, &params).replace("{{in_windows}}", &format!("(end_time_ns > {late} and start_time_ns < {})", late + 5_000_000_000));
     db.execute_batch(&why_runs).unwrap();
-    let why_waiting = bind(WHY_WAITING, &params).replace("{{at_instants}}", &format!("(start_time_ns <= {late} and end_time_ns > {late})"));
+    let why_waiting = bind(WHY_WAITING, &params).replace("{{in_windows}}", &format!("(start_time_ns <= {late} and end_time_ns > {late})"));
     db.execute_batch(&why_waiting).unwrap();
     for (file, sql) in ALL {
         if ["burst_rows.sql", "why_runs.sql", "why_waiting.sql"].contains(file) {

@@ -612,8 +612,7 @@ impl Runner<'_> {
     fn make_burst_rows(&self, centres: &[i64]) -> Result<()> {
         let windows = any_window(centres, |c| format!("start_ns between {} and {}", c - 1_000_000, c + 1_000_000));
         let earliest = centres.iter().min().map_or(0, |c| c - 1_000_000);
-        let q = sql::bind(sql::BURST_ROWS, &[("earliest_ns", earliest)]).replace("{{in_windows}}", &windows);
-        self.exec(&q)
+        self.make_windowed(sql::BURST_ROWS, earliest, &windows)
     }
 
     /// Makes `why_runs` and `why_waiting`, the tables the explanations of
@@ -623,22 +622,23 @@ impl Runner<'_> {
         let earliest = delays.iter().map(|d| d.start_ns).min().unwrap_or(0);
         let windows =
             any_window(delays, |d| format!("(end_time_ns > {} and start_time_ns < {})", d.start_ns, d.end_ns));
-        let q = sql::bind(sql::WHY_RUNS, &[("earliest_ns", earliest)]).replace("{{in_windows}}", &windows);
-        self.exec(&q)?;
+        self.make_windowed(sql::WHY_RUNS, earliest, &windows)?;
         let instants =
             any_window(delays, |d| format!("(start_time_ns <= {0} and end_time_ns > {0})", d.start_ns));
-        let q = sql::bind(sql::WHY_WAITING, &[("earliest_ns", earliest)]).replace("{{at_instants}}", &instants);
-        self.exec(&q)
+        self.make_windowed(sql::WHY_WAITING, earliest, &instants)
+    }
+
+    /// Runs a temporary table's making (`burst_rows.sql`, `why_*.sql`), timed
+    /// like [`Runner::q`]: rows from `earliest_ns` on that are `in_windows`
+    /// (an [`any_window`]).
+    fn make_windowed(&self, sql: &str, earliest_ns: i64, in_windows: &str) -> Result<()> {
+        let q = sql::bind(sql, &[("earliest_ns", earliest_ns)]).replace("{{in_windows}}", in_windows);
+        self.timed(sql, || Ok(self.db.execute_batch(&q)?))
     }
 
     fn q(&self, sql: &str, params: &[(&str, i64)]) -> Result<QueryResult> {
         let q = sql::bind(sql, params);
         self.timed(sql, || Ok(self.db.query(&q)?))
-    }
-
-    /// Runs statements (a temporary table's making), timed like [`Runner::q`].
-    fn exec(&self, sql: &str) -> Result<()> {
-        self.timed(sql, || Ok(self.db.execute_batch(sql)?))
     }
 
     /// Runs `run`, printing its time, CPU and peak RSS under `SCHEDSTAT_TIMINGS`

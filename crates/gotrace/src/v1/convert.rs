@@ -5,9 +5,10 @@
 //! thread before the trace's tables are complete ([`super::pipeline`]):
 //! [`Conversion`] turns each old event into [`Out`]s (new events whose string
 //! IDs may still be relative to tables not built yet, whose times are the old
-//! event's), and [`Finish`] makes them [`Event`]s (final string IDs, times
-//! strictly increasing, the end of an instantaneous syscall). [`Converter`]
-//! runs both over a parsed trace, one event at a time.
+//! event's), then [`Bases::resolve`] makes their string IDs final and adds
+//! the end of an instantaneous syscall, and [`Finish`] makes them [`Event`]s
+//! with strictly increasing times. [`Converter`] runs all three over a parsed
+//! trace, one event at a time.
 //!
 //! The whole trace becomes one generation with one table. Most events map one
 //! to one; a few need context: a syscall that did not block becomes a begin
@@ -104,6 +105,8 @@ impl Out {
 impl Record for Out {
     // Some converted events carry a thread and more arguments than their old one.
     const RESERVE: usize = 20;
+    // Read from its marks by two threads (`super::ahead`).
+    const MARKED: bool = true;
 
     fn ts(&self) -> i64 {
         self.ts
@@ -153,8 +156,6 @@ pub(crate) struct Finish<'a> {
     bases: Bases,
     /// Time of the last event handed out; later ones are forced past it.
     pub(crate) last_ts: i64,
-    /// The end of the instantaneous syscall just handed out.
-    syscall_end: Option<Out>,
 }
 
 /// Where the strings [`Out`]s index relatively begin in the trace's table:
@@ -233,11 +234,10 @@ impl<'a> Finish<'a> {
         table.stack_bits = IdBits::of(&table.stacks);
         table.string_bits = IdBits::of(&table.strings);
         let bases = Bases { inline: inline_base, builtin: builtin_base };
-        Ok(Finish { table: TableOwner::new(table), bases, last_ts: -1, syscall_end: None })
+        Ok(Finish { table: TableOwner::new(table), bases, last_ts: -1 })
     }
 
     /// What resolving [`Out`]s needs of the table.
-    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     pub fn bases(&self) -> Bases {
         self.bases
     }
@@ -245,26 +245,6 @@ impl<'a> Finish<'a> {
     /// A handle on the trace's one table (for the Sync that opens the stream).
     pub fn table(&self) -> TableRef<'a> {
         self.table.handle()
-    }
-
-    /// The event `o` becomes at `time` (nanoseconds); the end of an
-    /// instantaneous syscall waits in [`Finish::syscall_end`].
-    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
-    pub fn event(&mut self, o: &Out, time: i64) -> Event<'a> {
-        let mut first = None;
-        self.bases.resolve(o, time, |r| match first {
-            None => first = Some(r),
-            Some(_) => self.syscall_end = Some(r),
-        });
-        // `resolve` always emits `o` itself.
-        self.hand_out(&first.unwrap_or_default())
-    }
-
-    /// The end of the instantaneous syscall [`Finish::event`] just made, if any.
-    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
-    pub fn syscall_end(&mut self) -> Option<Event<'a>> {
-        let end = self.syscall_end.take()?;
-        Some(self.hand_out(&end))
     }
 
     /// The event a resolved [`Out`] ([`Bases::resolve`]) is, its time made
@@ -525,7 +505,7 @@ pub(crate) struct Converter<'a> {
     cursor: Cursor,
     conversion: Conversion,
     finish: Finish<'a>,
-    /// New events of the last old event not handed out yet.
+    /// New events of the last old event not handed out yet, resolved.
     pending: VecDeque<Out>,
 }
 
@@ -561,11 +541,8 @@ impl<'a> Converter<'a> {
     #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     pub fn next(&mut self) -> Result<Option<Event<'a>>, Error> {
         loop {
-            if let Some(e) = self.finish.syscall_end() {
-                return Ok(Some(e));
-            }
-            if let Some(o) = self.pending.pop_front() {
-                return Ok(Some(self.finish.event(&o, o.ts)));
+            if let Some(r) = self.pending.pop_front() {
+                return Ok(Some(self.finish.hand_out(&r)));
             }
             let Some((old, _)) = self.events.next(&mut self.cursor) else {
                 // Nothing reads the events after the last one.
@@ -573,8 +550,9 @@ impl<'a> Converter<'a> {
                 self.cursor = Cursor::default();
                 return Ok(None);
             };
-            let pending = &mut self.pending;
-            self.conversion.convert(&old, &mut |o| pending.push_back(o))?;
+            // Times are nanoseconds already here.
+            let (pending, bases) = (&mut self.pending, self.finish.bases());
+            self.conversion.convert(&old, &mut |o| bases.resolve(&o, o.ts, |r| pending.push_back(r)))?;
         }
     }
 }

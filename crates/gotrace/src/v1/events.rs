@@ -61,6 +61,9 @@ pub(crate) trait Record: Copy + Default {
     /// Bytes to reserve per record: address space is only backed where
     /// written, and a list that outgrows it is copied whole.
     const RESERVE: usize;
+    /// Whether a list of these keeps marks ([`EventList::cursor_at_mark`]):
+    /// only the lists read from several places at once pay for them.
+    const MARKED: bool;
     /// The time the final order sorts by.
     fn ts(&self) -> i64;
     /// Appends the record, beginning with [`put_head`] (the list finds the
@@ -93,7 +96,8 @@ pub(crate) const MARK_EVERY: usize = 61;
 pub(crate) struct EventList<R: Record = RawEvent> {
     bytes: Vec<u8>,
     stream_len: usize,
-    /// Where stream record `k * MARK_EVERY` starts and the time before it.
+    /// Where stream record `k * MARK_EVERY` starts and the time before it
+    /// (for records that are [`Record::MARKED`]).
     marks: Vec<(usize, i64)>,
     moved: Vec<Moved<R>>,
     last_ts: i64,
@@ -228,6 +232,7 @@ pub(crate) fn get_delta(bytes: &[u8], pos: &mut usize, prev_ts: i64) -> i64 {
 
 impl Record for RawEvent {
     const RESERVE: usize = 12;
+    const MARKED: bool = false;
 
     fn ts(&self) -> i64 {
         self.ts
@@ -276,7 +281,7 @@ impl<R: Record> EventList<R> {
     /// Appends an event in merge order; returns where its flags are.
     #[inline]
     pub fn push(&mut self, e: &R) -> Location {
-        if self.stream_len % MARK_EVERY == 0 {
+        if R::MARKED && self.stream_len % MARK_EVERY == 0 {
             self.marks.push((self.bytes.len(), self.last_ts));
         }
         let at = Location::Stream(self.bytes.len() + 1);
@@ -481,6 +486,7 @@ impl EventList<RawEvent> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::convert::Out;
     use super::*;
 
     fn ev(ts: i64, g: u64) -> RawEvent {
@@ -528,7 +534,9 @@ mod tests {
     /// every distance from the marks and past the last record.
     #[test]
     fn marks_cut_the_list_without_losing_or_repeating() {
-        let mut list = EventList::new(0, false);
+        // Converted records: the ones read from marks.
+        let ev = |ts: i64, g: u64| Out { ts, g: g as i64, typ: ev::GO_SCHED, ..Out::default() };
+        let mut list = EventList::<Out>::new(0, false);
         let mut seed = 7u64;
         let mut ts = 0;
         for g in 0..3000u64 {
@@ -546,7 +554,8 @@ mod tests {
         }
         list.push_moved(&ev(ts + 1000, 9999));
         list.finish();
-        let whole: Vec<u64> = list.iter().map(|e| e.g).collect();
+        let mut front = Cursor::default();
+        let whole: Vec<i64> = std::iter::from_fn(|| list.next_raw(&mut front)).map(|(e, _)| e.g).collect();
         assert_eq!(whole.len(), 3001);
         assert!(list.mark_count() > 20);
         let mut cut = Vec::new();

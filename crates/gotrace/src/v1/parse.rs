@@ -307,14 +307,16 @@ pub(super) static FALLBACKS: std::sync::atomic::AtomicUsize = std::sync::atomic:
 /// converted on two threads where that gives Go's result (the checks beside
 /// the merge hold), else as [`parse`] does.
 pub(crate) fn parse_to_read(data: &[u8], start: usize, ver: u32) -> Result<Parsed<'_>, Error> {
+    #[cfg(not(target_arch = "wasm32"))]
+    let two_threads = ver >= GO111 && super::worth_a_thread();
     // The second thread's memory, backed while the first pass runs.
     #[cfg(not(target_arch = "wasm32"))]
-    let backed = (ver >= GO111 && super::worth_a_thread()).then(|| pipeline::Backed::start(data.len()));
+    let backed = two_threads.then(|| pipeline::Backed::start(data.len()));
     let mut p = Parser::new(data, start, ver);
     p.collect_batches_and_cpu_samples()?;
     // (No threads on wasm32: nothing of the two-thread way is built there.)
     #[cfg(not(target_arch = "wasm32"))]
-    if ver >= GO111 && !p.has_timer_goroutines && super::worth_a_thread() {
+    if two_threads && !p.has_timer_goroutines {
         let Some(outs) = pipeline::merge_and_convert(&mut p, ver, backed)? else {
             // Something the checks beside the merge cannot settle: Go's way.
             #[cfg(test)]
