@@ -29,19 +29,24 @@ use crate::Error;
 
 /// Where the merge hands its events, in merge order: straight into an
 /// [`EventList`], or to the checks running beside it (`pipeline`).
+///
+/// The merge's changes to a loaded event come beside it rather than in a
+/// copy: a copy changed in one byte and then read whole stalls the CPU until
+/// that byte is written, on every event.
 pub(super) trait MergeSink {
-    /// The next event.
-    fn event(&mut self, e: &RawEvent);
-    /// A syscall exit set at its own time `e.ts` (see [`EventList::push_moved`]).
-    fn moved(&mut self, e: &RawEvent);
+    /// The next event, whose type is `typ` (its P-local type made global).
+    fn event(&mut self, e: &RawEvent, typ: EventType);
+    /// A syscall exit (type `GoSysExit`) set at its own time `ts` (see
+    /// [`EventList::push_moved`]).
+    fn moved(&mut self, e: &RawEvent, ts: i64);
 }
 
 impl MergeSink for EventList {
-    fn event(&mut self, e: &RawEvent) {
-        self.push(e);
+    fn event(&mut self, e: &RawEvent, typ: EventType) {
+        self.push(&RawEvent { typ, ..*e });
     }
-    fn moved(&mut self, e: &RawEvent) {
-        self.push_moved(e);
+    fn moved(&mut self, e: &RawEvent, ts: i64) {
+        self.push_moved(&RawEvent { typ: ev::GO_SYSEXIT, ts, ..*e });
     }
 }
 
@@ -1038,10 +1043,10 @@ impl<'a> Parser<'a> {
                 }
             };
             let proc = &mut procs[pi];
-            let mut e = proc.events[proc.next];
+            let e = &proc.events[proc.next];
             proc.next += 1;
             let (g, init, mut next) = proc.head;
-            e.typ = match e.typ {
+            let typ = match e.typ {
                 ev::GO_START_LOCAL => ev::GO_START,
                 ev::GO_UNBLOCK_LOCAL => ev::GO_UNBLOCK,
                 ev::GO_SYSEXIT_LOCAL => ev::GO_SYSEXIT,
@@ -1049,9 +1054,9 @@ impl<'a> Parser<'a> {
             };
             unsorted |= e.ts < prev_ts;
             prev_ts = e.ts;
-            let mut moved = false;
+            let mut moved_to = None;
             if exit_err.is_none() {
-                match e.typ {
+                match typ {
                     ev::GO_SYSBLOCK | ev::GO_IN_SYSCALL => {
                         last_sys_block.insert(e.g, e.ts);
                     }
@@ -1063,17 +1068,15 @@ impl<'a> Parser<'a> {
                         } else if ts < block {
                             exit_err = Some(Error::new(TIME_ORDER));
                         } else if ts != e.ts {
-                            e.ts = ts;
-                            moved = true;
+                            moved_to = Some(ts);
                         }
                     }
                     _ => {}
                 }
             }
-            if moved {
-                out.moved(&e);
-            } else {
-                out.event(&e);
+            match moved_to {
+                Some(ts) => out.moved(e, ts),
+                None => out.event(e, typ),
             }
             if g != UNORDERED {
                 let curr = gs.get_or_default(g);

@@ -33,7 +33,7 @@ use super::convert::{Conversion, Out, Tables};
 use super::dense::{DenseMap, StackSet};
 use super::events::{flag, EventList, Location, SetFlag};
 use super::parse::{MergeSink, Parser, RawEvent};
-use super::spec::{ev, fake_p};
+use super::spec::{ev, fake_p, EventType};
 use crate::Error;
 
 /// Events per chunk handed from the merge to the second thread: small enough
@@ -104,17 +104,57 @@ impl Chunk {
     }
 }
 
-/// The merge's side of the hand-over.
-struct Handover {
+/// The merge's side of the hand-over. Besides handing the events over it
+/// does the per-event work that needs no state of the checks or the
+/// conversion, which keeps the two threads' shares close.
+struct Handover<'s> {
     chunk: Chunk,
     full: SyncSender<Chunk>,
     empty: Receiver<Chunk>,
+    /// The stacks the trace defines (references to others read as none).
+    known_stacks: &'s StackSet,
+    /// The tick of the first event not moved, which times count from.
+    first_tick: Option<i64>,
+    /// Goroutines whose syscall exit was moved to this time (ticks), until
+    /// their next event, which must not come before it.
+    exits: DenseMap<i64>,
+    open_exits: usize,
+    /// Every moved exit kept its place (see the module).
+    in_place: bool,
 }
 
-impl Handover {
+impl Handover<'_> {
+    /// Copies `e` whole, then writes what the merge changed into the copy.
     #[inline]
-    fn push(&mut self, e: &RawEvent) {
+    fn push(&mut self, e: &RawEvent, typ: EventType, ts: i64, moved: bool) {
+        if self.open_exits > 0 {
+            for g in involved(typ, e) {
+                if let Some(exit) = self.exits.remove(g) {
+                    self.open_exits -= 1;
+                    self.in_place &= ts >= exit;
+                }
+            }
+        }
+        if moved {
+            self.chunk.moved.push(self.chunk.events.len() as u32);
+            if self.exits.insert(e.g, ts).is_none() {
+                self.open_exits += 1;
+            }
+        } else if self.first_tick.is_none() {
+            self.first_tick = Some(ts);
+        }
+        let unknown_stack = e.stk != 0 && !self.known_stacks.contains(e.stk);
         self.chunk.events.push(*e);
+        if let Some(last) = self.chunk.events.last_mut() {
+            last.typ = typ;
+            last.ts = ts;
+            if typ == ev::GO_SYSEXIT {
+                last.p = fake_p::SYSCALL;
+            }
+            if unknown_stack {
+                last.stk = 0;
+            }
+        }
         if self.chunk.events.len() == CHUNK {
             self.send();
         }
@@ -132,15 +172,14 @@ impl Handover {
     }
 }
 
-impl MergeSink for Handover {
+impl MergeSink for Handover<'_> {
     #[inline]
-    fn event(&mut self, e: &RawEvent) {
-        self.push(e);
+    fn event(&mut self, e: &RawEvent, typ: EventType) {
+        self.push(e, typ, e.ts, false);
     }
 
-    fn moved(&mut self, e: &RawEvent) {
-        self.chunk.moved.push(self.chunk.events.len() as u32);
-        self.push(e);
+    fn moved(&mut self, e: &RawEvent, ts: i64) {
+        self.push(e, ev::GO_SYSEXIT, ts, true);
     }
 }
 
@@ -158,22 +197,29 @@ pub(super) fn merge_and_convert(
     let (empty_tx, empty_rx) = sync_channel::<Chunk>(IN_FLIGHT + 2);
     let known_stacks = std::mem::take(&mut p.known_stacks);
     std::thread::scope(|s| {
-        let second = s.spawn(|| check_and_convert(full_rx, empty_tx, buffer, capacity, ver, &known_stacks));
+        let second = s.spawn(|| check_and_convert(full_rx, empty_tx, buffer, capacity, ver));
         let mut out = Handover {
             chunk: Chunk::new(),
             full: full_tx,
             empty: empty_rx,
+            known_stacks: &known_stacks,
+            first_tick: None,
+            exits: DenseMap::default(),
+            open_exits: 0,
+            in_place: true,
         };
         let merged = p.merge_batches(&mut out);
         if merged.is_ok() {
             out.send();
         }
+        let (first_tick, in_place) = (out.first_tick, out.in_place);
+        // Hanging up ends the second thread's loop.
         drop(out);
         let converted = match second.join() {
             Ok(r) => r,
             Err(panic) => std::panic::resume_unwind(panic),
         };
-        merged.map(|()| converted)
+        merged.map(|()| converted.filter(|_| in_place).map(|outs| ConvertedList { outs, first_tick }))
     })
 }
 
@@ -189,26 +235,19 @@ impl SetFlag for SyscallFlags<'_> {
     }
 }
 
-/// The second thread: checks and converts each event in merge order,
-/// watching that moved syscall exits keep their place; `None` when the
-/// one-thread way must decide.
+/// The second thread: checks and converts each event in merge order;
+/// `None` when the one-thread way must decide.
 fn check_and_convert(
     chunks: Receiver<Chunk>,
     spent: SyncSender<Chunk>,
     buffer: Vec<u8>,
     capacity: usize,
     ver: u32,
-    known_stacks: &StackSet,
-) -> Option<ConvertedList> {
+) -> Option<EventList<Out>> {
     let mut outs = EventList::<Out>::with_buffer(buffer, capacity, false);
     let mut checks = Checks::new(ver);
     let mut conversion = Conversion::new(ver);
-    let mut first_tick = None;
     let mut clean = true;
-    // Goroutines whose syscall exit was moved to this time (ticks), until
-    // their next event, which must not come before it.
-    let mut exits: DenseMap<i64> = DenseMap::default();
-    let mut open_exits = 0usize;
     for chunk in chunks {
         if !clean {
             continue;
@@ -217,30 +256,9 @@ fn check_and_convert(
         for (i, e) in chunk.events.iter().enumerate() {
             let is_moved = moved.next_if(|&&m| m as usize == i).is_some();
             let mut e = *e;
-            if open_exits > 0 {
-                for g in involved(&e) {
-                    if let Some(exit) = exits.remove(g) {
-                        open_exits -= 1;
-                        clean &= e.ts >= exit;
-                    }
-                }
-            }
-            if is_moved {
-                if exits.insert(e.g, e.ts).is_none() {
-                    open_exits += 1;
-                }
-            } else if first_tick.is_none() {
-                first_tick = Some(e.ts);
-            }
-            if e.typ == ev::GO_SYSEXIT {
-                e.p = fake_p::SYSCALL;
-            }
             // A syscall's converted event is the next one written.
             let at = outs.next_location();
             clean &= checks.step(&mut e, at, &mut SyscallFlags(&mut outs)).is_ok();
-            if e.stk != 0 && !known_stacks.contains(e.stk) {
-                e.stk = 0;
-            }
             clean &= conversion
                 .convert(&e, &mut |o| {
                     if is_moved {
@@ -256,14 +274,14 @@ fn check_and_convert(
         }
         let _ = spent.try_send(chunk);
     }
-    clean.then_some(ConvertedList { outs, first_tick })
+    clean.then_some(outs)
 }
 
 /// The goroutines an event involves: the one it is about and the one it
 /// creates, wakes or lets out of a syscall (the same one twice is harmless).
 #[inline]
-fn involved(e: &RawEvent) -> [u64; 2] {
-    match e.typ {
+fn involved(typ: EventType, e: &RawEvent) -> [u64; 2] {
+    match typ {
         ev::GO_CREATE | ev::GO_UNBLOCK | ev::GO_SYSEXIT => [e.g, e.args[0]],
         _ => [e.g, e.g],
     }
@@ -306,6 +324,46 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A moved syscall exit must come no later than its goroutine's next
+    /// event, in merge order; one that does not sends the trace the
+    /// one-thread way (no real trace does this, so the fixtures cannot show it).
+    #[test]
+    fn a_moved_exit_after_its_goroutines_next_event_is_noticed() {
+        use super::super::dense::StackSet;
+        use super::super::parse::{MergeSink, RawEvent};
+        use super::super::spec::ev;
+        use super::{Handover, Chunk};
+        let stacks = StackSet::default();
+        let run = |next_ts: i64, next_g: u64| {
+            let (full, _full_rx) = std::sync::mpsc::sync_channel(64);
+            let (_empty_tx, empty) = std::sync::mpsc::sync_channel(1);
+            let mut h = Handover {
+                chunk: Chunk::new(),
+                full,
+                empty,
+                known_stacks: &stacks,
+                first_tick: None,
+                exits: Default::default(),
+                open_exits: 0,
+                in_place: true,
+            };
+            let start = RawEvent { ts: 10, g: 7, typ: ev::GO_START, ..Default::default() };
+            h.event(&start, ev::GO_START);
+            // Merged at 60, it exited at 50.
+            let exit = RawEvent { ts: 60, g: 7, typ: ev::GO_SYSEXIT, ..Default::default() };
+            h.moved(&exit, 50);
+            let next = RawEvent { ts: next_ts, g: next_g, typ: ev::GO_START, ..Default::default() };
+            h.event(&next, ev::GO_START);
+            assert_eq!(h.first_tick, Some(10));
+            assert_eq!(h.chunk.moved, [1]);
+            h.in_place
+        };
+        assert!(run(70, 7));
+        assert!(run(50, 7), "the same time keeps the place");
+        assert!(!run(45, 7), "goroutine 7 ran before its exit");
+        assert!(run(45, 8), "another goroutine's event");
     }
 
     /// The two-thread reader gives the one-thread reader's events and errors,
