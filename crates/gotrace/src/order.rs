@@ -436,9 +436,17 @@ impl<'a> Ordering<'a> {
         self.version.event_name(typ)
     }
 
+    /// Queues an ordered event, written into its slot field by field: the
+    /// context was just made by narrow writes, and copying it whole would
+    /// wait for them.
     #[inline]
     fn push(&mut self, ctx: SchedCtx, base: BaseEvent) {
-        self.enqueue(Ordered { ctx, base });
+        let slot = &mut self.queue[self.q_len];
+        slot.ctx.g = ctx.g;
+        slot.ctx.p = ctx.p;
+        slot.ctx.m = ctx.m;
+        slot.base = base;
+        self.q_len += 1;
     }
 
     /// Tries to make `ev`, the next event of thread `m` (in slot `slot`), happen now.

@@ -147,12 +147,39 @@ fn heap_insert(h: &mut Vec<Front>, f: Front) {
     heap_sift_up(h, i);
 }
 
+/// Gives entry `i` a new time and restores the heap: what setting the time
+/// and sifting up, else down, does, with the entry held aside while the
+/// others move into its place. An entry whose time was just written and that
+/// a swap then copies whole makes the CPU wait for that write on every event.
 #[inline]
-fn heap_update(h: &mut [Front], i: usize) {
-    if heap_sift_up(h, i) != i {
-        return;
+fn heap_set_time(h: &mut [Front], mut i: usize, time: i64) {
+    let moving = Front { time, cursor: h[i].cursor };
+    let start = i;
+    while i > 0 && h[(i - 1) / 2].time > time {
+        h[i] = h[(i - 1) / 2];
+        i = (i - 1) / 2;
     }
-    heap_sift_down(h, i);
+    if i == start {
+        loop {
+            // `min3` with the held entry's time at `i`: ties stay, then the left child.
+            let (l, r) = (2 * i + 1, 2 * i + 2);
+            let mut m = i;
+            let mut min_t = time;
+            if l < h.len() && h[l].time < min_t {
+                min_t = h[l].time;
+                m = l;
+            }
+            if r < h.len() && h[r].time < min_t {
+                m = r;
+            }
+            if m == i {
+                break;
+            }
+            h[i] = h[m];
+            i = m;
+        }
+    }
+    h[i] = moving;
 }
 
 fn heap_remove(h: &mut Vec<Front>, mut i: usize) {
@@ -300,8 +327,7 @@ impl<'a> Threads<'a> {
             return Ok(false);
         }
         if bc.next_event(self.clock)? {
-            self.frontier[i].time = bc.ev.time;
-            heap_update(&mut self.frontier, i);
+            heap_set_time(&mut self.frontier, i, bc.ev.time);
         } else {
             heap_remove(&mut self.frontier, i);
         }
