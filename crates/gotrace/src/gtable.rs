@@ -27,11 +27,15 @@ pub(crate) struct GoTable<V> {
     live: usize,
     /// Live entries plus tombstones.
     used: usize,
+    /// The slots before the last rebuild, kept for the next: a trace that
+    /// creates and ends goroutines all along rebuilds often, and fresh
+    /// memory each time cost page faults.
+    spare: Vec<Slot<V>>,
 }
 
 impl<V> Default for GoTable<V> {
     fn default() -> Self {
-        GoTable { slots: Vec::new(), shift: 64, live: 0, used: 0 }
+        GoTable { slots: Vec::new(), shift: 64, live: 0, used: 0, spare: Vec::new() }
     }
 }
 
@@ -124,18 +128,19 @@ impl<V> GoTable<V> {
     }
 
     /// Re-inserts the live entries into a table twice their number (at least
-    /// [`MIN_SLOTS`]), dropping tombstones.
+    /// [`MIN_SLOTS`]), dropping tombstones, in the memory the last rebuild
+    /// left (see `spare`).
     #[cold]
     fn rebuild(&mut self) {
         let want = ((self.live + 1) * 2).next_power_of_two().max(MIN_SLOTS);
-        let old = std::mem::take(&mut self.slots);
-        self.slots = Vec::with_capacity(want);
+        let mut old = std::mem::replace(&mut self.slots, std::mem::take(&mut self.spare));
+        self.slots.clear();
         self.slots.resize_with(want, || Slot::Empty);
         self.shift = 64 - want.trailing_zeros();
         self.live = 0;
         self.used = 0;
         let mask = want - 1;
-        for s in old {
+        for s in old.drain(..) {
             if let Slot::Full(k, v) = s {
                 let mut i = self.home(k);
                 while !matches!(self.slots[i], Slot::Empty) {
@@ -146,6 +151,7 @@ impl<V> GoTable<V> {
                 self.used += 1;
             }
         }
+        self.spare = old;
     }
 }
 
