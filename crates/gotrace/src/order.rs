@@ -414,8 +414,7 @@ impl<'a> Ordering<'a> {
 
     /// Queues an event that needs no ordering (a CPU sample).
     pub fn enqueue(&mut self, o: Ordered) {
-        self.queue[self.q_len] = o;
-        self.q_len += 1;
+        self.push(o.ctx, o.base);
     }
 
     /// Drops events not handed out yet (after an error, nothing more is).

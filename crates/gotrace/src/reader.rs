@@ -139,96 +139,77 @@ struct Front {
 }
 
 // The frontier is a binary min-heap on the next event's time. Its exact sift
-// rules decide which thread wins a tie, so they follow Go's implementation.
+// rules decide which thread wins a tie, so they follow Go's implementation
+// (`heapInsert`, `heapUpdate`, `heapRemove`, `heapSiftDown`). The entry being
+// placed is held aside while the others move into the hole it leaves, rather
+// than swapped step by step: an entry whose time was just written and that a
+// swap then copies whole makes the CPU wait for that write, on every event.
 
 fn heap_insert(h: &mut Vec<Front>, f: Front) {
     h.push(f);
-    let i = h.len() - 1;
-    heap_sift_up(h, i);
+    let last = h.len() - 1;
+    let i = hole_up(h, last, f.time);
+    h[i] = f;
 }
 
-/// Gives entry `i` a new time and restores the heap: what setting the time
-/// and sifting up, else down, does, with the entry held aside while the
-/// others move into its place. An entry whose time was just written and that
-/// a swap then copies whole makes the CPU wait for that write on every event.
+/// Gives entry `i` a new time and restores the heap (sifting up, else down).
 #[inline]
-fn heap_set_time(h: &mut [Front], mut i: usize, time: i64) {
+fn heap_set_time(h: &mut [Front], i: usize, time: i64) {
     let moving = Front { time, cursor: h[i].cursor };
-    let start = i;
-    while i > 0 && h[(i - 1) / 2].time > time {
-        h[i] = h[(i - 1) / 2];
-        i = (i - 1) / 2;
+    let mut at = hole_up(h, i, time);
+    if at == i {
+        at = hole_down(h, i, time);
     }
-    if i == start {
-        loop {
-            // `min3` with the held entry's time at `i`: ties stay, then the left child.
-            let (l, r) = (2 * i + 1, 2 * i + 2);
-            let mut m = i;
-            let mut min_t = time;
-            if l < h.len() && h[l].time < min_t {
-                min_t = h[l].time;
-                m = l;
-            }
-            if r < h.len() && h[r].time < min_t {
-                m = r;
-            }
-            if m == i {
-                break;
-            }
-            h[i] = h[m];
-            i = m;
-        }
-    }
-    h[i] = moving;
+    h[at] = moving;
 }
 
 fn heap_remove(h: &mut Vec<Front>, mut i: usize) {
+    // Go swaps the entry up to the root, swaps the root with the last entry,
+    // drops the last and sifts the root down.
     while i > 0 {
-        h.swap((i - 1) / 2, i);
+        h[i] = h[(i - 1) / 2];
         i = (i - 1) / 2;
     }
-    let last = h.len() - 1;
-    h.swap(0, last);
-    h.pop();
-    heap_sift_down(h, 0);
+    let Some(last) = h.pop() else { return };
+    if !h.is_empty() {
+        let at = hole_down(h, 0, last.time);
+        h[at] = last;
+    }
 }
 
+/// Moves the hole at `i` up past the parents later than `time`; where an
+/// entry of that time belongs.
 #[inline]
-fn heap_sift_up(h: &mut [Front], mut i: usize) -> usize {
-    while i > 0 && h[(i - 1) / 2].time > h[i].time {
-        h.swap((i - 1) / 2, i);
+fn hole_up(h: &mut [Front], mut i: usize, time: i64) -> usize {
+    while i > 0 && h[(i - 1) / 2].time > time {
+        h[i] = h[(i - 1) / 2];
         i = (i - 1) / 2;
     }
     i
 }
 
+/// Moves the hole at `i` down past the children earlier than `time` (the
+/// earlier of two, the left one on a tie; a child only as early stays);
+/// where an entry of that time belongs.
 #[inline]
-fn heap_sift_down(h: &mut [Front], mut i: usize) {
+fn hole_down(h: &mut [Front], mut i: usize, time: i64) -> usize {
     loop {
-        let m = min3(h, i, 2 * i + 1, 2 * i + 2);
-        if m == i {
-            break;
+        let (l, r) = (2 * i + 1, 2 * i + 2);
+        let mut m = i;
+        let mut min_t = time;
+        if l < h.len() && h[l].time < min_t {
+            min_t = h[l].time;
+            m = l;
         }
-        h.swap(i, m);
+        if r < h.len() && h[r].time < min_t {
+            m = r;
+        }
+        if m == i {
+            return i;
+        }
+        h[i] = h[m];
         i = m;
     }
-}
-
-#[inline]
-fn min3(h: &[Front], i0: usize, i1: usize, i2: usize) -> usize {
-    let mut min_idx = i0;
-    let mut min_t = i64::MAX;
-    if i0 < h.len() {
-        min_t = h[i0].time;
-    }
-    if i1 < h.len() && h[i1].time < min_t {
-        min_t = h[i1].time;
-        min_idx = i1;
-    }
-    if i2 < h.len() && h[i2].time < min_t {
-        min_idx = i2;
-    }
-    min_idx
 }
 
 /// Sorts the frontier by time when the earliest thread cannot advance.

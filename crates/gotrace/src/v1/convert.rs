@@ -463,9 +463,12 @@ impl Conversion {
         // Which argument (from 1) takes the stack, 0 for none: chosen per
         // element rather than written into one, which would make the
         // whole-array copies below wait for that narrow write.
-        let slot = if SPECS1[e.typ as usize].stack { SPECS[typ as usize].stack_ids.first().copied().unwrap_or(0) } else { 0 };
+        let stack_arg = match SPECS1[e.typ as usize].stack {
+            true => SPECS[typ as usize].stack_ids.first().copied().unwrap_or(0),
+            false => 0,
+        };
         let stk = u64::from(e.stk);
-        let args = [1, 2, 3, 4].map(|j| if slot == j { stk } else { args[j - 1] });
+        let args = [1, 2, 3, 4].map(|j| if stack_arg == j { stk } else { args[j - 1] });
         let mut m = NO_THREAD;
         if e.p != -1 && e.typ != ev1::CPU_SAMPLE {
             if let Some(&t) = self.proc_ms.get(p_key(e.p)) {

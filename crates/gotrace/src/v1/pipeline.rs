@@ -123,7 +123,20 @@ struct Handover<'s> {
     in_place: bool,
 }
 
-impl Handover<'_> {
+impl<'s> Handover<'s> {
+    fn new(full: SyncSender<Chunk>, empty: Receiver<Chunk>, known_stacks: &'s StackSet) -> Self {
+        Handover {
+            chunk: Chunk::new(),
+            full,
+            empty,
+            known_stacks,
+            first_tick: None,
+            exits: DenseMap::default(),
+            open_exits: 0,
+            in_place: true,
+        }
+    }
+
     /// Copies `e` whole, then writes what the merge changed into the copy.
     #[inline]
     fn push(&mut self, e: &RawEvent, typ: EventType, ts: i64, moved: bool) {
@@ -198,16 +211,7 @@ pub(super) fn merge_and_convert(
     let known_stacks = std::mem::take(&mut p.known_stacks);
     std::thread::scope(|s| {
         let second = s.spawn(|| check_and_convert(full_rx, empty_tx, buffer, capacity, ver));
-        let mut out = Handover {
-            chunk: Chunk::new(),
-            full: full_tx,
-            empty: empty_rx,
-            known_stacks: &known_stacks,
-            first_tick: None,
-            exits: DenseMap::default(),
-            open_exits: 0,
-            in_place: true,
-        };
+        let mut out = Handover::new(full_tx, empty_rx, &known_stacks);
         let merged = p.merge_batches(&mut out);
         if merged.is_ok() {
             out.send();
@@ -334,21 +338,12 @@ mod tests {
         use super::super::dense::StackSet;
         use super::super::parse::{MergeSink, RawEvent};
         use super::super::spec::ev;
-        use super::{Handover, Chunk};
+        use super::Handover;
         let stacks = StackSet::default();
         let run = |next_ts: i64, next_g: u64| {
             let (full, _full_rx) = std::sync::mpsc::sync_channel(64);
             let (_empty_tx, empty) = std::sync::mpsc::sync_channel(1);
-            let mut h = Handover {
-                chunk: Chunk::new(),
-                full,
-                empty,
-                known_stacks: &stacks,
-                first_tick: None,
-                exits: Default::default(),
-                open_exits: 0,
-                in_place: true,
-            };
+            let mut h = Handover::new(full, empty, &stacks);
             let start = RawEvent { ts: 10, g: 7, typ: ev::GO_START, ..Default::default() };
             h.event(&start, ev::GO_START);
             // Merged at 60, it exited at 50.
