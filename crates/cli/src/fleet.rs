@@ -326,16 +326,8 @@ fn stage_and_commit(path: &Path, dataset: &Path, sha: &str, stage: &Path) -> Res
     };
     let mut tables = Vec::new();
     if !matches!(done, Done::Unreadable) {
-        let q = db
-            .query("select table_name from duckdb_tables() where database_name = current_database() order by 1")
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        for r in &q.rows {
-            if let Some(t) = r.first().and_then(|c| c.as_str()) {
-                if !NOT_EXPORTED.contains(&t) {
-                    tables.push(t.to_string());
-                }
-            }
-        }
+        let names = db.table_names().map_err(|e| format!("{}: {e}", path.display()))?;
+        tables.extend(names.into_iter().filter(|t| !NOT_EXPORTED.contains(&t.as_str())));
     }
     for t in &tables {
         copy(&format!("select * from {t}"), &stage.join(format!("{t}.parquet")))?;

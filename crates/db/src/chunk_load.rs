@@ -33,8 +33,8 @@ pub enum Col<'a> {
     Str(&'a [&'static str]),
     /// Owned text.
     String(&'a [String]),
-    /// Optional owned text.
-    OptString(&'a [Option<String>]),
+    /// `g_transitions.reason`: text by code (NULL as `None`).
+    Reason(&'a schedstat_tables::GTransitions),
     /// Optional static text.
     OptStr(&'a [Option<&'static str>]),
     /// Booleans.
@@ -56,7 +56,7 @@ impl Col<'_> {
             Col::OptU64(v) => v.len(),
             Col::Str(v) => v.len(),
             Col::String(v) => v.len(),
-            Col::OptString(v) => v.len(),
+            Col::Reason(g) => g.reason.len(),
             Col::OptStr(v) => v.len(),
             Col::Bool(v) => v.len(),
             Col::ConstStr(_, n) | Col::ConstI64(_, n) | Col::Null(n) => *n,
@@ -68,7 +68,7 @@ impl Col<'_> {
         match self {
             Col::Str(v) => Some(Some(v[i])),
             Col::String(v) => Some(Some(v[i].as_str())),
-            Col::OptString(v) => Some(v[i].as_deref()),
+            Col::Reason(g) => Some(g.reason_text(i)),
             Col::OptStr(v) => Some(v[i]),
             Col::ConstStr(s, _) => Some(Some(s)),
             Col::Null(_) => Some(None),
@@ -141,6 +141,11 @@ impl RawDb {
         };
         unsafe { ffi::duckdb_destroy_result(&mut res) };
         err.map_or(Ok(()), |e| Err(DbError(e)))
+    }
+
+    /// The appending connection, for registering functions.
+    pub fn connection(&self) -> ffi::duckdb_connection {
+        self.conn
     }
 
     /// The database handle, for `duckdb::Connection::open_from_raw`.
@@ -469,8 +474,16 @@ impl RawDb {
     }
 }
 
-/// Appends every row of `t` to the matching tables.
-pub fn append_all(raw: &RawDb, t: &TraceTables) -> Result<()> {
+/// Appends the rows of `t` to the matching tables; the transitions only
+/// when `transitions` (an in-memory database packs them instead).
+pub fn append_all(raw: &RawDb, t: &TraceTables, transitions: bool) -> Result<()> {
+    if transitions {
+        append_transitions(raw, t)?;
+    }
+    append_the_rest(raw, t)
+}
+
+fn append_transitions(raw: &RawDb, t: &TraceTables) -> Result<()> {
     use Col::*;
     let g = &t.g_transitions;
     raw.append(
@@ -479,7 +492,7 @@ pub fn append_all(raw: &RawDb, t: &TraceTables) -> Result<()> {
             OptI64(&g.g),
             Str(&g.from_state),
             Str(&g.to_state),
-            OptString(&g.reason),
+            Reason(g),
             I64(&g.duration_ns),
             I64(&g.end_time_ns),
             OptU64(&g.stack_id),
@@ -502,7 +515,11 @@ pub fn append_all(raw: &RawDb, t: &TraceTables) -> Result<()> {
             OptI64(&p.src_g),
             OptI64(&p.src_m),
         ],
-    )?;
+    )
+}
+
+fn append_the_rest(raw: &RawDb, t: &TraceTables) -> Result<()> {
+    use Col::*;
     let s = &t.stack_samples;
     let n = s.end_time_ns.len();
     raw.append(

@@ -9,6 +9,7 @@
 use std::path::Path;
 
 mod chunk_load;
+mod packed;
 
 use duckdb::types::{TimeUnit, Value, ValueRef};
 use duckdb::{params, Connection};
@@ -45,6 +46,10 @@ pub struct Database {
     /// Whether the tables live in the compressed in-memory catalog, which
     /// every further connection must `use`.
     in_memory: bool,
+    /// An in-memory database's transition tables, which DuckDB reads from
+    /// here (see `packed.rs`). Declared after `raw` so that it outlives the
+    /// database that reads it.
+    packed: std::cell::RefCell<Option<Box<packed::PackedTables>>>,
 }
 
 /// Rows appended between two checkpoints, which compress them: memory then
@@ -96,12 +101,18 @@ impl Database {
         if path.is_none() {
             conn.execute_batch(&format!("use {};", chunk_load::IN_MEMORY_CATALOG)).map_err(db_err)?;
         }
-        Ok(Database { conn, raw: Some(raw), uncompressed: Default::default(), in_memory: path.is_none() })
+        Ok(Database { conn, raw: Some(raw), uncompressed: Default::default(), in_memory: path.is_none(), packed: Default::default() })
     }
 
     /// Opens an existing database file.
     pub fn open(path: &Path) -> Result<Self> {
-        Ok(Database { conn: Connection::open(path).map_err(db_err)?, raw: None, uncompressed: Default::default(), in_memory: false })
+        Ok(Database {
+            conn: Connection::open(path).map_err(db_err)?,
+            raw: None,
+            uncompressed: Default::default(),
+            in_memory: false,
+            packed: Default::default(),
+        })
     }
 
     /// Opens an existing database file without taking the write lock or changing it.
@@ -112,6 +123,7 @@ impl Database {
             raw: None,
             uncompressed: Default::default(),
             in_memory: false,
+            packed: Default::default(),
         })
     }
 
@@ -125,7 +137,13 @@ impl Database {
     /// Creates the empty tables; then [`Database::append`] rows as they come
     /// and [`Database::finish`] once.
     pub fn create_schema(&self) -> Result<()> {
-        self.conn.execute_batch(SCHEMA_SQL).map_err(db_err)
+        self.conn.execute_batch(SCHEMA_SQL).map_err(db_err)?;
+        if self.in_memory && self.raw.is_some() {
+            let states = self.query("select unnest(enum_range(null::state))")?;
+            let states = states.rows.iter().filter_map(|r| r[0].as_str().map(str::to_string)).collect();
+            *self.packed.borrow_mut() = Some(Box::new(packed::PackedTables::new(states)));
+        }
+        Ok(())
     }
 
     /// Appends a chunk of rows to every table (straight into DuckDB vectors),
@@ -134,8 +152,14 @@ impl Database {
     /// the trace's rows.
     pub fn append(&self, t: &TraceTables) -> Result<()> {
         let raw = self.raw.as_ref().ok_or_else(|| DbError("rows can only be added to a database this process created".into()))?;
-        chunk_load::append_all(raw, t)?;
-        let pending = self.uncompressed.get() + t.rows();
+        let mut packed = self.packed.borrow_mut();
+        chunk_load::append_all(raw, t, packed.is_none())?;
+        let mut rows = t.rows();
+        if let Some(packed) = packed.as_mut() {
+            packed.append(t)?;
+            rows -= t.g_transitions.g.len() + t.p_transitions.p.len();
+        }
+        let pending = self.uncompressed.get() + rows;
         if pending >= CHECKPOINT_ROWS {
             self.uncompressed.set(0);
             raw.checkpoint()
@@ -150,6 +174,12 @@ impl Database {
     pub fn finish(&self, t: &TraceTables) -> Result<()> {
         if let Some(raw) = &self.raw {
             raw.commit()?;
+            if let Some(packed) = self.packed.borrow_mut().as_mut() {
+                packed.register(raw)?;
+                if std::env::var_os("SCHEDSTAT_TIMINGS").is_some() {
+                    eprintln!("packed transitions: {} MB", packed.size_bytes() >> 20);
+                }
+            }
         }
         let c = &self.conn;
         {
@@ -173,6 +203,19 @@ impl Database {
         // sqlprof's rel_time_ns: time since the trace's first event.
         c.execute_batch(&format!("create macro rel_time_ns(_t_) as (_t_ - {});", t.first_time_ns)).map_err(db_err)?;
         Ok(())
+    }
+
+    /// The names of the trace's tables (not the views over them), sorted:
+    /// the transitions read from packed memory count as tables.
+    pub fn table_names(&self) -> Result<Vec<String>> {
+        let q = self.query("select table_name from duckdb_tables() where database_name = current_database()")?;
+        let mut names: Vec<String> = q.rows.iter().filter_map(|r| r.first().and_then(|c| c.as_str()).map(str::to_string)).collect();
+        if self.packed.borrow().is_some() {
+            names.extend(packed::PackedTables::NAMES.iter().map(|n| n.to_string()));
+        }
+        names.sort();
+        names.dedup();
+        Ok(names)
     }
 
     /// Runs statements that return nothing (DDL, macros).

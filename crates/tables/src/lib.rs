@@ -41,7 +41,13 @@ pub struct GTransitions {
     pub g: Vec<Nullable>,
     pub from_state: Vec<&'static str>,
     pub to_state: Vec<&'static str>,
-    pub reason: Vec<Option<String>>,
+    /// Each row's reason as a code into `reasons`: a trace repeats a few
+    /// dozen reasons millions of times, and one string per row cost more
+    /// than all the other columns together.
+    pub reason: Vec<Option<u32>>,
+    /// The text of each reason code: every code seen so far, shared by the
+    /// chunks that [`TableBuilder::take_rows`] hands out.
+    pub reasons: std::sync::Arc<Vec<String>>,
     pub duration_ns: Vec<i64>,
     pub end_time_ns: Vec<i64>,
     pub stack_id: Vec<Option<u64>>,
@@ -49,6 +55,13 @@ pub struct GTransitions {
     pub src_g: Vec<Nullable>,
     pub src_m: Vec<Nullable>,
     pub src_p: Vec<Nullable>,
+}
+
+impl GTransitions {
+    /// Row `i`'s reason as text.
+    pub fn reason_text(&self, i: usize) -> Option<&str> {
+        self.reason[i].map(|k| self.reasons[k as usize].as_str())
+    }
 }
 
 /// `p_transitions`: every proc state transition.
@@ -353,6 +366,8 @@ pub struct TableBuilder {
     open_ranges: HashMap<(Vec<u8>, Option<i64>), usize>,
     open_tasks: IdMap<u64, usize>,
     open_regions: IdMap<i64, Vec<usize>>,
+    /// Reason bytes → code in `g_transitions.reasons`.
+    reason_codes: HashMap<Vec<u8>, u32>,
     /// Time of the first non-Sync event, once seen.
     origin: Option<i64>,
 }
@@ -440,7 +455,17 @@ impl TableBuilder {
                 s.g.push(resource(id));
                 s.from_state.push(go_state(from));
                 s.to_state.push(go_state(to));
-                s.reason.push((!st.reason.is_empty()).then(|| text(st.reason)));
+                let reason = (!st.reason.is_empty()).then(|| match self.reason_codes.get(st.reason) {
+                    Some(&k) => k,
+                    None => {
+                        let reasons = std::sync::Arc::make_mut(&mut s.reasons);
+                        reasons.push(text(st.reason));
+                        let k = (reasons.len() - 1) as u32;
+                        self.reason_codes.insert(st.reason.to_vec(), k);
+                        k
+                    }
+                });
+                s.reason.push(reason);
                 s.duration_ns.push(dt);
                 s.end_time_ns.push(time);
                 s.stack_id.push(stack);
@@ -582,8 +607,11 @@ impl TableBuilder {
     /// stay until [`TableBuilder::finish`]: their rows are completed later.
     pub fn take_rows(&mut self) -> TraceTables {
         let t = &mut self.t;
+        // The reasons' dictionary stays with the builder; the chunk shares it.
+        let g_transitions = std::mem::take(&mut t.g_transitions);
+        t.g_transitions.reasons = g_transitions.reasons.clone();
         TraceTables {
-            g_transitions: std::mem::take(&mut t.g_transitions),
+            g_transitions,
             p_transitions: std::mem::take(&mut t.p_transitions),
             stack_samples: std::mem::take(&mut t.stack_samples),
             metrics: std::mem::take(&mut t.metrics),

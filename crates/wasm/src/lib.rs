@@ -182,7 +182,7 @@ pub fn columns(t: &TraceTables) -> Vec<Table> {
                 opt_i64s("g", &g.g),
                 states("from_state", &g.from_state),
                 states("to_state", &g.to_state),
-                utf8("reason", g.reason.len(), |i| g.reason[i].as_deref()),
+                utf8("reason", g.reason.len(), |i| g.reason_text(i)),
                 i64s("duration_ns", &g.duration_ns),
                 i64s("end_time_ns", &g.end_time_ns),
                 opt_u64s("stack_id", &g.stack_id),

@@ -1,0 +1,554 @@
+//! The transition tables of an in-memory database, kept packed in this
+//! process's memory and read by DuckDB through table functions.
+//!
+//! Appending millions of transition rows to DuckDB and checkpointing them
+//! to compress was most of the report's time (DuckDB analyses every column
+//! for its compression, keeps distinct-value statistics, and copies each
+//! row twice). Here a row costs a few bytes and a few nanoseconds: every
+//! column is cut into blocks of DuckDB's vector size, and each block keeps
+//! its smallest value and the others as 0-, 1-, 2-, 4- or 8-byte offsets
+//! from it. A scan widens a block straight into DuckDB's output vector, on
+//! as many threads as DuckDB gives it, reading only the columns the query
+//! names.
+//!
+//! `g_transitions` and `p_transitions` become views over these functions,
+//! with the same column names, the same values and, for text, enums whose
+//! values sort as the text does. A database written to a file (`--keep-db`)
+//! keeps ordinary tables.
+
+use std::ffi::{c_void, CString};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use duckdb::ffi;
+use schedstat_tables::TraceTables;
+
+use crate::{DbError, Result};
+
+/// Rows per block: DuckDB's standard vector size, so that one block fills
+/// one output chunk.
+const BLOCK_ROWS: usize = 2048;
+
+/// How a column's values reach DuckDB.
+#[derive(Clone, Copy, PartialEq)]
+enum Output {
+    BigInt,
+    UBigInt,
+    /// Codes into the column's dictionary, written as an enum.
+    Enum,
+}
+
+/// One block of a column: `rows` values, each `base` plus an unsigned
+/// offset of `width` bytes stored from `offset` in the column's bytes.
+#[derive(Clone, Copy)]
+struct Block {
+    base: i64,
+    offset: usize,
+    rows: u16,
+    width: u8,
+    /// Index of the block's validity words in `PackedColumn::validity`, if
+    /// any of its rows is NULL.
+    nulls: Option<u32>,
+}
+
+/// A column of NULL-able 64-bit integers, packed block by block.
+struct PackedColumn {
+    name: &'static str,
+    output: Output,
+    blocks: Vec<Block>,
+    bytes: Vec<u8>,
+    /// DuckDB's validity layout: bit `r % 64` of word `r / 64` set when row
+    /// `r` of the block is not NULL.
+    validity: Vec<[u64; BLOCK_ROWS / 64]>,
+    /// For [`Output::Enum`]: the text of each code, in first-seen order.
+    dictionary: Vec<String>,
+    /// For `g_transitions.reason`: the column's code for each code of the
+    /// tables' `reasons`.
+    translated: Vec<i64>,
+    /// For [`Output::Enum`]: the enum's values when they are fixed in advance
+    /// (the schema's `state` type), in their declared order.
+    fixed_values: Option<Vec<String>>,
+    /// For [`Output::Enum`], set by [`PackedTables::register`]: the enum's
+    /// values, each code's position among them, and the integer type DuckDB
+    /// stores such an enum as.
+    enum_type: Option<EnumType>,
+}
+
+/// An enum column's type as the scan writes it.
+struct EnumType {
+    values: Vec<String>,
+    rank: Vec<u32>,
+    internal: ffi::duckdb_type,
+}
+
+impl PackedColumn {
+    fn new(name: &'static str, output: Output) -> Self {
+        PackedColumn {
+            name,
+            output,
+            blocks: Vec::new(),
+            bytes: Vec::new(),
+            validity: Vec::new(),
+            dictionary: Vec::new(),
+            translated: Vec::new(),
+            fixed_values: None,
+            enum_type: None,
+        }
+    }
+
+    fn rows(&self) -> usize {
+        self.blocks.iter().map(|b| b.rows as usize).sum()
+    }
+
+    /// Appends `values` as blocks of at most [`BLOCK_ROWS`], each value read
+    /// by `get` (NULL as `None`).
+    fn push<T>(&mut self, values: &[T], mut get: impl FnMut(&T) -> Option<i64>) {
+        for block in values.chunks(BLOCK_ROWS) {
+            self.push_block(block, &mut get);
+        }
+    }
+
+    fn push_block<T>(&mut self, values: &[T], get: &mut impl FnMut(&T) -> Option<i64>) {
+        let (mut min, mut max, mut any_null) = (i64::MAX, i64::MIN, false);
+        for v in values {
+            match get(v) {
+                Some(x) => {
+                    min = min.min(x);
+                    max = max.max(x);
+                }
+                None => any_null = true,
+            }
+        }
+        if min > max {
+            (min, max) = (0, 0);
+        }
+        let width: u8 = match max.wrapping_sub(min) as u64 {
+            0 => 0,
+            1..=0xff => 1,
+            0x100..=0xffff => 2,
+            0x1_0000..=0xffff_ffff => 4,
+            _ => 8,
+        };
+        let offset = self.bytes.len();
+        self.bytes.resize(offset + values.len() * width as usize, 0);
+        let out = &mut self.bytes[offset..];
+        let mut off = |v: &T| get(v).map_or(0, |x| x.wrapping_sub(min) as u64);
+        match width {
+            0 => {}
+            1 => out.iter_mut().zip(values).for_each(|(o, v)| *o = off(v) as u8),
+            2 => out.chunks_exact_mut(2).zip(values).for_each(|(o, v)| o.copy_from_slice(&(off(v) as u16).to_le_bytes())),
+            4 => out.chunks_exact_mut(4).zip(values).for_each(|(o, v)| o.copy_from_slice(&(off(v) as u32).to_le_bytes())),
+            _ => out.chunks_exact_mut(8).zip(values).for_each(|(o, v)| o.copy_from_slice(&off(v).to_le_bytes())),
+        }
+        let nulls = any_null.then(|| {
+            let mut words = [0u64; BLOCK_ROWS / 64];
+            for (r, v) in values.iter().enumerate() {
+                if get(v).is_some() {
+                    words[r / 64] |= 1 << (r % 64);
+                }
+            }
+            self.validity.push(words);
+            (self.validity.len() - 1) as u32
+        });
+        self.blocks.push(Block { base: min, offset, rows: values.len() as u16, width, nulls });
+    }
+
+    /// The code of `text` in the column's dictionary, added if new. DuckDB's
+    /// enum values hold no NUL; a trace's strings could.
+    fn code(&mut self, text: &str) -> i64 {
+        let cleaned;
+        let text = if text.contains('\0') {
+            cleaned = text.replace('\0', "");
+            cleaned.as_str()
+        } else {
+            text
+        };
+        match self.dictionary.iter().position(|d| d == text) {
+            Some(k) => k as i64,
+            None => {
+                self.dictionary.push(text.to_string());
+                (self.dictionary.len() - 1) as i64
+            }
+        }
+    }
+
+    /// Appends states (static text from a handful of values).
+    fn push_states(&mut self, values: &[&'static str]) {
+        // The same few `&'static str`s recur: a known address skips the search.
+        let mut known: Vec<(*const u8, usize, i64)> = Vec::new();
+        let codes: Vec<i64> = values
+            .iter()
+            .map(|s| match known.iter().find(|k| k.0 == s.as_ptr() && k.1 == s.len()) {
+                Some(k) => k.2,
+                None => {
+                    let code = self.code(s);
+                    known.push((s.as_ptr(), s.len(), code));
+                    code
+                }
+            })
+            .collect();
+        self.push(&codes, |&c| Some(c));
+    }
+
+    /// Appends `g_transitions.reason`, whose codes index `reasons`.
+    fn push_reasons(&mut self, g: &schedstat_tables::GTransitions) {
+        let known = self.translated.len();
+        for k in known..g.reasons.len() {
+            let code = self.code(&g.reasons[k]);
+            self.translated.push(code);
+        }
+        let translated = std::mem::take(&mut self.translated);
+        self.push(&g.reason, |r| r.map(|k| translated[k as usize]));
+        self.translated = translated;
+    }
+
+    /// The enum's values, and each dictionary code's position among them:
+    /// the fixed values in their order, or the dictionary sorted (so that
+    /// ordering by the column orders as the text would).
+    fn enum_values(&self) -> (Vec<String>, Vec<u32>) {
+        let values = match &self.fixed_values {
+            Some(v) => v.clone(),
+            None => {
+                let mut v = self.dictionary.clone();
+                v.sort();
+                v
+            }
+        };
+        let rank = self
+            .dictionary
+            .iter()
+            .map(|d| values.iter().position(|v| v == d).unwrap_or(0) as u32)
+            .collect();
+        (values, rank)
+    }
+}
+
+/// One table's packed columns.
+pub struct PackedTable {
+    name: &'static str,
+    columns: Vec<PackedColumn>,
+    /// Rows before each block (for `rowid`), filled when the table is registered.
+    block_starts: Vec<u64>,
+}
+
+impl PackedTable {
+    fn new(name: &'static str, columns: &[(&'static str, Output)]) -> Self {
+        PackedTable {
+            name,
+            columns: columns.iter().map(|&(n, o)| PackedColumn::new(n, o)).collect(),
+            block_starts: Vec::new(),
+        }
+    }
+
+    fn column(&mut self, name: &str) -> &mut PackedColumn {
+        self.columns.iter_mut().find(|c| c.name == name).expect("a packed table's own column")
+    }
+
+    fn blocks(&self) -> usize {
+        self.columns.first().map_or(0, |c| c.blocks.len())
+    }
+
+    /// The table function's name.
+    fn function_name(&self) -> String {
+        format!("schedstat_packed_{}", self.name)
+    }
+}
+
+/// `g_transitions` and `p_transitions`, packed as they are appended.
+pub struct PackedTables {
+    g: PackedTable,
+    p: PackedTable,
+    /// DuckDB reads the tables from here on: they must not change.
+    registered: bool,
+}
+
+impl PackedTables {
+    /// The tables kept here.
+    pub const NAMES: [&'static str; 2] = ["g_transitions", "p_transitions"];
+
+    /// Empty tables whose state columns are enums of `states` (the schema's
+    /// `state` type, in its declared order).
+    pub fn new(states: Vec<String>) -> Self {
+        use Output::*;
+        let mut g = PackedTable::new(
+            "g_transitions",
+            &[
+                ("g", BigInt),
+                ("from_state", Enum),
+                ("to_state", Enum),
+                ("reason", Enum),
+                ("duration_ns", BigInt),
+                ("end_time_ns", BigInt),
+                ("stack_id", UBigInt),
+                ("src_stack_id", UBigInt),
+                ("src_g", BigInt),
+                ("src_m", BigInt),
+                ("src_p", BigInt),
+            ],
+        );
+        let mut p = PackedTable::new(
+            "p_transitions",
+            &[
+                ("p", BigInt),
+                ("from_state", Enum),
+                ("to_state", Enum),
+                ("duration_ns", BigInt),
+                ("end_time_ns", BigInt),
+                ("src_p", BigInt),
+                ("src_g", BigInt),
+                ("src_m", BigInt),
+            ],
+        );
+        for t in [&mut g, &mut p] {
+            for c in ["from_state", "to_state"] {
+                let col = t.column(c);
+                col.fixed_values = Some(states.clone());
+                col.dictionary = states.clone();
+            }
+        }
+        PackedTables { g, p, registered: false }
+    }
+
+    /// Packs the transitions of `t`.
+    pub fn append(&mut self, t: &TraceTables) -> Result<()> {
+        if self.registered {
+            return Err(DbError("rows cannot be added after the database is finished".into()));
+        }
+        let s = &t.g_transitions;
+        let g = &mut self.g;
+        g.column("g").push(&s.g, |&v| v);
+        g.column("from_state").push_states(&s.from_state);
+        g.column("to_state").push_states(&s.to_state);
+        g.column("reason").push_reasons(s);
+        g.column("duration_ns").push(&s.duration_ns, |&v| Some(v));
+        g.column("end_time_ns").push(&s.end_time_ns, |&v| Some(v));
+        g.column("stack_id").push(&s.stack_id, |&v| v.map(|v| v as i64));
+        g.column("src_stack_id").push(&s.src_stack_id, |&v| v.map(|v| v as i64));
+        g.column("src_g").push(&s.src_g, |&v| v);
+        g.column("src_m").push(&s.src_m, |&v| v);
+        g.column("src_p").push(&s.src_p, |&v| v);
+        let s = &t.p_transitions;
+        let p = &mut self.p;
+        p.column("p").push(&s.p, |&v| v);
+        p.column("from_state").push_states(&s.from_state);
+        p.column("to_state").push_states(&s.to_state);
+        p.column("duration_ns").push(&s.duration_ns, |&v| Some(v));
+        p.column("end_time_ns").push(&s.end_time_ns, |&v| Some(v));
+        p.column("src_p").push(&s.src_p, |&v| v);
+        p.column("src_g").push(&s.src_g, |&v| v);
+        p.column("src_m").push(&s.src_m, |&v| v);
+        Ok(())
+    }
+
+    /// Bytes held, for the curious (`SCHEDSTAT_TIMINGS`).
+    pub fn size_bytes(&self) -> usize {
+        [&self.g, &self.p]
+            .iter()
+            .flat_map(|t| &t.columns)
+            .map(|c| c.bytes.len() + c.validity.len() * 256 + c.blocks.len() * std::mem::size_of::<Block>())
+            .sum()
+    }
+
+    /// Makes the tables readable: registers one table function per table on
+    /// `conn` and replaces the schema's empty tables of the same names with
+    /// views over them. `self` must stay where it is, unchanged, for as long
+    /// as the database is open.
+    pub fn register(&mut self, raw: &crate::chunk_load::RawDb) -> Result<()> {
+        if self.registered {
+            return Err(DbError("the database is already finished".into()));
+        }
+        self.registered = true;
+        for t in [&mut self.g, &mut self.p] {
+            let mut start = 0u64;
+            t.block_starts = (0..t.blocks())
+                .map(|b| {
+                    let s = start;
+                    start += t.columns[0].blocks[b].rows as u64;
+                    s
+                })
+                .collect();
+            debug_assert!(t.columns.iter().all(|c| c.rows() == start as usize));
+            for c in t.columns.iter_mut().filter(|c| c.output == Output::Enum) {
+                let (values, rank) = c.enum_values();
+                // SAFETY: the type is created and destroyed here.
+                let internal = unsafe {
+                    let mut ty = enum_logical_type(&values);
+                    let internal = ffi::duckdb_enum_internal_type(ty);
+                    ffi::duckdb_destroy_logical_type(&mut ty);
+                    internal
+                };
+                c.enum_type = Some(EnumType { values, rank, internal });
+            }
+            let name = CString::new(t.function_name()).expect("no NUL in names");
+            // SAFETY: the function is created, configured and registered on
+            // an open connection; `t` outlives the database (see above).
+            unsafe {
+                let mut f = ffi::duckdb_create_table_function();
+                ffi::duckdb_table_function_set_name(f, name.as_ptr());
+                ffi::duckdb_table_function_set_extra_info(f, (t as *const PackedTable).cast_mut().cast(), None);
+                ffi::duckdb_table_function_set_bind(f, Some(bind));
+                ffi::duckdb_table_function_set_init(f, Some(init));
+                ffi::duckdb_table_function_set_function(f, Some(scan));
+                ffi::duckdb_table_function_supports_projection_pushdown(f, true);
+                let rc = ffi::duckdb_register_table_function(raw.connection(), f);
+                ffi::duckdb_destroy_table_function(&mut f);
+                if rc != ffi::DuckDBSuccess {
+                    return Err(DbError(format!("could not register {}", t.function_name())));
+                }
+            }
+            raw.exec(&format!("drop table {0}; create view {0} as select * from {1}();", t.name, t.function_name()))?;
+        }
+        Ok(())
+    }
+}
+
+/// An enum type of `values`, which hold no NUL (the caller destroys it).
+///
+/// # Safety
+/// Calls DuckDB's C API; always safe to call.
+unsafe fn enum_logical_type(values: &[String]) -> ffi::duckdb_logical_type {
+    let values: Vec<CString> = values.iter().map(|v| CString::new(v.as_str()).expect("no NUL in values")).collect();
+    let mut ptrs: Vec<*const std::ffi::c_char> = values.iter().map(|v| v.as_ptr()).collect();
+    // SAFETY: the pointers are valid NUL-terminated strings for the call.
+    unsafe { ffi::duckdb_create_enum_type(ptrs.as_mut_ptr(), ptrs.len() as u64) }
+}
+
+/// What a scan's threads share: the next block to read and the columns asked for.
+struct ScanState {
+    next_block: AtomicUsize,
+    /// Table column index per output column (`None`: the row id).
+    columns: Vec<Option<usize>>,
+}
+
+unsafe extern "C" fn drop_boxed<T>(p: *mut c_void) {
+    // SAFETY: `p` came from Box::into_raw of a T, and DuckDB frees it once.
+    drop(unsafe { Box::from_raw(p.cast::<T>()) });
+}
+
+unsafe extern "C" fn bind(info: ffi::duckdb_bind_info) {
+    // SAFETY: the extra info is the PackedTable registered with the function.
+    let t = unsafe { &*ffi::duckdb_bind_get_extra_info(info).cast::<PackedTable>() };
+    for c in &t.columns {
+        let name = CString::new(c.name).expect("no NUL in names");
+        // SAFETY: types are created here and destroyed after DuckDB copied them.
+        unsafe {
+            let mut ty = match c.output {
+                Output::BigInt => ffi::duckdb_create_logical_type(ffi::DUCKDB_TYPE_DUCKDB_TYPE_BIGINT),
+                Output::UBigInt => ffi::duckdb_create_logical_type(ffi::DUCKDB_TYPE_DUCKDB_TYPE_UBIGINT),
+                Output::Enum => enum_logical_type(&c.enum_type.as_ref().expect("set when registered").values),
+            };
+            ffi::duckdb_bind_add_result_column(info, name.as_ptr(), ty);
+            ffi::duckdb_destroy_logical_type(&mut ty);
+        }
+    }
+    let rows = t.block_starts.last().map_or(0, |s| s + t.columns[0].blocks.last().map_or(0, |b| b.rows as u64));
+    // SAFETY: info is valid during bind.
+    unsafe { ffi::duckdb_bind_set_cardinality(info, rows, true) };
+}
+
+unsafe extern "C" fn init(info: ffi::duckdb_init_info) {
+    // SAFETY: as in `bind`; info is valid during init.
+    unsafe {
+        let t = &*ffi::duckdb_init_get_extra_info(info).cast::<PackedTable>();
+        let n = ffi::duckdb_init_get_column_count(info);
+        let columns =
+            (0..n).map(|i| ffi::duckdb_init_get_column_index(info, i) as usize).map(|k| (k < t.columns.len()).then_some(k)).collect();
+        let state = Box::new(ScanState { next_block: AtomicUsize::new(0), columns });
+        ffi::duckdb_init_set_init_data(info, Box::into_raw(state).cast(), Some(drop_boxed::<ScanState>));
+        ffi::duckdb_init_set_max_threads(info, t.blocks().clamp(1, 64) as u64);
+    }
+}
+
+/// Fills `output` with the next unread block (no rows when none is left).
+unsafe extern "C" fn scan(info: ffi::duckdb_function_info, output: ffi::duckdb_data_chunk) {
+    // SAFETY: extra info and init data are ours (see `register`, `init`);
+    // the output chunk has one vector per requested column, of the types
+    // `bind` declared, with room for BLOCK_ROWS rows.
+    unsafe {
+        let t = &*ffi::duckdb_function_get_extra_info(info).cast::<PackedTable>();
+        let state = &*ffi::duckdb_function_get_init_data(info).cast::<ScanState>();
+        let b = state.next_block.fetch_add(1, Ordering::Relaxed);
+        if b >= t.blocks() {
+            ffi::duckdb_data_chunk_set_size(output, 0);
+            return;
+        }
+        let rows = t.columns[0].blocks[b].rows as usize;
+        for (i, col) in state.columns.iter().enumerate() {
+            let vector = ffi::duckdb_data_chunk_get_vector(output, i as u64);
+            match col {
+                Some(k) => write_block(&t.columns[*k], b, vector),
+                None => {
+                    let out = ffi::duckdb_vector_get_data(vector).cast::<i64>();
+                    let first = t.block_starts[b] as i64;
+                    (0..rows).for_each(|r| *out.add(r) = first + r as i64);
+                }
+            }
+        }
+        ffi::duckdb_data_chunk_set_size(output, rows as u64);
+    }
+}
+
+/// Widens block `b` of `c` into `vector`.
+///
+/// # Safety
+/// `vector` is an output vector of the type `bind` declared for `c`, with
+/// room for the block's rows.
+unsafe fn write_block(c: &PackedColumn, b: usize, vector: ffi::duckdb_vector) {
+    let block = c.blocks[b];
+    let rows = block.rows as usize;
+    let data = &c.bytes[block.offset..block.offset + rows * block.width as usize];
+    // SAFETY: see the function's contract.
+    unsafe {
+        let out = ffi::duckdb_vector_get_data(vector);
+        match c.output {
+            Output::BigInt | Output::UBigInt => widen(data, block, std::slice::from_raw_parts_mut(out.cast::<i64>(), rows)),
+            Output::Enum => {
+                // Codes are few; widen them, then map each to its enum position.
+                let mut codes = [0i64; BLOCK_ROWS];
+                widen(data, block, &mut codes[..rows]);
+                let e = c.enum_type.as_ref().expect("set when registered");
+                let at = |code: i64| e.rank.get(code as usize).copied().unwrap_or(0);
+                match e.internal {
+                    ffi::DUCKDB_TYPE_DUCKDB_TYPE_UTINYINT => {
+                        let out = out.cast::<u8>();
+                        (0..rows).for_each(|r| *out.add(r) = at(codes[r]) as u8)
+                    }
+                    ffi::DUCKDB_TYPE_DUCKDB_TYPE_USMALLINT => {
+                        let out = out.cast::<u16>();
+                        (0..rows).for_each(|r| *out.add(r) = at(codes[r]) as u16)
+                    }
+                    _ => {
+                        let out = out.cast::<u32>();
+                        (0..rows).for_each(|r| *out.add(r) = at(codes[r]))
+                    }
+                }
+            }
+        }
+        if let Some(k) = block.nulls {
+            ffi::duckdb_vector_ensure_validity_writable(vector);
+            let mask = ffi::duckdb_vector_get_validity(vector);
+            let words = &c.validity[k as usize];
+            std::ptr::copy_nonoverlapping(words.as_ptr(), mask, rows.div_ceil(64));
+        }
+    }
+}
+
+/// `base + offset` for each of a block's rows.
+fn widen(data: &[u8], block: Block, out: &mut [i64]) {
+    let base = block.base;
+    match block.width {
+        0 => out.fill(base),
+        1 => out.iter_mut().zip(data).for_each(|(o, &d)| *o = base.wrapping_add(d as i64)),
+        2 => out
+            .iter_mut()
+            .zip(data.chunks_exact(2))
+            .for_each(|(o, d)| *o = base.wrapping_add(u16::from_le_bytes([d[0], d[1]]) as i64)),
+        4 => out
+            .iter_mut()
+            .zip(data.chunks_exact(4))
+            .for_each(|(o, d)| *o = base.wrapping_add(u32::from_le_bytes([d[0], d[1], d[2], d[3]]) as i64)),
+        _ => out
+            .iter_mut()
+            .zip(data.chunks_exact(8))
+            .for_each(|(o, d)| *o = base.wrapping_add(u64::from_le_bytes(d.try_into().expect("8 bytes")) as i64)),
+    }
+}
