@@ -101,8 +101,10 @@ pub fn load_trace_visiting(
     let started = std::time::Instant::now();
     let mut append_time = std::time::Duration::ZERO;
     let (chunks, received) = std::sync::mpsc::sync_channel::<TraceTables>(0);
+    // Appended chunks go back to the reader, which fills them again.
+    let (give_back, given_back) = std::sync::mpsc::sync_channel::<TraceTables>(1);
     let (rest, outcome) = std::thread::scope(|s| {
-        let reading = s.spawn(|| read_chunks(path, &bytes, chunks, problem, visit));
+        let reading = s.spawn(|| read_chunks(path, &bytes, (chunks, given_back), problem, visit));
         let mut failed = None;
         for chunk in received.iter() {
             let t = std::time::Instant::now();
@@ -111,6 +113,7 @@ pub fn load_trace_visiting(
                 break;
             }
             append_time += t.elapsed();
+            let _ = give_back.try_send(chunk);
         }
         // Dropping the receiver makes the reader stop at its next chunk.
         drop(received);
@@ -138,7 +141,7 @@ pub fn load_trace_visiting(
 fn read_chunks(
     path: &Path,
     bytes: &crate::input::TraceBytes,
-    chunks: std::sync::mpsc::SyncSender<TraceTables>,
+    (chunks, given_back): (std::sync::mpsc::SyncSender<TraceTables>, std::sync::mpsc::Receiver<TraceTables>),
     problem: Option<&std::sync::Mutex<Option<String>>>,
     visit: &mut (dyn FnMut(&gotrace::Event<'_>) + Send),
 ) -> Result<(TraceTables, Outcome), LoadError> {
@@ -160,8 +163,13 @@ fn read_chunks(
             Ok(Some(ev)) => {
                 visit(&ev);
                 builder.add(&ev);
-                if builder.pending_rows() >= CHUNK_ROWS && chunks.send(builder.take_rows()).is_err() {
-                    break None;
+                if builder.pending_rows() >= CHUNK_ROWS {
+                    if let Ok(spent) = given_back.try_recv() {
+                        builder.reuse(spent);
+                    }
+                    if chunks.send(builder.take_rows()).is_err() {
+                        break None;
+                    }
                 }
             }
             Ok(None) => break None,
