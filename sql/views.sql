@@ -58,10 +58,10 @@ with per_g as (
         arg_min(stack_id, end_time_ns) filter (where stack_id is not null) as first_stack,
         arg_min(src_stack_id, end_time_ns) filter (where src_stack_id is not null) as first_src_stack,
         bool_or(reason = 'system goroutine wait') as system_wait,
-        coalesce(sum(duration_ns) filter (where from_state = 'running'), 0) as running_ns,
-        coalesce(sum(duration_ns) filter (where from_state = 'runnable'), 0) as runnable_ns,
-        coalesce(sum(duration_ns) filter (where from_state = 'syscall'), 0) as syscall_ns,
-        coalesce(sum(duration_ns) filter (where from_state = 'waiting'), 0) as waiting_ns,
+        coalesce(sum(duration_ns) filter (where from_state = 'running'::state), 0) as running_ns,
+        coalesce(sum(duration_ns) filter (where from_state = 'runnable'::state), 0) as runnable_ns,
+        coalesce(sum(duration_ns) filter (where from_state = 'syscall'::state), 0) as syscall_ns,
+        coalesce(sum(duration_ns) filter (where from_state = 'waiting'::state), 0) as waiting_ns,
         sum(duration_ns) as total_ns,
         count(*) as transitions
     from g_transitions
@@ -82,8 +82,8 @@ order by running_ns desc;
 create view procs as
 select
     p,
-    coalesce(sum(duration_ns) filter (where from_state = 'running'), 0) as running_ns,
-    coalesce(sum(duration_ns) filter (where from_state = 'idle'), 0) as idle_ns,
+    coalesce(sum(duration_ns) filter (where from_state = 'running'::state), 0) as running_ns,
+    coalesce(sum(duration_ns) filter (where from_state = 'idle'::state), 0) as idle_ns,
     sum(duration_ns) as total_ns,
     count(*) as transitions
 from p_transitions
@@ -117,13 +117,13 @@ create view delays as
 with into_runnable as (
     select g, end_time_ns, from_state, reason, src_g, src_stack_id, stack_id
     from g_transitions
-    where to_state = 'runnable'
+    where to_state = 'runnable'::state
 ),
 creations as (
     select g, arg_min(src_g, end_time_ns) as creator_g, arg_min(src_stack_id, end_time_ns) as creator_stack_id,
            arg_min(stack_id, end_time_ns) as start_stack_id
     from g_transitions
-    where from_state = 'notexist'
+    where from_state = 'notexist'::state
     group by g
 )
 select
@@ -141,8 +141,8 @@ select
         else 'unknown'
     end as cause,
     e.reason as cause_reason,
-    case when e.from_state in ('notexist', 'waiting') then e.src_g end as made_runnable_by_g,
-    case when e.from_state in ('notexist', 'waiting') then e.src_stack_id end as made_runnable_by_stack_id,
+    case when e.from_state in ('notexist'::state, 'waiting'::state) then e.src_g end as made_runnable_by_g,
+    case when e.from_state in ('notexist'::state, 'waiting'::state) then e.src_stack_id end as made_runnable_by_stack_id,
     e.stack_id as own_stack_id,
     c.creator_g,
     c.creator_stack_id,
@@ -150,7 +150,7 @@ select
 from g_transitions o
 left join into_runnable e on e.g = o.g and e.end_time_ns = o.end_time_ns - o.duration_ns
 left join creations c on c.g = o.g
-where o.from_state = 'runnable' and o.to_state = 'running';
+where o.from_state = 'runnable'::state and o.to_state = 'running'::state;
 
 -- Every stretch a goroutine executed on a proc: running, or in a syscall
 -- (a goroutine in a syscall keeps its proc until the proc is taken from it).
@@ -160,11 +160,11 @@ create view runs as
 with into_syscall as (
     select g, end_time_ns, src_p
     from g_transitions
-    where to_state = 'syscall'
+    where to_state = 'syscall'::state
 )
 select
     o.g,
-    case when o.from_state = 'syscall' then coalesce(e.src_p, o.src_p) else o.src_p end as p,
+    case when o.from_state = 'syscall'::state then coalesce(e.src_p, o.src_p) else o.src_p end as p,
     o.end_time_ns - o.duration_ns as start_time_ns,
     o.end_time_ns,
     o.duration_ns,
@@ -173,5 +173,5 @@ select
     o.reason,
     o.stack_id
 from g_transitions o
-left join into_syscall e on o.from_state = 'syscall' and e.g = o.g and e.end_time_ns = o.end_time_ns - o.duration_ns
-where o.from_state in ('running', 'syscall');
+left join into_syscall e on o.from_state = 'syscall'::state and e.g = o.g and e.end_time_ns = o.end_time_ns - o.duration_ns
+where o.from_state in ('running'::state, 'syscall'::state);

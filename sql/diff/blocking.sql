@@ -11,7 +11,7 @@ with t as (
 blocks as (
     select b.g, b.end_time_ns as start_ns, coalesce(nullif(b.reason, ''), 'unknown') as reason, b.stack_id
     from g_transitions b
-    where b.to_state = 'waiting' and b.from_state <> 'waiting'
+    where b.to_state = 'waiting'::state and b.from_state <> 'waiting'::state
 ),
 waits as (
     select
@@ -22,7 +22,7 @@ waits as (
     from blocks bl
     cross join t
     left join g_transitions w
-        on w.g = bl.g and w.from_state = 'waiting' and w.end_time_ns - w.duration_ns = bl.start_ns
+        on w.g = bl.g and w.from_state = 'waiting'::state and w.end_time_ns - w.duration_ns = bl.start_ns
 ),
 by_stack as (
     select reason, stack_id, count(*) as count, sum(wait_ns) as total_ns, count(*) filter (where open) as still_waiting

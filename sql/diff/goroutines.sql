@@ -10,9 +10,9 @@ initial as (
     select count(*) filter (where first_from <> 'notexist') as n from firsts
 ),
 deltas as (
-    select end_time_ns as t, 1 as d from g_transitions where from_state = 'notexist'
+    select end_time_ns as t, 1 as d from g_transitions where from_state = 'notexist'::state
     union all
-    select end_time_ns as t, -1 as d from g_transitions where to_state = 'notexist'
+    select end_time_ns as t, -1 as d from g_transitions where to_state = 'notexist'::state
 ),
 alive as (
     -- Exits before creations at the same instant: the peak is never overstated.
@@ -20,7 +20,7 @@ alive as (
 )
 select
     (select count(*) from firsts) as seen,
-    (select count(*) from g_transitions where from_state = 'notexist') as created,
-    (select count(*) from g_transitions where to_state = 'notexist') as exited,
+    (select count(*) from g_transitions where from_state = 'notexist'::state) as created,
+    (select count(*) from g_transitions where to_state = 'notexist'::state) as exited,
     (select n from initial) + greatest(coalesce((select max(c) from alive), 0), 0) as max_alive,
     (select n from initial) + (select coalesce(sum(d), 0) from deltas) as alive_at_end;

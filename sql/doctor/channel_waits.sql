@@ -17,12 +17,12 @@ with b as (
 blocks as (
     select g, end_time_ns as t, reason, stack_id
     from g_transitions
-    where to_state = 'waiting' and from_state <> 'waiting' and reason in ('chan send', 'chan receive', 'select')
+    where to_state = 'waiting'::state and from_state <> 'waiting'::state and reason in ('chan send', 'chan receive', 'select')
 ),
 wakes as (
     select g, end_time_ns - duration_ns as t, end_time_ns as e, duration_ns, src_g, src_stack_id
     from g_transitions
-    where from_state = 'waiting' and to_state = 'runnable'
+    where from_state = 'waiting'::state and to_state = 'runnable'::state
 ),
 -- Stacks are named once each, not once per wait: each function list gets
 -- the smallest stack ID that has it as its key, and waits are grouped by
@@ -77,7 +77,7 @@ waker_gs as (
     select distinct fkey, src_g from waits where src_g is not null
 ),
 running as (
-    select g, sum(duration_ns) as ns from g_transitions where from_state = 'running' group by g
+    select g, sum(duration_ns) as ns from g_transitions where from_state = 'running'::state group by g
 ),
 waker_busy as (
     select wg.fkey, coalesce(sum(r.ns), 0)::bigint as running_ns

@@ -7,12 +7,12 @@
 with r as (
     select g, end_time_ns - duration_ns as s, end_time_ns as e, duration_ns
     from g_transitions
-    where from_state = 'runnable' and duration_ns > 0
+    where from_state = 'runnable'::state and duration_ns > 0
 ),
 i as (
     select end_time_ns - duration_ns as s, end_time_ns as e
     from p_transitions
-    where from_state = 'idle' and duration_ns > 0
+    where from_state = 'idle'::state and duration_ns > 0
 ),
 hit as (
     select distinct r.g, r.s, r.duration_ns

@@ -23,7 +23,7 @@ slices as (
     select a.name, t.g, t.duration_ns, t.end_time_ns
     from g_transitions t
     join app a on a.g = t.g
-    where t.from_state = 'running' and t.to_state = 'waiting'
+    where t.from_state = 'running'::state and t.to_state = 'waiting'::state
       and t.reason in ('chan send', 'chan receive', 'select', 'sync', 'sync.(*Cond).Wait')
 ),
 win as (

@@ -22,12 +22,12 @@ p_last as (
 ),
 iv as (
     select end_time_ns - duration_ns as s, end_time_ns as e, 1 as r, 0 as i
-    from g_transitions where from_state = 'runnable' and duration_ns > 0
+    from g_transitions where from_state = 'runnable'::state and duration_ns > 0
     union all
     select t, (select t1 from b), 1, 0 from g_last where st = 'runnable'
     union all
     select end_time_ns - duration_ns, end_time_ns, 0, 1
-    from p_transitions where from_state = 'idle' and duration_ns > 0
+    from p_transitions where from_state = 'idle'::state and duration_ns > 0
     union all
     select t, (select t1 from b), 0, 1 from p_last where st = 'idle'
 ),

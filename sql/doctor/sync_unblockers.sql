@@ -7,12 +7,12 @@
 with blocks as (
     select g, end_time_ns as t, reason, stack_id
     from g_transitions
-    where to_state = 'waiting' and from_state <> 'waiting'
+    where to_state = 'waiting'::state and from_state <> 'waiting'::state
 ),
 wakes as (
     select g, end_time_ns - duration_ns as t, src_stack_id
     from g_transitions
-    where from_state = 'waiting' and to_state = 'runnable'
+    where from_state = 'waiting'::state and to_state = 'runnable'::state
 ),
 pairs as (
     select b.reason, b.stack_id, w.src_stack_id, count(*) as count

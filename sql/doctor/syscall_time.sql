@@ -7,15 +7,15 @@
 with instants as (
     select g, end_time_ns
     from g_transitions
-    where from_state = 'syscall' and to_state = 'running' and duration_ns <= 1
+    where from_state = 'syscall'::state and to_state = 'running'::state and duration_ns <= 1
 ),
 after as (
     select r.duration_ns
     from g_transitions r
     join instants i on i.g = r.g and i.end_time_ns = r.end_time_ns - r.duration_ns
-    where r.from_state = 'running'
+    where r.from_state = 'running'::state
 )
 select
     (select count(*) from instants) as instant_syscalls,
-    (select count(*) from g_transitions where from_state = 'syscall' and duration_ns > 1) as timed_syscalls,
+    (select count(*) from g_transitions where from_state = 'syscall'::state and duration_ns > 1) as timed_syscalls,
     (select coalesce(sum(duration_ns), 0)::bigint from after) as after_instant_ns;

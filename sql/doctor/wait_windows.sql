@@ -15,12 +15,12 @@ with b as (
 blocks as (
     select g, end_time_ns as t, stack_id
     from g_transitions
-    where to_state = 'waiting' and from_state <> 'waiting' and reason in ('sync', 'chan send', 'chan receive', 'select')
+    where to_state = 'waiting'::state and from_state <> 'waiting'::state and reason in ('sync', 'chan send', 'chan receive', 'select')
 ),
 wakes as (
     select g, end_time_ns - duration_ns as t, duration_ns
     from g_transitions
-    where from_state = 'waiting' and to_state = 'runnable'
+    where from_state = 'waiting'::state and to_state = 'runnable'::state
 ),
 waits as (
     select bl.stack_id, w.t as s, w.t + w.duration_ns as e

@@ -5,7 +5,7 @@
 with blocked as (
     select (end_time_ns - {{origin_ns}}) // {{window_ns}} as w, sum(duration_ns) as ns
     from g_transitions
-    where from_state = 'waiting'
+    where from_state = 'waiting'::state
     group by w
 ), gc as (
     select (start_time_ns - {{origin_ns}}) // {{window_ns}} as w, sum(end_time_ns - start_time_ns) as ns

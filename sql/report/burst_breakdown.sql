@@ -10,7 +10,7 @@ select
     end as category,
     count(*) as count
 from burst_rows
-where to_state = 'runnable'
+where to_state = 'runnable'::state
       and start_ns between {{center_ns}} - 1000000 and {{center_ns}} + 1000000
 group by category
 order by count desc, min(end_time_ns);

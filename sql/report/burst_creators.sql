@@ -2,7 +2,7 @@
 with c as (
     select src_stack_id as stack_id, count(*) as count
     from burst_rows
-    where from_state = 'notexist' and to_state = 'runnable'
+    where from_state = 'notexist'::state and to_state = 'runnable'::state
       and start_ns between {{center_ns}} - 1000000 and {{center_ns}} + 1000000
     group by src_stack_id
 ),

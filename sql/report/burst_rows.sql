@@ -13,7 +13,7 @@ select *
 from (
     select g, from_state, to_state, end_time_ns - duration_ns as start_ns, end_time_ns, src_stack_id, src_g
     from g_transitions
-    where (to_state = 'runnable' or (from_state = 'notexist' and to_state = 'running'))
+    where (to_state = 'runnable'::state or (from_state = 'notexist'::state and to_state = 'running'::state))
       and end_time_ns >= {{earliest_ns}}
 )
 where {{in_windows}}

@@ -3,5 +3,5 @@
 -- (end_time_ns - duration_ns), as dt/schedstat counts them.
 select count(distinct g) as goroutines
 from burst_rows
-where (to_state = 'runnable' or (from_state = 'notexist' and to_state = 'running'))
+where (to_state = 'runnable'::state or (from_state = 'notexist'::state and to_state = 'running'::state))
       and start_ns between {{center_ns}} - 1000000 and {{center_ns}} + 1000000;

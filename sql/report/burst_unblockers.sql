@@ -2,7 +2,7 @@
 with u as (
     select src_stack_id
     from burst_rows
-    where from_state = 'waiting' and to_state = 'runnable' and src_stack_id is not null
+    where from_state = 'waiting'::state and to_state = 'runnable'::state and src_stack_id is not null
       and start_ns between {{center_ns}} - 1000000 and {{center_ns}} + 1000000
 ),
 leaves as (select stack_terse(src_stack_id)[1] as leaf from u)

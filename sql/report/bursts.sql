@@ -3,7 +3,7 @@
 with ev as (
     select g, src_stack_id, end_time_ns - duration_ns as t
     from g_transitions
-    where to_state = 'runnable' or (from_state = 'notexist' and to_state = 'running')
+    where to_state = 'runnable'::state or (from_state = 'notexist'::state and to_state = 'running'::state)
 ),
 origin as (select min(end_time_ns - duration_ns) as t0 from g_transitions)
 select

@@ -6,7 +6,7 @@
 with b as (
     select (end_time_ns - {{t0_ns}}) // 1000000 as bucket, count(*) as count
     from g_transitions
-    where to_state = 'runnable'
+    where to_state = 'runnable'::state
       and (end_time_ns - {{t0_ns}}) // 1000000 >= {{lo_bucket}} and (end_time_ns - {{t0_ns}}) // 1000000 < {{hi_bucket}}
       -- implied (bucket 0 also holds the last millisecond before t0); lets DuckDB skip row groups
       and end_time_ns >= {{t0_ns}} + {{lo_bucket}}::bigint * 1000000 - 1000000 and end_time_ns < {{t0_ns}} + {{hi_bucket}}::bigint * 1000000

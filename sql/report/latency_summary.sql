@@ -12,7 +12,7 @@ with s as (
         min(end_time_ns - duration_ns) as t0_ns,
         max(end_time_ns) as end_ns
     from g_transitions
-    where from_state = 'runnable' and to_state = 'running'
+    where from_state = 'runnable'::state and to_state = 'running'::state
 )
 select count, min_ns, avg_ns, q[1] as p50_ns, q[2] as p90_ns, q[3] as p99_ns, max_ns, t0_ns, end_ns
 from s;

@@ -6,6 +6,6 @@ select
     quantile_cont(duration_ns, 0.99) as p99_ns,
     max(duration_ns) as max_ns
 from g_transitions
-where from_state = 'runnable' and to_state = 'running'
+where from_state = 'runnable'::state and to_state = 'running'::state
 group by win
 order by win;

@@ -3,7 +3,7 @@
 with r as (
     select g, duration_ns, stack_id
     from g_transitions
-    where from_state = 'running' and src_p = {{p}}
+    where from_state = 'running'::state and src_p = {{p}}
       and end_time_ns > {{start_ns}} and end_time_ns - duration_ns < {{end_ns}}
 )
 select

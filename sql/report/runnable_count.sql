@@ -4,10 +4,10 @@
 with buckets as (
     select
         (end_time_ns - {{t0_ns}}) // 1000000 as bucket,
-        count(*) filter (where to_state = 'runnable') as entered,
-        count(*) filter (where from_state = 'runnable') as left_runnable
+        count(*) filter (where to_state = 'runnable'::state) as entered,
+        count(*) filter (where from_state = 'runnable'::state) as left_runnable
     from g_transitions
-    where from_state = 'runnable' or to_state = 'runnable'
+    where from_state = 'runnable'::state or to_state = 'runnable'::state
     group by bucket
 )
 select

@@ -3,7 +3,7 @@
 with w as (
     select g, count(*) as schedulings, sum(duration_ns) as total_ns, max(duration_ns) as max_ns
     from g_transitions
-    where from_state = 'runnable' and to_state = 'running'
+    where from_state = 'runnable'::state and to_state = 'running'::state
     group by g
     order by total_ns desc, g
     limit {{limit}}

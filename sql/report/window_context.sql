@@ -13,12 +13,12 @@ with bounds as (
 waits as (
     select end_time_ns - duration_ns as s, end_time_ns as e
     from g_transitions
-    where from_state = 'runnable' and to_state = 'running'
+    where from_state = 'runnable'::state and to_state = 'running'::state
 ),
 idle as (
     select end_time_ns - duration_ns as s, end_time_ns as e
     from p_transitions
-    where from_state = 'idle'
+    where from_state = 'idle'::state
 ),
 gc as (
     select start_time_ns as s, end_time_ns as e

@@ -11,7 +11,7 @@
 with r as (
     select g, src_p as p, end_time_ns - duration_ns as start_time_ns, end_time_ns
     from g_transitions
-    where from_state = 'running' and end_time_ns > {{from}} and end_time_ns - duration_ns < {{to}}
+    where from_state = 'running'::state and end_time_ns > {{from}} and end_time_ns - duration_ns < {{to}}
 ),
 top_g as (
     select g

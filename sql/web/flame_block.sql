@@ -6,8 +6,8 @@ with waits as (
     select coalesce(nullif(b.reason, ''), 'unknown') as reason, b.stack_id, w.duration_ns
     from g_transitions w
     left join g_transitions b
-        on b.g = w.g and b.to_state = 'waiting' and b.end_time_ns = w.end_time_ns - w.duration_ns
-    where w.from_state = 'waiting' and w.to_state = 'runnable'
+        on b.g = w.g and b.to_state = 'waiting'::state and b.end_time_ns = w.end_time_ns - w.duration_ns
+    where w.from_state = 'waiting'::state and w.to_state = 'runnable'::state
 ),
 by_stack as (
     select reason, stack_id, count(*) as count, sum(duration_ns) as total_ns

@@ -6,14 +6,14 @@
 -- query a hash aggregate at any zoom; zoomed in far enough that a step holds at most one transition, the peak is
 -- exact. Parameters: lo_ns, hi_ns, step_ns, steps.
 with base as (
-    select (count(*) filter (where to_state = 'runnable') - count(*) filter (where from_state = 'runnable'))::bigint as n
+    select (count(*) filter (where to_state = 'runnable'::state) - count(*) filter (where from_state = 'runnable'::state))::bigint as n
     from g_transitions
     where end_time_ns < {{lo_ns}}
 ),
 steps as (
     select
         (end_time_ns - {{lo_ns}}) // {{step_ns}} as s,
-        count(*) filter (where to_state = 'runnable') - count(*) filter (where from_state = 'runnable') as delta
+        count(*) filter (where to_state = 'runnable'::state) - count(*) filter (where from_state = 'runnable'::state) as delta
     from g_transitions
     where end_time_ns >= {{lo_ns}} and end_time_ns < {{hi_ns}}
     group by s

@@ -7,7 +7,7 @@
 with iv as (
     select g, from_state as state, end_time_ns - duration_ns as start_ns, end_time_ns as end_ns
     from g_transitions
-    where g between {{g_from}} and {{g_to}} and from_state in ('running', 'runnable', 'waiting', 'syscall')
+    where g between {{g_from}} and {{g_to}} and from_state in ('running'::state, 'runnable'::state, 'waiting'::state, 'syscall'::state)
         and end_time_ns > {{lo_ns}} and end_time_ns - duration_ns < {{hi_ns}}
     union all
     select g, state, start_ns, {{end_ns}}::bigint

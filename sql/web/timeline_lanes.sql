@@ -7,8 +7,8 @@ with act as (
     select
         g,
         coalesce(sum(least(end_time_ns, {{hi_ns}}) - greatest(end_time_ns - duration_ns, {{lo_ns}}))
-            filter (where from_state in ('running', 'runnable', 'syscall')), 0) as active_ns,
-        count(*) filter (where end_time_ns < {{hi_ns}} and from_state <> 'undetermined') as transitions
+            filter (where from_state in ('running'::state, 'runnable'::state, 'syscall'::state)), 0) as active_ns,
+        count(*) filter (where end_time_ns < {{hi_ns}} and from_state <> 'undetermined'::state) as transitions
     from g_transitions
     where end_time_ns >= {{lo_ns}} and end_time_ns - duration_ns < {{hi_ns}}
     group by g

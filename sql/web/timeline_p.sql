@@ -8,7 +8,7 @@
 with iv as (
     select src_p as p, g, 'running' as state, end_time_ns - duration_ns as start_ns, end_time_ns as end_ns
     from g_transitions
-    where from_state = 'running' and end_time_ns > {{lo_ns}} and end_time_ns - duration_ns < {{hi_ns}}
+    where from_state = 'running'::state and end_time_ns > {{lo_ns}} and end_time_ns - duration_ns < {{hi_ns}}
     union all
     select p, g, 'syscall', start_ns, end_ns
     from web_syscalls
@@ -20,7 +20,7 @@ with iv as (
     union all
     select p, null, 'held', end_time_ns - duration_ns, end_time_ns
     from p_transitions
-    where from_state = 'running' and end_time_ns > {{lo_ns}} and end_time_ns - duration_ns < {{hi_ns}}
+    where from_state = 'running'::state and end_time_ns > {{lo_ns}} and end_time_ns - duration_ns < {{hi_ns}}
     union all
     select p, null, 'held', start_ns, {{end_ns}}::bigint
     from web_p_tails

@@ -16,6 +16,6 @@ create or replace temp table web_syscalls as
 select s.g, coalesce(e.src_p, s.src_p) as p, s.end_time_ns - s.duration_ns as start_ns, s.end_time_ns as end_ns
 from g_transitions s
 left join g_transitions e
-    on e.g = s.g and e.to_state = 'syscall' and e.end_time_ns = s.end_time_ns - s.duration_ns
-where s.from_state = 'syscall'
+    on e.g = s.g and e.to_state = 'syscall'::state and e.end_time_ns = s.end_time_ns - s.duration_ns
+where s.from_state = 'syscall'::state
 order by start_ns;

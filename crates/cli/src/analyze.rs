@@ -164,11 +164,12 @@ fn read_chunks(
                 visit(&ev);
                 builder.add(&ev);
                 if builder.pending_rows() >= CHUNK_ROWS {
-                    if let Ok(spent) = given_back.try_recv() {
-                        builder.reuse(spent);
-                    }
                     if chunks.send(builder.take_rows()).is_err() {
                         break None;
+                    }
+                    // The chunk before it, appended by the time this one was taken.
+                    if let Ok(spent) = given_back.try_recv() {
+                        builder.reuse(spent);
                     }
                 }
             }

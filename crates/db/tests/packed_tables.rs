@@ -53,6 +53,7 @@ const QUERIES: &[&str] = &[
     // Comparisons with text, NULL tests and the columns sqlprof's views read.
     "select count(*), sum(duration_ns) from g_transitions where from_state = 'runnable' and to_state = 'running'",
     "select count(*) from g_transitions where reason is null and stack_id is not null",
+    "select count(*) from g_transitions where from_state like '%run%' or to_state = 'waiting'::state or reason like '%chan%'",
     "select count(*) from goroutines",
     "select * from procs order by all",
 ];
@@ -103,7 +104,7 @@ fn extreme_values_and_nulls_survive_packing() {
         g.src_m.push(Some(-5));
         g.src_p.push((i > 2500).then_some(70_000));
     }
-    g.reasons = std::sync::Arc::new(vec!["zeta\0".into(), "alpha".into(), "mid".into()]);
+    g.reasons = vec!["zeta\0".into(), "alpha".into(), "mid".into()];
     let db = Database::create(None).unwrap();
     db.create_schema().unwrap();
     db.append(&t).unwrap();

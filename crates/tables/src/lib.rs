@@ -45,9 +45,9 @@ pub struct GTransitions {
     /// dozen reasons millions of times, and one string per row cost more
     /// than all the other columns together.
     pub reason: Vec<Option<u32>>,
-    /// The text of each reason code: every code seen so far, shared by the
-    /// chunks that [`TableBuilder::take_rows`] hands out.
-    pub reasons: std::sync::Arc<Vec<String>>,
+    /// The text of each reason code: every code seen so far (each chunk that
+    /// [`TableBuilder::take_rows`] hands out has them all).
+    pub reasons: Vec<String>,
     pub duration_ns: Vec<i64>,
     pub end_time_ns: Vec<i64>,
     pub stack_id: Vec<Option<u64>>,
@@ -276,6 +276,16 @@ fn proc_state(s: ProcState) -> &'static str {
     }
 }
 
+/// Adds a reason not seen before to the dictionary; returns its code.
+#[cold]
+#[inline(never)]
+fn new_reason(codes: &mut HashMap<Vec<u8>, u32>, reasons: &mut Vec<String>, reason: &[u8]) -> u32 {
+    reasons.push(text(reason));
+    let k = (reasons.len() - 1) as u32;
+    codes.insert(reason.to_vec(), k);
+    k
+}
+
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -358,10 +368,15 @@ impl GoroutineClock {
     /// Records a transition of goroutine `id` at `time`; returns the time since its previous one.
     pub(crate) fn since_last(&mut self, id: i64, time: i64) -> i64 {
         let prev = match usize::try_from(id) {
-            Ok(k) if k < self.dense.len() => self.dense[k].replace(time),
             Ok(k) if k < 2 * self.seen + 4096 => {
-                self.grow_dense(k);
-                self.dense[k].replace(time)
+                if k >= self.dense.len() {
+                    self.dense.resize((k + 1).max(2 * self.dense.len()), None);
+                }
+                // An ID the vector did not cover when first seen is in the map.
+                match self.dense[k].replace(time) {
+                    None if !self.sparse.is_empty() => self.sparse.remove(&id),
+                    prev => prev,
+                }
             }
             _ => self.sparse.insert(id, time),
         };
@@ -370,18 +385,6 @@ impl GoroutineClock {
             None => {
                 self.seen += 1;
                 0
-            }
-        }
-    }
-
-    /// Makes the vector cover ID `k`, moving the map's entries it now covers.
-    fn grow_dense(&mut self, k: usize) {
-        let len = (k + 1).max(2 * self.dense.len());
-        self.dense.resize(len, None);
-        if !self.sparse.is_empty() {
-            let moved: Vec<i64> = self.sparse.keys().copied().filter(|&id| (id as usize) < len && id >= 0).collect();
-            for id in moved {
-                self.dense[id as usize] = self.sparse.remove(&id);
             }
         }
     }
@@ -404,9 +407,6 @@ pub struct TableBuilder {
     open_regions: IdMap<i64, Vec<usize>>,
     /// Reason bytes → code in `g_transitions.reasons`.
     reason_codes: HashMap<Vec<u8>, u32>,
-    /// Transition columns a loader gave back ([`TableBuilder::reuse`]), to
-    /// fill next instead of growing fresh ones.
-    spare: Option<(GTransitions, PTransitions)>,
     /// Time of the first non-Sync event, once seen.
     origin: Option<i64>,
 }
@@ -496,13 +496,7 @@ impl TableBuilder {
                 s.to_state.push(go_state(to));
                 let reason = (!st.reason.is_empty()).then(|| match self.reason_codes.get(st.reason) {
                     Some(&k) => k,
-                    None => {
-                        let reasons = std::sync::Arc::make_mut(&mut s.reasons);
-                        reasons.push(text(st.reason));
-                        let k = (reasons.len() - 1) as u32;
-                        self.reason_codes.insert(st.reason.to_vec(), k);
-                        k
-                    }
+                    None => new_reason(&mut self.reason_codes, &mut s.reasons, st.reason),
                 });
                 s.reason.push(reason);
                 s.duration_ns.push(dt);
@@ -646,13 +640,12 @@ impl TableBuilder {
     /// stay until [`TableBuilder::finish`]: their rows are completed later.
     pub fn take_rows(&mut self) -> TraceTables {
         let t = &mut self.t;
-        let (spare_g, spare_p) = self.spare.take().unwrap_or_default();
-        let g_transitions = std::mem::replace(&mut t.g_transitions, spare_g);
-        // The reasons' dictionary stays with the builder; the chunk shares it.
+        let g_transitions = std::mem::take(&mut t.g_transitions);
+        // The reasons' dictionary stays with the builder; the chunk has a copy.
         t.g_transitions.reasons = g_transitions.reasons.clone();
         TraceTables {
             g_transitions,
-            p_transitions: std::mem::replace(&mut t.p_transitions, spare_p),
+            p_transitions: std::mem::take(&mut t.p_transitions),
             stack_samples: std::mem::take(&mut t.stack_samples),
             metrics: std::mem::take(&mut t.metrics),
             stack_frames: std::mem::take(&mut t.stack_frames),
@@ -667,10 +660,18 @@ impl TableBuilder {
     }
 
     /// Gives back a chunk from [`TableBuilder::take_rows`] that the loader is
-    /// done with: its transition columns, emptied, are filled next, so the
-    /// builder neither grows new ones value by value nor touches fresh memory.
-    pub fn reuse(&mut self, mut spent: TraceTables) {
-        let (g, p) = (&mut spent.g_transitions, &mut spent.p_transitions);
+    /// done with, right after a `take_rows`: its transition columns, emptied,
+    /// are filled next, so the builder neither grows new ones value by value
+    /// nor touches fresh memory. Ignored when rows were added since.
+    pub fn reuse(&mut self, spent: TraceTables) {
+        let (g, p) = (&mut self.t.g_transitions, &mut self.t.p_transitions);
+        if !g.g.is_empty() || !p.p.is_empty() {
+            return;
+        }
+        let reasons = std::mem::take(&mut g.reasons);
+        *g = spent.g_transitions;
+        *p = spent.p_transitions;
+        g.reasons = reasons;
         g.g.clear();
         g.from_state.clear();
         g.to_state.clear();
@@ -682,7 +683,6 @@ impl TableBuilder {
         g.src_g.clear();
         g.src_m.clear();
         g.src_p.clear();
-        g.reasons = Default::default();
         p.p.clear();
         p.from_state.clear();
         p.to_state.clear();
@@ -691,7 +691,6 @@ impl TableBuilder {
         p.src_p.clear();
         p.src_g.clear();
         p.src_m.clear();
-        self.spare = Some((spent.g_transitions, spent.p_transitions));
     }
 
     /// The remaining tables (everything when [`TableBuilder::take_rows`] was never called).
