@@ -15,6 +15,13 @@ join frames fr on fr.frame_id = sf.frame_id
 join functions fn on fn.function_id = fr.function_id
 group by sf.stack_id;
 
+-- The transitions whose end_time_ns is in [lo, hi]: what a query about a
+-- short stretch of the trace reads, so that the CLI's packed tables (which
+-- replace this macro, crates/db/src/packed.rs) read only the blocks of that
+-- stretch, as DuckDB's own tables skip row groups by their min/max.
+create macro g_transitions_ending(lo, hi) as table
+select * from g_transitions where end_time_ns between lo and hi;
+
 -- Stack lookups. A macro argument is pasted into the macro's body, so an
 -- argument naming a column (funcs(stack_id)) would bind to the subquery's own
 -- column of that name: the subquery renames its columns to names no caller uses.

@@ -5,16 +5,15 @@
 -- analyses, so each of them reads a few thousand rows instead of the whole
 -- table; temporary, never kept in a file.
 -- {{earliest_ns}}: the first centre minus 1 ms (a row starting in a window
--- ends after it, so DuckDB skips row groups that end earlier);
+-- ends after it, so the rows that end earlier are not read);
 -- {{in_windows}}: "start_ns between C - 1000000 and C + 1000000 or ..." for
 -- every centre C ("false" when there is none).
 create or replace temp table burst_rows as
 select *
 from (
     select g, from_state, to_state, end_time_ns - duration_ns as start_ns, end_time_ns, src_stack_id, src_g
-    from g_transitions
-    where (to_state = 'runnable'::state or (from_state = 'notexist'::state and to_state = 'running'::state))
-      and end_time_ns >= {{earliest_ns}}
+    from g_transitions_ending({{earliest_ns}}, 9223372036854775807)
+    where to_state = 'runnable'::state or (from_state = 'notexist'::state and to_state = 'running'::state)
 )
 where {{in_windows}}
 order by start_ns, end_time_ns;

@@ -2,7 +2,7 @@
 -- longest single run (whole run, not clipped) and how many goroutines and runs.
 with r as (
     select g, duration_ns, stack_id
-    from g_transitions
+    from g_transitions_ending({{start_ns}} + 1, 9223372036854775807)
     where from_state = 'running'::state and src_p = {{p}}
       and end_time_ns > {{start_ns}} and end_time_ns - duration_ns < {{end_ns}}
 )

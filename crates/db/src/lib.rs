@@ -200,6 +200,9 @@ impl Database {
             }
         }
         c.execute_batch(VIEWS_SQL).map_err(db_err)?;
+        if self.packed.borrow().is_some() {
+            c.execute_batch(packed::PackedTables::RANGE_MACRO).map_err(db_err)?;
+        }
         // sqlprof's rel_time_ns: time since the trace's first event.
         c.execute_batch(&format!("create macro rel_time_ns(_t_) as (_t_ - {});", t.first_time_ns)).map_err(db_err)?;
         Ok(())

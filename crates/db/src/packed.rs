@@ -42,6 +42,9 @@ enum Output {
 #[derive(Clone, Copy)]
 struct Block {
     base: i64,
+    /// The largest value (NULLs aside): with `base`, what a scan of a time
+    /// range skips blocks by.
+    max: i64,
     offset: usize,
     rows: u16,
     width: u8,
@@ -149,7 +152,7 @@ impl PackedColumn {
             self.validity.push(words);
             (self.validity.len() - 1) as u32
         });
-        self.blocks.push(Block { base: min, offset, rows: values.len() as u16, width, nulls });
+        self.blocks.push(Block { base: min, max, offset, rows: values.len() as u16, width, nulls });
     }
 
     /// The code of `text` in the column's dictionary, added if new. DuckDB's
@@ -389,6 +392,11 @@ impl PackedTables {
                 ffi::duckdb_table_function_set_init(f, Some(init));
                 ffi::duckdb_table_function_set_function(f, Some(scan));
                 ffi::duckdb_table_function_supports_projection_pushdown(f, true);
+                for name in [c"lo", c"hi"] {
+                    let mut ty = ffi::duckdb_create_logical_type(ffi::DUCKDB_TYPE_DUCKDB_TYPE_BIGINT);
+                    ffi::duckdb_table_function_add_named_parameter(f, name.as_ptr(), ty);
+                    ffi::duckdb_destroy_logical_type(&mut ty);
+                }
                 let rc = ffi::duckdb_register_table_function(raw.connection(), f);
                 ffi::duckdb_destroy_table_function(&mut f);
                 if rc != ffi::DuckDBSuccess {
@@ -399,6 +407,14 @@ impl PackedTables {
         }
         Ok(())
     }
+
+    /// Replaces the views' `g_transitions_ending(lo, hi)` (the transitions
+    /// whose `end_time_ns` is in `[lo, hi]`) by one that reads only the
+    /// blocks whose end times reach into the range: DuckDB's own tables skip
+    /// row groups by their min/max, the packed scan cannot see the filter.
+    /// Run after the views.
+    pub const RANGE_MACRO: &'static str = "create or replace macro g_transitions_ending(lo, hi) as table \
+        select * from schedstat_packed_g_transitions(lo := lo, hi := hi) where end_time_ns between lo and hi;";
 }
 
 /// An enum type of `values`, which hold no NUL (the caller destroys it).
@@ -412,8 +428,17 @@ unsafe fn enum_logical_type(values: &[String]) -> ffi::duckdb_logical_type {
     unsafe { ffi::duckdb_create_enum_type(ptrs.as_mut_ptr(), ptrs.len() as u64) }
 }
 
-/// What a scan's threads share: the next block to read and the columns asked for.
+/// The `end_time_ns` range a scan was asked for (`lo := ..., hi := ...`).
+#[derive(Clone, Copy)]
+struct TimeRange {
+    lo: i64,
+    hi: i64,
+}
+
+/// What a scan's threads share: the blocks to read, the next of them, and
+/// the columns asked for.
 struct ScanState {
+    blocks: Vec<u32>,
     next_block: AtomicUsize,
     /// Table column index per output column (`None`: the row id).
     columns: Vec<Option<usize>>,
@@ -441,8 +466,21 @@ unsafe extern "C" fn bind(info: ffi::duckdb_bind_info) {
         }
     }
     let rows = t.block_starts.last().map_or(0, |s| s + t.columns[0].blocks.last().map_or(0, |b| b.rows as u64));
-    // SAFETY: info is valid during bind.
-    unsafe { ffi::duckdb_bind_set_cardinality(info, rows, true) };
+    let mut range = TimeRange { lo: i64::MIN, hi: i64::MAX };
+    // SAFETY: info is valid during bind; each value is destroyed once.
+    unsafe {
+        for (name, bound) in [(c"lo", &mut range.lo), (c"hi", &mut range.hi)] {
+            let mut v = ffi::duckdb_bind_get_named_parameter(info, name.as_ptr());
+            if !v.is_null() {
+                if !ffi::duckdb_is_null_value(v) {
+                    *bound = ffi::duckdb_get_int64(v);
+                }
+                ffi::duckdb_destroy_value(&mut v);
+            }
+        }
+        ffi::duckdb_bind_set_cardinality(info, rows, range.lo == i64::MIN && range.hi == i64::MAX);
+        ffi::duckdb_bind_set_bind_data(info, Box::into_raw(Box::new(range)).cast(), Some(drop_boxed::<TimeRange>));
+    }
 }
 
 unsafe extern "C" fn init(info: ffi::duckdb_init_info) {
@@ -452,9 +490,18 @@ unsafe extern "C" fn init(info: ffi::duckdb_init_info) {
         let n = ffi::duckdb_init_get_column_count(info);
         let columns =
             (0..n).map(|i| ffi::duckdb_init_get_column_index(info, i) as usize).map(|k| (k < t.columns.len()).then_some(k)).collect();
-        let state = Box::new(ScanState { next_block: AtomicUsize::new(0), columns });
+        let range = *ffi::duckdb_init_get_bind_data(info).cast::<TimeRange>();
+        let blocks: Vec<u32> = match t.columns.iter().find(|c| c.name == "end_time_ns") {
+            Some(c) if range.lo != i64::MIN || range.hi != i64::MAX => (0..t.blocks())
+                .filter(|&b| c.blocks[b].base <= range.hi && c.blocks[b].max >= range.lo)
+                .map(|b| b as u32)
+                .collect(),
+            _ => (0..t.blocks() as u32).collect(),
+        };
+        let threads = blocks.len().clamp(1, 64) as u64;
+        let state = Box::new(ScanState { blocks, next_block: AtomicUsize::new(0), columns });
         ffi::duckdb_init_set_init_data(info, Box::into_raw(state).cast(), Some(drop_boxed::<ScanState>));
-        ffi::duckdb_init_set_max_threads(info, t.blocks().clamp(1, 64) as u64);
+        ffi::duckdb_init_set_max_threads(info, threads);
     }
 }
 
@@ -466,11 +513,11 @@ unsafe extern "C" fn scan(info: ffi::duckdb_function_info, output: ffi::duckdb_d
     unsafe {
         let t = &*ffi::duckdb_function_get_extra_info(info).cast::<PackedTable>();
         let state = &*ffi::duckdb_function_get_init_data(info).cast::<ScanState>();
-        let b = state.next_block.fetch_add(1, Ordering::Relaxed);
-        if b >= t.blocks() {
+        let Some(&b) = state.blocks.get(state.next_block.fetch_add(1, Ordering::Relaxed)) else {
             ffi::duckdb_data_chunk_set_size(output, 0);
             return;
-        }
+        };
+        let b = b as usize;
         let rows = t.columns[0].blocks[b].rows as usize;
         for (i, col) in state.columns.iter().enumerate() {
             let vector = ffi::duckdb_data_chunk_get_vector(output, i as u64);
