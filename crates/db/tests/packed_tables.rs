@@ -155,3 +155,20 @@ fn extreme_values_and_nulls_survive_packing() {
     // Nothing can be added once DuckDB reads the tables.
     assert!(db.append(&t).is_err());
 }
+
+#[test]
+fn a_trace_without_transitions_gives_empty_views() {
+    let t = schedstat_tables::TraceTables::default();
+    let db = Database::create(None).unwrap();
+    db.create_schema().unwrap();
+    db.append(&t).unwrap();
+    db.finish(&t).unwrap();
+    for q in [
+        "select count(*) from g_transitions",
+        "select count(*) from p_transitions",
+        "select count(*) from g_transitions where reason = 'select' or from_state = 'running'::state",
+        "select count(*) from g_transitions_ending(0, 100)",
+    ] {
+        assert_eq!(rows(&db, q)[0][0].as_i64(), Some(0), "{q}");
+    }
+}
