@@ -62,10 +62,11 @@ fn progress_bar(path: &Path, total: u64) -> Option<ProgressBar> {
 /// last time, event count) and whether the trace was complete.
 ///
 /// Reading and appending overlap: a second thread reads events and builds
-/// each chunk of rows while this one appends the previous chunk to DuckDB
-/// (the two cost about the same). At most two chunks are alive at once, and
-/// the database compresses what it holds as it goes
-/// ([`schedstat_db::CHECKPOINT_ROWS`]), so peak memory follows the compressed
+/// each chunk of rows while this one appends the previous chunk (packing the
+/// transitions, appending the rest to DuckDB: about a third of the reading's
+/// time) and hands it back to be refilled. At most three chunks are alive at
+/// once, and the database keeps what it holds packed or compressed as it goes
+/// ([`schedstat_db::CHECKPOINT_ROWS`]), so peak memory follows the packed
 /// tables, not the trace's rows.
 pub fn load_trace(path: &Path, db: &Database, verbose: bool) -> Result<(TraceTables, Outcome), LoadError> {
     load_trace_telling(path, db, verbose, None)

@@ -52,11 +52,13 @@ pub struct Database {
     packed: std::cell::RefCell<Option<Box<packed::PackedTables>>>,
 }
 
-/// Rows appended between two checkpoints, which compress them: memory then
-/// holds the compressed tables (about a tenth of their plain size) and at
-/// most this many uncompressed rows. Fewer means less memory and more time
-/// (on a 30 MB trace of 5.7 M transitions: every 512 Ki rows, 0.29 GB peak
-/// and a fifth more CPU; every 1 Mi, 0.40 GB; never, 0.76 GB).
+/// Rows appended to DuckDB between two checkpoints, which compress them:
+/// memory then holds the compressed tables (about a tenth of their plain
+/// size) and at most this many uncompressed rows. Fewer means less memory
+/// and more time (measured when the transitions still went to DuckDB, on a
+/// 30 MB trace of 5.7 M of them: every 512 Ki rows, 0.29 GB peak and a fifth
+/// more CPU; every 1 Mi, 0.40 GB; never, 0.76 GB). An in-memory database's
+/// transitions are packed instead (`packed.rs`) and do not count.
 pub const CHECKPOINT_ROWS: usize = 1 << 19;
 
 fn cell(v: ValueRef<'_>) -> Cell {
@@ -146,10 +148,11 @@ impl Database {
         Ok(())
     }
 
-    /// Appends a chunk of rows to every table (straight into DuckDB vectors),
-    /// and every [`CHECKPOINT_ROWS`] rows compresses what was appended, so
-    /// that whoever loads a trace chunk by chunk holds compressed tables, not
-    /// the trace's rows.
+    /// Appends a chunk of rows to every table: an in-memory database packs
+    /// the transitions (`packed.rs`), the rest goes straight into DuckDB
+    /// vectors, and every [`CHECKPOINT_ROWS`] rows DuckDB compresses what was
+    /// appended, so that whoever loads a trace chunk by chunk holds packed and
+    /// compressed tables, not the trace's rows.
     pub fn append(&self, t: &TraceTables) -> Result<()> {
         let raw = self.raw.as_ref().ok_or_else(|| DbError("rows can only be added to a database this process created".into()))?;
         let mut packed = self.packed.borrow_mut();
