@@ -64,6 +64,9 @@ struct PackedColumn {
     validity: Vec<[u64; BLOCK_ROWS / 64]>,
     /// For [`Output::Enum`]: the text of each code, in first-seen order.
     dictionary: Vec<String>,
+    /// The code of each text in `dictionary` (a damaged trace can hold
+    /// any number of distinct reasons).
+    codes: std::collections::HashMap<String, i64>,
     /// For `g_transitions.reason`: the column's code for each code of the
     /// tables' `reasons`.
     translated: Vec<i64>,
@@ -92,6 +95,7 @@ impl PackedColumn {
             bytes: Vec::new(),
             validity: Vec::new(),
             dictionary: Vec::new(),
+            codes: Default::default(),
             translated: Vec::new(),
             fixed_values: None,
             enum_type: None,
@@ -165,13 +169,13 @@ impl PackedColumn {
         } else {
             text
         };
-        match self.dictionary.iter().position(|d| d == text) {
-            Some(k) => k as i64,
-            None => {
-                self.dictionary.push(text.to_string());
-                (self.dictionary.len() - 1) as i64
-            }
+        if let Some(&k) = self.codes.get(text) {
+            return k;
         }
+        let k = self.dictionary.len() as i64;
+        self.dictionary.push(text.to_string());
+        self.codes.insert(text.to_string(), k);
+        k
     }
 
     /// Appends states (static text from a handful of values).
@@ -216,11 +220,9 @@ impl PackedColumn {
                 v
             }
         };
-        let rank = self
-            .dictionary
-            .iter()
-            .map(|d| values.iter().position(|v| v == d).unwrap_or(0) as u32)
-            .collect();
+        let position: std::collections::HashMap<&str, u32> =
+            values.iter().enumerate().map(|(k, v)| (v.as_str(), k as u32)).collect();
+        let rank = self.dictionary.iter().map(|d| position.get(d.as_str()).copied().unwrap_or(0)).collect();
         (values, rank)
     }
 }
@@ -305,7 +307,9 @@ impl PackedTables {
             for c in ["from_state", "to_state"] {
                 let col = t.column(c);
                 col.fixed_values = Some(states.clone());
-                col.dictionary = states.clone();
+                for state in &states {
+                    col.code(state);
+                }
             }
         }
         PackedTables { g, p, registered: false }

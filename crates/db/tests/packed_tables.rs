@@ -172,3 +172,34 @@ fn a_trace_without_transitions_gives_empty_views() {
         assert_eq!(rows(&db, q)[0][0].as_i64(), Some(0), "{q}");
     }
 }
+
+/// A damaged trace can carry any number of distinct reasons: each is its
+/// own enum value, in text order, and loading stays linear in them.
+#[test]
+fn many_distinct_reasons_stay_distinct_and_sorted() {
+    let mut t = schedstat_tables::TraceTables::default();
+    let n = 60_000u32;
+    let g = &mut t.g_transitions;
+    for i in 0..n {
+        g.g.push(Some(1));
+        g.from_state.push("running");
+        g.to_state.push("waiting");
+        g.reason.push(Some(i));
+        g.duration_ns.push(i as i64);
+        g.end_time_ns.push(i as i64);
+        g.stack_id.push(None);
+        g.src_stack_id.push(None);
+        g.src_g.push(None);
+        g.src_m.push(None);
+        g.src_p.push(None);
+    }
+    g.reasons = (0..n).map(|i| format!("reason {:05}", n - 1 - i)).collect();
+    let db = Database::create(None).unwrap();
+    db.create_schema().unwrap();
+    db.append(&t).unwrap();
+    db.finish(&t).unwrap();
+    assert_eq!(rows(&db, "select count(distinct reason) from g_transitions")[0][0].as_i64(), Some(n as i64));
+    // Text order is the reverse of the rows' order here.
+    let first = rows(&db, "select reason, duration_ns from g_transitions order by reason limit 1");
+    assert_eq!(first[0], vec![Cell::Text("reason 00000".into()), Cell::Int(n as i64 - 1)]);
+}
