@@ -70,9 +70,10 @@ struct PackedColumn {
     /// For `g_transitions.reason`: the column's code for each code of the
     /// tables' `reasons`.
     translated: Vec<i64>,
-    /// For [`Output::Enum`]: the enum's values when they are fixed in advance
-    /// (the schema's `state` type), in their declared order.
-    fixed_values: Option<Vec<String>>,
+    /// For [`Output::Enum`]: the dictionary holds the enum's values in their
+    /// declared order (the schema's `state` type, entered in advance) instead
+    /// of being sorted into text order.
+    declared_order: bool,
     /// For [`Output::Enum`], set by [`PackedTables::register`]: the enum's
     /// values, each code's position among them, and the integer type DuckDB
     /// stores such an enum as.
@@ -97,7 +98,7 @@ impl PackedColumn {
             dictionary: Vec::new(),
             codes: Default::default(),
             translated: Vec::new(),
-            fixed_values: None,
+            declared_order: false,
             enum_type: None,
         }
     }
@@ -209,17 +210,13 @@ impl PackedColumn {
     }
 
     /// The enum's values, and each dictionary code's position among them:
-    /// the fixed values in their order, or the dictionary sorted (so that
+    /// the declared values in their order, or the dictionary sorted (so that
     /// ordering by the column orders as the text would).
     fn enum_values(&self) -> (Vec<String>, Vec<u32>) {
-        let values = match &self.fixed_values {
-            Some(v) => v.clone(),
-            None => {
-                let mut v = self.dictionary.clone();
-                v.sort();
-                v
-            }
-        };
+        let mut values = self.dictionary.clone();
+        if !self.declared_order {
+            values.sort();
+        }
         let position: std::collections::HashMap<&str, u32> =
             values.iter().enumerate().map(|(k, v)| (v.as_str(), k as u32)).collect();
         let rank = self.dictionary.iter().map(|d| position.get(d.as_str()).copied().unwrap_or(0)).collect();
@@ -306,7 +303,7 @@ impl PackedTables {
         for t in [&mut g, &mut p] {
             for c in ["from_state", "to_state"] {
                 let col = t.column(c);
-                col.fixed_values = Some(states.clone());
+                col.declared_order = true;
                 for state in &states {
                     col.code(state);
                 }
@@ -351,7 +348,11 @@ impl PackedTables {
         [&self.g, &self.p]
             .iter()
             .flat_map(|t| &t.columns)
-            .map(|c| c.bytes.len() + c.validity.len() * 256 + c.blocks.len() * std::mem::size_of::<Block>())
+            .map(|c| {
+                c.bytes.len()
+                    + std::mem::size_of_val(c.validity.as_slice())
+                    + std::mem::size_of_val(c.blocks.as_slice())
+            })
             .sum()
     }
 

@@ -4,28 +4,15 @@
 //! every fixture of every Go version (cut traces included, since both sides
 //! see only the complete generations).
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::fixtures;
 
 use gotrace::Reader;
 use schedstat_db::Database;
 use schedstat_tables::{LatencyCollector, TableBuilder};
 
 const LATENCY_SUMMARY_SQL: &str = include_str!("../../../sql/report/latency_summary.sql");
-
-fn fixtures() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fixtures");
-    let mut out = Vec::new();
-    for v in std::fs::read_dir(&root).unwrap() {
-        for f in std::fs::read_dir(v.unwrap().path()).unwrap() {
-            let p = f.unwrap().path();
-            if p.extension().is_some_and(|e| e == "trace") {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
-}
 
 fn check(bytes: &[u8], what: &str) -> bool {
     let mut r = Reader::new(bytes).unwrap();

@@ -6,25 +6,12 @@
 //! stretch of the trace read through `g_transitions_ending` is the filter's
 //! rows on both.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::fixtures;
 
 use schedstat_db::{Cell, Database};
 use schedstat_tables::TableBuilder;
-
-fn fixtures() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fixtures");
-    let mut out = Vec::new();
-    for v in std::fs::read_dir(&root).unwrap() {
-        for f in std::fs::read_dir(v.unwrap().path()).unwrap() {
-            let p = f.unwrap().path();
-            if p.extension().is_some_and(|e| e == "trace") {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
-}
 
 /// Loads `bytes` into `db`, handing rows over every `chunk` rows as the CLI does.
 fn load(db: &Database, bytes: &[u8], chunk: usize) {
@@ -73,6 +60,10 @@ fn packed_transitions_read_like_the_tables_of_a_database_file() {
         let _ = std::fs::remove_file(&file);
         let plain = Database::create(Some(&file)).unwrap();
         load(&plain, &bytes, 1000);
+        // Two different storages are compared: packed views in memory, tables in the file.
+        let views = "select count(*) from duckdb_views() where view_name in ('g_transitions', 'p_transitions')";
+        assert_eq!(rows(&packed, views)[0][0].as_i64(), Some(2), "{}: not the packed views", p.display());
+        assert_eq!(rows(&plain, views)[0][0].as_i64(), Some(0), "{}: the file has views", p.display());
         for q in QUERIES {
             let (a, b) = (rows(&packed, q), rows(&plain, q));
             assert_eq!(a.len(), b.len(), "{}: {q}: row counts differ", p.display());

@@ -62,6 +62,36 @@ impl GTransitions {
     pub fn reason_text(&self, i: usize) -> Option<&str> {
         self.reason[i].map(|k| self.reasons[k as usize].as_str())
     }
+
+    /// Empties every column, keeping its memory (the reasons stay).
+    fn clear_rows(&mut self) {
+        let GTransitions {
+            g,
+            from_state,
+            to_state,
+            reason,
+            reasons: _,
+            duration_ns,
+            end_time_ns,
+            stack_id,
+            src_stack_id,
+            src_g,
+            src_m,
+            src_p,
+        } = self;
+        from_state.clear();
+        to_state.clear();
+        reason.clear();
+        for v in [duration_ns, end_time_ns] {
+            v.clear();
+        }
+        for v in [stack_id, src_stack_id] {
+            v.clear();
+        }
+        for v in [g, src_g, src_m, src_p] {
+            v.clear();
+        }
+    }
 }
 
 /// `p_transitions`: every proc state transition.
@@ -76,6 +106,20 @@ pub struct PTransitions {
     pub src_p: Vec<Nullable>,
     pub src_g: Vec<Nullable>,
     pub src_m: Vec<Nullable>,
+}
+
+impl PTransitions {
+    /// Empties every column, keeping its memory.
+    fn clear_rows(&mut self) {
+        let PTransitions { p, from_state, to_state, duration_ns, end_time_ns, src_p, src_g, src_m } = self;
+        from_state.clear();
+        to_state.clear();
+        duration_ns.clear();
+        end_time_ns.clear();
+        for v in [p, src_p, src_g, src_m] {
+            v.clear();
+        }
+    }
 }
 
 /// `stack_samples`: CPU profile samples taken during the trace.
@@ -671,26 +715,9 @@ impl TableBuilder {
         let reasons = std::mem::take(&mut g.reasons);
         *g = spent.g_transitions;
         *p = spent.p_transitions;
+        g.clear_rows();
+        p.clear_rows();
         g.reasons = reasons;
-        g.g.clear();
-        g.from_state.clear();
-        g.to_state.clear();
-        g.reason.clear();
-        g.duration_ns.clear();
-        g.end_time_ns.clear();
-        g.stack_id.clear();
-        g.src_stack_id.clear();
-        g.src_g.clear();
-        g.src_m.clear();
-        g.src_p.clear();
-        p.p.clear();
-        p.from_state.clear();
-        p.to_state.clear();
-        p.duration_ns.clear();
-        p.end_time_ns.clear();
-        p.src_p.clear();
-        p.src_g.clear();
-        p.src_m.clear();
     }
 
     /// The remaining tables (everything when [`TableBuilder::take_rows`] was never called).
