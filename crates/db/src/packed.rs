@@ -17,12 +17,15 @@
 //! keeps ordinary tables.
 
 use std::ffi::{c_void, CString};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
 use duckdb::ffi;
 use schedstat_tables::TraceTables;
 
 use crate::{DbError, Result};
+
+mod delays;
 
 /// Rows per block: DuckDB's standard vector size, so that one block fills
 /// one output chunk.
@@ -81,6 +84,7 @@ struct PackedColumn {
 }
 
 /// An enum column's type as the scan writes it.
+#[derive(Clone)]
 struct EnumType {
     values: Vec<String>,
     rank: Vec<u32>,
@@ -217,6 +221,11 @@ impl PackedColumn {
         if !self.declared_order {
             values.sort();
         }
+        // DuckDB's enums have at least one value; a column of NULLs only
+        // (a trace without reasons) gets one no row holds.
+        if values.is_empty() {
+            values.push(String::new());
+        }
         let position: std::collections::HashMap<&str, u32> =
             values.iter().enumerate().map(|(k, v)| (v.as_str(), k as u32)).collect();
         let rank = self.dictionary.iter().map(|d| position.get(d.as_str()).copied().unwrap_or(0)).collect();
@@ -249,16 +258,66 @@ impl PackedTable {
         self.columns.first().map_or(0, |c| c.blocks.len())
     }
 
+    fn rows(&self) -> usize {
+        self.columns.first().map_or(0, |c| c.rows())
+    }
+
     /// The table function's name.
     fn function_name(&self) -> String {
         format!("schedstat_packed_{}", self.name)
     }
+
+    /// Readies a table for scans once all its rows are in: where each block
+    /// starts, and the enum types of columns that have none yet.
+    fn seal(&mut self) {
+        let mut start = 0u64;
+        self.block_starts = (0..self.blocks())
+            .map(|b| {
+                let s = start;
+                start += self.columns[0].blocks[b].rows as u64;
+                s
+            })
+            .collect();
+        debug_assert!(self.columns.iter().all(|c| c.rows() == start as usize));
+        for c in self.columns.iter_mut().filter(|c| c.output == Output::Enum && c.enum_type.is_none()) {
+            let (values, rank) = c.enum_values();
+            // SAFETY: the type is created and destroyed here.
+            let internal = unsafe {
+                let mut ty = enum_logical_type(&values);
+                let internal = ffi::duckdb_enum_internal_type(ty);
+                ffi::duckdb_destroy_logical_type(&mut ty);
+                internal
+            };
+            c.enum_type = Some(EnumType { values, rank, internal });
+        }
+    }
 }
 
-/// `g_transitions` and `p_transitions`, packed as they are appended.
+/// Which table a registered table function reads.
+#[derive(Clone, Copy)]
+enum Which {
+    G,
+    P,
+    Delays,
+}
+
+/// A table function's extra info: the tables, and which one it reads.
+struct FunctionData {
+    tables: *const PackedTables,
+    which: Which,
+}
+
+/// `g_transitions` and `p_transitions`, packed as they are appended, and
+/// the rows of the `delays` view, derived from them when first read.
 pub struct PackedTables {
     g: PackedTable,
     p: PackedTable,
+    delays: OnceLock<PackedTable>,
+    /// `delays` without rows, for binding before it is derived.
+    delays_schema: Option<PackedTable>,
+    /// Derive `delays` by the view's join even where one pass would do
+    /// (for tests of that path).
+    delays_by_join: AtomicBool,
     /// DuckDB reads the tables from here on: they must not change.
     registered: bool,
 }
@@ -309,7 +368,7 @@ impl PackedTables {
                 }
             }
         }
-        PackedTables { g, p, registered: false }
+        PackedTables { g, p, delays: OnceLock::new(), delays_schema: None, delays_by_join: AtomicBool::new(false), registered: false }
     }
 
     /// Packs the transitions of `t`.
@@ -365,34 +424,19 @@ impl PackedTables {
             return Err(DbError("the database is already finished".into()));
         }
         self.registered = true;
-        for t in [&mut self.g, &mut self.p] {
-            let mut start = 0u64;
-            t.block_starts = (0..t.blocks())
-                .map(|b| {
-                    let s = start;
-                    start += t.columns[0].blocks[b].rows as u64;
-                    s
-                })
-                .collect();
-            debug_assert!(t.columns.iter().all(|c| c.rows() == start as usize));
-            for c in t.columns.iter_mut().filter(|c| c.output == Output::Enum) {
-                let (values, rank) = c.enum_values();
-                // SAFETY: the type is created and destroyed here.
-                let internal = unsafe {
-                    let mut ty = enum_logical_type(&values);
-                    let internal = ffi::duckdb_enum_internal_type(ty);
-                    ffi::duckdb_destroy_logical_type(&mut ty);
-                    internal
-                };
-                c.enum_type = Some(EnumType { values, rank, internal });
-            }
-            let name = CString::new(t.function_name()).expect("no NUL in names");
+        self.g.seal();
+        self.p.seal();
+        self.delays_schema = Some(delays::empty(&self.g));
+        for (which, name) in [(Which::G, "g_transitions"), (Which::P, "p_transitions"), (Which::Delays, "delays")] {
+            let function = format!("schedstat_packed_{name}");
+            let name = CString::new(function.as_str()).expect("no NUL in names");
+            let data = Box::new(FunctionData { tables: self as *const PackedTables, which });
             // SAFETY: the function is created, configured and registered on
-            // an open connection; `t` outlives the database (see above).
+            // an open connection; `self` outlives the database (see above).
             unsafe {
                 let mut f = ffi::duckdb_create_table_function();
                 ffi::duckdb_table_function_set_name(f, name.as_ptr());
-                ffi::duckdb_table_function_set_extra_info(f, (t as *const PackedTable).cast_mut().cast(), None);
+                ffi::duckdb_table_function_set_extra_info(f, Box::into_raw(data).cast(), Some(drop_boxed::<FunctionData>));
                 ffi::duckdb_table_function_set_bind(f, Some(bind));
                 ffi::duckdb_table_function_set_init(f, Some(init));
                 ffi::duckdb_table_function_set_function(f, Some(scan));
@@ -405,13 +449,55 @@ impl PackedTables {
                 let rc = ffi::duckdb_register_table_function(raw.connection(), f);
                 ffi::duckdb_destroy_table_function(&mut f);
                 if rc != ffi::DuckDBSuccess {
-                    return Err(DbError(format!("could not register {}", t.function_name())));
+                    return Err(DbError(format!("could not register {function}")));
                 }
             }
+        }
+        for t in [&self.g, &self.p] {
             raw.exec(&format!("drop table {0}; create view {0} as select * from {1}();", t.name, t.function_name()))?;
         }
         Ok(())
     }
+
+    /// The table a function binds to: its columns and types, and its rows
+    /// where they are known.
+    fn schema(&self, which: Which) -> &PackedTable {
+        match (which, &self.delays_schema) {
+            (Which::Delays, Some(empty)) => self.delays.get().unwrap_or(empty),
+            _ => self.table(which),
+        }
+    }
+
+    /// Whether the rows of `which` are known (`delays` is derived when first read).
+    fn derived(&self, which: Which) -> bool {
+        !matches!(which, Which::Delays) || self.delays.get().is_some()
+    }
+
+    /// The table a function reads; `delays` is derived on the first call.
+    fn table(&self, which: Which) -> &PackedTable {
+        match which {
+            Which::G => &self.g,
+            Which::P => &self.p,
+            Which::Delays => self.delays.get_or_init(|| {
+                let started = std::time::Instant::now();
+                let t = delays::derive(&self.g, self.delays_by_join.load(Ordering::Relaxed));
+                if std::env::var_os("SCHEDSTAT_TIMINGS").is_some() {
+                    eprintln!("delays: {} rows derived in {:?}", t.rows(), started.elapsed());
+                }
+                t
+            }),
+        }
+    }
+
+    /// Makes `delays` come from the view's join (for tests of that path);
+    /// call before any query reads it.
+    pub fn derive_delays_by_join(&self) {
+        self.delays_by_join.store(true, Ordering::Relaxed);
+    }
+
+    /// Replaces the `delays` view of sql/views.sql by one reading the rows
+    /// derived here. Run after the views.
+    pub const DELAYS_VIEW: &'static str = delays::VIEW;
 
     /// Replaces the views' `g_transitions_ending(lo, hi)` (the transitions
     /// whose `end_time_ns` is in `[lo, hi]`) by one that reads only the
@@ -443,6 +529,7 @@ struct TimeRange {
 /// What a scan's threads share: the blocks to read, the next of them, and
 /// the columns asked for.
 struct ScanState {
+    table: *const PackedTable,
     blocks: Vec<u32>,
     next_block: AtomicUsize,
     /// Table column index per output column (`None`: the row id).
@@ -454,9 +541,19 @@ unsafe extern "C" fn drop_boxed<T>(p: *mut c_void) {
     drop(unsafe { Box::from_raw(p.cast::<T>()) });
 }
 
+/// A scan's bind data: the table it reads and the range asked for.
+struct BindData {
+    tables: *const PackedTables,
+    which: Which,
+    range: TimeRange,
+}
+
 unsafe extern "C" fn bind(info: ffi::duckdb_bind_info) {
-    // SAFETY: the extra info is the PackedTable registered with the function.
-    let t = unsafe { &*ffi::duckdb_bind_get_extra_info(info).cast::<PackedTable>() };
+    // SAFETY: the extra info is the FunctionData registered with the
+    // function, whose tables outlive the database.
+    let data = unsafe { &*ffi::duckdb_bind_get_extra_info(info).cast::<FunctionData>() };
+    // SAFETY: as above.
+    let t = unsafe { (*data.tables).schema(data.which) };
     for c in &t.columns {
         let name = CString::new(c.name).expect("no NUL in names");
         // SAFETY: types are created here and destroyed after DuckDB copied them.
@@ -470,7 +567,11 @@ unsafe extern "C" fn bind(info: ffi::duckdb_bind_info) {
             ffi::duckdb_destroy_logical_type(&mut ty);
         }
     }
-    let rows = t.block_starts.last().map_or(0, |s| s + t.columns[0].blocks.last().map_or(0, |b| b.rows as u64));
+    let rows = t.rows() as u64;
+    // SAFETY: as above.
+    let derived = unsafe { (*data.tables).derived(data.which) };
+    // Before `delays` is derived: a guess, a few transitions per delay.
+    let (rows, known) = if derived { (rows, true) } else { (unsafe { (*data.tables).g.rows() as u64 / 4 }, false) };
     let mut range = TimeRange { lo: i64::MIN, hi: i64::MAX };
     // SAFETY: info is valid during bind; each value is destroyed once.
     unsafe {
@@ -483,19 +584,20 @@ unsafe extern "C" fn bind(info: ffi::duckdb_bind_info) {
                 ffi::duckdb_destroy_value(&mut v);
             }
         }
-        ffi::duckdb_bind_set_cardinality(info, rows, range.lo == i64::MIN && range.hi == i64::MAX);
-        ffi::duckdb_bind_set_bind_data(info, Box::into_raw(Box::new(range)).cast(), Some(drop_boxed::<TimeRange>));
+        ffi::duckdb_bind_set_cardinality(info, rows, known && range.lo == i64::MIN && range.hi == i64::MAX);
+        let data = BindData { tables: data.tables, which: data.which, range };
+        ffi::duckdb_bind_set_bind_data(info, Box::into_raw(Box::new(data)).cast(), Some(drop_boxed::<BindData>));
     }
 }
 
 unsafe extern "C" fn init(info: ffi::duckdb_init_info) {
     // SAFETY: as in `bind`; info is valid during init.
     unsafe {
-        let t = &*ffi::duckdb_init_get_extra_info(info).cast::<PackedTable>();
+        let data = &*ffi::duckdb_init_get_bind_data(info).cast::<BindData>();
+        let (t, range) = ((*data.tables).table(data.which), data.range);
         let n = ffi::duckdb_init_get_column_count(info);
         let columns =
             (0..n).map(|i| ffi::duckdb_init_get_column_index(info, i) as usize).map(|k| (k < t.columns.len()).then_some(k)).collect();
-        let range = *ffi::duckdb_init_get_bind_data(info).cast::<TimeRange>();
         let blocks: Vec<u32> = match t.columns.iter().find(|c| c.name == "end_time_ns") {
             Some(c) if range.lo != i64::MIN || range.hi != i64::MAX => (0..t.blocks())
                 .filter(|&b| c.blocks[b].base <= range.hi && c.blocks[b].max >= range.lo)
@@ -504,7 +606,7 @@ unsafe extern "C" fn init(info: ffi::duckdb_init_info) {
             _ => (0..t.blocks() as u32).collect(),
         };
         let threads = blocks.len().clamp(1, 64) as u64;
-        let state = Box::new(ScanState { blocks, next_block: AtomicUsize::new(0), columns });
+        let state = Box::new(ScanState { table: t, blocks, next_block: AtomicUsize::new(0), columns });
         ffi::duckdb_init_set_init_data(info, Box::into_raw(state).cast(), Some(drop_boxed::<ScanState>));
         ffi::duckdb_init_set_max_threads(info, threads);
     }
@@ -512,12 +614,12 @@ unsafe extern "C" fn init(info: ffi::duckdb_init_info) {
 
 /// Fills `output` with the next unread block (no rows when none is left).
 unsafe extern "C" fn scan(info: ffi::duckdb_function_info, output: ffi::duckdb_data_chunk) {
-    // SAFETY: extra info and init data are ours (see `register`, `init`);
-    // the output chunk has one vector per requested column, of the types
-    // `bind` declared, with room for BLOCK_ROWS rows.
+    // SAFETY: bind and init data are ours (see `bind`, `init`); the output
+    // chunk has one vector per requested column, of the types `bind`
+    // declared, with room for BLOCK_ROWS rows.
     unsafe {
-        let t = &*ffi::duckdb_function_get_extra_info(info).cast::<PackedTable>();
         let state = &*ffi::duckdb_function_get_init_data(info).cast::<ScanState>();
+        let t = &*state.table;
         let Some(&b) = state.blocks.get(state.next_block.fetch_add(1, Ordering::Relaxed)) else {
             ffi::duckdb_data_chunk_set_size(output, 0);
             return;

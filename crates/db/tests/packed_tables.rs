@@ -45,13 +45,17 @@ const QUERIES: &[&str] = &[
     "select count(*) from g_transitions where from_state like '%run%' or to_state = 'waiting'::state or reason like '%chan%'",
     "select count(*) from goroutines",
     "select * from procs order by all",
+    // The delays view: derived from the packed rows in one pass, a join of
+    // the file's tables.
+    "select * from delays order by all",
+    "select cause, count(*), count(cause_reason), count(made_runnable_by_g), count(creator_stack_id) from delays group by all order by all",
 ];
 
 #[test]
 fn packed_transitions_read_like_the_tables_of_a_database_file() {
     let dir = std::env::temp_dir().join(format!("schedstat-packed-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let mut checked = 0;
+    let (mut checked, mut delays) = (0, 0);
     for (i, p) in fixtures().iter().enumerate() {
         let bytes = std::fs::read(p).unwrap();
         let packed = Database::create(None).unwrap();
@@ -64,6 +68,9 @@ fn packed_transitions_read_like_the_tables_of_a_database_file() {
         let views = "select count(*) from duckdb_views() where view_name in ('g_transitions', 'p_transitions')";
         assert_eq!(rows(&packed, views)[0][0].as_i64(), Some(2), "{}: not the packed views", p.display());
         assert_eq!(rows(&plain, views)[0][0].as_i64(), Some(0), "{}: the file has views", p.display());
+        let derived = "select count(*) from duckdb_views() where view_name = 'delays' and sql like '%schedstat_packed_delays%'";
+        assert_eq!(rows(&packed, derived)[0][0].as_i64(), Some(1), "{}: delays not derived", p.display());
+        assert_eq!(rows(&plain, derived)[0][0].as_i64(), Some(0), "{}: the file's delays derived", p.display());
         for q in QUERIES {
             let (a, b) = (rows(&packed, q), rows(&plain, q));
             assert_eq!(a.len(), b.len(), "{}: {q}: row counts differ", p.display());
@@ -80,12 +87,21 @@ fn packed_transitions_read_like_the_tables_of_a_database_file() {
             let want = format!("select * from g_transitions where end_time_ns between {lo} and {hi} order by all");
             assert!(a == rows(&plain, &want), "{}: {q} is not the filter", p.display());
         }
+        // The join that derives the delays of traces out of time order gives
+        // the same rows as the one pass.
+        let joined = Database::create(None).unwrap();
+        load(&joined, &bytes, 1000);
+        joined.derive_delays_by_join();
+        let q = "select * from delays order by all";
+        assert!(rows(&joined, q) == rows(&plain, q), "{}: delays by join differ", p.display());
+        delays += rows(&plain, "select count(*) from delays")[0][0].as_i64().unwrap();
         checked += rows(&plain, "select count(*) from g_transitions")[0][0].as_i64().unwrap();
         drop(plain);
         let _ = std::fs::remove_file(&file);
     }
     let _ = std::fs::remove_dir_all(&dir);
     assert!(checked > 100_000, "only {checked} transitions compared");
+    assert!(delays > 10_000, "only {delays} delays compared");
 }
 
 #[test]
@@ -159,6 +175,7 @@ fn a_trace_without_transitions_gives_empty_views() {
         "select count(*) from p_transitions",
         "select count(*) from g_transitions where reason = 'select' or from_state = 'running'::state",
         "select count(*) from g_transitions_ending(0, 100)",
+        "select count(*) from delays",
     ] {
         assert_eq!(rows(&db, q)[0][0].as_i64(), Some(0), "{q}");
     }
@@ -193,4 +210,118 @@ fn many_distinct_reasons_stay_distinct_and_sorted() {
     // Text order is the reverse of the rows' order here.
     let first = rows(&db, "select reason, duration_ns from g_transitions order by reason limit 1");
     assert_eq!(first[0], vec![Cell::Text("reason 00000".into()), Cell::Int(n as i64 - 1)]);
+}
+
+/// One goroutine transition for the hand-made traces below: goroutine, from,
+/// to, reason, duration, end time, stack, source stack, source goroutine.
+type Step = (Option<i64>, &'static str, &'static str, Option<&'static str>, i64, i64, Option<u64>, Option<u64>, Option<i64>);
+
+fn transitions(steps: &[Step]) -> schedstat_tables::TraceTables {
+    let mut t = schedstat_tables::TraceTables::default();
+    let g = &mut t.g_transitions;
+    for &(id, from, to, reason, duration, end, stack, src_stack, src_g) in steps {
+        g.g.push(id);
+        g.from_state.push(from);
+        g.to_state.push(to);
+        g.reason.push(reason.map(|r| match g.reasons.iter().position(|x| x == r) {
+            Some(k) => k as u32,
+            None => {
+                g.reasons.push(r.to_string());
+                g.reasons.len() as u32 - 1
+            }
+        }));
+        g.duration_ns.push(duration);
+        g.end_time_ns.push(end);
+        g.stack_id.push(stack);
+        g.src_stack_id.push(src_stack);
+        g.src_g.push(src_g);
+        g.src_m.push(None);
+        g.src_p.push(id.map(|g| g % 3));
+    }
+    t
+}
+
+/// The delays a trace's transitions give where the one pass cannot rely on
+/// time order (and falls back to the join) or must look at several
+/// transitions of one instant: the rows of the view's own join, whichever
+/// path derives them.
+#[test]
+fn delays_of_unusual_transitions_are_the_views_rows() {
+    let same_instant: &[Step] = &[
+        // Three transitions at one instant: both transitions into runnable
+        // ending then join both delays that begin then.
+        (Some(1), "notexist", "runnable", None, 0, 10, Some(6), Some(5), Some(100)),
+        (Some(1), "runnable", "running", None, 0, 10, None, None, Some(1)),
+        (Some(1), "running", "runnable", Some("preempted"), 0, 10, Some(7), None, Some(1)),
+        (Some(1), "runnable", "running", None, 10, 20, None, None, Some(1)),
+    ];
+    let created_after_a_delay: &[Step] = &[
+        (Some(2), "waiting", "runnable", None, 0, 5, None, Some(8), Some(7)),
+        (Some(2), "runnable", "running", None, 3, 8, None, None, Some(2)),
+        (Some(2), "notexist", "runnable", None, 1, 9, Some(4), Some(3), Some(9)),
+        (Some(2), "runnable", "running", None, 3, 12, None, None, Some(2)),
+    ];
+    let out_of_order: &[Step] = &[
+        (Some(4), "waiting", "runnable", None, 0, 50, None, Some(8), Some(7)),
+        (Some(4), "runnable", "running", None, -10, 40, None, None, Some(4)),
+        (Some(5), "waiting", "runnable", None, 0, 45, None, Some(8), Some(7)),
+        (Some(5), "runnable", "running", None, 5, 50, None, None, Some(5)),
+    ];
+    let ordinary: &[Step] = &[
+        // Created twice at one instant: each field of the creation is its
+        // earliest non-NULL value; both transitions join the delay.
+        (Some(3), "notexist", "runnable", None, 0, 1, None, Some(4), None),
+        (Some(3), "notexist", "runnable", None, 0, 1, Some(12), Some(13), Some(11)),
+        (Some(3), "runnable", "running", None, 1, 2, None, None, Some(3)),
+        // A delay of no goroutine.
+        (None, "runnable", "running", None, 5, 30, None, None, None),
+        // Every cause.
+        (Some(6), "notexist", "runnable", None, 0, 100, Some(3), Some(2), Some(1)),
+        (Some(6), "runnable", "running", None, 10, 110, None, None, Some(6)),
+        (Some(6), "running", "runnable", Some("preempted"), 10, 120, Some(20), None, Some(6)),
+        (Some(6), "runnable", "running", None, 5, 125, None, None, Some(6)),
+        (Some(6), "running", "runnable", Some("yield"), 1, 126, Some(21), None, Some(6)),
+        (Some(6), "runnable", "running", None, 2, 128, None, None, Some(6)),
+        (Some(6), "running", "waiting", Some("chan receive"), 2, 130, Some(22), None, Some(6)),
+        (Some(6), "waiting", "runnable", None, 10, 140, Some(23), Some(9), Some(8)),
+        (Some(6), "runnable", "running", None, 10, 150, None, None, Some(6)),
+        (Some(6), "running", "syscall", None, 10, 160, Some(24), None, Some(6)),
+        (Some(6), "syscall", "runnable", None, 10, 170, None, None, Some(6)),
+        (Some(6), "runnable", "runnable", None, 1, 171, None, None, Some(6)),
+        (Some(6), "runnable", "running", None, 9, 180, None, None, Some(6)),
+        // A goroutine that existed before the trace: no creation, no cause.
+        (Some(7), "runnable", "running", None, 0, 200, None, None, Some(7)),
+        // A zero-length delay, then the goroutine runs again later.
+        (Some(8), "waiting", "runnable", None, 0, 300, None, Some(30), Some(6)),
+        (Some(8), "runnable", "running", None, 0, 300, None, None, Some(8)),
+        (Some(8), "running", "runnable", None, 5, 305, None, None, Some(8)),
+        (Some(8), "runnable", "running", None, 5, 310, None, None, Some(8)),
+    ];
+    let dir = std::env::temp_dir().join(format!("schedstat-delays-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let q = "select * from delays order by all";
+    for (i, steps) in [same_instant, created_after_a_delay, out_of_order, ordinary].iter().enumerate() {
+        let t = transitions(steps);
+        let file = dir.join(format!("{i}.duckdb"));
+        let _ = std::fs::remove_file(&file);
+        let plain = Database::create(Some(&file)).unwrap();
+        plain.load(&t).unwrap();
+        let want = rows(&plain, q);
+        let delays = steps.iter().filter(|s| s.1 == "runnable" && s.2 == "running").count();
+        assert!(want.len() >= delays, "trace {i}: {} rows for {delays} delays", want.len());
+        for by_join in [false, true] {
+            let packed = Database::create(None).unwrap();
+            packed.load(&t).unwrap();
+            if by_join {
+                packed.derive_delays_by_join();
+            }
+            assert_eq!(rows(&packed, q), want, "trace {i}, by join: {by_join}");
+            // A trace without reasons too (an enum of no reasons).
+            let all = "select * from g_transitions order by all";
+            assert_eq!(rows(&packed, all), rows(&plain, all), "trace {i}");
+        }
+        drop(plain);
+        let _ = std::fs::remove_file(&file);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
