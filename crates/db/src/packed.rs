@@ -254,6 +254,10 @@ impl PackedTable {
         self.columns.iter_mut().find(|c| c.name == name).expect("a packed table's own column")
     }
 
+    fn get(&self, name: &str) -> &PackedColumn {
+        self.columns.iter().find(|c| c.name == name).expect("a packed table's own column")
+    }
+
     fn blocks(&self) -> usize {
         self.columns.first().map_or(0, |c| c.blocks.len())
     }
@@ -264,7 +268,7 @@ impl PackedTable {
 
     /// The table function's name.
     fn function_name(&self) -> String {
-        format!("schedstat_packed_{}", self.name)
+        function_name(self.name)
     }
 
     /// Readies a table for scans once all its rows are in: where each block
@@ -291,6 +295,11 @@ impl PackedTable {
             c.enum_type = Some(EnumType { values, rank, internal });
         }
     }
+}
+
+/// The name of the table function that reads table `table`.
+fn function_name(table: &str) -> String {
+    format!("schedstat_packed_{table}")
 }
 
 /// Which table a registered table function reads.
@@ -428,7 +437,7 @@ impl PackedTables {
         self.p.seal();
         self.delays_schema = Some(delays::empty(&self.g));
         for (which, name) in [(Which::G, "g_transitions"), (Which::P, "p_transitions"), (Which::Delays, "delays")] {
-            let function = format!("schedstat_packed_{name}");
+            let function = function_name(name);
             let name = CString::new(function.as_str()).expect("no NUL in names");
             let data = Box::new(FunctionData { tables: self as *const PackedTables, which });
             // SAFETY: the function is created, configured and registered on
@@ -468,9 +477,13 @@ impl PackedTables {
         }
     }
 
-    /// Whether the rows of `which` are known (`delays` is derived when first read).
-    fn derived(&self, which: Which) -> bool {
-        !matches!(which, Which::Delays) || self.delays.get().is_some()
+    /// The rows `which` holds, and whether that is exact: before `delays`
+    /// is derived, a guess of a few transitions per delay.
+    fn cardinality(&self, which: Which) -> (u64, bool) {
+        match which {
+            Which::Delays if self.delays.get().is_none() => (self.g.rows() as u64 / 4, false),
+            _ => (self.table(which).rows() as u64, true),
+        }
     }
 
     /// The table a function reads; `delays` is derived on the first call.
@@ -567,11 +580,8 @@ unsafe extern "C" fn bind(info: ffi::duckdb_bind_info) {
             ffi::duckdb_destroy_logical_type(&mut ty);
         }
     }
-    let rows = t.rows() as u64;
     // SAFETY: as above.
-    let derived = unsafe { (*data.tables).derived(data.which) };
-    // Before `delays` is derived: a guess, a few transitions per delay.
-    let (rows, known) = if derived { (rows, true) } else { (unsafe { (*data.tables).g.rows() as u64 / 4 }, false) };
+    let (rows, known) = unsafe { (*data.tables).cardinality(data.which) };
     let mut range = TimeRange { lo: i64::MIN, hi: i64::MAX };
     // SAFETY: info is valid during bind; each value is destroyed once.
     unsafe {
@@ -683,6 +693,17 @@ unsafe fn write_block(c: &PackedColumn, b: usize, vector: ffi::duckdb_vector) {
             let words = &c.validity[k as usize];
             std::ptr::copy_nonoverlapping(words.as_ptr(), mask, rows.div_ceil(64));
         }
+    }
+}
+
+impl PackedColumn {
+    /// Widens block `b` into `out`; returns its validity words if any of
+    /// its rows is NULL.
+    fn read_block(&self, b: usize, out: &mut [i64; BLOCK_ROWS]) -> Option<[u64; BLOCK_ROWS / 64]> {
+        let block = self.blocks[b];
+        let rows = block.rows as usize;
+        widen(&self.bytes[block.offset..block.offset + rows * block.width as usize], block, &mut out[..rows]);
+        block.nulls.map(|k| self.validity[k as usize])
     }
 }
 

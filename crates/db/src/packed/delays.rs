@@ -20,7 +20,7 @@
 
 use gotrace::table::IdMap;
 
-use super::{Output, PackedColumn, PackedTable, BLOCK_ROWS};
+use super::{Output, PackedTable, BLOCK_ROWS};
 
 /// The view's `cause` values, entered in this order into the `cause`
 /// column's dictionary, so each one's code is its index here.
@@ -86,14 +86,14 @@ impl Codes {
     fn of(g: &PackedTable) -> Codes {
         // Both state columns hold the schema's states, entered in advance in
         // its order: the same codes (a state missing from it matches nothing).
-        let state = |s: &str| g.columns[1].codes.get(s).copied().unwrap_or(-1);
+        let state = |s: &str| g.get("from_state").codes.get(s).copied().unwrap_or(-1);
         Codes {
             notexist: state("notexist"),
             waiting: state("waiting"),
             running: state("running"),
             syscall: state("syscall"),
             runnable: state("runnable"),
-            preempted: g.columns[3].codes.get("preempted").copied(),
+            preempted: g.get("reason").codes.get("preempted").copied(),
         }
     }
 }
@@ -112,18 +112,23 @@ struct Transition {
     src_p: Option<i64>,
 }
 
-/// Calls `visit` on every transition of `g` in order, until it returns false.
-fn each_transition(g: &PackedTable, mut visit: impl FnMut(&Transition) -> bool) {
-    let mut cols = [[0i64; BLOCK_ROWS]; 11];
-    let mut valid: [Option<[u64; BLOCK_ROWS / 64]>; 11] = [None; 11];
+/// The `g_transitions` columns a [`Transition`] is read from, in its order.
+const READ: [&str; 10] =
+    ["g", "from_state", "to_state", "reason", "duration_ns", "end_time_ns", "stack_id", "src_stack_id", "src_g", "src_p"];
+
+/// Calls `visit` on every transition of `g` in order, until it fails.
+fn each_transition<E>(g: &PackedTable, mut visit: impl FnMut(&Transition) -> Result<(), E>) -> Result<(), E> {
+    let columns = READ.map(|name| g.get(name));
+    let mut cols = [[0i64; BLOCK_ROWS]; READ.len()];
+    let mut valid: [Option<[u64; BLOCK_ROWS / 64]>; READ.len()] = [None; READ.len()];
     for b in 0..g.blocks() {
-        for (k, c) in g.columns.iter().enumerate() {
+        for (k, c) in columns.iter().enumerate() {
             valid[k] = c.read_block(b, &mut cols[k]);
         }
         let is = |k: usize, r: usize| valid[k].map_or(true, |w| w[r / 64] >> (r % 64) & 1 == 1);
         let opt = |k: usize, r: usize| is(k, r).then_some(cols[k][r]);
-        for r in 0..g.columns[0].blocks[b].rows as usize {
-            let t = Transition {
+        for r in 0..columns[0].blocks[b].rows as usize {
+            visit(&Transition {
                 g: opt(0, r),
                 from: cols[1][r],
                 to: cols[2][r],
@@ -133,13 +138,11 @@ fn each_transition(g: &PackedTable, mut visit: impl FnMut(&Transition) -> bool) 
                 stack: opt(6, r),
                 src_stack: opt(7, r),
                 src_g: opt(8, r),
-                src_p: opt(10, r),
-            };
-            if !visit(&t) {
-                return;
-            }
+                src_p: opt(9, r),
+            })?;
         }
     }
+    Ok(())
 }
 
 /// What a transition into runnable tells a delay that began when it ended.
@@ -177,10 +180,11 @@ impl Rows {
     fn new(g: &PackedTable) -> Self {
         let mut table = PackedTable::new("delays", &COLUMNS);
         for c in CAUSES {
-            table.columns[5].code(c);
+            table.column("cause").code(c);
         }
-        table.columns[6].dictionary = g.columns[3].dictionary.clone();
-        table.columns[6].enum_type = g.columns[3].enum_type.clone();
+        let (reason, cause_reason) = (g.get("reason"), table.column("cause_reason"));
+        cause_reason.dictionary = reason.dictionary.clone();
+        cause_reason.enum_type = reason.enum_type.clone();
         Rows { table, pending: Vec::with_capacity(BLOCK_ROWS) }
     }
 
@@ -253,6 +257,11 @@ struct PerGoroutine {
 
 const HAD_DELAY: u32 = 1 << 31;
 
+/// The index of a goroutine's creation in the interned list, from its slot.
+fn creation_index(slot: u32) -> Option<usize> {
+    (slot & !HAD_DELAY).checked_sub(1).map(|k| k as usize)
+}
+
 impl PerGoroutine {
     fn get(&self, g: i64) -> u32 {
         match usize::try_from(g) {
@@ -293,8 +302,11 @@ struct Runnable {
     zero_delay: bool,
 }
 
+/// A trace the one pass cannot take (see the module's documentation).
+struct OutOfOrder;
+
 /// The pass in transition order; `None` where the trace breaks its
-/// assumptions (see the module's documentation).
+/// assumptions.
 fn stream(g: &PackedTable, codes: &Codes) -> Option<Rows> {
     let mut out = Rows::new(g);
     let mut per_g = PerGoroutine::default();
@@ -302,24 +314,22 @@ fn stream(g: &PackedTable, codes: &Codes) -> Option<Rows> {
     let mut creation_ids: IdMap<Creation, u32> = IdMap::default();
     let mut last_creation: Option<u32> = None;
     let mut waiting_to_run: IdMap<i64, Runnable> = IdMap::default();
-    let mut ok = true;
     each_transition(g, |t| {
         // A goroutine's transitions come in time order: each one's duration
         // is the time since the goroutine's previous one.
         if t.duration < 0 {
-            ok = false;
-            return false;
+            return Err(OutOfOrder);
         }
         let is_delay = t.from == codes.runnable && t.to == codes.running;
         let Some(id) = t.g else {
             if is_delay {
                 out.add(codes, t, None, None);
             }
-            return true;
+            return Ok(());
         };
         if t.from == codes.notexist {
             let slot = per_g.get(id);
-            let known = (slot & !HAD_DELAY).checked_sub(1).map(|k| creations[k as usize]);
+            let known = creation_index(slot).map(|k| creations[k]);
             let new = creation_of(t);
             let merged = match known {
                 // Each field stays the earliest non-NULL one.
@@ -329,8 +339,7 @@ fn stream(g: &PackedTable, codes: &Codes) -> Option<Rows> {
             if known != Some(merged) && merged != [None; 3] {
                 if slot & HAD_DELAY != 0 {
                     // Delays already derived without these fields.
-                    ok = false;
-                    return false;
+                    return Err(OutOfOrder);
                 }
                 // Creations repeat (one stack creates thousands of goroutines):
                 // the last one used is checked before the map.
@@ -354,8 +363,7 @@ fn stream(g: &PackedTable, codes: &Codes) -> Option<Rows> {
             match waiting_to_run.get_mut(&id) {
                 Some(r) if r.end == t.end => {
                     if r.zero_delay {
-                        ok = false;
-                        return false;
+                        return Err(OutOfOrder);
                     }
                     match r.first {
                         None => r.first = Some(e),
@@ -371,7 +379,7 @@ fn stream(g: &PackedTable, codes: &Codes) -> Option<Rows> {
             let start = t.end.wrapping_sub(t.duration);
             let slot = per_g.get(id);
             per_g.set(id, slot | HAD_DELAY);
-            let c = (slot & !HAD_DELAY).checked_sub(1).map(|k| &creations[k as usize]);
+            let c = creation_index(slot).map(|k| &creations[k]);
             match waiting_to_run.get(&id) {
                 Some(Runnable { end, first: Some(first), more, .. }) if *end == start => {
                     out.add(codes, t, Some(first), c);
@@ -393,9 +401,10 @@ fn stream(g: &PackedTable, codes: &Codes) -> Option<Rows> {
                 waiting_to_run.remove(&id);
             }
         }
-        true
-    });
-    ok.then_some(out)
+        Ok(())
+    })
+    .ok()
+    .map(|()| out)
 }
 
 /// The view's join, for any order of transitions: every transition into
@@ -406,7 +415,7 @@ fn join(g: &PackedTable, codes: &Codes) -> Rows {
     // Per goroutine and field: the earliest non-NULL value, with its time.
     let mut creations: IdMap<i64, [Option<(i64, i64)>; 3]> = IdMap::default();
     each_transition(g, |t| {
-        let Some(id) = t.g else { return true };
+        let Some(id) = t.g else { return Ok(()) };
         if t.to == codes.runnable {
             into_runnable.entry((id, t.end)).or_default().push(MadeRunnable::of(t));
         }
@@ -420,12 +429,13 @@ fn join(g: &PackedTable, codes: &Codes) -> Rows {
                 }
             }
         }
-        true
-    });
+        Ok::<(), std::convert::Infallible>(())
+    })
+    .unwrap_or_else(|never| match never {});
     let mut out = Rows::new(g);
     each_transition(g, |t| {
         if t.from != codes.runnable || t.to != codes.running {
-            return true;
+            return Ok(());
         }
         let c = t.g.and_then(|id| creations.get(&id)).map(|f| f.map(|v| v.map(|(_, v)| v)));
         let start = t.end.wrapping_sub(t.duration);
@@ -433,19 +443,8 @@ fn join(g: &PackedTable, codes: &Codes) -> Rows {
             Some(es) => es.iter().for_each(|e| out.add(codes, t, Some(e), c.as_ref())),
             None => out.add(codes, t, None, c.as_ref()),
         }
-        true
-    });
+        Ok::<(), std::convert::Infallible>(())
+    })
+    .unwrap_or_else(|never| match never {});
     out
-}
-
-impl PackedColumn {
-    /// Widens block `b` into `out`; returns its validity words if any of
-    /// its rows is NULL.
-    fn read_block(&self, b: usize, out: &mut [i64; BLOCK_ROWS]) -> Option<[u64; BLOCK_ROWS / 64]> {
-        let block = self.blocks[b];
-        let rows = block.rows as usize;
-        let data = &self.bytes[block.offset..block.offset + rows * block.width as usize];
-        super::widen(data, block, &mut out[..rows]);
-        block.nulls.map(|k| self.validity[k as usize])
-    }
 }
