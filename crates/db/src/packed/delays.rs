@@ -61,14 +61,62 @@ pub(super) const VIEW: &str = "create or replace view delays as select g, start_
 /// by the view's join.
 pub(super) fn derive(g: &PackedTable, by_join: bool) -> PackedTable {
     let codes = Codes::of(g);
-    let streamed = if by_join { None } else { stream(g, &codes) };
-    streamed.unwrap_or_else(|| join(g, &codes)).finish()
+    let streamed = if by_join { None } else { packing(g, |rows| stream(g, &codes, rows)).ok() };
+    streamed.unwrap_or_else(|| {
+        packing(g, |rows| {
+            join(g, &codes, rows);
+            Ok::<(), std::convert::Infallible>(())
+        })
+        .unwrap_or_else(|never| match never {})
+    })
 }
 
 /// The table `derive` makes, without rows: what a query binds to before
 /// anything is derived (DuckDB binds a view when it is created).
 pub(super) fn empty(g: &PackedTable) -> PackedTable {
-    Rows::new(g).finish()
+    let mut table = table_for(g);
+    table.seal();
+    table
+}
+
+/// The derived rows' table, empty; `cause_reason` has the type and codes of
+/// `g`'s `reason`.
+fn table_for(g: &PackedTable) -> PackedTable {
+    let mut table = PackedTable::new("delays", &COLUMNS);
+    for c in CAUSES {
+        table.column("cause").code(c);
+    }
+    let (reason, cause_reason) = (g.get("reason"), table.column("cause_reason"));
+    cause_reason.dictionary = reason.dictionary.clone();
+    cause_reason.enum_type = reason.enum_type.clone();
+    table
+}
+
+/// Runs `work`, packing the rows it adds on a second thread as it goes
+/// (packing is about a third of the derivation, and DuckDB's other threads
+/// wait while a table function initialises).
+fn packing<E: Send>(g: &PackedTable, work: impl FnOnce(&mut Rows) -> Result<(), E>) -> Result<PackedTable, E> {
+    let (full, to_pack) = std::sync::mpsc::sync_channel::<Vec<Row>>(2);
+    let (give_back, given_back) = std::sync::mpsc::channel::<Vec<Row>>();
+    std::thread::scope(|s| {
+        let packer = s.spawn(move || {
+            let mut table = table_for(g);
+            for block in to_pack {
+                for (k, c) in table.columns.iter_mut().enumerate() {
+                    c.push(&block, |row| row[k]);
+                }
+                let _ = give_back.send(block);
+            }
+            table.seal();
+            table
+        });
+        let mut rows = Rows { pending: Vec::with_capacity(BLOCK_ROWS), full, given_back };
+        let done = work(&mut rows);
+        rows.flush();
+        drop(rows);
+        let table = packer.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        done.map(|()| table)
+    })
 }
 
 /// Dictionary codes of the states and the reason the view tests.
@@ -125,7 +173,7 @@ fn each_transition<E>(g: &PackedTable, mut visit: impl FnMut(&Transition) -> Res
         for (k, c) in columns.iter().enumerate() {
             valid[k] = c.read_block(b, &mut cols[k]);
         }
-        let is = |k: usize, r: usize| valid[k].map_or(true, |w| w[r / 64] >> (r % 64) & 1 == 1);
+        let is = |k: usize, r: usize| valid[k].as_ref().map_or(true, |w| w[r / 64] >> (r % 64) & 1 == 1);
         let opt = |k: usize, r: usize| is(k, r).then_some(cols[k][r]);
         for r in 0..columns[0].blocks[b].rows as usize {
             visit(&Transition {
@@ -169,25 +217,18 @@ fn creation_of(t: &Transition) -> Creation {
     [t.src_g, t.src_stack, t.stack]
 }
 
-/// The derived rows, packed as they come.
+/// One derived row, in [`COLUMNS`]' order.
+type Row = [Option<i64>; COLUMNS.len()];
+
+/// The derived rows, sent in blocks to be packed (see [`packing`]).
 struct Rows {
-    table: PackedTable,
-    pending: Vec<[Option<i64>; 13]>,
+    pending: Vec<Row>,
+    full: std::sync::mpsc::SyncSender<Vec<Row>>,
+    /// Blocks packed, to be filled again.
+    given_back: std::sync::mpsc::Receiver<Vec<Row>>,
 }
 
 impl Rows {
-    /// No rows yet; `cause_reason` has the type and codes of `g`'s `reason`.
-    fn new(g: &PackedTable) -> Self {
-        let mut table = PackedTable::new("delays", &COLUMNS);
-        for c in CAUSES {
-            table.column("cause").code(c);
-        }
-        let (reason, cause_reason) = (g.get("reason"), table.column("cause_reason"));
-        cause_reason.dictionary = reason.dictionary.clone();
-        cause_reason.enum_type = reason.enum_type.clone();
-        Rows { table, pending: Vec::with_capacity(BLOCK_ROWS) }
-    }
-
     /// Adds the row of delay `o` that `e` made runnable (none found: NULLs)
     /// of a goroutine created as `c`.
     fn add(&mut self, codes: &Codes, o: &Transition, e: Option<&MadeRunnable>, c: Option<&Creation>) {
@@ -231,52 +272,60 @@ impl Rows {
     }
 
     fn flush(&mut self) {
-        for (k, c) in self.table.columns.iter_mut().enumerate() {
-            c.push(&self.pending, |row| row[k]);
+        if self.pending.is_empty() {
+            return;
         }
-        self.pending.clear();
-    }
-
-    fn finish(mut self) -> PackedTable {
-        self.flush();
-        self.table.seal();
-        self.table
+        let mut next = self.given_back.try_recv().unwrap_or_else(|_| Vec::with_capacity(BLOCK_ROWS));
+        next.clear();
+        let block = std::mem::replace(&mut self.pending, next);
+        // The packer only stops when this side hangs up.
+        let _ = self.full.send(block);
     }
 }
 
-/// Per goroutine, a `u32`: the index + 1 of its creation in an interned list
-/// (0: none seen), and [`HAD_DELAY`] once a delay of it was derived. A vector
-/// indexed by goroutine ID while the IDs are dense (a trace with millions of
-/// short-lived goroutines), a map beyond.
+/// Per goroutine: its creation (the index + 1 in an interned list, 0 for
+/// none seen, with [`HAD_DELAY`] once a delay of it was derived) and, while
+/// it waits to run, where its [`Runnable`] is (index + 1 in a slab, 0 for
+/// none). A vector indexed by goroutine ID while the IDs are dense (a trace
+/// with millions of short-lived goroutines), a map beyond: goroutines run
+/// roughly in the order they were created, so neighbouring IDs are read
+/// together, which a hash map would scatter.
 #[derive(Default)]
 struct PerGoroutine {
-    dense: Vec<u32>,
-    sparse: IdMap<i64, u32>,
+    dense: Vec<Slot>,
+    sparse: IdMap<i64, Slot>,
     stored: usize,
+}
+
+/// What [`PerGoroutine`] holds for one goroutine.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+struct Slot {
+    creation: u32,
+    waiting: u32,
 }
 
 const HAD_DELAY: u32 = 1 << 31;
 
-/// The index of a goroutine's creation in the interned list, from its slot.
-fn creation_index(slot: u32) -> Option<usize> {
-    (slot & !HAD_DELAY).checked_sub(1).map(|k| k as usize)
+/// The index of a goroutine's creation in the interned list.
+fn creation_index(slot: Slot) -> Option<usize> {
+    (slot.creation & !HAD_DELAY).checked_sub(1).map(|k| k as usize)
 }
 
 impl PerGoroutine {
-    fn get(&self, g: i64) -> u32 {
+    fn get(&self, g: i64) -> Slot {
         match usize::try_from(g) {
-            Ok(k) if k < self.dense.len() && self.dense[k] != 0 => self.dense[k],
-            _ => self.sparse.get(&g).copied().unwrap_or(0),
+            Ok(k) if k < self.dense.len() && self.dense[k] != Slot::default() => self.dense[k],
+            _ => self.sparse.get(&g).copied().unwrap_or_default(),
         }
     }
 
-    fn set(&mut self, g: i64, v: u32) {
+    fn set(&mut self, g: i64, v: Slot) {
         match usize::try_from(g) {
             Ok(k) if k < self.dense.len() || k < 2 * self.stored + 4096 => {
                 if k >= self.dense.len() {
-                    self.dense.resize((k + 1).max(2 * self.dense.len()), 0);
+                    self.dense.resize((k + 1).max(2 * self.dense.len()), Slot::default());
                 }
-                if self.dense[k] == 0 {
+                if self.dense[k] == Slot::default() {
                     self.stored += 1;
                     if !self.sparse.is_empty() {
                         self.sparse.remove(&g);
@@ -302,18 +351,52 @@ struct Runnable {
     zero_delay: bool,
 }
 
+/// The [`Runnable`]s of the goroutines waiting to run, in a slab whose freed
+/// entries are reused first (they are the ones still in cache).
+#[derive(Default)]
+struct WaitingToRun {
+    entries: Vec<Runnable>,
+    free: Vec<u32>,
+}
+
+impl WaitingToRun {
+    fn get(&mut self, slot: Slot) -> Option<&mut Runnable> {
+        slot.waiting.checked_sub(1).map(|k| &mut self.entries[k as usize])
+    }
+
+    /// Makes `r` the goroutine's entry, replacing any it had.
+    fn put(&mut self, slot: &mut Slot, r: Runnable) {
+        if let Some(old) = self.get(*slot) {
+            *old = r;
+        } else if let Some(k) = self.free.pop() {
+            self.entries[k as usize] = r;
+            slot.waiting = k + 1;
+        } else {
+            self.entries.push(r);
+            slot.waiting = self.entries.len() as u32;
+        }
+    }
+
+    fn remove(&mut self, slot: &mut Slot) {
+        if let Some(k) = slot.waiting.checked_sub(1) {
+            self.entries[k as usize].more = Vec::new();
+            self.free.push(k);
+            slot.waiting = 0;
+        }
+    }
+}
+
 /// A trace the one pass cannot take (see the module's documentation).
 struct OutOfOrder;
 
-/// The pass in transition order; `None` where the trace breaks its
-/// assumptions.
-fn stream(g: &PackedTable, codes: &Codes) -> Option<Rows> {
-    let mut out = Rows::new(g);
+/// The pass in transition order, adding to `out`; stops where the trace
+/// breaks its assumptions.
+fn stream(g: &PackedTable, codes: &Codes, out: &mut Rows) -> Result<(), OutOfOrder> {
     let mut per_g = PerGoroutine::default();
     let mut creations: Vec<Creation> = Vec::new();
     let mut creation_ids: IdMap<Creation, u32> = IdMap::default();
     let mut last_creation: Option<u32> = None;
-    let mut waiting_to_run: IdMap<i64, Runnable> = IdMap::default();
+    let mut waiting_to_run = WaitingToRun::default();
     each_transition(g, |t| {
         // A goroutine's transitions come in time order: each one's duration
         // is the time since the goroutine's previous one.
@@ -327,8 +410,12 @@ fn stream(g: &PackedTable, codes: &Codes) -> Option<Rows> {
             }
             return Ok(());
         };
+        if t.from != codes.notexist && t.to != codes.runnable && !is_delay {
+            return Ok(());
+        }
+        let before = per_g.get(id);
+        let mut slot = before;
         if t.from == codes.notexist {
-            let slot = per_g.get(id);
             let known = creation_index(slot).map(|k| creations[k]);
             let new = creation_of(t);
             let merged = match known {
@@ -337,7 +424,7 @@ fn stream(g: &PackedTable, codes: &Codes) -> Option<Rows> {
                 None => new,
             };
             if known != Some(merged) && merged != [None; 3] {
-                if slot & HAD_DELAY != 0 {
+                if slot.creation & HAD_DELAY != 0 {
                     // Delays already derived without these fields.
                     return Err(OutOfOrder);
                 }
@@ -355,12 +442,12 @@ fn stream(g: &PackedTable, codes: &Codes) -> Option<Rows> {
                     }
                 };
                 last_creation = Some(k);
-                per_g.set(id, (slot & HAD_DELAY) | (k + 1));
+                slot.creation = (slot.creation & HAD_DELAY) | (k + 1);
             }
         }
         if t.to == codes.runnable {
             let e = MadeRunnable::of(t);
-            match waiting_to_run.get_mut(&id) {
+            match waiting_to_run.get(slot) {
                 Some(r) if r.end == t.end => {
                     if r.zero_delay {
                         return Err(OutOfOrder);
@@ -371,46 +458,48 @@ fn stream(g: &PackedTable, codes: &Codes) -> Option<Rows> {
                     }
                 }
                 _ => {
-                    waiting_to_run.insert(id, Runnable { end: t.end, first: Some(e), more: Vec::new(), zero_delay: false });
+                    let r = Runnable { end: t.end, first: Some(e), more: Vec::new(), zero_delay: false };
+                    waiting_to_run.put(&mut slot, r);
                 }
             }
         }
         if is_delay {
             let start = t.end.wrapping_sub(t.duration);
-            let slot = per_g.get(id);
-            per_g.set(id, slot | HAD_DELAY);
             let c = creation_index(slot).map(|k| &creations[k]);
-            match waiting_to_run.get(&id) {
+            slot.creation |= HAD_DELAY;
+            match waiting_to_run.get(slot) {
                 Some(Runnable { end, first: Some(first), more, .. }) if *end == start => {
                     out.add(codes, t, Some(first), c);
-                    for e in more {
+                    for e in more.iter() {
                         out.add(codes, t, Some(e), c);
                     }
                 }
                 _ => out.add(codes, t, None, c),
             }
             if t.duration == 0 {
-                match waiting_to_run.get_mut(&id) {
+                match waiting_to_run.get(slot) {
                     Some(r) if r.end == start => r.zero_delay = true,
                     _ => {
-                        waiting_to_run.insert(id, Runnable { end: start, first: None, more: Vec::new(), zero_delay: true });
+                        let r = Runnable { end: start, first: None, more: Vec::new(), zero_delay: true };
+                        waiting_to_run.put(&mut slot, r);
                     }
                 }
             } else {
                 // Later transitions of this goroutine end after `start`.
-                waiting_to_run.remove(&id);
+                waiting_to_run.remove(&mut slot);
             }
+        }
+        if slot != before {
+            per_g.set(id, slot);
         }
         Ok(())
     })
-    .ok()
-    .map(|()| out)
 }
 
 /// The view's join, for any order of transitions: every transition into
 /// runnable by goroutine and end time, every goroutine's creation, then one
-/// row per delay and matching transition.
-fn join(g: &PackedTable, codes: &Codes) -> Rows {
+/// row per delay and matching transition, added to `out`.
+fn join(g: &PackedTable, codes: &Codes, out: &mut Rows) {
     let mut into_runnable: IdMap<(i64, i64), Vec<MadeRunnable>> = IdMap::default();
     // Per goroutine and field: the earliest non-NULL value, with its time.
     let mut creations: IdMap<i64, [Option<(i64, i64)>; 3]> = IdMap::default();
@@ -432,7 +521,6 @@ fn join(g: &PackedTable, codes: &Codes) -> Rows {
         Ok::<(), std::convert::Infallible>(())
     })
     .unwrap_or_else(|never| match never {});
-    let mut out = Rows::new(g);
     each_transition(g, |t| {
         if t.from != codes.runnable || t.to != codes.running {
             return Ok(());
@@ -446,5 +534,4 @@ fn join(g: &PackedTable, codes: &Codes) -> Rows {
         Ok::<(), std::convert::Infallible>(())
     })
     .unwrap_or_else(|never| match never {});
-    out
 }
