@@ -351,6 +351,39 @@ struct Runnable {
     zero_delay: bool,
 }
 
+/// Creations repeat (one goroutine creates thousands from one stack), but
+/// not always (each creator goroutine is part of one): the creations seen
+/// last, in a small table indexed by their hash, find most repeats without a
+/// map growing with every goroutine.
+struct RecentCreations {
+    /// Index + 1 in the list of creations; 0 for none.
+    by_hash: Vec<u32>,
+}
+
+impl Default for RecentCreations {
+    fn default() -> Self {
+        RecentCreations { by_hash: vec![0; 4096] }
+    }
+}
+
+impl RecentCreations {
+    /// The index of `c` in `creations`, added there unless seen recently.
+    fn intern(&mut self, creations: &mut Vec<Creation>, c: Creation) -> u32 {
+        let hash = c.iter().fold(0u64, |h, v| {
+            (h.rotate_left(5) ^ v.map_or(u64::MAX, |v| v as u64)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95)
+        });
+        let entry = &mut self.by_hash[(hash >> 52) as usize];
+        match entry.checked_sub(1) {
+            Some(k) if creations[k as usize] == c => k,
+            _ => {
+                creations.push(c);
+                *entry = creations.len() as u32;
+                *entry - 1
+            }
+        }
+    }
+}
+
 /// The [`Runnable`]s of the goroutines waiting to run, in a slab whose freed
 /// entries are reused first (they are the ones still in cache).
 #[derive(Default)]
@@ -394,8 +427,7 @@ struct OutOfOrder;
 fn stream(g: &PackedTable, codes: &Codes, out: &mut Rows) -> Result<(), OutOfOrder> {
     let mut per_g = PerGoroutine::default();
     let mut creations: Vec<Creation> = Vec::new();
-    let mut creation_ids: IdMap<Creation, u32> = IdMap::default();
-    let mut last_creation: Option<u32> = None;
+    let mut recent = RecentCreations::default();
     let mut waiting_to_run = WaitingToRun::default();
     each_transition(g, |t| {
         // A goroutine's transitions come in time order: each one's duration
@@ -428,20 +460,7 @@ fn stream(g: &PackedTable, codes: &Codes, out: &mut Rows) -> Result<(), OutOfOrd
                     // Delays already derived without these fields.
                     return Err(OutOfOrder);
                 }
-                // Creations repeat (one stack creates thousands of goroutines):
-                // the last one used is checked before the map.
-                let k = match last_creation {
-                    Some(k) if creations[k as usize] == merged => k,
-                    _ => {
-                        let next = creations.len() as u32;
-                        let k = *creation_ids.entry(merged).or_insert(next);
-                        if k == next {
-                            creations.push(merged);
-                        }
-                        k
-                    }
-                };
-                last_creation = Some(k);
+                let k = recent.intern(&mut creations, merged);
                 slot.creation = (slot.creation & HAD_DELAY) | (k + 1);
             }
         }
