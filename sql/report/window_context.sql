@@ -30,32 +30,56 @@ stw as (
     from ranges
     where name like 'stop-the-world (%' and start_time_ns is not null and end_time_ns is not null
 ),
--- Every interval, split at the windows it spans (most stay in one): each
--- piece's window is computed, not joined for, so the cost is linear in the
--- intervals (a range join against the windows took seconds on big traces).
--- Only intervals that overlap [t0, end of the last window) are split, so the
--- integer divisions below never see a negative numerator but the start's
--- (clamped to window 0).
+-- Each interval adds its part of the window where it starts and of the one
+-- where it ends, and a whole window to each between: +1 after its first
+-- window and -1 at its last, summed in window order (no row per piece: that
+-- cost seconds on big traces). Only intervals overlapping [t0, end of the
+-- last window) count: no negative numerator to divide but the start's.
 spans as (
     select 'waits' as what, s, e from waits
     union all select 'idle', s, e from idle
     union all select 'gc', s, e from gc
     union all select 'stw', s, e from stw
 ),
-pieces as (
+placed as (
     select what, s, e,
-        unnest(range(
-            greatest((s - {{t0_ns}}) // {{window_ns}}, 0),
-            least((e - 1 - {{t0_ns}}) // {{window_ns}}, ({{end_ns}} - {{t0_ns}}) // {{window_ns}}) + 1
-        )) as win
+        greatest((s - {{t0_ns}}) // {{window_ns}}, 0) as first_win,
+        least((e - 1 - {{t0_ns}}) // {{window_ns}}, ({{end_ns}} - {{t0_ns}}) // {{window_ns}}) as last_win
     from spans
     where e > {{t0_ns}} and s < {{t0_ns}} + (({{end_ns}} - {{t0_ns}}) // {{window_ns}} + 1) * {{window_ns}}
 ),
+ends as (
+    select what, first_win, last_win,
+        least(e, {{t0_ns}} + (first_win + 1) * {{window_ns}}) - greatest(s, {{t0_ns}} + first_win * {{window_ns}}) as first_ns,
+        case when last_win > first_win
+            then least(e, {{t0_ns}} + (last_win + 1) * {{window_ns}}) - greatest(s, {{t0_ns}} + last_win * {{window_ns}})
+            else 0 end as last_ns,
+        (last_win > first_win + 1)::bigint as between
+    from placed
+    where first_win <= last_win
+),
+by_end as (
+    select what, first_win, last_win, grouping(last_win) = 1 as by_first,
+        sum(first_ns) as first_ns, sum(last_ns) as last_ns, sum(between) as between
+    from ends
+    group by grouping sets ((what, first_win), (what, last_win))
+),
+steps as (
+    select what, first_win as win, first_ns as ns, 0 as step from by_end where by_first
+    union all select what, first_win + 1, 0, between from by_end where by_first and between > 0
+    union all select what, last_win, last_ns, -between from by_end where not by_first
+),
+per_window as (
+    select what, win, sum(ns) as ns, sum(step) as step from steps group by what, win
+),
 overlap as (
-    select what, win,
-        sum(least(e, {{t0_ns}} + (win + 1) * {{window_ns}}) - greatest(s, {{t0_ns}} + win * {{window_ns}})) as ns
-    from pieces
-    group by what, win
+    select what, win, ns + {{window_ns}} * sum(step) over (partition by what order by win) as ns
+    from (
+        select w.what, b.win, coalesce(p.ns, 0) as ns, coalesce(p.step, 0) as step
+        from bounds b
+        cross join (values ('waits'), ('idle'), ('gc'), ('stw')) w(what)
+        left join per_window p on p.what = w.what and p.win = b.win
+    )
 ),
 heap as (
     select b.win, max(m.value) as heap_max

@@ -16,13 +16,13 @@ use crate::{col, float, int, latency_summary, list, text, Latency, ReportError, 
 /// The diff SQL, compiled in from `sql/diff/`.
 pub mod sql {
     /// `sql/diff/blocking.sql`: waiting time by wait reason and stack.
-    pub const BLOCKING: &str = include_str!("../../../sql/diff/blocking.sql");
+    pub const BLOCKING: &str = include_str!(concat!(env!("OUT_DIR"), "/sql/diff/blocking.sql"));
     /// `sql/diff/sched.sql`: scheduling delay by cause and stack.
-    pub const SCHED: &str = include_str!("../../../sql/diff/sched.sql");
+    pub const SCHED: &str = include_str!(concat!(env!("OUT_DIR"), "/sql/diff/sched.sql"));
     /// `sql/diff/goroutines.sql`: goroutines seen, created, exited, most alive at once.
-    pub const GOROUTINES: &str = include_str!("../../../sql/diff/goroutines.sql");
+    pub const GOROUTINES: &str = include_str!(concat!(env!("OUT_DIR"), "/sql/diff/goroutines.sql"));
     /// `sql/diff/gc.sql`: GC mark share of the trace and stop-the-world pauses.
-    pub const GC: &str = include_str!("../../../sql/diff/gc.sql");
+    pub const GC: &str = include_str!(concat!(env!("OUT_DIR"), "/sql/diff/gc.sql"));
     /// Every diff file by name.
     pub const ALL: &[(&str, &str)] =
         &[("blocking.sql", BLOCKING), ("sched.sql", SCHED), ("goroutines.sql", GOROUTINES), ("gc.sql", GC)];

@@ -31,21 +31,21 @@ use crate::{col, float, int, list, opt_int, text, Options, Report, ReportError, 
 /// The doctor's SQL, compiled in from `sql/doctor/`.
 pub mod sql {
     /// `sql/doctor/sched_pressure.sql`: run-queue saturation and idle procs while goroutines waited.
-    pub const SCHED_PRESSURE: &str = include_str!("../../../sql/doctor/sched_pressure.sql");
+    pub const SCHED_PRESSURE: &str = include_str!(concat!(env!("OUT_DIR"), "/sql/doctor/sched_pressure.sql"));
     /// `sql/doctor/sync_unblockers.sql`: blocking stacks and the stacks that woke them.
-    pub const SYNC_UNBLOCKERS: &str = include_str!("../../../sql/doctor/sync_unblockers.sql");
+    pub const SYNC_UNBLOCKERS: &str = include_str!(concat!(env!("OUT_DIR"), "/sql/doctor/sync_unblockers.sql"));
     /// `sql/doctor/gc_assists.sql`: mark assists by the stack that began them.
-    pub const GC_ASSISTS: &str = include_str!("../../../sql/doctor/gc_assists.sql");
+    pub const GC_ASSISTS: &str = include_str!(concat!(env!("OUT_DIR"), "/sql/doctor/gc_assists.sql"));
     /// `sql/doctor/syscall_time.sql`: syscall time old-format traces fold into running time.
-    pub const SYSCALL_TIME: &str = include_str!("../../../sql/doctor/syscall_time.sql");
+    pub const SYSCALL_TIME: &str = include_str!(concat!(env!("OUT_DIR"), "/sql/doctor/syscall_time.sql"));
     /// `sql/doctor/channel_waits.sql`: completed channel waits by blocking stack, with the other side's business.
-    pub const CHANNEL_WAITS: &str = include_str!("../../../sql/doctor/channel_waits.sql");
+    pub const CHANNEL_WAITS: &str = include_str!(concat!(env!("OUT_DIR"), "/sql/doctor/channel_waits.sql"));
     /// `sql/doctor/wait_windows.sql`: lock and channel waits per stack and window of the trace (time ranges).
-    pub const WAIT_WINDOWS: &str = include_str!("../../../sql/doctor/wait_windows.sql");
+    pub const WAIT_WINDOWS: &str = include_str!(concat!(env!("OUT_DIR"), "/sql/doctor/wait_windows.sql"));
     /// `sql/doctor/run_slices.sql`: run slices that end in a handoff, per goroutine group.
-    pub const RUN_SLICES: &str = include_str!("../../../sql/doctor/run_slices.sql");
+    pub const RUN_SLICES: &str = include_str!(concat!(env!("OUT_DIR"), "/sql/doctor/run_slices.sql"));
     /// `sql/doctor/idle_waiters.sql`: goroutine groups that waited runnable while a P was idle.
-    pub const IDLE_WAITERS: &str = include_str!("../../../sql/doctor/idle_waiters.sql");
+    pub const IDLE_WAITERS: &str = include_str!(concat!(env!("OUT_DIR"), "/sql/doctor/idle_waiters.sql"));
     /// Every doctor file by name.
     pub const ALL: &[(&str, &str)] = &[
         ("syscall_time.sql", SYSCALL_TIME),

@@ -32,7 +32,7 @@ pub mod sql {
         ($($name:ident => $file:literal),* $(,)?) => {
             $(
                 #[doc = concat!("`sql/report/", $file, "`")]
-                pub const $name: &str = include_str!(concat!("../../../sql/report/", $file));
+                pub const $name: &str = include_str!(concat!(env!("OUT_DIR"), "/sql/report/", $file));
             )*
             /// Every analysis file by name, for tools that list or check them.
             pub const ALL: &[(&str, &str)] = &[$(($file, $name)),*];
@@ -52,6 +52,7 @@ pub mod sql {
         BURST_BREAKDOWN => "burst_breakdown.sql",
         BURST_CREATORS => "burst_creators.sql",
         BURST_UNBLOCKERS => "burst_unblockers.sql",
+        BURST_BLOCKED => "burst_blocked.sql",
         BURST_BLOCKED_AT => "burst_blocked_at.sql",
         BURST_HEAVY_UNBLOCKERS => "burst_heavy_unblockers.sql",
         BUSIEST_RUNNABLE_BUCKET => "busiest_runnable_bucket.sql",
@@ -604,6 +605,8 @@ struct Runner<'d> {
     db: &'d dyn Sql,
     /// `SCHEDSTAT_TIMINGS` is set: print each query's time, CPU and peak RSS.
     timings: bool,
+    /// `burst_blocked` has been made (on the first burst that needs it).
+    burst_blocked: std::cell::Cell<bool>,
 }
 
 impl Runner<'_> {
@@ -631,6 +634,15 @@ impl Runner<'_> {
     /// Runs a temporary table's making (`burst_rows.sql`, `why_*.sql`), timed
     /// like [`Runner::q`]: rows from `earliest_ns` on that are `in_windows`
     /// (an [`any_window`]).
+    /// Makes `burst_blocked` (where each goroutine unblocked in `burst_rows`
+    /// had blocked) the first time it is called.
+    fn make_burst_blocked(&self) -> Result<()> {
+        if !self.burst_blocked.replace(true) {
+            self.timed(sql::BURST_BLOCKED, || Ok(self.db.execute_batch(sql::BURST_BLOCKED)?))?;
+        }
+        Ok(())
+    }
+
     fn make_windowed(&self, sql: &str, earliest_ns: i64, in_windows: &str) -> Result<()> {
         let q = sql::bind(sql, &[("earliest_ns", earliest_ns)]).replace("{{in_windows}}", in_windows);
         self.timed(sql, || Ok(self.db.execute_batch(&q)?))
@@ -680,7 +692,11 @@ fn peak_rss() -> String {
 
 /// Runs every analysis the options ask for.
 pub fn build(db: &dyn Sql, opts: &Options) -> Result<Report> {
-    let r = Runner { db, timings: std::env::var_os("SCHEDSTAT_TIMINGS").is_some() };
+    let r = Runner {
+        db,
+        timings: std::env::var_os("SCHEDSTAT_TIMINGS").is_some(),
+        burst_blocked: std::cell::Cell::new(false),
+    };
     let LatencySummary { latency, t0_ns: t0, end_ns: end } = latency_summary(&r.q(sql::LATENCY_SUMMARY, &[])?);
     if latency.count == 0 {
         return Err(ReportError::NoSchedulingEvents);
@@ -1042,6 +1058,7 @@ fn breakdown(r: &Runner<'_>, center: i64) -> Result<BurstBreakdown> {
                 b.created_by = q.rows.iter().map(|row| (int(&row[1]), list(&row[2]))).collect();
             }
             "unblocked" => {
+                r.make_burst_blocked()?;
                 let q = r.q(sql::BURST_UNBLOCKERS, &p)?;
                 b.unblocked_by = q.rows.iter().map(|row| (int(&row[1]), text(&row[0]).unwrap_or_default())).collect();
                 let q = r.q(sql::BURST_BLOCKED_AT, &p)?;

@@ -1,0 +1,40 @@
+//! Puts the analysis SQL (`sql/report`, `sql/doctor`, `sql/diff`) where the
+//! crate includes it from. For the web page's wasm the comments go, but each
+//! file's first line (the analysis's name in `SCHEDSTAT_TIMINGS`): the page
+//! downloads them, and its reader has a size budget. Everywhere else the
+//! files are copied as they are.
+
+use std::path::Path;
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sql");
+    let out = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("sql");
+    let strip = std::env::var("CARGO_CFG_TARGET_ARCH").as_deref() == Ok("wasm32");
+    for dir in ["report", "doctor", "diff"] {
+        let from = root.join(dir);
+        println!("cargo:rerun-if-changed={}", from.display());
+        std::fs::create_dir_all(out.join(dir)).expect("creating OUT_DIR/sql");
+        for entry in std::fs::read_dir(&from).expect("reading the sql directory") {
+            let path = entry.expect("listing the sql directory").path();
+            if path.extension().and_then(|e| e.to_str()) != Some("sql") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("reading an sql file");
+            let kept = if strip { without_comments(&text) } else { text };
+            std::fs::write(out.join(dir).join(path.file_name().expect("a file name")), kept)
+                .expect("writing OUT_DIR/sql");
+        }
+    }
+}
+
+/// `sql` without its whole-line `--` comments after the first line.
+fn without_comments(sql: &str) -> String {
+    let mut lines = sql.lines();
+    let mut kept: String = lines.next().unwrap_or("").to_string();
+    for line in lines.filter(|l| !l.trim_start().starts_with("--")) {
+        kept.push('\n');
+        kept.push_str(line);
+    }
+    kept.push('\n');
+    kept
+}
