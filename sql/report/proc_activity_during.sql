@@ -1,8 +1,10 @@
 -- What ran on proc p while a goroutine waited from start_ns to end_ns: the
 -- longest single run (whole run, not clipped) and how many goroutines and runs.
+-- {{ends_by_ns}}: end_ns plus the trace's longest run (longest_run.sql), the
+-- latest such a run can have ended.
 with r as (
     select g, duration_ns, stack_id
-    from g_transitions_ending({{start_ns}} + 1, 9223372036854775807)
+    from g_transitions_ending({{start_ns}} + 1, {{ends_by_ns}})
     where from_state = 'running'::state and src_p = {{p}}
       and end_time_ns > {{start_ns}} and end_time_ns - duration_ns < {{end_ns}}
 )

@@ -49,6 +49,7 @@ pub mod sql {
         BURST_ROWS => "burst_rows.sql",
         BURST_SIZE => "burst_size.sql",
         PROC_ACTIVITY_DURING => "proc_activity_during.sql",
+        LONGEST_RUN => "longest_run.sql",
         BURST_BREAKDOWN => "burst_breakdown.sql",
         BURST_CREATORS => "burst_creators.sql",
         BURST_UNBLOCKERS => "burst_unblockers.sql",
@@ -607,6 +608,8 @@ struct Runner<'d> {
     timings: bool,
     /// `burst_blocked` has been made (on the first burst that needs it).
     burst_blocked: std::cell::Cell<bool>,
+    /// The trace's longest run, once asked for (`longest_run.sql`).
+    longest_run_ns: std::cell::Cell<Option<i64>>,
 }
 
 impl Runner<'_> {
@@ -641,6 +644,17 @@ impl Runner<'_> {
             self.timed(sql::BURST_BLOCKED, || Ok(self.db.execute_batch(sql::BURST_BLOCKED)?))?;
         }
         Ok(())
+    }
+
+    /// How long the trace's longest run lasted (`i64::MAX` when unknown): how
+    /// far past a wait a run that overlapped it can end. Asked once.
+    fn longest_run_ns(&self) -> Result<i64> {
+        if let Some(ns) = self.longest_run_ns.get() {
+            return Ok(ns);
+        }
+        let ns = self.q(sql::LONGEST_RUN, &[])?.rows.first().and_then(|row| opt_int(&row[0])).unwrap_or(i64::MAX);
+        self.longest_run_ns.set(Some(ns));
+        Ok(ns)
     }
 
     fn make_windowed(&self, sql: &str, earliest_ns: i64, in_windows: &str) -> Result<()> {
@@ -696,8 +710,13 @@ pub fn build(db: &dyn Sql, opts: &Options) -> Result<Report> {
         db,
         timings: std::env::var_os("SCHEDSTAT_TIMINGS").is_some(),
         burst_blocked: std::cell::Cell::new(false),
+        longest_run_ns: std::cell::Cell::new(None),
     };
-    let LatencySummary { latency, t0_ns: t0, end_ns: end } = latency_summary(&r.q(sql::LATENCY_SUMMARY, &[])?);
+    let summary = r.q(sql::LATENCY_SUMMARY, &[])?;
+    // How far past its start a wait can end: bounds the scans for the waits
+    // that began in a window.
+    let longest_wait_ns = opt_int(&summary.rows[0][col(&summary, "max_ns")]).unwrap_or(i64::MAX);
+    let LatencySummary { latency, t0_ns: t0, end_ns: end } = latency_summary(&summary);
     if latency.count == 0 {
         return Err(ReportError::NoSchedulingEvents);
     }
@@ -778,7 +797,8 @@ pub fn build(db: &dyn Sql, opts: &Options) -> Result<Report> {
     for s in &latency_spikes {
         let lo = t0 + s.window * opts.window_ns;
         let hi = lo + opts.window_ns;
-        worst_in_spike.push(r.q(sql::WORST_DELAY_IN_WINDOW, &[("lo_ns", lo), ("hi_ns", hi)])?);
+        let ends_by = hi.saturating_add(longest_wait_ns);
+        worst_in_spike.push(r.q(sql::WORST_DELAY_IN_WINDOW, &[("lo_ns", lo), ("hi_ns", hi), ("ends_by_ns", ends_by)])?);
     }
     let mut busiest_in_spike = Vec::new();
     let mut busiest_tied = Vec::new();
@@ -826,7 +846,11 @@ pub fn build(db: &dyn Sql, opts: &Options) -> Result<Report> {
                 queue_runs: 0,
             };
             if let Some(p) = p {
-                let a = r.q(sql::PROC_ACTIVITY_DURING, &[("p", p), ("start_ns", wait_start), ("end_ns", end_t)])?;
+                let ends_by = end_t.saturating_add(r.longest_run_ns()?);
+                let a = r.q(
+                    sql::PROC_ACTIVITY_DURING,
+                    &[("p", p), ("start_ns", wait_start), ("end_ns", end_t), ("ends_by_ns", ends_by)],
+                )?;
                 let row = &a.rows[0];
                 worst.queue_goroutines = int(&row[0]);
                 worst.queue_runs = int(&row[1]);
