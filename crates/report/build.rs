@@ -21,8 +21,11 @@ fn main() {
             }
             let text = std::fs::read_to_string(&path).expect("reading an sql file");
             let kept = if strip { without_comments(&text) } else { text };
-            std::fs::write(out.join(dir).join(path.file_name().expect("a file name")), kept)
-                .expect("writing OUT_DIR/sql");
+            std::fs::write(
+                out.join(dir).join(path.file_name().expect("a file name")),
+                kept,
+            )
+            .expect("writing OUT_DIR/sql");
         }
     }
 }

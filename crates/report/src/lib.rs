@@ -634,9 +634,6 @@ impl Runner<'_> {
         self.make_windowed(sql::WHY_WAITING, earliest, &instants)
     }
 
-    /// Runs a temporary table's making (`burst_rows.sql`, `why_*.sql`), timed
-    /// like [`Runner::q`]: rows from `earliest_ns` on that are `in_windows`
-    /// (an [`any_window`]).
     /// Makes `burst_blocked` (where each goroutine unblocked in `burst_rows`
     /// had blocked) the first time it is called.
     fn make_burst_blocked(&self) -> Result<()> {
@@ -657,6 +654,9 @@ impl Runner<'_> {
         Ok(ns)
     }
 
+    /// Runs a temporary table's making (`burst_rows.sql`, `why_*.sql`), timed
+    /// like [`Runner::q`]: rows from `earliest_ns` on that are `in_windows`
+    /// (an [`any_window`]).
     fn make_windowed(&self, sql: &str, earliest_ns: i64, in_windows: &str) -> Result<()> {
         let q = sql::bind(sql, &[("earliest_ns", earliest_ns)]).replace("{{in_windows}}", in_windows);
         self.timed(sql, || Ok(self.db.execute_batch(&q)?))
