@@ -38,6 +38,7 @@ fn report_queries_take_long_trace_parameters() {
         ("t_ns", late),
         ("lo_ns", late),
         ("hi_ns", late + 100_000_000),
+        ("ends_by_ns", late + 10_000_000_000),
         ("lo_bucket", 10_800_000),
         ("hi_bucket", 10_800_100),
         ("window_ns", 3_000_000_000),
