@@ -1,8 +1,12 @@
 -- Scheduling delays grouped by what created each delayed goroutine: the
 -- creating stack's functions (from the creation event; NULL when the goroutine
 -- was created before the trace began). Parameter: limit.
--- Each creator stack is named once; delays group by the smallest stack ID of
--- the same functions (grouping millions of rows by lists of names was slow).
+-- Creator stacks are few: each is named once, and each delay is grouped by
+-- the smallest ID among the stacks of its creator's functions, looked up in
+-- a list (grouping millions of rows by a list of names took seconds and
+-- hundreds of MB, and a join with the stacks made DuckDB hash the delays).
+-- Delays whose creator has no name (none, or a stack without frames) form
+-- one group, as the NULL list did.
 with named as (
     select stack_id, stack_funcs(stack_id) as funcs
     from (select distinct creator_stack_id as stack_id from delays where creator_stack_id is not null)

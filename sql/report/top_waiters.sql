@@ -1,6 +1,8 @@
 -- Goroutines that waited longest in total to be scheduled, with a stack that
 -- says what they are (their last stack in the trace). Parameter: limit.
--- Only the goroutines shown are named (as the `goroutines` view does).
+-- Only the goroutines shown are named, as the `goroutines` view names them
+-- (which sums every goroutine's time in each state: most of this query's
+-- time and memory on a trace of millions of goroutines).
 with w as materialized (
     select g, count(*) as schedulings, sum(duration_ns) as total_ns, max(duration_ns) as max_ns
     from g_transitions
