@@ -369,9 +369,7 @@ impl Default for RecentCreations {
 impl RecentCreations {
     /// The index of `c` in `creations`, added there unless seen recently.
     fn intern(&mut self, creations: &mut Vec<Creation>, c: Creation) -> u32 {
-        let hash = c.iter().fold(0u64, |h, v| {
-            (h.rotate_left(5) ^ v.map_or(u64::MAX, |v| v as u64)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95)
-        });
+        let hash = std::hash::BuildHasher::hash_one(&std::hash::BuildHasherDefault::<gotrace::table::IdHasher>::default(), c);
         let entry = &mut self.by_hash[(hash >> 52) as usize];
         match entry.checked_sub(1) {
             Some(k) if creations[k as usize] == c => k,
@@ -393,13 +391,13 @@ struct WaitingToRun {
 }
 
 impl WaitingToRun {
-    fn get(&mut self, slot: Slot) -> Option<&mut Runnable> {
+    fn get_mut(&mut self, slot: Slot) -> Option<&mut Runnable> {
         slot.waiting.checked_sub(1).map(|k| &mut self.entries[k as usize])
     }
 
     /// Makes `r` the goroutine's entry, replacing any it had.
     fn put(&mut self, slot: &mut Slot, r: Runnable) {
-        if let Some(old) = self.get(*slot) {
+        if let Some(old) = self.get_mut(*slot) {
             *old = r;
         } else if let Some(k) = self.free.pop() {
             self.entries[k as usize] = r;
@@ -466,7 +464,7 @@ fn stream(g: &PackedTable, codes: &Codes, out: &mut Rows) -> Result<(), OutOfOrd
         }
         if t.to == codes.runnable {
             let e = MadeRunnable::of(t);
-            match waiting_to_run.get(slot) {
+            match waiting_to_run.get_mut(slot) {
                 Some(r) if r.end == t.end => {
                     if r.zero_delay {
                         return Err(OutOfOrder);
@@ -486,7 +484,7 @@ fn stream(g: &PackedTable, codes: &Codes, out: &mut Rows) -> Result<(), OutOfOrd
             let start = t.end.wrapping_sub(t.duration);
             let c = creation_index(slot).map(|k| &creations[k]);
             slot.creation |= HAD_DELAY;
-            match waiting_to_run.get(slot) {
+            match waiting_to_run.get_mut(slot) {
                 Some(Runnable { end, first: Some(first), more, .. }) if *end == start => {
                     out.add(codes, t, Some(first), c);
                     for e in more.iter() {
@@ -496,7 +494,7 @@ fn stream(g: &PackedTable, codes: &Codes, out: &mut Rows) -> Result<(), OutOfOrd
                 _ => out.add(codes, t, None, c),
             }
             if t.duration == 0 {
-                match waiting_to_run.get(slot) {
+                match waiting_to_run.get_mut(slot) {
                     Some(r) if r.end == start => r.zero_delay = true,
                     _ => {
                         let r = Runnable { end: start, first: None, more: Vec::new(), zero_delay: true };
