@@ -7,9 +7,10 @@
 //! feeds to its MMU. Pairing them here gives exact durations; the MMU itself
 //! is in [`crate::mmu`].
 
+use gotrace::table::IdMap;
 use gotrace::{Event, EventKind, GoId, RangeName, Resource};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// One stop-the-world pause.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -71,11 +72,11 @@ pub struct GcAnalysis {
     first: Option<i64>,
     last: i64,
     stw: Vec<StwPause>,
-    open_stw: HashMap<GoId, usize>,
+    open_stw: IdMap<GoId, usize>,
     marks: Vec<MarkPhase>,
     open_mark: Option<usize>,
     assists: BTreeMap<GoId, AssistTotal>,
-    open_assist: HashMap<GoId, i64>,
+    open_assist: IdMap<GoId, i64>,
 }
 
 impl GcAnalysis {

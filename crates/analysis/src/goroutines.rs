@@ -33,6 +33,7 @@
 //! User regions get the same stats, measured between their begin and end (or
 //! the goroutine's end).
 
+use gotrace::table::IdMap;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
@@ -374,9 +375,9 @@ pub fn is_system_goroutine(entry: &str) -> bool {
 pub struct Summarizer {
     /// Boxed: the table keeps about twice as many slots as goroutines, and
     /// grows by copying, which with summaries in place cost 3× their size.
-    gs: HashMap<GoId, Box<GoroutineSummary>>,
-    syscalling_p: HashMap<ProcId, GoId>,
-    syscalling_g: HashMap<GoId, ProcId>,
+    gs: IdMap<GoId, Box<GoroutineSummary>>,
+    syscalling_p: IdMap<ProcId, GoId>,
+    syscalling_g: IdMap<GoId, ProcId>,
     ranges_p: HashMap<(ProcId, Arc<str>), GoId>,
     /// Wait reasons and range names, one copy each.
     names: HashSet<Arc<str>>,

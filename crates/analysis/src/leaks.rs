@@ -16,6 +16,7 @@
 //! creation, or for a goroutine that existed before the generation it is first
 //! seen in, from that generation's Sync, until it exits.
 
+use gotrace::table::IdMap;
 use std::collections::{BTreeMap, HashMap};
 
 use gotrace::{Event, EventKind, GoId, GoState, Transition};
@@ -55,11 +56,11 @@ struct GState {
 /// Tracks goroutine states through the stream (one pass, small state).
 #[derive(Default)]
 pub struct LeakTracker {
-    gs: HashMap<GoId, GState>,
+    gs: IdMap<GoId, GState>,
     stacks: Vec<Vec<Frame>>,
     stack_ids: HashMap<Vec<Frame>, u32>,
     /// (generation, wire stack id) → interned stack, cleared at each Sync.
-    gen_cache: HashMap<u64, u32>,
+    gen_cache: IdMap<u64, u32>,
     sync_ts: i64,
     first_ts: Option<i64>,
     last_ts: i64,

@@ -16,10 +16,10 @@
 //! those routines (Exp has two variants, chosen by Go at run time by whether
 //! the CPU has FMA; the caller says which with `fma`).
 
+use gotrace::table::{IdMap, IdSet};
 use gotrace::goheap;
 use gotrace::{Event, EventKind, GoId, GoState, RangeName, Resource, Transition};
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
 
 /// Which kinds of GC work count against the mutator (Go's `UtilFlags`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -117,13 +117,13 @@ pub struct MutatorUtilBuilder {
     out: Vec<Vec<MutatorUtil>>,
     stw: i64,
     ps: Vec<PerP>,
-    in_gc: HashSet<GoId>,
-    states: HashMap<GoId, GoState>,
-    bg_mark: HashSet<GoId>,
+    in_gc: IdSet<GoId>,
+    states: IdMap<GoId, GoState>,
+    bg_mark: IdSet<GoId>,
     /// Fixed worker model: goroutine → the P its background-worker run is counted on.
-    worker_on: HashMap<GoId, i64>,
+    worker_on: IdMap<GoId, i64>,
     /// Fixed worker model: the mode of each worker's latest label counts as GC work.
-    worker_counts: HashMap<GoId, bool>,
+    worker_counts: IdMap<GoId, bool>,
     model: WorkerModel,
     procs: Vec<(i64, usize)>,
     n_sync: u64,
@@ -169,11 +169,11 @@ impl MutatorUtilBuilder {
             out: Vec::new(),
             stw: 0,
             ps: Vec::new(),
-            in_gc: HashSet::new(),
-            states: HashMap::new(),
-            bg_mark: HashSet::new(),
-            worker_on: HashMap::new(),
-            worker_counts: HashMap::new(),
+            in_gc: IdSet::default(),
+            states: IdMap::default(),
+            bg_mark: IdSet::default(),
+            worker_on: IdMap::default(),
+            worker_counts: IdMap::default(),
             model: WorkerModel::Go,
             procs: Vec::new(),
             n_sync: 0,

@@ -53,6 +53,7 @@
 //! (deeper stacks that share those are one stack, shown with 128 frames). A
 //! missing stack and an empty one are the same, frameless, stack.
 
+use gotrace::table::IdMap;
 use std::collections::HashMap;
 
 use gotrace::{Event, EventKind, GoId, GoState, Transition};
@@ -228,19 +229,19 @@ pub struct ProfileBuilder {
     /// Counts closed intervals.
     seq: u64,
     /// (generation, stack ID) → index in `variants`.
-    by_id: HashMap<(u64, u64), usize>,
+    by_id: IdMap<(u64, u64), usize>,
     /// Leading PCs (trailing zero PCs trimmed: Go pads with zeros) → index
     /// in `records`: Go's identity of a stack.
     by_pcs: HashMap<Vec<u64>, usize>,
     variants: Vec<Variant>,
     records: Vec<Record>,
     /// Goroutines inside an interval of the profile's state.
-    open: HashMap<GoId, Open>,
+    open: IdMap<GoId, Open>,
     /// When each goroutine first started running (Go's StartTime).
-    started: HashMap<GoId, i64>,
+    started: IdMap<GoId, i64>,
     /// Closed, committed intervals of goroutines that had not run yet:
     /// counted at the end unless the goroutine runs later.
-    unstarted: HashMap<GoId, Vec<Closed>>,
+    unstarted: IdMap<GoId, Vec<Closed>>,
     /// Closed intervals since the last Sync event, not yet committed.
     since_sync: Vec<Closed>,
 }
@@ -252,13 +253,13 @@ impl ProfileBuilder {
             kind,
             gen: 0,
             seq: 0,
-            by_id: HashMap::new(),
+            by_id: IdMap::default(),
             by_pcs: HashMap::new(),
             variants: Vec::new(),
             records: Vec::new(),
-            open: HashMap::new(),
-            started: HashMap::new(),
-            unstarted: HashMap::new(),
+            open: IdMap::default(),
+            started: IdMap::default(),
+            unstarted: IdMap::default(),
             since_sync: Vec::new(),
         }
     }

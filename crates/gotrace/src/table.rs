@@ -37,6 +37,9 @@ impl Hasher for IdHasher {
 /// A hash map keyed by integer IDs.
 pub type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
 
+/// A hash set of integer IDs.
+pub type IdSet<K> = std::collections::HashSet<K, BuildHasherDefault<IdHasher>>;
+
 /// An ID-keyed table that is dense when the IDs are (they almost always are).
 ///
 /// ID 0 is always present and means "none" (the empty string, the empty stack).
