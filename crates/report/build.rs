@@ -1,8 +1,9 @@
 //! Puts the analysis SQL (`sql/report`, `sql/doctor`, `sql/diff`) where the
-//! crate includes it from. For the web page's wasm the comments go, but each
-//! file's first line (the analysis's name in `SCHEDSTAT_TIMINGS`): the page
-//! downloads them, and its reader has a size budget. Everywhere else the
-//! files are copied as they are.
+//! crate includes it from. For the web page's wasm the comments go (the
+//! first line names the analysis in `SCHEDSTAT_TIMINGS`, which the page has
+//! no environment to set), and so does each line's indentation (no string
+//! literal in these files spans lines): the page downloads them, and its
+//! reader has a size budget. Everywhere else the files are copied as they are.
 
 use std::path::Path;
 
@@ -30,14 +31,12 @@ fn main() {
     }
 }
 
-/// `sql` without its whole-line `--` comments after the first line.
+/// `sql` without its whole-line `--` comments and its indentation.
 fn without_comments(sql: &str) -> String {
-    let mut lines = sql.lines();
-    let mut kept: String = lines.next().unwrap_or("").to_string();
-    for line in lines.filter(|l| !l.trim_start().starts_with("--")) {
-        kept.push('\n');
+    let mut kept = String::new();
+    for line in sql.lines().map(str::trim_start).filter(|l| !l.is_empty() && !l.starts_with("--")) {
         kept.push_str(line);
+        kept.push('\n');
     }
-    kept.push('\n');
     kept
 }

@@ -10,6 +10,8 @@ import schemaSql from "../../sql/schema.sql?raw";
 import viewsSql from "../../sql/views.sql?raw";
 import stdPackages from "../../sql/std_packages.txt?raw";
 import latencySummarySql from "../../sql/report/latency_summary.sql?raw";
+import derivedDelaysSql from "../../sql/web/derived_delays.sql?raw";
+import derivedDelaysViewSql from "../../sql/web/derived_delays_view.sql?raw";
 
 import { TraceParser, type DoctorEvidence } from "./wasm/schedstat_wasm.js";
 
@@ -59,6 +61,9 @@ interface WasmFinish {
   last_time_ns: bigint;
   events: bigint;
   warning: string | null;
+  /** Whether the `derived_delays` rows are all of the `delays` view's (see
+   * sql/web/derived_delays.sql); when not, the view stays. */
+  delays_complete: boolean;
   /** The doctor's event evidence (a handle into wasm memory), for the wasm `doctor`. */
   doctor_evidence: DoctorEvidence;
 }
@@ -146,6 +151,7 @@ export async function loadTrace(conn: Connection, source: Uint8Array | TracePars
     // take a tenth of that, for about a quarter more load time.
     await conn.query(`use memory; detach database if exists ${TRACE_DB}; attach ':memory:' as ${TRACE_DB} (compress); use ${TRACE_DB};`);
     await conn.query(schemaSql);
+    await conn.query(derivedDelaysSql);
     const step = opts.step ?? 200_000;
     for (;;) {
       const chunk = parser.next_chunk(step) as WasmTable[] | undefined;
@@ -166,6 +172,7 @@ export async function loadTrace(conn: Connection, source: Uint8Array | TracePars
     ];
     await append(conn, "trace_info", tableFromArrays({ key: info.map((r) => r[0]), value: info.map((r) => r[1]) }));
     await conn.query(viewsSql);
+    await conn.query(end.delays_complete ? derivedDelaysViewSql : "drop table derived_delays;");
     // sqlprof's rel_time_ns: time since the trace's first event (as the CLI defines it).
     await conn.query(`create macro rel_time_ns(_t_) as (_t_ - ${end.first_time_ns});`);
 

@@ -10,6 +10,7 @@ import { resolve } from "node:path";
 import { fixture, freshDb, initReader, repo } from "./node-db";
 import { beforeAll, describe, expect, test } from "vitest";
 
+import viewsSql from "../../sql/views.sql?raw";
 import { latencySummary, loadTrace } from "../src/load";
 import { TraceParser } from "../src/wasm/schedstat_wasm.js";
 
@@ -61,6 +62,28 @@ describe("the CLI's schema and views run unchanged", () => {
     expect(row).toEqual({ std: true, app: false, zero: 0n, events: String(res.events), named: expect.any(Number) });
     expect(row.named).toBeGreaterThan(0);
   });
+});
+
+describe("the delays the reader derives", () => {
+  // The page reads `delays` from the rows the reader derived while loading
+  // (sql/web/derived_delays.sql), not from the view's join: they must be the
+  // join's rows, row for row.
+  for (const name of ["go1.27/storm", "go1.22/ctxswitch", "go1.21/storm", "go1.19/cpuhog"]) {
+    test(`${name}: the view reads them, and they are the join's rows`, async () => {
+      const conn = await freshDb();
+      await loadTrace(conn, fixture(name), { step: 20_000 });
+      const reads = conn.query("select count(*)::int as n from duckdb_views() where view_name = 'delays' and sql like '%derived_delays%'");
+      expect(reads.getChild("n")!.get(0)).toBe(1);
+      const join = viewsSql.match(/create view delays as[\s\S]*?;/)![0].replace("create view delays", "create temp view delays_by_join");
+      conn.query(join);
+      const count = (sql: string) => Number(conn.query(`select count(*) as n from (${sql})`).getChild("n")!.get(0));
+      const rows = count("select * from delays_by_join");
+      expect(rows).toBeGreaterThan(10);
+      expect(count("select * from delays")).toBe(rows);
+      expect(count("select * from delays except all select * from delays_by_join")).toBe(0);
+      expect(count("select * from delays_by_join except all select * from delays")).toBe(0);
+    });
+  }
 });
 
 describe("bad input", () => {

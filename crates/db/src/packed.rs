@@ -322,6 +322,10 @@ pub struct PackedTables {
     g: PackedTable,
     p: PackedTable,
     delays: OnceLock<PackedTable>,
+    /// `delays` as it is derived while the transitions are appended.
+    delays_while_loading: Option<delays::WhileLoading>,
+    /// What that gave, handed to `delays` when first read.
+    delays_loaded: std::sync::Mutex<Option<PackedTable>>,
     /// `delays` without rows, for binding before it is derived.
     delays_schema: Option<PackedTable>,
     /// Derive `delays` by the view's join even where one pass would do
@@ -377,7 +381,17 @@ impl PackedTables {
                 }
             }
         }
-        PackedTables { g, p, delays: OnceLock::new(), delays_schema: None, delays_by_join: AtomicBool::new(false), registered: false }
+        let delays_while_loading = Some(delays::WhileLoading::new(&g));
+        PackedTables {
+            g,
+            p,
+            delays: OnceLock::new(),
+            delays_while_loading,
+            delays_loaded: Default::default(),
+            delays_schema: None,
+            delays_by_join: AtomicBool::new(false),
+            registered: false,
+        }
     }
 
     /// Packs the transitions of `t`.
@@ -398,6 +412,9 @@ impl PackedTables {
         g.column("src_g").push(&s.src_g, |&v| v);
         g.column("src_m").push(&s.src_m, |&v| v);
         g.column("src_p").push(&s.src_p, |&v| v);
+        if let Some(d) = self.delays_while_loading.as_mut() {
+            d.add(&self.g, s);
+        }
         let s = &t.p_transitions;
         let p = &mut self.p;
         p.column("p").push(&s.p, |&v| v);
@@ -435,6 +452,8 @@ impl PackedTables {
         self.registered = true;
         self.g.seal();
         self.p.seal();
+        let loaded = self.delays_while_loading.take().and_then(|d| d.finish(&self.g));
+        *self.delays_loaded.get_mut().unwrap_or_else(|p| p.into_inner()) = loaded;
         self.delays_schema = Some(delays::empty(&self.g));
         for (which, name) in [(Which::G, "g_transitions"), (Which::P, "p_transitions"), (Which::Delays, "delays")] {
             let function = function_name(name);
@@ -481,7 +500,12 @@ impl PackedTables {
     /// is derived, a guess of a few transitions per delay.
     fn cardinality(&self, which: Which) -> (u64, bool) {
         match which {
-            Which::Delays if self.delays.get().is_none() => (self.g.rows() as u64 / 4, false),
+            Which::Delays if self.delays.get().is_none() => {
+                match self.delays_loaded.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+                    Some(t) if !self.delays_by_join.load(Ordering::Relaxed) => (t.rows() as u64, true),
+                    _ => (self.g.rows() as u64 / 4, false),
+                }
+            }
             _ => (self.table(which).rows() as u64, true),
         }
     }
@@ -492,8 +516,13 @@ impl PackedTables {
             Which::G => &self.g,
             Which::P => &self.p,
             Which::Delays => self.delays.get_or_init(|| {
+                let by_join = self.delays_by_join.load(Ordering::Relaxed);
+                let loaded = self.delays_loaded.lock().unwrap_or_else(|p| p.into_inner()).take();
+                if let Some(t) = loaded.filter(|_| !by_join) {
+                    return t;
+                }
                 let started = std::time::Instant::now();
-                let t = delays::derive(&self.g, self.delays_by_join.load(Ordering::Relaxed));
+                let t = delays::derive(&self.g, by_join);
                 if std::env::var_os("SCHEDSTAT_TIMINGS").is_some() {
                     eprintln!("delays: {} rows derived in {:?}", t.rows(), started.elapsed());
                 }

@@ -244,7 +244,7 @@ fn transitions(steps: &[Step]) -> schedstat_tables::TraceTables {
 /// The delays a trace's transitions give where the one pass cannot rely on
 /// time order (and falls back to the join) or must look at several
 /// transitions of one instant: the rows of the view's own join, whichever
-/// path derives them.
+/// path derives them, the page's included.
 #[test]
 fn delays_of_unusual_transitions_are_the_views_rows() {
     let same_instant: &[Step] = &[
@@ -309,6 +309,12 @@ fn delays_of_unusual_transitions_are_the_views_rows() {
         let want = rows(&plain, q);
         let delays = steps.iter().filter(|s| s.1 == "runnable" && s.2 == "running").count();
         assert!(want.len() >= delays, "trace {i}: {} rows for {delays} delays", want.len());
+        // The page's pass gives these rows too, or gives up (on the first
+        // three, which the one pass cannot take; the page then keeps the view).
+        match page_delays(std::slice::from_ref(&t)) {
+            Some(got) => assert_eq!(got, sorted(want.clone()), "trace {i}: the page's rows"),
+            None => assert!(i < 3, "trace {i}: the page's pass gave up on an ordinary trace"),
+        }
         for by_join in [false, true] {
             let packed = Database::create(None).unwrap();
             packed.load(&t).unwrap();
@@ -324,4 +330,76 @@ fn delays_of_unusual_transitions_are_the_views_rows() {
         let _ = std::fs::remove_file(&file);
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The `delays` rows as the page derives them while it loads a trace
+/// ([`schedstat_tables::delays::ChunkedDelays`], chunk by chunk), as cells:
+/// `None` where the pass gave up (the page then keeps the view).
+fn page_delays(chunks: &[schedstat_tables::TraceTables]) -> Option<Vec<Vec<Cell>>> {
+    use schedstat_tables::delays::{ChunkedDelays, CAUSES};
+    let mut deriving = ChunkedDelays::default();
+    let mut out = Vec::new();
+    for t in chunks {
+        let mut rows = Vec::new();
+        deriving.add(&t.g_transitions, &mut rows);
+        for r in rows {
+            out.push(
+                r.iter()
+                    .enumerate()
+                    .map(|(k, v)| match (k, v) {
+                        (_, None) => Cell::Null,
+                        (5, Some(c)) => Cell::Text(CAUSES[*c as usize].into()),
+                        (6, Some(c)) => Cell::Text(t.g_transitions.reasons[*c as usize].clone()),
+                        (8 | 9 | 11 | 12, Some(v)) => Cell::UInt(*v as u64),
+                        (_, Some(v)) => Cell::Int(*v),
+                    })
+                    .collect(),
+            );
+        }
+    }
+    deriving.is_complete().then(|| sorted(out))
+}
+
+fn sorted(mut rows: Vec<Vec<Cell>>) -> Vec<Vec<Cell>> {
+    rows.sort_by_cached_key(|r| format!("{r:?}"));
+    rows
+}
+
+/// The page's derivation gives the rows of the view's join in a database
+/// file, on every fixture, read in chunks as the page reads them.
+#[test]
+fn page_derived_delays_are_the_views_rows() {
+    let dir = std::env::temp_dir().join(format!("schedstat-page-delays-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut compared = 0;
+    for (i, p) in fixtures().iter().enumerate() {
+        let bytes = std::fs::read(p).unwrap();
+        let mut r = gotrace::Reader::new(&bytes).unwrap();
+        let mut b = TableBuilder::new();
+        let mut chunks = Vec::new();
+        while let Ok(Some(ev)) = r.read_event() {
+            b.add(&ev);
+            if b.pending_rows() >= 700 {
+                chunks.push(b.take_rows());
+            }
+        }
+        chunks.push(b.finish());
+        let file = dir.join(format!("{i}.duckdb"));
+        let _ = std::fs::remove_file(&file);
+        let plain = Database::create(Some(&file)).unwrap();
+        plain.create_schema().unwrap();
+        for t in &chunks {
+            plain.append(t).unwrap();
+        }
+        plain.finish(chunks.last().unwrap()).unwrap();
+        let want = sorted(rows(&plain, "select * from delays"));
+        let got = page_delays(&chunks).unwrap_or_else(|| panic!("{}: the pass gave up", p.display()));
+        assert_eq!(got.len(), want.len(), "{}: row counts differ", p.display());
+        assert!(got == want, "{}: rows differ", p.display());
+        compared += got.len();
+        drop(plain);
+        let _ = std::fs::remove_file(&file);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(compared > 10_000, "only {compared} delays compared");
 }

@@ -21,6 +21,7 @@ use gotrace::table::IdMap;
 
 use gotrace::{Event, EventKind, GoState, ProcState, Resource, Stack, Transition};
 
+pub mod delays;
 mod latency;
 mod summary;
 

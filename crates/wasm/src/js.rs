@@ -6,7 +6,7 @@ use schedstat_query::{DbError, QueryResult, Sql};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::{columns, Data, Parse, Table};
+use crate::{columns, Data, Finished, Parse, Table};
 
 /// The trace file, filled piece by piece (from `File.stream()` or a fetch
 /// body) straight into wasm memory: the file's one full copy, with no
@@ -54,7 +54,7 @@ impl TraceBuffer {
 /// const p = new TraceParser(bytes);          // throws Error("bad file format ...")
 /// let chunk;
 /// while ((chunk = p.next_chunk(200000)) !== undefined) { load(chunk); show(p.progress()); }
-/// const last = p.finish();                   // { tables, first_time_ns, last_time_ns, events, warning }
+/// const last = p.finish();                   // { tables, first_time_ns, last_time_ns, events, warning, delays_complete, doctor_evidence }
 /// ```
 #[wasm_bindgen]
 pub struct TraceParser {
@@ -100,7 +100,7 @@ impl TraceParser {
     pub fn next_chunk(&mut self, step: u32) -> Result<JsValue, JsError> {
         let Some(p) = self.parse.as_mut() else { return Ok(JsValue::UNDEFINED) };
         match p.step(step) {
-            Ok(Some(t)) => Ok(tables_to_js(&columns(&t)).into()),
+            Ok(Some((t, delays))) => Ok(tables_to_js(&with_delays(&t, delays)).into()),
             Ok(None) => Ok(JsValue::UNDEFINED),
             Err(msg) => Err(JsError::new(&msg)),
         }
@@ -159,9 +159,10 @@ impl TraceParser {
     pub fn finish(&mut self) -> Result<JsValue, JsError> {
         let Some(p) = self.parse.take() else { return Err(JsError::new("finish() was already called")) };
         let warning = p.warning().map(String::from);
-        let (t, evidence) = p.finish_with_evidence();
+        let Finished { tables: t, evidence, delays, delays_complete } = p.finish_all();
         let o = Object::new();
-        set(&o, "tables", &tables_to_js(&columns(&t)));
+        set(&o, "tables", &tables_to_js(&with_delays(&t, delays)));
+        set(&o, "delays_complete", &JsValue::from(delays_complete));
         set(&o, "first_time_ns", &JsValue::from(t.first_time_ns));
         set(&o, "last_time_ns", &JsValue::from(t.last_time_ns));
         set(&o, "events", &JsValue::from(t.events));
@@ -183,6 +184,13 @@ impl Drop for TraceParser {
 fn set(o: &Object, k: &str, v: &JsValue) {
     // Setting a property on a fresh plain object cannot fail.
     let _ = Reflect::set(o, &JsValue::from_str(k), v);
+}
+
+/// The tables of a chunk, `derived_delays` last (when it has rows).
+fn with_delays(t: &schedstat_tables::TraceTables, delays: Table) -> Vec<Table> {
+    let mut tables = columns(t);
+    tables.extend((delays.rows > 0).then_some(delays));
+    tables
 }
 
 fn tables_to_js(tables: &[Table]) -> Array {

@@ -14,6 +14,7 @@
 
 #![warn(missing_docs)]
 
+use schedstat_tables::delays::{ChunkedDelays, DelayRow, CAUSES};
 use schedstat_tables::{TableBuilder, TraceTables};
 
 mod js;
@@ -73,6 +74,7 @@ pub struct Table {
     pub columns: Vec<Column>,
 }
 
+#[inline(never)]
 fn bitmap(n: usize, valid: impl Fn(usize) -> bool) -> Option<Vec<u8>> {
     let mut any_null = false;
     let mut bits = vec![0u8; n.div_ceil(8)];
@@ -90,18 +92,22 @@ fn col(name: &'static str, data: Data, validity: Option<Vec<u8>>) -> Column {
     Column { name, data, validity }
 }
 
+#[inline(never)]
 fn i64s(name: &'static str, v: &[i64]) -> Column {
     col(name, Data::I64(v.to_vec()), None)
 }
 
+#[inline(never)]
 fn opt_i64s(name: &'static str, v: &[Option<i64>]) -> Column {
     col(name, Data::I64(v.iter().map(|x| x.unwrap_or(0)).collect()), bitmap(v.len(), |i| v[i].is_some()))
 }
 
+#[inline(never)]
 fn u64s(name: &'static str, v: &[u64]) -> Column {
     col(name, Data::U64(v.to_vec()), None)
 }
 
+#[inline(never)]
 fn opt_u64s(name: &'static str, v: &[Option<u64>]) -> Column {
     col(name, Data::U64(v.iter().map(|x| x.unwrap_or(0)).collect()), bitmap(v.len(), |i| v[i].is_some()))
 }
@@ -119,11 +125,13 @@ fn utf8<'a>(name: &'static str, n: usize, row: impl Fn(usize) -> Option<&'a str>
     col(name, Data::Utf8 { bytes, offsets }, bitmap(n, |i| row(i).is_some()))
 }
 
+#[inline(never)]
 fn strs(name: &'static str, v: &[&'static str]) -> Column {
     utf8(name, v.len(), |i| Some(v[i]))
 }
 
 /// A column of few distinct static strings (the states), dictionary-encoded.
+#[inline(never)]
 fn states(name: &'static str, v: &[&'static str]) -> Column {
     let mut values: Vec<&'static str> = Vec::new();
     let indices = v
@@ -139,10 +147,12 @@ fn states(name: &'static str, v: &[&'static str]) -> Column {
     col(name, Data::Dict { indices, values }, None)
 }
 
+#[inline(never)]
 fn strings(name: &'static str, v: &[String]) -> Column {
     utf8(name, v.len(), |i| Some(v[i].as_str()))
 }
 
+#[inline(never)]
 fn all_null_u64(name: &'static str, n: usize) -> Column {
     col(name, Data::U64(vec![0; n]), Some(vec![0; n.div_ceil(8)]))
 }
@@ -309,6 +319,45 @@ pub fn columns(t: &TraceTables) -> Vec<Table> {
     tables.into_iter().filter(|t| t.rows > 0).collect()
 }
 
+/// The `delays` rows the transitions of `t` complete, as a table.
+fn derive_delays(deriving: &mut ChunkedDelays, t: &TraceTables) -> Table {
+    let mut rows = Vec::new();
+    deriving.add(&t.g_transitions, &mut rows);
+    delays_table(&rows, &t.g_transitions.reasons)
+}
+
+/// What [`Parse::finish_all`] gives.
+pub struct Finished {
+    /// See [`Parse::finish`].
+    pub tables: TraceTables,
+    /// The doctor's evidence from the events (for [`report::doctor_json`]).
+    pub evidence: schedstat_report::doctor::EventEvidence,
+    /// The last `delays` rows (see [`delays_table`]).
+    pub delays: Table,
+    /// Whether every `delays` row handed out is the view's; when not, the
+    /// page drops them and keeps the view.
+    pub delays_complete: bool,
+}
+
+/// The `delays` view's rows as the page's `derived_delays` table
+/// (sql/web/derived_delays.sql): `cause` by name, `cause_reason` as the
+/// text of the transitions' reason code.
+pub fn delays_table(rows: &[DelayRow], reasons: &[String]) -> Table {
+    use schedstat_tables::delays::COLUMN_NAMES;
+    let columns = COLUMN_NAMES
+        .iter()
+        .enumerate()
+        .map(|(k, &name)| match name {
+            "cause" => states(name, &rows.iter().map(|r| CAUSES[r[k].unwrap_or(6) as usize]).collect::<Vec<_>>()),
+            "cause_reason" => utf8(name, rows.len(), |i| rows[i][k].and_then(|c| reasons.get(c as usize)).map(String::as_str)),
+            // Stack IDs are unsigned; the rows carry their bits.
+            _ if name.ends_with("stack_id") => opt_u64s(name, &rows.iter().map(|r| r[k].map(|v| v as u64)).collect::<Vec<_>>()),
+            _ => opt_i64s(name, &rows.iter().map(|r| r[k]).collect::<Vec<_>>()),
+        })
+        .collect();
+    table("derived_delays", columns)
+}
+
 /// Reads a trace's events in steps, stopping as the CLI does: a read error
 /// before the first complete generation is the one-line message; after one,
 /// reading ends with [`Pass::warning`] set and what was read is kept.
@@ -384,17 +433,26 @@ pub struct Parse<'a> {
     builder: TableBuilder,
     /// The doctor's event analyses, fed in the same pass (the CLI's collector).
     doctor: analysis::doctor::Collector,
+    /// The `delays` view's rows, derived as the transitions come (the
+    /// page's DuckDB then reads them instead of computing the view's join).
+    delays: ChunkedDelays,
 }
 
 impl<'a> Parse<'a> {
     /// Checks the header (see [`Pass::new`]).
     pub fn new(bytes: &'a [u8]) -> Result<Self, String> {
-        Ok(Parse { pass: Pass::new(bytes)?, builder: TableBuilder::new(), doctor: analysis::doctor::Collector::new() })
+        Ok(Parse {
+            pass: Pass::new(bytes)?,
+            builder: TableBuilder::new(),
+            doctor: analysis::doctor::Collector::new(),
+            delays: ChunkedDelays::default(),
+        })
     }
 
     /// Reads up to `step` events and returns the rows completed so far
-    /// (`None` once the trace is read); errors as in [`Pass::step`].
-    pub fn step(&mut self, step: u32) -> Result<Option<TraceTables>, String> {
+    /// (`None` once the trace is read) with the `delays` rows they complete
+    /// (see [`delays_table`]); errors as in [`Pass::step`].
+    pub fn step(&mut self, step: u32) -> Result<Option<(TraceTables, Table)>, String> {
         if self.pass.is_done() {
             return Ok(None);
         }
@@ -403,7 +461,9 @@ impl<'a> Parse<'a> {
             b.add(ev);
             d.event(ev);
         })?;
-        Ok(Some(self.builder.take_rows()))
+        let t = self.builder.take_rows();
+        let delays = derive_delays(&mut self.delays, &t);
+        Ok(Some((t, delays)))
     }
 
     /// The warning of a trace cut after at least one complete generation.
@@ -429,13 +489,15 @@ impl<'a> Parse<'a> {
     /// The rows kept until the end (ranges, tasks, regions) plus trace-wide
     /// facts (`first_time_ns`, `last_time_ns`, `events`).
     pub fn finish(self) -> TraceTables {
-        self.finish_with_evidence().0
+        self.finish_all().tables
     }
 
-    /// [`Parse::finish`], plus the doctor's evidence from the events (for
-    /// [`report::doctor_json`]).
-    pub fn finish_with_evidence(self) -> (TraceTables, schedstat_report::doctor::EventEvidence) {
-        (self.builder.finish(), self.doctor.finish())
+    /// [`Parse::finish`], with the doctor's evidence and the last `delays` rows.
+    pub fn finish_all(self) -> Finished {
+        let Parse { builder, doctor, delays: mut deriving, .. } = self;
+        let tables = builder.finish();
+        let delays = derive_delays(&mut deriving, &tables);
+        Finished { tables, evidence: doctor.finish(), delays, delays_complete: deriving.is_complete() }
     }
 }
 
@@ -475,7 +537,7 @@ mod tests {
         };
         let mut p = Parse::new(&bytes).unwrap();
         let mut g_rows = 0;
-        while let Some(t) = p.step(10_000).unwrap() {
+        while let Some((t, _)) = p.step(10_000).unwrap() {
             g_rows += columns(&t).iter().find(|t| t.name == "g_transitions").map_or(0, |t| t.rows);
         }
         assert!(p.warning().is_none());
@@ -483,6 +545,34 @@ mod tests {
         let last = p.finish();
         assert_eq!(last.events, whole.events);
         assert_eq!(last.ranges.name.len(), whole.ranges.name.len());
+    }
+
+    /// The page creates `derived_delays` from sql/web/derived_delays.sql and
+    /// appends the reader's columns to it by position: the same names in
+    /// the same order, and every delay of the trace in one of the chunks.
+    #[test]
+    fn derived_delays_match_their_table() {
+        let sql = std::fs::read_to_string(format!("{}/../../sql/web/derived_delays.sql", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let declared: Vec<&str> = sql
+            .lines()
+            .filter(|l| l.starts_with("    "))
+            .map(|l| l.split_whitespace().next().unwrap())
+            .collect();
+        let bytes = fixture("go1.27", "storm");
+        let mut p = Parse::new(&bytes).unwrap();
+        let (mut rows, mut delays) = (0, 0);
+        while let Some((t, d)) = p.step(10_000).unwrap() {
+            assert_eq!(d.name, "derived_delays");
+            assert_eq!(d.columns.iter().map(|c| c.name).collect::<Vec<_>>(), declared);
+            rows += d.rows;
+            let g = &t.g_transitions;
+            delays += (0..g.g.len()).filter(|&i| g.from_state[i] == "runnable" && g.to_state[i] == "running").count();
+        }
+        let last = p.finish_all();
+        assert!(last.delays_complete);
+        rows += last.delays.rows;
+        // At least one row per delay (more where two transitions made it runnable).
+        assert!(delays > 100 && rows >= delays, "{rows} rows for {delays} delays");
     }
 
     #[test]

@@ -62,9 +62,15 @@ const CACHE_SCHEMA: &str = "report_cache";
 /// recomputing the views for each of the report's queries took minutes; the
 /// tables go into the trace's compressed database (not temporary tables,
 /// which are not compressed and made a 200 MB trace run out of memory).
+///
+/// `delays` is left alone when the reader derived its rows into a table
+/// (sql/web/derived_delays.sql): the view only renames that table.
 fn materialize_views(db: &dyn Sql) -> schedstat_query::Result<()> {
+    let derived = db.query(
+        "select 1 from duckdb_tables() where database_name = current_database() and table_name = 'derived_delays'",
+    )?;
     let mut sql = format!("create schema if not exists {CACHE_SCHEMA};");
-    for v in REREAD_VIEWS {
+    for v in REREAD_VIEWS.iter().filter(|v| derived.rows.is_empty() || **v != "delays") {
         sql.push_str(&format!("create or replace table {CACHE_SCHEMA}.{v} as select * from main.{v};"));
     }
     sql.push_str(&format!("set search_path = '{CACHE_SCHEMA},main';"));

@@ -1,53 +1,33 @@
 //! The rows of the `delays` view (sql/views.sql), derived from the packed
-//! `g_transitions` the first time a query reads them.
-//!
-//! The view joins every runnable → running transition to the transition that
-//! made the goroutine runnable and to the goroutine's creation: a hash join
-//! and a grouping over all goroutines that DuckDB recomputed for every query
-//! reading `delays` (most of `--by-creator`, `--worst` and `--why` on traces
-//! with millions of goroutines). Here it is one pass in transition order,
-//! holding per goroutine only its creation (interned) and, while it waits to
-//! run, what made it runnable.
-//!
-//! The rows are the view's, value for value: which transition made a
-//! goroutine runnable is found by goroutine and end time, as the view's join
-//! does, so several transitions ending at that instant give several rows; a
-//! creation's fields are each the earliest non-NULL one, as `arg_min` gives.
-//! The pass relies on each goroutine's transitions coming in time order and
-//! on a goroutine's creation preceding its delays. Where a trace breaks that
-//! (a damaged trace, a goroutine ID created twice), the rows are computed by
-//! the view's join instead, with hash maps over all transitions.
+//! `g_transitions` the first time a query reads them: by the one pass of
+//! [`schedstat_tables::delays`] (whose documentation says why and how), or,
+//! where a trace breaks that pass's assumptions, by the view's join, here
+//! with hash maps over all transitions.
 
 use gotrace::table::IdMap;
+use schedstat_tables::delays::{
+    creation_of, delay_row, ChunkedDelays, DelayRow, Deriver, MadeRunnable, OutOfOrder, StateCodes, TransitionRow,
+    CAUSES, COLUMN_NAMES,
+};
+use schedstat_tables::GTransitions;
 
 use super::{Output, PackedTable, BLOCK_ROWS};
 
-/// The view's `cause` values, entered in this order into the `cause`
-/// column's dictionary, so each one's code is its index here.
-const CAUSES: [&str; 7] = ["created", "unblocked", "preempted", "yielded", "syscall", "rescheduled", "unknown"];
-const CREATED: i64 = 0;
-const UNBLOCKED: i64 = 1;
-const PREEMPTED: i64 = 2;
-const YIELDED: i64 = 3;
-const SYSCALL: i64 = 4;
-const RESCHEDULED: i64 = 5;
-const UNKNOWN: i64 = 6;
-
-/// The view's columns, in its order.
-pub(super) const COLUMNS: [(&str, Output); 13] = [
-    ("g", Output::BigInt),
-    ("start_time_ns", Output::BigInt),
-    ("end_time_ns", Output::BigInt),
-    ("duration_ns", Output::BigInt),
-    ("p", Output::BigInt),
-    ("cause", Output::Enum),
-    ("cause_reason", Output::Enum),
-    ("made_runnable_by_g", Output::BigInt),
-    ("made_runnable_by_stack_id", Output::UBigInt),
-    ("own_stack_id", Output::UBigInt),
-    ("creator_g", Output::BigInt),
-    ("creator_stack_id", Output::UBigInt),
-    ("start_stack_id", Output::UBigInt),
+/// The view's columns' types, in [`COLUMN_NAMES`]' order.
+const COLUMN_TYPES: [Output; COLUMN_NAMES.len()] = [
+    Output::BigInt,
+    Output::BigInt,
+    Output::BigInt,
+    Output::BigInt,
+    Output::BigInt,
+    Output::Enum,
+    Output::Enum,
+    Output::BigInt,
+    Output::UBigInt,
+    Output::UBigInt,
+    Output::BigInt,
+    Output::UBigInt,
+    Output::UBigInt,
 ];
 
 /// Replaces the view of sql/views.sql by one over the derived rows. `cause`
@@ -60,7 +40,7 @@ pub(super) const VIEW: &str = "create or replace view delays as select g, start_
 /// transition order, or, when the trace does not allow that (or `by_join`),
 /// by the view's join.
 pub(super) fn derive(g: &PackedTable, by_join: bool) -> PackedTable {
-    let codes = Codes::of(g);
+    let codes = codes_of(g);
     let streamed = if by_join { None } else { packing(g, |rows| stream(g, &codes, rows)).ok() };
     streamed.unwrap_or_else(|| {
         packing(g, |rows| {
@@ -69,6 +49,51 @@ pub(super) fn derive(g: &PackedTable, by_join: bool) -> PackedTable {
         })
         .unwrap_or_else(|never| match never {})
     })
+}
+
+/// The rows of `delays` derived as the transitions are appended, so that
+/// the pass runs on the loading thread, beside the reading one, rather than
+/// when the first query waits for it.
+pub(super) struct WhileLoading {
+    deriving: ChunkedDelays,
+    table: PackedTable,
+    rows: Vec<DelayRow>,
+}
+
+impl WhileLoading {
+    pub(super) fn new(g: &PackedTable) -> Self {
+        WhileLoading { deriving: ChunkedDelays::default(), table: table_for(g), rows: Vec::new() }
+    }
+
+    /// Derives the rows that the transitions of `t` (just packed into `g`,
+    /// whose `reason` dictionary translates their reason codes) complete.
+    pub(super) fn add(&mut self, g: &PackedTable, t: &GTransitions) {
+        if !self.deriving.is_complete() {
+            return;
+        }
+        self.rows.clear();
+        self.deriving.add(t, &mut self.rows);
+        let translated = &g.get("reason").translated;
+        for row in &mut self.rows {
+            row[6] = row[6].map(|k| translated[k as usize]);
+        }
+        for (k, c) in self.table.columns.iter_mut().enumerate() {
+            c.push(&self.rows, |row| row[k]);
+        }
+    }
+
+    /// The derived table, once every transition is in; `None` when the
+    /// trace broke the pass's assumptions.
+    pub(super) fn finish(mut self, g: &PackedTable) -> Option<PackedTable> {
+        if !self.deriving.is_complete() {
+            return None;
+        }
+        let (reason, cause_reason) = (g.get("reason"), self.table.column("cause_reason"));
+        cause_reason.dictionary = reason.dictionary.clone();
+        cause_reason.enum_type = reason.enum_type.clone();
+        self.table.seal();
+        Some(self.table)
+    }
 }
 
 /// The table `derive` makes, without rows: what a query binds to before
@@ -82,7 +107,8 @@ pub(super) fn empty(g: &PackedTable) -> PackedTable {
 /// The derived rows' table, empty; `cause_reason` has the type and codes of
 /// `g`'s `reason`.
 fn table_for(g: &PackedTable) -> PackedTable {
-    let mut table = PackedTable::new("delays", &COLUMNS);
+    let columns: Vec<(&'static str, Output)> = COLUMN_NAMES.into_iter().zip(COLUMN_TYPES).collect();
+    let mut table = PackedTable::new("delays", &columns);
     for c in CAUSES {
         table.column("cause").code(c);
     }
@@ -96,8 +122,8 @@ fn table_for(g: &PackedTable) -> PackedTable {
 /// (packing is about a third of the derivation, and DuckDB's other threads
 /// wait while a table function initialises).
 fn packing<E: Send>(g: &PackedTable, work: impl FnOnce(&mut Rows) -> Result<(), E>) -> Result<PackedTable, E> {
-    let (full, to_pack) = std::sync::mpsc::sync_channel::<Vec<Row>>(2);
-    let (give_back, given_back) = std::sync::mpsc::channel::<Vec<Row>>();
+    let (full, to_pack) = std::sync::mpsc::sync_channel::<Vec<DelayRow>>(2);
+    let (give_back, given_back) = std::sync::mpsc::channel::<Vec<DelayRow>>();
     std::thread::scope(|s| {
         let packer = s.spawn(move || {
             let mut table = table_for(g);
@@ -119,53 +145,27 @@ fn packing<E: Send>(g: &PackedTable, work: impl FnOnce(&mut Rows) -> Result<(), 
     })
 }
 
-/// Dictionary codes of the states and the reason the view tests.
-struct Codes {
-    notexist: i64,
-    waiting: i64,
-    running: i64,
-    syscall: i64,
-    runnable: i64,
-    /// The reason `preempted`, if the trace has it.
-    preempted: Option<i64>,
-}
-
-impl Codes {
-    fn of(g: &PackedTable) -> Codes {
-        // Both state columns hold the schema's states, entered in advance in
-        // its order: the same codes (a state missing from it matches nothing).
-        let state = |s: &str| g.get("from_state").codes.get(s).copied().unwrap_or(-1);
-        Codes {
-            notexist: state("notexist"),
-            waiting: state("waiting"),
-            running: state("running"),
-            syscall: state("syscall"),
-            runnable: state("runnable"),
-            preempted: g.get("reason").codes.get("preempted").copied(),
-        }
+/// The dictionary codes of the states and of the reason the view tests.
+fn codes_of(g: &PackedTable) -> StateCodes {
+    // Both state columns hold the schema's states, entered in advance in
+    // its order: the same codes (a state missing from it matches nothing).
+    let state = |s: &str| g.get("from_state").codes.get(s).copied().unwrap_or(-1);
+    StateCodes {
+        notexist: state("notexist"),
+        waiting: state("waiting"),
+        running: state("running"),
+        syscall: state("syscall"),
+        runnable: state("runnable"),
+        preempted: g.get("reason").codes.get("preempted").copied(),
     }
 }
 
-/// One row of `g_transitions`, states and reason as dictionary codes.
-struct Transition {
-    g: Option<i64>,
-    from: i64,
-    to: i64,
-    reason: Option<i64>,
-    duration: i64,
-    end: i64,
-    stack: Option<i64>,
-    src_stack: Option<i64>,
-    src_g: Option<i64>,
-    src_p: Option<i64>,
-}
-
-/// The `g_transitions` columns a [`Transition`] is read from, in its order.
+/// The `g_transitions` columns a [`TransitionRow`] is read from, in its order.
 const READ: [&str; 10] =
     ["g", "from_state", "to_state", "reason", "duration_ns", "end_time_ns", "stack_id", "src_stack_id", "src_g", "src_p"];
 
 /// Calls `visit` on every transition of `g` in order, until it fails.
-fn each_transition<E>(g: &PackedTable, mut visit: impl FnMut(&Transition) -> Result<(), E>) -> Result<(), E> {
+fn each_transition<E>(g: &PackedTable, mut visit: impl FnMut(&TransitionRow) -> Result<(), E>) -> Result<(), E> {
     let columns = READ.map(|name| g.get(name));
     let mut cols = [[0i64; BLOCK_ROWS]; READ.len()];
     let mut valid: [Option<[u64; BLOCK_ROWS / 64]>; READ.len()] = [None; READ.len()];
@@ -176,7 +176,7 @@ fn each_transition<E>(g: &PackedTable, mut visit: impl FnMut(&Transition) -> Res
         let is = |k: usize, r: usize| valid[k].as_ref().map_or(true, |w| w[r / 64] >> (r % 64) & 1 == 1);
         let opt = |k: usize, r: usize| is(k, r).then_some(cols[k][r]);
         for r in 0..columns[0].blocks[b].rows as usize {
-            visit(&Transition {
+            visit(&TransitionRow {
                 g: opt(0, r),
                 from: cols[1][r],
                 to: cols[2][r],
@@ -193,79 +193,17 @@ fn each_transition<E>(g: &PackedTable, mut visit: impl FnMut(&Transition) -> Res
     Ok(())
 }
 
-/// What a transition into runnable tells a delay that began when it ended.
-#[derive(Clone, Copy)]
-struct MadeRunnable {
-    from: i64,
-    reason: Option<i64>,
-    src_g: Option<i64>,
-    src_stack: Option<i64>,
-    stack: Option<i64>,
-}
-
-impl MadeRunnable {
-    fn of(t: &Transition) -> Self {
-        MadeRunnable { from: t.from, reason: t.reason, src_g: t.src_g, src_stack: t.src_stack, stack: t.stack }
-    }
-}
-
-/// A goroutine's creation as the view reports it: creator goroutine,
-/// creator stack, the goroutine's own first stack.
-type Creation = [Option<i64>; 3];
-
-fn creation_of(t: &Transition) -> Creation {
-    [t.src_g, t.src_stack, t.stack]
-}
-
-/// One derived row, in [`COLUMNS`]' order.
-type Row = [Option<i64>; COLUMNS.len()];
-
 /// The derived rows, sent in blocks to be packed (see [`packing`]).
 struct Rows {
-    pending: Vec<Row>,
-    full: std::sync::mpsc::SyncSender<Vec<Row>>,
+    pending: Vec<DelayRow>,
+    full: std::sync::mpsc::SyncSender<Vec<DelayRow>>,
     /// Blocks packed, to be filled again.
-    given_back: std::sync::mpsc::Receiver<Vec<Row>>,
+    given_back: std::sync::mpsc::Receiver<Vec<DelayRow>>,
 }
 
 impl Rows {
-    /// Adds the row of delay `o` that `e` made runnable (none found: NULLs)
-    /// of a goroutine created as `c`.
-    fn add(&mut self, codes: &Codes, o: &Transition, e: Option<&MadeRunnable>, c: Option<&Creation>) {
-        let cause = match e {
-            None => UNKNOWN,
-            Some(e) if e.from == codes.notexist => CREATED,
-            Some(e) if e.from == codes.waiting => UNBLOCKED,
-            Some(e) if e.from == codes.running => {
-                if e.reason.is_some() && e.reason == codes.preempted {
-                    PREEMPTED
-                } else {
-                    YIELDED
-                }
-            }
-            Some(e) if e.from == codes.syscall => SYSCALL,
-            Some(e) if e.from == codes.runnable => RESCHEDULED,
-            Some(_) => UNKNOWN,
-        };
-        let by = |v: fn(&MadeRunnable) -> Option<i64>| {
-            e.filter(|e| e.from == codes.notexist || e.from == codes.waiting).and_then(v)
-        };
-        let c = c.copied().unwrap_or_default();
-        self.pending.push([
-            o.g,
-            Some(o.end.wrapping_sub(o.duration)),
-            Some(o.end),
-            Some(o.duration),
-            o.src_p,
-            Some(cause),
-            e.and_then(|e| e.reason),
-            by(|e| e.src_g),
-            by(|e| e.src_stack),
-            e.and_then(|e| e.stack),
-            c[0],
-            c[1],
-            c[2],
-        ]);
+    fn add(&mut self, row: DelayRow) {
+        self.pending.push(row);
         if self.pending.len() == BLOCK_ROWS {
             self.flush();
         }
@@ -283,240 +221,17 @@ impl Rows {
     }
 }
 
-/// Per goroutine: its creation (the index + 1 in an interned list, 0 for
-/// none seen, with [`HAD_DELAY`] once a delay of it was derived) and, while
-/// it waits to run, where its [`Runnable`] is (index + 1 in a slab, 0 for
-/// none). A vector indexed by goroutine ID while the IDs are dense (a trace
-/// with millions of short-lived goroutines), a map beyond: goroutines run
-/// roughly in the order they were created, so neighbouring IDs are read
-/// together, which a hash map would scatter.
-#[derive(Default)]
-struct PerGoroutine {
-    dense: Vec<Slot>,
-    sparse: IdMap<i64, Slot>,
-    stored: usize,
-}
-
-/// What [`PerGoroutine`] holds for one goroutine.
-#[derive(Clone, Copy, Default, PartialEq, Eq)]
-struct Slot {
-    creation: u32,
-    waiting: u32,
-}
-
-const HAD_DELAY: u32 = 1 << 31;
-
-/// The index of a goroutine's creation in the interned list.
-fn creation_index(slot: Slot) -> Option<usize> {
-    (slot.creation & !HAD_DELAY).checked_sub(1).map(|k| k as usize)
-}
-
-impl PerGoroutine {
-    fn get(&self, g: i64) -> Slot {
-        match usize::try_from(g) {
-            Ok(k) if k < self.dense.len() && self.dense[k] != Slot::default() => self.dense[k],
-            _ => self.sparse.get(&g).copied().unwrap_or_default(),
-        }
-    }
-
-    fn set(&mut self, g: i64, v: Slot) {
-        match usize::try_from(g) {
-            Ok(k) if k < self.dense.len() || k < 2 * self.stored + 4096 => {
-                if k >= self.dense.len() {
-                    self.dense.resize((k + 1).max(2 * self.dense.len()), Slot::default());
-                }
-                if self.dense[k] == Slot::default() {
-                    self.stored += 1;
-                    if !self.sparse.is_empty() {
-                        self.sparse.remove(&g);
-                    }
-                }
-                self.dense[k] = v;
-            }
-            _ => {
-                self.sparse.insert(g, v);
-            }
-        }
-    }
-}
-
-/// The transitions into runnable of one goroutine that ended at its latest
-/// such instant, `end`: the candidates for a delay beginning then.
-struct Runnable {
-    end: i64,
-    first: Option<MadeRunnable>,
-    more: Vec<MadeRunnable>,
-    /// A delay beginning (and ending) at `end` has been derived: a later
-    /// transition into runnable at `end` would have joined it too.
-    zero_delay: bool,
-}
-
-/// Creations repeat (one goroutine creates thousands from one stack), but
-/// not always (each creator goroutine is part of one): the creations seen
-/// last, in a small table indexed by their hash, find most repeats without a
-/// map growing with every goroutine.
-struct RecentCreations {
-    /// Index + 1 in the list of creations; 0 for none.
-    by_hash: Vec<u32>,
-}
-
-impl Default for RecentCreations {
-    fn default() -> Self {
-        RecentCreations { by_hash: vec![0; 4096] }
-    }
-}
-
-impl RecentCreations {
-    /// The index of `c` in `creations`, added there unless seen recently.
-    fn intern(&mut self, creations: &mut Vec<Creation>, c: Creation) -> u32 {
-        let hash = std::hash::BuildHasher::hash_one(&std::hash::BuildHasherDefault::<gotrace::table::IdHasher>::default(), c);
-        let entry = &mut self.by_hash[(hash >> 52) as usize];
-        match entry.checked_sub(1) {
-            Some(k) if creations[k as usize] == c => k,
-            _ => {
-                creations.push(c);
-                *entry = creations.len() as u32;
-                *entry - 1
-            }
-        }
-    }
-}
-
-/// The [`Runnable`]s of the goroutines waiting to run, in a slab whose freed
-/// entries are reused first (they are the ones still in cache).
-#[derive(Default)]
-struct WaitingToRun {
-    entries: Vec<Runnable>,
-    free: Vec<u32>,
-}
-
-impl WaitingToRun {
-    fn get_mut(&mut self, slot: Slot) -> Option<&mut Runnable> {
-        slot.waiting.checked_sub(1).map(|k| &mut self.entries[k as usize])
-    }
-
-    /// Makes `r` the goroutine's entry, replacing any it had.
-    fn put(&mut self, slot: &mut Slot, r: Runnable) {
-        if let Some(old) = self.get_mut(*slot) {
-            *old = r;
-        } else if let Some(k) = self.free.pop() {
-            self.entries[k as usize] = r;
-            slot.waiting = k + 1;
-        } else {
-            self.entries.push(r);
-            slot.waiting = self.entries.len() as u32;
-        }
-    }
-
-    fn remove(&mut self, slot: &mut Slot) {
-        if let Some(k) = slot.waiting.checked_sub(1) {
-            self.entries[k as usize].more = Vec::new();
-            self.free.push(k);
-            slot.waiting = 0;
-        }
-    }
-}
-
-/// A trace the one pass cannot take (see the module's documentation).
-struct OutOfOrder;
-
-/// The pass in transition order, adding to `out`; stops where the trace
-/// breaks its assumptions.
-fn stream(g: &PackedTable, codes: &Codes, out: &mut Rows) -> Result<(), OutOfOrder> {
-    let mut per_g = PerGoroutine::default();
-    let mut creations: Vec<Creation> = Vec::new();
-    let mut recent = RecentCreations::default();
-    let mut waiting_to_run = WaitingToRun::default();
-    each_transition(g, |t| {
-        // A goroutine's transitions come in time order: each one's duration
-        // is the time since the goroutine's previous one.
-        if t.duration < 0 {
-            return Err(OutOfOrder);
-        }
-        let is_delay = t.from == codes.runnable && t.to == codes.running;
-        let Some(id) = t.g else {
-            if is_delay {
-                out.add(codes, t, None, None);
-            }
-            return Ok(());
-        };
-        if t.from != codes.notexist && t.to != codes.runnable && !is_delay {
-            return Ok(());
-        }
-        let before = per_g.get(id);
-        let mut slot = before;
-        if t.from == codes.notexist {
-            let known = creation_index(slot).map(|k| creations[k]);
-            let new = creation_of(t);
-            let merged = match known {
-                // Each field stays the earliest non-NULL one.
-                Some(old) => [old[0].or(new[0]), old[1].or(new[1]), old[2].or(new[2])],
-                None => new,
-            };
-            if known != Some(merged) && merged != [None; 3] {
-                if slot.creation & HAD_DELAY != 0 {
-                    // Delays already derived without these fields.
-                    return Err(OutOfOrder);
-                }
-                let k = recent.intern(&mut creations, merged);
-                slot.creation = (slot.creation & HAD_DELAY) | (k + 1);
-            }
-        }
-        if t.to == codes.runnable {
-            let e = MadeRunnable::of(t);
-            match waiting_to_run.get_mut(slot) {
-                Some(r) if r.end == t.end => {
-                    if r.zero_delay {
-                        return Err(OutOfOrder);
-                    }
-                    match r.first {
-                        None => r.first = Some(e),
-                        Some(_) => r.more.push(e),
-                    }
-                }
-                _ => {
-                    let r = Runnable { end: t.end, first: Some(e), more: Vec::new(), zero_delay: false };
-                    waiting_to_run.put(&mut slot, r);
-                }
-            }
-        }
-        if is_delay {
-            let start = t.end.wrapping_sub(t.duration);
-            let c = creation_index(slot).map(|k| &creations[k]);
-            slot.creation |= HAD_DELAY;
-            match waiting_to_run.get_mut(slot) {
-                Some(Runnable { end, first: Some(first), more, .. }) if *end == start => {
-                    out.add(codes, t, Some(first), c);
-                    for e in more.iter() {
-                        out.add(codes, t, Some(e), c);
-                    }
-                }
-                _ => out.add(codes, t, None, c),
-            }
-            if t.duration == 0 {
-                match waiting_to_run.get_mut(slot) {
-                    Some(r) if r.end == start => r.zero_delay = true,
-                    _ => {
-                        let r = Runnable { end: start, first: None, more: Vec::new(), zero_delay: true };
-                        waiting_to_run.put(&mut slot, r);
-                    }
-                }
-            } else {
-                // Later transitions of this goroutine end after `start`.
-                waiting_to_run.remove(&mut slot);
-            }
-        }
-        if slot != before {
-            per_g.set(id, slot);
-        }
-        Ok(())
-    })
+/// The one pass in transition order, adding to `out`; stops where the
+/// trace breaks its assumptions.
+fn stream(g: &PackedTable, codes: &StateCodes, out: &mut Rows) -> Result<(), OutOfOrder> {
+    let mut deriver = Deriver::default();
+    each_transition(g, |t| deriver.feed(codes, t, &mut |row| out.add(row)))
 }
 
 /// The view's join, for any order of transitions: every transition into
 /// runnable by goroutine and end time, every goroutine's creation, then one
 /// row per delay and matching transition, added to `out`.
-fn join(g: &PackedTable, codes: &Codes, out: &mut Rows) {
+fn join(g: &PackedTable, codes: &StateCodes, out: &mut Rows) {
     let mut into_runnable: IdMap<(i64, i64), Vec<MadeRunnable>> = IdMap::default();
     // Per goroutine and field: the earliest non-NULL value, with its time.
     let mut creations: IdMap<i64, [Option<(i64, i64)>; 3]> = IdMap::default();
@@ -545,8 +260,8 @@ fn join(g: &PackedTable, codes: &Codes, out: &mut Rows) {
         let c = t.g.and_then(|id| creations.get(&id)).map(|f| f.map(|v| v.map(|(_, v)| v)));
         let start = t.end.wrapping_sub(t.duration);
         match t.g.and_then(|id| into_runnable.get(&(id, start))) {
-            Some(es) => es.iter().for_each(|e| out.add(codes, t, Some(e), c.as_ref())),
-            None => out.add(codes, t, None, c.as_ref()),
+            Some(es) => es.iter().for_each(|e| out.add(delay_row(codes, t, Some(e), c.as_ref()))),
+            None => out.add(delay_row(codes, t, None, c.as_ref())),
         }
         Ok::<(), std::convert::Infallible>(())
     })
