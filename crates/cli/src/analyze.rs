@@ -215,11 +215,18 @@ fn is_our_db(path: &Path) -> bool {
 }
 
 /// Builds the database: in memory, or (with --keep-db) in TRACE.duckdb,
-/// written under a temporary name and renamed when complete.
-fn build_db(trace: &Path, keep: bool, verbose: bool) -> Result<(Database, Option<PathBuf>, TraceTables, Outcome), LoadError> {
+/// written under a temporary name and renamed when complete. `reads_delays`:
+/// whether what follows reads the `delays` view (derived while loading then).
+fn build_db(
+    trace: &Path,
+    keep: bool,
+    verbose: bool,
+    reads_delays: bool,
+) -> Result<(Database, Option<PathBuf>, TraceTables, Outcome), LoadError> {
     if !keep {
         let db = Database::create(None)?;
         db.create_schema()?;
+        db.derive_delays_while_loading(reads_delays);
         let (t, o) = load_trace(trace, &db, verbose)?;
         return Ok((db, None, t, o));
     }
@@ -285,7 +292,9 @@ pub fn run(traces: &[PathBuf], args: &ReportArgs) -> Result<Outcome, Box<dyn std
                 continue;
             }
         }
-        let (db, db_path, tables, o) = match build_db(trace, args.keep_db, args.verbose) {
+        // A query of the user's may read `delays`; the report only with some sections.
+        let reads_delays = args.sql.is_some() || args.opts.reads_delays();
+        let (db, db_path, tables, o) = match build_db(trace, args.keep_db, args.verbose, reads_delays) {
             Ok(x) => x,
             Err(e) => {
                 let o = match e {

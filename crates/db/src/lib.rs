@@ -225,6 +225,17 @@ impl Database {
         Ok(names)
     }
 
+    /// Whether an in-memory database derives the `delays` view's rows while
+    /// the transitions are appended (the default), so that the first query
+    /// reading them does not wait; without, they are derived when first read,
+    /// and a load whose queries never read them holds no copy. Call between
+    /// [`Database::create_schema`] and the first [`Database::append`].
+    pub fn derive_delays_while_loading(&self, yes: bool) {
+        if let Some(p) = self.packed.borrow_mut().as_mut() {
+            p.derive_delays_while_loading(yes);
+        }
+    }
+
     /// Has an in-memory database derive the `delays` view's rows by the
     /// view's join, the path taken for traces out of time order, even where
     /// one pass would do: for tests that both paths give the view's rows.

@@ -531,6 +531,12 @@ impl PackedTables {
         }
     }
 
+    /// Whether `delays` is derived as the transitions are appended (see
+    /// [`crate::Database::derive_delays_while_loading`]).
+    pub fn derive_delays_while_loading(&mut self, yes: bool) {
+        self.delays_while_loading = yes.then(|| delays::WhileLoading::new(&self.g));
+    }
+
     /// Makes `delays` come from the view's join (for tests of that path);
     /// call before any query reads it.
     pub fn derive_delays_by_join(&self) {

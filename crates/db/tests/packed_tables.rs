@@ -15,7 +15,13 @@ use schedstat_tables::TableBuilder;
 
 /// Loads `bytes` into `db`, handing rows over every `chunk` rows as the CLI does.
 fn load(db: &Database, bytes: &[u8], chunk: usize) {
+    load_deriving(db, bytes, chunk, true)
+}
+
+/// [`load`], with `delays` derived while loading or when first read.
+fn load_deriving(db: &Database, bytes: &[u8], chunk: usize, while_loading: bool) {
     db.create_schema().unwrap();
+    db.derive_delays_while_loading(while_loading);
     let mut r = gotrace::Reader::new(bytes).unwrap();
     let mut b = TableBuilder::new();
     while let Ok(Some(ev)) = r.read_event() {
@@ -94,6 +100,10 @@ fn packed_transitions_read_like_the_tables_of_a_database_file() {
         joined.derive_delays_by_join();
         let q = "select * from delays order by all";
         assert!(rows(&joined, q) == rows(&plain, q), "{}: delays by join differ", p.display());
+        // And derived when first read rather than while loading.
+        let lazily = Database::create(None).unwrap();
+        load_deriving(&lazily, &bytes, 1000, false);
+        assert!(rows(&lazily, q) == rows(&plain, q), "{}: delays derived when read differ", p.display());
         delays += rows(&plain, "select count(*) from delays")[0][0].as_i64().unwrap();
         checked += rows(&plain, "select count(*) from g_transitions")[0][0].as_i64().unwrap();
         drop(plain);

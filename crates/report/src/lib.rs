@@ -126,6 +126,15 @@ impl Default for Options {
     }
 }
 
+impl Options {
+    /// Whether the report reads the `delays` view (`worst_delays.sql`,
+    /// `why_waiting.sql`, `delays_by_creator.sql`): a database can derive its
+    /// rows while the trace loads, which only pays when they are read.
+    pub fn reads_delays(&self) -> bool {
+        self.worst > 0 || self.why > 0 || self.by_creator
+    }
+}
+
 pub use schedstat_tables::{Latency, LatencySummary};
 
 /// The figures of `latency_summary.sql`'s one row (the report and diff both read it).

@@ -20,7 +20,7 @@
 
 use gotrace::table::IdHasher;
 
-use crate::GTransitions;
+use crate::{ByGoroutine, GTransitions};
 
 /// The view's `cause` values; a row's cause is its index here.
 pub const CAUSES: [&str; 7] = ["created", "unblocked", "preempted", "yielded", "syscall", "rescheduled", "unknown"];
@@ -149,21 +149,10 @@ pub fn delay_row(codes: &StateCodes, o: &TransitionRow, e: Option<&MadeRunnable>
     ]
 }
 
-/// Per goroutine: its creation (the index + 1 in an interned list, 0 for
-/// none seen, with [`HAD_DELAY`] once a delay of it was derived) and, while
-/// it waits to run, where its [`Runnable`] is (index + 1 in a slab, 0 for
-/// none). A vector indexed by goroutine ID while the IDs are dense (a trace
-/// with millions of short-lived goroutines), a map beyond: goroutines run
-/// roughly in the order they were created, so neighbouring IDs are read
-/// together, which a hash map would scatter.
-#[derive(Default)]
-struct PerGoroutine {
-    dense: Vec<Slot>,
-    sparse: gotrace::table::IdMap<i64, Slot>,
-    stored: usize,
-}
-
-/// What [`PerGoroutine`] holds for one goroutine.
+/// What the pass holds per goroutine: its creation (the index + 1 in an
+/// interned list, 0 for none seen, with [`HAD_DELAY`] once a delay of it
+/// was derived) and, while it waits to run, where its [`Runnable`] is
+/// (index + 1 in a slab, 0 for none).
 #[derive(Clone, Copy, Default, PartialEq, Eq)]
 struct Slot {
     creation: u32,
@@ -175,35 +164,6 @@ const HAD_DELAY: u32 = 1 << 31;
 /// The index of a goroutine's creation in the interned list.
 fn creation_index(slot: Slot) -> Option<usize> {
     (slot.creation & !HAD_DELAY).checked_sub(1).map(|k| k as usize)
-}
-
-impl PerGoroutine {
-    fn get(&self, g: i64) -> Slot {
-        match usize::try_from(g) {
-            Ok(k) if k < self.dense.len() && self.dense[k] != Slot::default() => self.dense[k],
-            _ => self.sparse.get(&g).copied().unwrap_or_default(),
-        }
-    }
-
-    fn set(&mut self, g: i64, v: Slot) {
-        match usize::try_from(g) {
-            Ok(k) if k < self.dense.len() || k < 2 * self.stored + 4096 => {
-                if k >= self.dense.len() {
-                    self.dense.resize((k + 1).max(2 * self.dense.len()), Slot::default());
-                }
-                if self.dense[k] == Slot::default() {
-                    self.stored += 1;
-                    if !self.sparse.is_empty() {
-                        self.sparse.remove(&g);
-                    }
-                }
-                self.dense[k] = v;
-            }
-            _ => {
-                self.sparse.insert(g, v);
-            }
-        }
-    }
 }
 
 /// The transitions into runnable of one goroutine that ended at its latest
@@ -292,7 +252,7 @@ pub struct OutOfOrder;
 /// The pass's state between transitions.
 #[derive(Default)]
 pub struct Deriver {
-    per_g: PerGoroutine,
+    per_g: ByGoroutine<Slot>,
     creations: Vec<Creation>,
     recent: RecentCreations,
     waiting_to_run: WaitingToRun,
@@ -384,7 +344,7 @@ impl Deriver {
             }
         }
         if slot != before {
-            self.per_g.set(id, slot);
+            self.per_g.replace(id, slot);
         }
         Ok(())
     }

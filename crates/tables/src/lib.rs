@@ -396,36 +396,19 @@ impl Interner {
 /// When each goroutine last changed state, so a transition knows how long
 /// the goroutine spent in the state it leaves (0 for its first transition):
 /// `g_transitions.duration_ns`, and the waits [`LatencyCollector`] counts.
-///
-/// The runtime hands out goroutine IDs in order from 1, so the times sit in
-/// a vector indexed by ID while the IDs stay within a few times the number
-/// of goroutines seen; others go to a map. A trace that creates millions of
+/// The times are kept [`ByGoroutine`]: a trace that creates millions of
 /// goroutines then reads and writes neighbouring memory instead of a map
 /// scattered over tens of megabytes.
 #[derive(Default)]
 pub(crate) struct GoroutineClock {
-    dense: Vec<Option<i64>>,
-    sparse: IdMap<i64, i64>,
+    last: ByGoroutine<Option<i64>>,
     seen: usize,
 }
 
 impl GoroutineClock {
     /// Records a transition of goroutine `id` at `time`; returns the time since its previous one.
     pub(crate) fn since_last(&mut self, id: i64, time: i64) -> i64 {
-        let prev = match usize::try_from(id) {
-            Ok(k) if k < 2 * self.seen + 4096 => {
-                if k >= self.dense.len() {
-                    self.dense.resize((k + 1).max(2 * self.dense.len()), None);
-                }
-                // An ID the vector did not cover when first seen is in the map.
-                match self.dense[k].replace(time) {
-                    None if !self.sparse.is_empty() => self.sparse.remove(&id),
-                    prev => prev,
-                }
-            }
-            _ => self.sparse.insert(id, time),
-        };
-        match prev {
+        match self.last.replace(id, Some(time)) {
             Some(prev) => time - prev,
             None => {
                 self.seen += 1;
@@ -437,6 +420,53 @@ impl GoroutineClock {
     /// Goroutines seen so far: the distinct `g` of `g_transitions`.
     pub(crate) fn goroutines(&self) -> usize {
         self.seen
+    }
+}
+
+/// A value per goroutine ID (`T::default()` for none): a vector indexed by
+/// ID while the IDs stay within a few times the number stored there, a map
+/// beyond. The runtime hands out goroutine IDs in order, and a goroutine's
+/// neighbours in ID are those that run near it in time: a hash map would
+/// scatter what is read together, on traces of millions of goroutines.
+#[derive(Default)]
+pub(crate) struct ByGoroutine<T> {
+    dense: Vec<T>,
+    sparse: IdMap<i64, T>,
+    /// Goroutines with a value in `dense`.
+    stored: usize,
+}
+
+impl<T: Copy + Default + PartialEq> ByGoroutine<T> {
+    /// The value of goroutine `id`.
+    #[inline]
+    pub(crate) fn get(&self, id: i64) -> T {
+        match usize::try_from(id) {
+            Ok(k) if k < self.dense.len() && self.dense[k] != T::default() => self.dense[k],
+            _ => self.sparse.get(&id).copied().unwrap_or_default(),
+        }
+    }
+
+    /// Sets the value of goroutine `id`; returns its previous one.
+    #[inline]
+    pub(crate) fn replace(&mut self, id: i64, v: T) -> T {
+        match usize::try_from(id) {
+            Ok(k) if k < self.dense.len() || k < 2 * self.stored + 4096 => {
+                if k >= self.dense.len() {
+                    self.dense.resize((k + 1).max(2 * self.dense.len()), T::default());
+                }
+                let old = std::mem::replace(&mut self.dense[k], v);
+                if old != T::default() {
+                    return old;
+                }
+                self.stored += 1;
+                // An ID the vector did not cover when first seen is in the map.
+                match self.sparse.is_empty() {
+                    true => old,
+                    false => self.sparse.remove(&id).unwrap_or(old),
+                }
+            }
+            _ => self.sparse.insert(id, v).unwrap_or_default(),
+        }
     }
 }
 
@@ -729,7 +759,7 @@ impl TableBuilder {
 
 #[cfg(test)]
 mod clock_tests {
-    use super::GoroutineClock;
+    use super::{ByGoroutine, GoroutineClock};
     use std::collections::HashMap;
 
     /// The vector-or-map clock answers as a plain map would, for IDs in
@@ -753,5 +783,28 @@ mod clock_tests {
             assert_eq!(clock.since_last(id, time), want, "step {step}, id {id}");
         }
         assert_eq!(clock.goroutines(), model.len());
+    }
+
+    /// The same for values that are set back to "none" (the default).
+    #[test]
+    fn values_by_goroutine_behave_like_a_map() {
+        let mut by = ByGoroutine::<u32>::default();
+        let mut model: HashMap<i64, u32> = HashMap::new();
+        let mut x: u64 = 0x2545f4914f6cdd1d;
+        for step in 0..200_000i64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let id = match x % 10 {
+                0 => (x >> 8) as i64,
+                1 => 10_000 + (x >> 8) as i64 % 50_000,
+                _ => 1 + (x >> 8) as i64 % (1 + step / 4),
+            };
+            let v = (x >> 40) as u32 % 4;
+            let want = model.insert(id, v).unwrap_or(0);
+            assert_eq!(by.replace(id, v), want, "step {step}, id {id}");
+            let probe = 1 + (x >> 20) as i64 % (2 + step / 2);
+            assert_eq!(by.get(probe), model.get(&probe).copied().unwrap_or(0), "step {step}, probe {probe}");
+        }
     }
 }
