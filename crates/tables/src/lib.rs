@@ -762,14 +762,10 @@ mod clock_tests {
     use super::{ByGoroutine, GoroutineClock};
     use std::collections::HashMap;
 
-    /// The vector-or-map clock answers as a plain map would, for IDs in
-    /// order, far apart, negative, and moving from the map to the vector.
-    #[test]
-    fn the_goroutine_clock_behaves_like_a_map() {
-        let mut clock = GoroutineClock::default();
-        let mut model: HashMap<i64, i64> = HashMap::new();
-        let mut x: u64 = 0x9e3779b97f4a7c15;
-        for step in 0..200_000i64 {
+    /// 200,000 steps of goroutine IDs in order, far apart, negative, and
+    /// ahead of the vector (later covered by it): `(step, id, random bits)`.
+    fn steps(mut x: u64) -> impl Iterator<Item = (i64, i64, u64)> {
+        (0..200_000i64).map(move |step| {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
@@ -778,6 +774,16 @@ mod clock_tests {
                 1 => 10_000 + (x >> 8) as i64 % 50_000, // ahead of the vector, later covered
                 _ => 1 + (x >> 8) as i64 % (1 + step / 4),
             };
+            (step, id, x)
+        })
+    }
+
+    /// The vector-or-map clock answers as a plain map would.
+    #[test]
+    fn the_goroutine_clock_behaves_like_a_map() {
+        let mut clock = GoroutineClock::default();
+        let mut model: HashMap<i64, i64> = HashMap::new();
+        for (step, id, x) in steps(0x9e3779b97f4a7c15) {
             let time = step * 7 + (x % 5) as i64;
             let want = model.insert(id, time).map_or(0, |prev| time - prev);
             assert_eq!(clock.since_last(id, time), want, "step {step}, id {id}");
@@ -790,16 +796,7 @@ mod clock_tests {
     fn values_by_goroutine_behave_like_a_map() {
         let mut by = ByGoroutine::<u32>::default();
         let mut model: HashMap<i64, u32> = HashMap::new();
-        let mut x: u64 = 0x2545f4914f6cdd1d;
-        for step in 0..200_000i64 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let id = match x % 10 {
-                0 => (x >> 8) as i64,
-                1 => 10_000 + (x >> 8) as i64 % 50_000,
-                _ => 1 + (x >> 8) as i64 % (1 + step / 4),
-            };
+        for (step, id, x) in steps(0x2545f4914f6cdd1d) {
             let v = (x >> 40) as u32 % 4;
             let want = model.insert(id, v).unwrap_or(0);
             assert_eq!(by.replace(id, v), want, "step {step}, id {id}");
