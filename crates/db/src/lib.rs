@@ -236,6 +236,13 @@ impl Database {
         }
     }
 
+    /// Whether the load derived the `delays` rows and no query has read
+    /// them yet: for tests that the load, not the first query, derived them.
+    #[doc(hidden)]
+    pub fn delays_derived_while_loading(&self) -> bool {
+        self.packed.borrow().as_ref().is_some_and(|p| p.delays_derived_while_loading())
+    }
+
     /// Has an in-memory database derive the `delays` view's rows by the
     /// view's join, the path taken for traces out of time order, even where
     /// one pass would do: for tests that both paths give the view's rows.

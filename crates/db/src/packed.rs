@@ -452,8 +452,7 @@ impl PackedTables {
         self.registered = true;
         self.g.seal();
         self.p.seal();
-        let loaded = self.delays_while_loading.take().and_then(|d| d.finish(&self.g));
-        *self.delays_loaded.get_mut().unwrap_or_else(|p| p.into_inner()) = loaded;
+        *self.loaded_delays() = self.delays_while_loading.take().and_then(|d| d.finish(&self.g));
         self.delays_schema = Some(delays::empty(&self.g));
         for (which, name) in [(Which::G, "g_transitions"), (Which::P, "p_transitions"), (Which::Delays, "delays")] {
             let function = function_name(name);
@@ -500,12 +499,10 @@ impl PackedTables {
     /// is derived, a guess of a few transitions per delay.
     fn cardinality(&self, which: Which) -> (u64, bool) {
         match which {
-            Which::Delays if self.delays.get().is_none() => {
-                match self.delays_loaded.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
-                    Some(t) if !self.delays_by_join.load(Ordering::Relaxed) => (t.rows() as u64, true),
-                    _ => (self.g.rows() as u64 / 4, false),
-                }
-            }
+            Which::Delays if self.delays.get().is_none() => match self.loaded_delays().as_ref() {
+                Some(t) => (t.rows() as u64, true),
+                None => (self.g.rows() as u64 / 4, false),
+            },
             _ => (self.table(which).rows() as u64, true),
         }
     }
@@ -516,13 +513,11 @@ impl PackedTables {
             Which::G => &self.g,
             Which::P => &self.p,
             Which::Delays => self.delays.get_or_init(|| {
-                let by_join = self.delays_by_join.load(Ordering::Relaxed);
-                let loaded = self.delays_loaded.lock().unwrap_or_else(|p| p.into_inner()).take();
-                if let Some(t) = loaded.filter(|_| !by_join) {
+                if let Some(t) = self.loaded_delays().take() {
                     return t;
                 }
                 let started = std::time::Instant::now();
-                let t = delays::derive(&self.g, by_join);
+                let t = delays::derive(&self.g, self.delays_by_join.load(Ordering::Relaxed));
                 if std::env::var_os("SCHEDSTAT_TIMINGS").is_some() {
                     eprintln!("delays: {} rows derived in {:?}", t.rows(), started.elapsed());
                 }
@@ -541,6 +536,19 @@ impl PackedTables {
     /// call before any query reads it.
     pub fn derive_delays_by_join(&self) {
         self.delays_by_join.store(true, Ordering::Relaxed);
+        *self.loaded_delays() = None;
+    }
+
+    /// The rows derived while loading, until `delays` takes them.
+    fn loaded_delays(&self) -> std::sync::MutexGuard<'_, Option<PackedTable>> {
+        self.delays_loaded.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether `delays` has rows derived while loading waiting to be read
+    /// (for tests that the load derived them).
+    #[doc(hidden)]
+    pub fn delays_derived_while_loading(&self) -> bool {
+        self.loaded_delays().is_some()
     }
 
     /// Replaces the `delays` view of sql/views.sql by one reading the rows

@@ -74,6 +74,7 @@ fn packed_transitions_read_like_the_tables_of_a_database_file() {
         let views = "select count(*) from duckdb_views() where view_name in ('g_transitions', 'p_transitions')";
         assert_eq!(rows(&packed, views)[0][0].as_i64(), Some(2), "{}: not the packed views", p.display());
         assert_eq!(rows(&plain, views)[0][0].as_i64(), Some(0), "{}: the file has views", p.display());
+        assert!(packed.delays_derived_while_loading(), "{}: delays not derived while loading", p.display());
         let derived = "select count(*) from duckdb_views() where view_name = 'delays' and sql like '%schedstat_packed_delays%'";
         assert_eq!(rows(&packed, derived)[0][0].as_i64(), Some(1), "{}: delays not derived", p.display());
         assert_eq!(rows(&plain, derived)[0][0].as_i64(), Some(0), "{}: the file's delays derived", p.display());
@@ -103,6 +104,7 @@ fn packed_transitions_read_like_the_tables_of_a_database_file() {
         // And derived when first read rather than while loading.
         let lazily = Database::create(None).unwrap();
         load_deriving(&lazily, &bytes, 1000, false);
+        assert!(!lazily.delays_derived_while_loading(), "{}: delays derived while loading", p.display());
         assert!(rows(&lazily, q) == rows(&plain, q), "{}: delays derived when read differ", p.display());
         delays += rows(&plain, "select count(*) from delays")[0][0].as_i64().unwrap();
         checked += rows(&plain, "select count(*) from g_transitions")[0][0].as_i64().unwrap();

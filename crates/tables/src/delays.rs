@@ -55,16 +55,12 @@ pub type DelayRow = [Option<i64>; COLUMN_NAMES.len()];
 
 /// The codes the transitions give the states and the reason the view tests.
 #[derive(Debug, Clone, Copy)]
+#[allow(missing_docs)]
 pub struct StateCodes {
-    #[allow(missing_docs)]
     pub notexist: i64,
-    #[allow(missing_docs)]
     pub waiting: i64,
-    #[allow(missing_docs)]
     pub running: i64,
-    #[allow(missing_docs)]
     pub syscall: i64,
-    #[allow(missing_docs)]
     pub runnable: i64,
     /// The reason `preempted`, once the trace has it.
     pub preempted: Option<i64>,

@@ -14,7 +14,7 @@
 
 #![warn(missing_docs)]
 
-use schedstat_tables::delays::{ChunkedDelays, DelayRow, CAUSES};
+use schedstat_tables::delays::{ChunkedDelays, DelayRow, CAUSES, COLUMN_NAMES};
 use schedstat_tables::{TableBuilder, TraceTables};
 
 mod js;
@@ -74,7 +74,6 @@ pub struct Table {
     pub columns: Vec<Column>,
 }
 
-#[inline(never)]
 fn bitmap(n: usize, valid: impl Fn(usize) -> bool) -> Option<Vec<u8>> {
     let mut any_null = false;
     let mut bits = vec![0u8; n.div_ceil(8)];
@@ -92,22 +91,18 @@ fn col(name: &'static str, data: Data, validity: Option<Vec<u8>>) -> Column {
     Column { name, data, validity }
 }
 
-#[inline(never)]
 fn i64s(name: &'static str, v: &[i64]) -> Column {
     col(name, Data::I64(v.to_vec()), None)
 }
 
-#[inline(never)]
 fn opt_i64s(name: &'static str, v: &[Option<i64>]) -> Column {
     col(name, Data::I64(v.iter().map(|x| x.unwrap_or(0)).collect()), bitmap(v.len(), |i| v[i].is_some()))
 }
 
-#[inline(never)]
 fn u64s(name: &'static str, v: &[u64]) -> Column {
     col(name, Data::U64(v.to_vec()), None)
 }
 
-#[inline(never)]
 fn opt_u64s(name: &'static str, v: &[Option<u64>]) -> Column {
     col(name, Data::U64(v.iter().map(|x| x.unwrap_or(0)).collect()), bitmap(v.len(), |i| v[i].is_some()))
 }
@@ -125,13 +120,11 @@ fn utf8<'a>(name: &'static str, n: usize, row: impl Fn(usize) -> Option<&'a str>
     col(name, Data::Utf8 { bytes, offsets }, bitmap(n, |i| row(i).is_some()))
 }
 
-#[inline(never)]
 fn strs(name: &'static str, v: &[&'static str]) -> Column {
     utf8(name, v.len(), |i| Some(v[i]))
 }
 
 /// A column of few distinct static strings (the states), dictionary-encoded.
-#[inline(never)]
 fn states(name: &'static str, v: &[&'static str]) -> Column {
     let mut values: Vec<&'static str> = Vec::new();
     let indices = v
@@ -147,12 +140,10 @@ fn states(name: &'static str, v: &[&'static str]) -> Column {
     col(name, Data::Dict { indices, values }, None)
 }
 
-#[inline(never)]
 fn strings(name: &'static str, v: &[String]) -> Column {
     utf8(name, v.len(), |i| Some(v[i].as_str()))
 }
 
-#[inline(never)]
 fn all_null_u64(name: &'static str, n: usize) -> Column {
     col(name, Data::U64(vec![0; n]), Some(vec![0; n.div_ceil(8)]))
 }
@@ -343,12 +334,15 @@ pub struct Finished {
 /// (sql/web/derived_delays.sql): `cause` by name, `cause_reason` as the
 /// text of the transitions' reason code.
 pub fn delays_table(rows: &[DelayRow], reasons: &[String]) -> Table {
-    use schedstat_tables::delays::COLUMN_NAMES;
     let columns = COLUMN_NAMES
         .iter()
         .enumerate()
         .map(|(k, &name)| match name {
-            "cause" => states(name, &rows.iter().map(|r| CAUSES[r[k].unwrap_or(6) as usize]).collect::<Vec<_>>()),
+            // The row's cause is already its index in CAUSES (always set).
+            "cause" => {
+                let indices = rows.iter().map(|r| r[k].unwrap_or_default() as i8).collect();
+                col(name, Data::Dict { indices, values: CAUSES.to_vec() }, None)
+            }
             "cause_reason" => utf8(name, rows.len(), |i| rows[i][k].and_then(|c| reasons.get(c as usize)).map(String::as_str)),
             // Stack IDs are unsigned; the rows carry their bits.
             _ if name.ends_with("stack_id") => opt_u64s(name, &rows.iter().map(|r| r[k].map(|v| v as u64)).collect::<Vec<_>>()),

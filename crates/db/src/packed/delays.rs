@@ -68,9 +68,6 @@ impl WhileLoading {
     /// Derives the rows that the transitions of `t` (just packed into `g`,
     /// whose `reason` dictionary translates their reason codes) complete.
     pub(super) fn add(&mut self, g: &PackedTable, t: &GTransitions) {
-        if !self.deriving.is_complete() {
-            return;
-        }
         self.rows.clear();
         self.deriving.add(t, &mut self.rows);
         let translated = &g.get("reason").translated;
@@ -88,9 +85,8 @@ impl WhileLoading {
         if !self.deriving.is_complete() {
             return None;
         }
-        let (reason, cause_reason) = (g.get("reason"), self.table.column("cause_reason"));
-        cause_reason.dictionary = reason.dictionary.clone();
-        cause_reason.enum_type = reason.enum_type.clone();
+        // The reason codes were translated as the dictionary grew.
+        share_reasons(&mut self.table, g);
         self.table.seal();
         Some(self.table)
     }
@@ -112,10 +108,16 @@ fn table_for(g: &PackedTable) -> PackedTable {
     for c in CAUSES {
         table.column("cause").code(c);
     }
+    share_reasons(&mut table, g);
+    table
+}
+
+/// Gives `table`'s `cause_reason` the dictionary and type of `g`'s `reason`,
+/// whose codes it holds.
+fn share_reasons(table: &mut PackedTable, g: &PackedTable) {
     let (reason, cause_reason) = (g.get("reason"), table.column("cause_reason"));
     cause_reason.dictionary = reason.dictionary.clone();
     cause_reason.enum_type = reason.enum_type.clone();
-    table
 }
 
 /// Runs `work`, packing the rows it adds on a second thread as it goes
