@@ -159,6 +159,17 @@ left join into_runnable e on e.g = o.g and e.end_time_ns = o.end_time_ns - o.dur
 left join creations c on c.g = o.g
 where o.from_state = 'runnable'::state and o.to_state = 'running'::state;
 
+-- Two facts of the transitions behind `delays`: one_row_per_wait (each
+-- runnable → running transition gave one row: no two transitions into
+-- runnable of a goroutine ended where its wait began) and
+-- one_creator_stack_per_goroutine (no goroutine has two creations naming a
+-- creating stack). Where both hold, `delays` answers questions that would
+-- otherwise join g_transitions to itself (the report's launchers). The pass
+-- that derives the rows records them (sql/delays_shape.sql); NULL here, where
+-- the rows come from the join above, which does not check.
+create view delays_shape as
+select null::boolean as one_row_per_wait, null::boolean as one_creator_stack_per_goroutine;
+
 -- Every stretch a goroutine executed on a proc: running, or in a syscall
 -- (a goroutine in a syscall keeps its proc until the proc is taken from it).
 -- A syscall stretch is charged to the proc the goroutine entered it on (the

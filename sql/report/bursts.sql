@@ -5,13 +5,20 @@ with ev as (
     from g_transitions
     where to_state = 'runnable'::state or (from_state = 'notexist'::state and to_state = 'running'::state)
 ),
-origin as (select min(end_time_ns - duration_ns) as t0 from g_transitions)
+origin as (select min(end_time_ns - duration_ns) as t0 from g_transitions),
+-- Counted per bucket and stack first: a DISTINCT aggregate over every row
+-- was a fifth slower.
+per_stack as (
+    select (t - origin.t0) // 1000000 as bucket, src_stack_id, count(*) as n
+    from ev, origin
+    group by all
+)
 select
-    (t - origin.t0) // 1000000 as bucket,
-    count(*) as goroutines,
-    count(distinct src_stack_id) as distinct_creators
-from ev, origin
+    bucket,
+    sum(n)::bigint as goroutines,
+    count(src_stack_id) as distinct_creators
+from per_stack
 group by bucket
-having count(*) > 10
+having sum(n) > 10
 order by goroutines desc, bucket
 limit {{limit}};

@@ -30,54 +30,52 @@ stw as (
     from ranges
     where name like 'stop-the-world (%' and start_time_ns is not null and end_time_ns is not null
 ),
--- Each interval adds its part of the window where it starts and of the one
--- where it ends, and a whole window to each between: +1 after its first
--- window and -1 at its last, summed in window order (no row per piece: that
--- cost seconds on big traces). Only intervals overlapping [t0, end of the
--- last window) count: no negative numerator to divide but the start's.
+-- The time intervals overlap a window sums to its integral of how many were
+-- under way: as many as were under way at its start times its length, plus,
+-- for each interval starting in it, the time from the start to the window's
+-- end, minus the same for each ending in it. So each interval gives two
+-- points (+1 at its start, -1 at its end, both clamped to the windows'
+-- span), summed per window, and a running sum over windows: no per-interval
+-- overlap arithmetic (that cost most of this query on big traces). An
+-- interval ending before it starts counts only within one window.
 spans as (
-    select 'waits' as what, s, e from waits
-    union all select 'idle', s, e from idle
-    union all select 'gc', s, e from gc
-    union all select 'stw', s, e from stw
+    select 0 as what, s, e from waits
+    union all select 1, s, e from idle
+    union all select 2, s, e from gc
+    union all select 3, s, e from stw
 ),
-placed as (
-    select what, s, e,
-        greatest((s - {{t0_ns}}) // {{window_ns}}, 0) as first_win,
-        least((e - 1 - {{t0_ns}}) // {{window_ns}}, ({{end_ns}} - {{t0_ns}}) // {{window_ns}}) as last_win
+clamped as (
+    select what,
+        greatest(s, {{t0_ns}}) - {{t0_ns}} as s,
+        least(e, {{t0_ns}} + (({{end_ns}} - {{t0_ns}}) // {{window_ns}} + 1) * {{window_ns}}) - {{t0_ns}} as e
     from spans
     where e > {{t0_ns}} and s < {{t0_ns}} + (({{end_ns}} - {{t0_ns}}) // {{window_ns}} + 1) * {{window_ns}}
+        and (s <= e or (s - {{t0_ns}}) // {{window_ns}} = (e - 1 - {{t0_ns}}) // {{window_ns}})
 ),
-ends as (
-    select what, first_win, last_win,
-        least(e, {{t0_ns}} + (first_win + 1) * {{window_ns}}) - greatest(s, {{t0_ns}} + first_win * {{window_ns}}) as first_ns,
-        case when last_win > first_win
-            then least(e, {{t0_ns}} + (last_win + 1) * {{window_ns}}) - greatest(s, {{t0_ns}} + last_win * {{window_ns}})
-            else 0 end as last_ns,
-        (last_win > first_win + 1)::bigint as between
-    from placed
-    where first_win <= last_win
-),
-by_end as (
-    select what, first_win, last_win, grouping(last_win) = 1 as by_first,
-        sum(first_ns) as first_ns, sum(last_ns) as last_ns, sum(between) as between
-    from ends
-    group by grouping sets ((what, first_win), (what, last_win))
-),
-steps as (
-    select what, first_win as win, first_ns as ns, 0 as step from by_end where by_first
-    union all select what, first_win + 1, 0, between from by_end where by_first and between > 0
-    union all select what, last_win, last_ns, -between from by_end where not by_first
+-- Grouped first by the windows an interval starts and ends in (a few
+-- pairs), so nothing holds a row per interval.
+per_pair as (
+    select what, s // {{window_ns}} as start_win, e // {{window_ns}} as end_win, count(*) as n,
+        sum({{window_ns}} - s % {{window_ns}}) as start_to_end, sum({{window_ns}} - e % {{window_ns}}) as end_to_end
+    from clamped
+    group by all
 ),
 per_window as (
-    select what, win, sum(ns) as ns, sum(step) as step from steps group by what, win
+    select what, win, sum(n) as n, sum(ns) as ns
+    from (
+        select what, start_win as win, n, start_to_end as ns from per_pair
+        union all
+        select what, end_win, -n, -end_to_end from per_pair
+    )
+    group by all
 ),
 overlap as (
-    select what, win, ns + {{window_ns}} * sum(step) over (partition by what order by win) as ns
+    select what, win,
+        ns + {{window_ns}} * coalesce(sum(n) over (partition by what order by win rows between unbounded preceding and 1 preceding), 0) as ns
     from (
-        select w.what, b.win, coalesce(p.ns, 0) as ns, coalesce(p.step, 0) as step
+        select w.what, b.win, coalesce(p.ns, 0) as ns, coalesce(p.n, 0) as n
         from bounds b
-        cross join (values ('waits'), ('idle'), ('gc'), ('stw')) w(what)
+        cross join (values (0), (1), (2), (3)) w(what)
         left join per_window p on p.what = w.what and p.win = b.win
     )
 ),
@@ -89,10 +87,10 @@ heap as (
 )
 select
     b.win,
-    coalesce(sum(o.ns) filter (where o.what = 'waits'), 0) / {{window_ns}} as avg_runnable,
-    coalesce(sum(o.ns) filter (where o.what = 'idle'), 0) / {{window_ns}} as avg_idle_procs,
-    coalesce(sum(o.ns) filter (where o.what = 'gc'), 0) / {{window_ns}} as gc_share,
-    coalesce(sum(o.ns) filter (where o.what = 'stw'), 0) as stw_ns,
+    coalesce(sum(o.ns) filter (where o.what = 0), 0) / {{window_ns}} as avg_runnable,
+    coalesce(sum(o.ns) filter (where o.what = 1), 0) / {{window_ns}} as avg_idle_procs,
+    coalesce(sum(o.ns) filter (where o.what = 2), 0) / {{window_ns}} as gc_share,
+    coalesce(sum(o.ns) filter (where o.what = 3), 0) as stw_ns,
     any_value(h.heap_max) as heap_max_bytes
 from bounds b
 left join overlap o on o.win = b.win

@@ -61,9 +61,11 @@ interface WasmFinish {
   last_time_ns: bigint;
   events: bigint;
   warning: string | null;
-  /** Whether the `derived_delays` rows are all of the `delays` view's (see
-   * sql/web/derived_delays.sql); when not, the view stays. */
-  delays_complete: boolean;
+  /** When the `derived_delays` rows are all of the `delays` view's (see
+   * sql/web/derived_delays.sql), the statement that makes `delays_shape`
+   * (sql/views.sql) say what their pass saw; when not, null, and the view
+   * stays. */
+  delays_shape_sql: string | null;
   /** The doctor's event evidence (a handle into wasm memory), for the wasm `doctor`. */
   doctor_evidence: DoctorEvidence;
 }
@@ -178,7 +180,12 @@ export async function loadTrace(conn: Connection, source: Uint8Array | TracePars
     await append(conn, "trace_info", tableFromArrays({ key: info.map((r) => r[0]), value: info.map((r) => r[1]) }));
     await conn.query("checkpoint");
     await conn.query(viewsSql);
-    await conn.query(end.delays_complete ? derivedDelaysViewSql : "drop table derived_delays;");
+    if (end.delays_shape_sql !== null) {
+      await conn.query(derivedDelaysViewSql);
+      await conn.query(end.delays_shape_sql);
+    } else {
+      await conn.query("drop table derived_delays;");
+    }
     // sqlprof's rel_time_ns: time since the trace's first event (as the CLI defines it).
     await conn.query(`create macro rel_time_ns(_t_) as (_t_ - ${end.first_time_ns});`);
 

@@ -82,6 +82,17 @@ describe("the delays the reader derives", () => {
       expect(count("select * from delays")).toBe(rows);
       expect(count("select * from delays except all select * from delays_by_join")).toBe(0);
       expect(count("select * from delays_by_join except all select * from delays")).toBe(0);
+      // delays_shape says what the transitions show (computed here as the
+      // CLI's test computes it), which the report's launchers rely on.
+      const shape = conn.query(
+        "select one_row_per_wait as a, one_creator_stack_per_goroutine as b, " +
+          "(select count(*) from delays_by_join) = (select count(*) from g_transitions where from_state = 'runnable' and to_state = 'running') as want_a, " +
+          "not exists (select g from g_transitions where from_state = 'notexist' and src_stack_id is not null and g is not null group by g having count(*) > 1) as want_b " +
+          "from delays_shape",
+      );
+      expect(shape.getChild("a")!.get(0)).toBe(shape.getChild("want_a")!.get(0));
+      expect(shape.getChild("b")!.get(0)).toBe(shape.getChild("want_b")!.get(0));
+      expect(shape.getChild("a")!.get(0)).not.toBeNull();
     });
   }
 });

@@ -207,6 +207,9 @@ impl Database {
             c.execute_batch(packed::PackedTables::RANGE_MACRO).map_err(db_err)?;
             c.execute_batch(packed::PackedTables::DELAYS_VIEW).map_err(db_err)?;
         }
+        if let Some(shape) = self.packed.borrow().as_ref().and_then(|p| p.delays_shape()) {
+            c.execute_batch(&shape.view_sql()).map_err(db_err)?;
+        }
         // sqlprof's rel_time_ns: time since the trace's first event.
         c.execute_batch(&format!("create macro rel_time_ns(_t_) as (_t_ - {});", t.first_time_ns)).map_err(db_err)?;
         Ok(())

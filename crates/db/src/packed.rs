@@ -21,6 +21,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 use duckdb::ffi;
+use schedstat_tables::delays::DelaysShape;
 use schedstat_tables::TraceTables;
 
 use crate::{DbError, Result};
@@ -328,6 +329,9 @@ pub struct PackedTables {
     delays_loaded: std::sync::Mutex<Option<PackedTable>>,
     /// `delays` without rows, for binding before it is derived.
     delays_schema: Option<PackedTable>,
+    /// What the transitions showed the pass that derived `delays` while
+    /// they were appended; `None` when nothing was derived then.
+    delays_shape: Option<DelaysShape>,
     /// Derive `delays` by the view's join even where one pass would do
     /// (for tests of that path).
     delays_by_join: AtomicBool,
@@ -389,6 +393,7 @@ impl PackedTables {
             delays_while_loading,
             delays_loaded: Default::default(),
             delays_schema: None,
+            delays_shape: None,
             delays_by_join: AtomicBool::new(false),
             registered: false,
         }
@@ -452,7 +457,9 @@ impl PackedTables {
         self.registered = true;
         self.g.seal();
         self.p.seal();
-        *self.loaded_delays() = self.delays_while_loading.take().and_then(|d| d.finish(&self.g));
+        let (loaded, shape) = self.delays_while_loading.take().and_then(|d| d.finish(&self.g)).unzip();
+        *self.loaded_delays() = loaded;
+        self.delays_shape = shape;
         self.delays_schema = Some(delays::empty(&self.g));
         for (which, name) in [(Which::G, "g_transitions"), (Which::P, "p_transitions"), (Which::Delays, "delays")] {
             let function = function_name(name);
@@ -549,6 +556,12 @@ impl PackedTables {
     #[doc(hidden)]
     pub fn delays_derived_while_loading(&self) -> bool {
         self.loaded_delays().is_some()
+    }
+
+    /// What the transitions showed the pass deriving `delays` while they
+    /// were appended (for the `delays_shape` view); `None` when it did not.
+    pub fn delays_shape(&self) -> Option<DelaysShape> {
+        self.delays_shape
     }
 
     /// Replaces the `delays` view of sql/views.sql by one reading the rows

@@ -415,3 +415,69 @@ fn page_derived_delays_are_the_views_rows() {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(compared > 10_000, "only {compared} delays compared");
 }
+
+/// What `delays_shape` must say of a database's transitions, computed from
+/// them (the view's definition in sql/views.sql).
+const SHAPE_OF_THE_TRANSITIONS: &str = "select \
+    (select count(*) from delays) = (select count(*) from g_transitions where from_state = 'runnable' and to_state = 'running'), \
+    not exists (select g from g_transitions where from_state = 'notexist' and src_stack_id is not null and g is not null \
+                group by g having count(*) > 1)";
+
+/// Checks `delays_shape` on a database whose load derived the delays: it
+/// states what the transitions show, and where it allows the report to read
+/// its launchers from `delays`, that gives the join's answer. Returns
+/// whether it did.
+fn check_delays_shape(db: &Database, what: &str) -> bool {
+    use schedstat_report::sql::{bind, WHO_LAUNCHED_DELAYED, WHO_LAUNCHED_DELAYED_FROM_DELAYS};
+    let said = rows(db, "select one_row_per_wait, one_creator_stack_per_goroutine from delays_shape");
+    assert_eq!(said, rows(db, SHAPE_OF_THE_TRANSITIONS), "{what}: delays_shape");
+    let allowed = said[0].iter().all(|c| *c == Cell::Bool(true));
+    if allowed {
+        let params = [("limit", 1_000_000)];
+        let joined = rows(db, &bind(WHO_LAUNCHED_DELAYED, &params));
+        assert_eq!(rows(db, &bind(WHO_LAUNCHED_DELAYED_FROM_DELAYS, &params)), joined, "{what}: launchers");
+    }
+    allowed
+}
+
+/// The shape the pass records is the transitions' (on every fixture, and on
+/// hand-made traces that break each fact), and reading the launchers from
+/// `delays` where it allows gives the join's rows; where nothing recorded
+/// it, the view says NULL.
+#[test]
+fn delays_shape_states_what_the_transitions_show() {
+    let mut allowed = 0;
+    for p in fixtures() {
+        let bytes = std::fs::read(&p).unwrap();
+        let db = Database::create(None).unwrap();
+        load(&db, &bytes, 1000);
+        allowed += check_delays_shape(&db, &p.display().to_string()) as usize;
+    }
+    assert!(allowed > 50, "only {allowed} fixtures read their launchers from delays");
+    let two_into_runnable: &[Step] = &[
+        (Some(9), "notexist", "runnable", None, 0, 5, Some(3), Some(2), Some(1)),
+        (Some(9), "runnable", "running", None, 5, 2_000_010, None, None, Some(9)),
+        (Some(9), "running", "waiting", Some("chan receive"), 0, 2_000_020, Some(22), None, Some(9)),
+        (Some(9), "waiting", "runnable", None, 10, 2_000_030, Some(23), Some(9), Some(8)),
+        (Some(9), "runnable", "runnable", None, 0, 2_000_030, None, None, Some(9)),
+        (Some(9), "runnable", "running", None, 2_000_000, 4_000_030, None, None, Some(9)),
+    ];
+    let created_twice: &[Step] = &[
+        (Some(3), "notexist", "runnable", None, 0, 1, None, Some(4), None),
+        (Some(3), "notexist", "runnable", None, 1, 2, Some(12), Some(13), Some(11)),
+        (Some(3), "runnable", "running", None, 2_000_000, 2_000_002, None, None, Some(3)),
+    ];
+    for (steps, want) in [(two_into_runnable, [false, true]), (created_twice, [true, false])] {
+        let db = Database::create(None).unwrap();
+        db.load(&transitions(steps)).unwrap();
+        assert!(!check_delays_shape(&db, &format!("{want:?}")));
+        let said = rows(&db, "select one_row_per_wait, one_creator_stack_per_goroutine from delays_shape");
+        assert_eq!(said[0], want.map(Cell::Bool), "{want:?}");
+    }
+    // Delays derived when first read, and a database file: nothing recorded.
+    let bytes = std::fs::read(&fixtures()[0]).unwrap();
+    let lazily = Database::create(None).unwrap();
+    load_deriving(&lazily, &bytes, 1000, false);
+    let none = "select one_row_per_wait is null and one_creator_stack_per_goroutine is null from delays_shape";
+    assert_eq!(rows(&lazily, none)[0][0], Cell::Bool(true));
+}

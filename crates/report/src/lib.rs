@@ -62,6 +62,7 @@ pub mod sql {
         DELAYS_BY_CREATOR => "delays_by_creator.sql",
         BURSTS => "bursts.sql",
         WHO_LAUNCHED_DELAYED => "who_launched_delayed.sql",
+        WHO_LAUNCHED_DELAYED_FROM_DELAYS => "who_launched_delayed_from_delays.sql",
         WHY_RUNS => "why_runs.sql",
         WHY_WAITING => "why_waiting.sql",
         DELAY_EXPLAINED => "delay_explained.sql",
@@ -128,10 +129,11 @@ impl Default for Options {
 
 impl Options {
     /// Whether the report reads the `delays` view (`worst_delays.sql`,
-    /// `why_waiting.sql`, `delays_by_creator.sql`): a database can derive its
+    /// `why_waiting.sql`, `delays_by_creator.sql`, and for `--bursts`
+    /// `who_launched_delayed_from_delays.sql`): a database can derive its
     /// rows while the trace loads, which only pays when they are read.
     pub fn reads_delays(&self) -> bool {
-        self.worst > 0 || self.why > 0 || self.by_creator
+        self.worst > 0 || self.why > 0 || self.by_creator || self.bursts
     }
 }
 
@@ -1018,7 +1020,12 @@ pub fn build(db: &dyn Sql, opts: &Options) -> Result<Report> {
                 })
                 .collect(),
         );
-        let l = r.q(sql::WHO_LAUNCHED_DELAYED, &[("limit", lim(opts.top))])?;
+        let launchers = if delays_have_one_row_per_wait_and_creator(db)? {
+            sql::WHO_LAUNCHED_DELAYED_FROM_DELAYS
+        } else {
+            sql::WHO_LAUNCHED_DELAYED
+        };
+        let l = r.q(launchers, &[("limit", lim(opts.top))])?;
         report.launchers = Some(
             l.rows
                 .iter()
@@ -1061,6 +1068,14 @@ pub fn build(db: &dyn Sql, opts: &Options) -> Result<Report> {
         report.why = Some(out);
     }
     Ok(report)
+}
+
+/// Whether `delays_shape` (sql/views.sql) says the `delays` rows can stand
+/// in for the join of g_transitions to itself that who_launched_delayed.sql
+/// runs: NULL (not known) counts as no.
+fn delays_have_one_row_per_wait_and_creator(db: &dyn Sql) -> Result<bool> {
+    let q = db.query("select one_row_per_wait and one_creator_stack_per_goroutine from delays_shape")?;
+    Ok(matches!(q.rows.first().and_then(|r| r.first()), Some(Cell::Bool(true))))
 }
 
 /// How many entries past the first `shown` of a sorted list have the same

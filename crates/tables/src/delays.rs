@@ -180,17 +180,29 @@ struct Runnable {
 struct RecentCreations {
     /// Index + 1 in the list of creations; 0 for none.
     by_hash: Vec<u32>,
+    /// The index of the creation interned last: goroutines created in a
+    /// loop repeat it, and comparing costs less than hashing.
+    last: Option<u32>,
 }
 
 impl Default for RecentCreations {
     fn default() -> Self {
-        RecentCreations { by_hash: vec![0; 4096] }
+        RecentCreations { by_hash: vec![0; 4096], last: None }
     }
 }
 
 impl RecentCreations {
     /// The index of `c` in `creations`, added there unless seen recently.
     fn intern(&mut self, creations: &mut Vec<Creation>, c: Creation) -> u32 {
+        if let Some(k) = self.last.filter(|&k| creations[k as usize] == c) {
+            return k;
+        }
+        let k = self.intern_hashed(creations, c);
+        self.last = Some(k);
+        k
+    }
+
+    fn intern_hashed(&mut self, creations: &mut Vec<Creation>, c: Creation) -> u32 {
         let hash = std::hash::BuildHasher::hash_one(&std::hash::BuildHasherDefault::<IdHasher>::default(), c);
         let entry = &mut self.by_hash[(hash >> 52) as usize];
         match entry.checked_sub(1) {
@@ -245,6 +257,37 @@ impl WaitingToRun {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OutOfOrder;
 
+/// Two facts of the transitions that let a query read `delays` in place of
+/// a join over `g_transitions` (the report's launchers, for one): the
+/// `delays_shape` view (sql/views.sql) shows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DelaysShape {
+    /// Every runnable → running transition gave one row: no two
+    /// transitions into runnable of a goroutine ended where a wait began.
+    pub one_row_per_wait: bool,
+    /// No goroutine has two creations (transitions from notexist) that
+    /// name a creating stack.
+    pub one_creator_stack_per_goroutine: bool,
+}
+
+impl Default for DelaysShape {
+    fn default() -> Self {
+        DelaysShape { one_row_per_wait: true, one_creator_stack_per_goroutine: true }
+    }
+}
+
+impl DelaysShape {
+    /// The statement that makes the `delays_shape` view say `self`.
+    pub fn view_sql(&self) -> String {
+        DELAYS_SHAPE_VIEW
+            .replace("{{one_row_per_wait}}", &self.one_row_per_wait.to_string())
+            .replace("{{one_creator_stack_per_goroutine}}", &self.one_creator_stack_per_goroutine.to_string())
+    }
+}
+
+/// sql/delays_shape.sql, which the page binds as [`DelaysShape::view_sql`] does.
+const DELAYS_SHAPE_VIEW: &str = include_str!("../../../sql/delays_shape.sql");
+
 /// The pass's state between transitions.
 #[derive(Default)]
 pub struct Deriver {
@@ -252,6 +295,7 @@ pub struct Deriver {
     creations: Vec<Creation>,
     recent: RecentCreations,
     waiting_to_run: WaitingToRun,
+    shape: DelaysShape,
 }
 
 impl Deriver {
@@ -280,6 +324,9 @@ impl Deriver {
         if t.from == codes.notexist {
             let known = creation_index(slot).map(|k| self.creations[k]);
             let new = creation_of(t);
+            if new[1].is_some() && known.is_some_and(|c| c[1].is_some()) {
+                self.shape.one_creator_stack_per_goroutine = false;
+            }
             let merged = match known {
                 // Each field stays the earliest non-NULL one.
                 Some(old) => [old[0].or(new[0]), old[1].or(new[1]), old[2].or(new[2])],
@@ -320,6 +367,9 @@ impl Deriver {
             match waiting_to_run.get_mut(slot) {
                 Some(Runnable { end, first: Some(first), more, .. }) if *end == start => {
                     out(delay_row(codes, t, Some(first), c));
+                    if !more.is_empty() {
+                        self.shape.one_row_per_wait = false;
+                    }
                     for e in more.iter() {
                         out(delay_row(codes, t, Some(e), c));
                     }
@@ -343,6 +393,11 @@ impl Deriver {
             self.per_g.replace(id, slot);
         }
         Ok(())
+    }
+
+    /// What the transitions fed so far showed.
+    pub fn shape(&self) -> DelaysShape {
+        self.shape
     }
 }
 
@@ -412,5 +467,10 @@ impl ChunkedDelays {
     /// Whether every row so far is the view's (no transition broke the pass).
     pub fn is_complete(&self) -> bool {
         self.deriver.is_some()
+    }
+
+    /// What the transitions showed, while [`ChunkedDelays::is_complete`].
+    pub fn shape(&self) -> Option<DelaysShape> {
+        self.deriver.as_ref().map(Deriver::shape)
     }
 }

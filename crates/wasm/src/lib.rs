@@ -14,7 +14,7 @@
 
 #![warn(missing_docs)]
 
-use schedstat_tables::delays::{ChunkedDelays, DelayRow, CAUSES, COLUMN_NAMES};
+use schedstat_tables::delays::{ChunkedDelays, DelayRow, DelaysShape, CAUSES, COLUMN_NAMES};
 use schedstat_tables::{TableBuilder, TraceTables};
 
 mod js;
@@ -325,9 +325,9 @@ pub struct Finished {
     pub evidence: schedstat_report::doctor::EventEvidence,
     /// The last `delays` rows (see [`delays_table`]).
     pub delays: Table,
-    /// Whether every `delays` row handed out is the view's; when not, the
-    /// page drops them and keeps the view.
-    pub delays_complete: bool,
+    /// What the transitions showed when every `delays` row handed out is
+    /// the view's; `None` when not, and the page drops them and keeps the view.
+    pub delays_shape: Option<DelaysShape>,
 }
 
 /// The `delays` view's rows as the page's `derived_delays` table
@@ -491,7 +491,7 @@ impl<'a> Parse<'a> {
         let Parse { builder, doctor, delays: mut deriving, .. } = self;
         let tables = builder.finish();
         let delays = derive_delays(&mut deriving, &tables);
-        Finished { tables, evidence: doctor.finish(), delays, delays_complete: deriving.is_complete() }
+        Finished { tables, evidence: doctor.finish(), delays, delays_shape: deriving.shape() }
     }
 }
 
@@ -563,7 +563,7 @@ mod tests {
             delays += (0..g.g.len()).filter(|&i| g.from_state[i] == "runnable" && g.to_state[i] == "running").count();
         }
         let last = p.finish_all();
-        assert!(last.delays_complete);
+        assert!(last.delays_shape.is_some());
         rows += last.delays.rows;
         // At least one row per delay (more where two transitions made it runnable).
         assert!(delays > 100 && rows >= delays, "{rows} rows for {delays} delays");
