@@ -165,10 +165,23 @@ where o.from_state = 'runnable'::state and o.to_state = 'running'::state;
 -- one_creator_stack_per_goroutine (no goroutine has two creations naming a
 -- creating stack). Where both hold, `delays` answers questions that would
 -- otherwise join g_transitions to itself (the report's launchers). The pass
--- that derives the rows records them (sql/delays_shape.sql); NULL here, where
+-- that derives the rows records them (sql/delays_derived.sql); NULL here, where
 -- the rows come from the join above, which does not check.
 create view delays_shape as
 select null::boolean as one_row_per_wait, null::boolean as one_creator_stack_per_goroutine;
+
+-- Per creator stack (creator_stack_id as in `delays`): how many goroutines had
+-- a delay, and how many one longer than 1 ms. The pass that derives the
+-- `delays` rows counts them as it goes (sql/delays_derived.sql); here, where the
+-- rows come from the join, they are counted from it.
+create view delayed_goroutines as
+select
+    creator_stack_id,
+    count(distinct g) as goroutines,
+    count(distinct g) filter (where duration_ns > 1000000) as goroutines_over_1ms
+from delays
+where g is not null
+group by creator_stack_id;
 
 -- Every stretch a goroutine executed on a proc: running, or in a syscall
 -- (a goroutine in a syscall keeps its proc until the proc is taken from it).

@@ -12,6 +12,7 @@ import stdPackages from "../../sql/std_packages.txt?raw";
 import latencySummarySql from "../../sql/report/latency_summary.sql?raw";
 import derivedDelaysSql from "../../sql/web/derived_delays.sql?raw";
 import derivedDelaysViewSql from "../../sql/web/derived_delays_view.sql?raw";
+import derivedDelayedGoroutinesSql from "../../sql/derived_delayed_goroutines.sql?raw";
 
 import { TraceParser, type DoctorEvidence } from "./wasm/schedstat_wasm.js";
 
@@ -62,10 +63,10 @@ interface WasmFinish {
   events: bigint;
   warning: string | null;
   /** When the `derived_delays` rows are all of the `delays` view's (see
-   * sql/web/derived_delays.sql), the statement that makes `delays_shape`
-   * (sql/views.sql) say what their pass saw; when not, null, and the view
-   * stays. */
-  delays_shape_sql: string | null;
+   * sql/web/derived_delays.sql), the statements that make `delays_shape`
+   * and `delayed_goroutines` (sql/views.sql) say what their pass saw
+   * (sql/delays_derived.sql); when not, null, and the views stay. */
+  delays_facts_sql: string | null;
   /** The doctor's event evidence (a handle into wasm memory), for the wasm `doctor`. */
   doctor_evidence: DoctorEvidence;
 }
@@ -154,6 +155,7 @@ export async function loadTrace(conn: Connection, source: Uint8Array | TracePars
     await conn.query(`use memory; detach database if exists ${TRACE_DB}; attach ':memory:' as ${TRACE_DB} (compress); use ${TRACE_DB};`);
     await conn.query(schemaSql);
     await conn.query(derivedDelaysSql);
+    await conn.query(derivedDelayedGoroutinesSql);
     // DuckDB compresses the appended rows at each checkpoint, by default
     // every 16 MB of them; every 64 MB, the 21 MB bench trace loaded about
     // 1 s (of 8) faster in Node, two runs each. A checkpoint at the end
@@ -180,11 +182,11 @@ export async function loadTrace(conn: Connection, source: Uint8Array | TracePars
     await append(conn, "trace_info", tableFromArrays({ key: info.map((r) => r[0]), value: info.map((r) => r[1]) }));
     await conn.query("checkpoint");
     await conn.query(viewsSql);
-    if (end.delays_shape_sql !== null) {
+    if (end.delays_facts_sql !== null) {
       await conn.query(derivedDelaysViewSql);
-      await conn.query(end.delays_shape_sql);
+      await conn.query(end.delays_facts_sql);
     } else {
-      await conn.query("drop table derived_delays;");
+      await conn.query("drop table derived_delays; drop table derived_delayed_goroutines;");
     }
     // sqlprof's rel_time_ns: time since the trace's first event (as the CLI defines it).
     await conn.query(`create macro rel_time_ns(_t_) as (_t_ - ${end.first_time_ns});`);

@@ -93,6 +93,12 @@ describe("the delays the reader derives", () => {
       expect(shape.getChild("a")!.get(0)).toBe(shape.getChild("want_a")!.get(0));
       expect(shape.getChild("b")!.get(0)).toBe(shape.getChild("want_b")!.get(0));
       expect(shape.getChild("a")!.get(0)).not.toBeNull();
+      // delayed_goroutines is the pass's count, the view's count of the join.
+      const counted = "select creator_stack_id, count(distinct g) as goroutines, count(distinct g) filter (where duration_ns > 1000000) as goroutines_over_1ms from delays_by_join where g is not null group by all";
+      expect(count("select * from duckdb_views() where view_name = 'delayed_goroutines' and sql like '%derived_delayed_goroutines%'")).toBe(1);
+      expect(count("select * from delayed_goroutines")).toBeGreaterThan(0);
+      expect(count(`select * from delayed_goroutines except all (${counted})`)).toBe(0);
+      expect(count(`(${counted}) except all select * from delayed_goroutines`)).toBe(0);
     });
   }
 });

@@ -86,8 +86,10 @@ mod sql {
     pub const LATENCY_BY_VERSION: &str = include_str!("../../../sql/fleet/latency_by_version.sql");
 }
 
-/// Tables of a trace's database that are not per-trace data.
-const NOT_EXPORTED: [&str; 2] = ["std_packages", "trace_info"];
+/// Tables of a trace's database that are not per-trace data, or that the
+/// dataset's views do not read (`derived_delayed_goroutines`, the load's
+/// counts behind one trace's `delayed_goroutines`).
+const NOT_EXPORTED: [&str; 3] = ["std_packages", "trace_info", "derived_delayed_goroutines"];
 
 /// Runs the command.
 pub fn run(a: &FleetArgs) -> Result<Outcome, Box<dyn std::error::Error>> {

@@ -12,8 +12,8 @@ const HELP: &str = "\
 Enter SQL ending with ';'. Commands: .tables  .schema [TABLE]  .help  .quit
 Tables: g_transitions p_transitions stack_samples metrics stack_frames frames functions
         label_sets ranges tasks regions logs; views: stacks goroutines procs
-        goroutine_groups delays delays_shape runs; macros: funcs(stack_id) stack_terse
-        stack_full root_func leaf_func is_std rel_time_ns
+        goroutine_groups delays delays_shape delayed_goroutines runs; macros:
+        funcs(stack_id) stack_terse stack_full root_func leaf_func is_std rel_time_ns
 Example: select name, count(*), sum(runnable_ns) from goroutines group by 1 order by 3 desc limit 10;";
 
 /// Runs `query` (its rows as a JSON array of objects with `json`), or a

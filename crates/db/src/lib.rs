@@ -207,8 +207,15 @@ impl Database {
             c.execute_batch(packed::PackedTables::RANGE_MACRO).map_err(db_err)?;
             c.execute_batch(packed::PackedTables::DELAYS_VIEW).map_err(db_err)?;
         }
-        if let Some(shape) = self.packed.borrow().as_ref().and_then(|p| p.delays_shape()) {
-            c.execute_batch(&shape.view_sql()).map_err(db_err)?;
+        if let Some(facts) = self.packed.borrow().as_ref().and_then(|p| p.delays_facts()) {
+            c.execute_batch(schedstat_tables::delays::DELAYED_GOROUTINES_TABLE).map_err(db_err)?;
+            let mut a = c.appender("derived_delayed_goroutines").map_err(db_err)?;
+            for r in &facts.delayed_goroutines {
+                a.append_row(params![r.creator_stack_id.map(|v| v as u64), r.goroutines, r.goroutines_over_1ms]).map_err(db_err)?;
+            }
+            a.flush().map_err(db_err)?;
+            drop(a);
+            c.execute_batch(&facts.views_sql()).map_err(db_err)?;
         }
         // sqlprof's rel_time_ns: time since the trace's first event.
         c.execute_batch(&format!("create macro rel_time_ns(_t_) as (_t_ - {});", t.first_time_ns)).map_err(db_err)?;

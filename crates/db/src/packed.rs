@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 use duckdb::ffi;
-use schedstat_tables::delays::DelaysShape;
+use schedstat_tables::delays::DelaysFacts;
 use schedstat_tables::TraceTables;
 
 use crate::{DbError, Result};
@@ -331,7 +331,7 @@ pub struct PackedTables {
     delays_schema: Option<PackedTable>,
     /// What the transitions showed the pass that derived `delays` while
     /// they were appended; `None` when nothing was derived then.
-    delays_shape: Option<DelaysShape>,
+    delays_facts: Option<DelaysFacts>,
     /// Derive `delays` by the view's join even where one pass would do
     /// (for tests of that path).
     delays_by_join: AtomicBool,
@@ -393,7 +393,7 @@ impl PackedTables {
             delays_while_loading,
             delays_loaded: Default::default(),
             delays_schema: None,
-            delays_shape: None,
+            delays_facts: None,
             delays_by_join: AtomicBool::new(false),
             registered: false,
         }
@@ -457,9 +457,9 @@ impl PackedTables {
         self.registered = true;
         self.g.seal();
         self.p.seal();
-        let (loaded, shape) = self.delays_while_loading.take().and_then(|d| d.finish(&self.g)).unzip();
+        let (loaded, facts) = self.delays_while_loading.take().and_then(|d| d.finish(&self.g)).unzip();
         *self.loaded_delays() = loaded;
-        self.delays_shape = shape;
+        self.delays_facts = facts;
         self.delays_schema = Some(delays::empty(&self.g));
         for (which, name) in [(Which::G, "g_transitions"), (Which::P, "p_transitions"), (Which::Delays, "delays")] {
             let function = function_name(name);
@@ -559,9 +559,10 @@ impl PackedTables {
     }
 
     /// What the transitions showed the pass deriving `delays` while they
-    /// were appended (for the `delays_shape` view); `None` when it did not.
-    pub fn delays_shape(&self) -> Option<DelaysShape> {
-        self.delays_shape
+    /// were appended (for the views `delays_shape` and `delayed_goroutines`);
+    /// `None` when it did not.
+    pub fn delays_facts(&self) -> Option<&DelaysFacts> {
+        self.delays_facts.as_ref()
     }
 
     /// Replaces the `delays` view of sql/views.sql by one reading the rows

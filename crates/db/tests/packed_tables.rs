@@ -423,35 +423,49 @@ const SHAPE_OF_THE_TRANSITIONS: &str = "select \
     not exists (select g from g_transitions where from_state = 'notexist' and src_stack_id is not null and g is not null \
                 group by g having count(*) > 1)";
 
-/// Checks `delays_shape` on a database whose load derived the delays: it
-/// states what the transitions show, and where it allows the report to read
-/// its launchers from `delays`, that gives the join's answer. Returns
-/// whether it did.
-fn check_delays_shape(db: &Database, what: &str) -> bool {
-    use schedstat_report::sql::{bind, WHO_LAUNCHED_DELAYED, WHO_LAUNCHED_DELAYED_FROM_DELAYS};
+/// `delayed_goroutines` counted from `delays` (its definition in
+/// sql/views.sql), sorted.
+const DELAYED_GOROUTINES_OF_THE_DELAYS: &str = "select creator_stack_id, count(distinct g), \
+    count(distinct g) filter (where duration_ns > 1000000) from delays where g is not null group by all order by all";
+
+/// Checks what the pass that derived the delays of `db` recorded:
+/// `delays_shape` states what the transitions show, `delayed_goroutines`
+/// is the count of the `delays` rows, the report's creator groups read with
+/// those counts are the ones counted in SQL, and where the shape allows
+/// the launchers to be read from `delays`, that gives the join's answer.
+/// Returns whether it did.
+fn check_delays_facts(db: &Database, what: &str) -> bool {
+    use schedstat_report::sql::*;
     let said = rows(db, "select one_row_per_wait, one_creator_stack_per_goroutine from delays_shape");
     assert_eq!(said, rows(db, SHAPE_OF_THE_TRANSITIONS), "{what}: delays_shape");
+    let derived = "select count(*) from duckdb_views() where view_name = 'delayed_goroutines' and sql like '%derived_delayed_goroutines%'";
+    assert_eq!(rows(db, derived)[0][0].as_i64(), Some(1), "{what}: delayed_goroutines not the pass's");
+    let counted = rows(db, "select * from delayed_goroutines order by all");
+    assert_eq!(counted, rows(db, DELAYED_GOROUTINES_OF_THE_DELAYS), "{what}: delayed_goroutines");
+    let params = [("limit", 1_000_000)];
+    let by_creator = rows(db, &bind(DELAYS_BY_CREATOR, &params));
+    assert_eq!(rows(db, &bind(DELAYS_BY_CREATOR_FROM_DELAYS, &params)), by_creator, "{what}: creator groups");
     let allowed = said[0].iter().all(|c| *c == Cell::Bool(true));
     if allowed {
-        let params = [("limit", 1_000_000)];
         let joined = rows(db, &bind(WHO_LAUNCHED_DELAYED, &params));
         assert_eq!(rows(db, &bind(WHO_LAUNCHED_DELAYED_FROM_DELAYS, &params)), joined, "{what}: launchers");
     }
     allowed
 }
 
-/// The shape the pass records is the transitions' (on every fixture, and on
-/// hand-made traces that break each fact), and reading the launchers from
-/// `delays` where it allows gives the join's rows; where nothing recorded
-/// it, the view says NULL.
+/// What the pass records besides the rows is the transitions' (on every
+/// fixture, and on hand-made traces that break each fact of the shape), and
+/// the report's queries that read it give the answers of those that do
+/// not; where nothing recorded it, the shape is NULL and the counts come
+/// from `delays`.
 #[test]
-fn delays_shape_states_what_the_transitions_show() {
+fn delays_facts_state_what_the_transitions_show() {
     let mut allowed = 0;
     for p in fixtures() {
         let bytes = std::fs::read(&p).unwrap();
         let db = Database::create(None).unwrap();
         load(&db, &bytes, 1000);
-        allowed += check_delays_shape(&db, &p.display().to_string()) as usize;
+        allowed += check_delays_facts(&db, &p.display().to_string()) as usize;
     }
     assert!(allowed > 50, "only {allowed} fixtures read their launchers from delays");
     let two_into_runnable: &[Step] = &[
@@ -470,7 +484,7 @@ fn delays_shape_states_what_the_transitions_show() {
     for (steps, want) in [(two_into_runnable, [false, true]), (created_twice, [true, false])] {
         let db = Database::create(None).unwrap();
         db.load(&transitions(steps)).unwrap();
-        assert!(!check_delays_shape(&db, &format!("{want:?}")));
+        assert!(!check_delays_facts(&db, &format!("{want:?}")));
         let said = rows(&db, "select one_row_per_wait, one_creator_stack_per_goroutine from delays_shape");
         assert_eq!(said[0], want.map(Cell::Bool), "{want:?}");
     }
@@ -480,4 +494,7 @@ fn delays_shape_states_what_the_transitions_show() {
     load_deriving(&lazily, &bytes, 1000, false);
     let none = "select one_row_per_wait is null and one_creator_stack_per_goroutine is null from delays_shape";
     assert_eq!(rows(&lazily, none)[0][0], Cell::Bool(true));
+    let counted = rows(&lazily, "select * from delayed_goroutines order by all");
+    assert!(counted.len() > 1, "{counted:?}");
+    assert_eq!(counted, rows(&lazily, DELAYED_GOROUTINES_OF_THE_DELAYS));
 }

@@ -60,6 +60,7 @@ pub mod sql {
         WORST_DELAYS => "worst_delays.sql",
         TOP_WAITERS => "top_waiters.sql",
         DELAYS_BY_CREATOR => "delays_by_creator.sql",
+        DELAYS_BY_CREATOR_FROM_DELAYS => "delays_by_creator_from_delays.sql",
         BURSTS => "bursts.sql",
         WHO_LAUNCHED_DELAYED => "who_launched_delayed.sql",
         WHO_LAUNCHED_DELAYED_FROM_DELAYS => "who_launched_delayed_from_delays.sql",
@@ -945,7 +946,8 @@ pub fn build(db: &dyn Sql, opts: &Options) -> Result<Report> {
         );
     }
     if opts.by_creator {
-        let q = r.q(sql::DELAYS_BY_CREATOR, &[("limit", lim(opts.top))])?;
+        let by_creator = if delays_shape(db)?.is_some() { sql::DELAYS_BY_CREATOR_FROM_DELAYS } else { sql::DELAYS_BY_CREATOR };
+        let q = r.q(by_creator, &[("limit", lim(opts.top))])?;
         report.by_creator = Some(
             q.rows
                 .iter()
@@ -1020,7 +1022,7 @@ pub fn build(db: &dyn Sql, opts: &Options) -> Result<Report> {
                 })
                 .collect(),
         );
-        let launchers = if delays_have_one_row_per_wait_and_creator(db)? {
+        let launchers = if delays_shape(db)? == Some([true, true]) {
             sql::WHO_LAUNCHED_DELAYED_FROM_DELAYS
         } else {
             sql::WHO_LAUNCHED_DELAYED
@@ -1070,12 +1072,18 @@ pub fn build(db: &dyn Sql, opts: &Options) -> Result<Report> {
     Ok(report)
 }
 
-/// Whether `delays_shape` (sql/views.sql) says the `delays` rows can stand
-/// in for the join of g_transitions to itself that who_launched_delayed.sql
-/// runs: NULL (not known) counts as no.
-fn delays_have_one_row_per_wait_and_creator(db: &dyn Sql) -> Result<bool> {
-    let q = db.query("select one_row_per_wait and one_creator_stack_per_goroutine from delays_shape")?;
-    Ok(matches!(q.rows.first().and_then(|r| r.first()), Some(Cell::Bool(true))))
+/// What `delays_shape` (sql/views.sql) says: `None` where the `delays`
+/// rows come from the view's join, and `delayed_goroutines` counts from
+/// them (the `*_from_delays.sql` variants read the pass's counts and are
+/// chosen only when it ran); `[one_row_per_wait,
+/// one_creator_stack_per_goroutine]` otherwise (both let `delays` stand in
+/// for who_launched_delayed.sql's self-join of g_transitions).
+fn delays_shape(db: &dyn Sql) -> Result<Option<[bool; 2]>> {
+    let q = db.query("select one_row_per_wait, one_creator_stack_per_goroutine from delays_shape")?;
+    Ok(match q.rows.first().map(Vec::as_slice) {
+        Some([Cell::Bool(a), Cell::Bool(b)]) => Some([*a, *b]),
+        _ => None,
+    })
 }
 
 /// How many entries past the first `shown` of a sorted list have the same

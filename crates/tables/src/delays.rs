@@ -18,7 +18,7 @@
 //! (a damaged trace, a goroutine ID created twice), [`Deriver::feed`] says
 //! so and the caller falls back to the view's join.
 
-use gotrace::table::IdHasher;
+use gotrace::table::{IdHasher, IdMap};
 
 use crate::{ByGoroutine, GTransitions};
 
@@ -147,7 +147,7 @@ pub fn delay_row(codes: &StateCodes, o: &TransitionRow, e: Option<&MadeRunnable>
 
 /// What the pass holds per goroutine: its creation (the index + 1 in an
 /// interned list, 0 for none seen, with [`HAD_DELAY`] once a delay of it
-/// was derived) and, while it waits to run, where its [`Runnable`] is
+/// was derived and [`HAD_LONG_DELAY`]) and, while it waits to run, where its [`Runnable`] is
 /// (index + 1 in a slab, 0 for none).
 #[derive(Clone, Copy, Default, PartialEq, Eq)]
 struct Slot {
@@ -156,10 +156,17 @@ struct Slot {
 }
 
 const HAD_DELAY: u32 = 1 << 31;
+/// Set once a delay of the goroutine longer than [`LONG_WAIT_NS`] was derived.
+const HAD_LONG_DELAY: u32 = 1 << 30;
+const SLOT_FLAGS: u32 = HAD_DELAY | HAD_LONG_DELAY;
+
+/// The wait `delayed_goroutines.goroutines_over_1ms` counts from, the
+/// threshold of sql/report/who_launched_delayed*.sql.
+pub const LONG_WAIT_NS: i64 = 1_000_000;
 
 /// The index of a goroutine's creation in the interned list.
 fn creation_index(slot: Slot) -> Option<usize> {
-    (slot.creation & !HAD_DELAY).checked_sub(1).map(|k| k as usize)
+    (slot.creation & !SLOT_FLAGS).checked_sub(1).map(|k| k as usize)
 }
 
 /// The transitions into runnable of one goroutine that ended at its latest
@@ -276,17 +283,27 @@ impl Default for DelaysShape {
     }
 }
 
-impl DelaysShape {
-    /// The statement that makes the `delays_shape` view say `self`.
-    pub fn view_sql(&self) -> String {
-        DELAYS_SHAPE_VIEW
-            .replace("{{one_row_per_wait}}", &self.one_row_per_wait.to_string())
-            .replace("{{one_creator_stack_per_goroutine}}", &self.one_creator_stack_per_goroutine.to_string())
+/// What the pass found besides the rows, for the views `delays_shape` and
+/// `delayed_goroutines` (sql/views.sql).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct DelaysFacts {
+    pub shape: DelaysShape,
+    pub delayed_goroutines: Vec<DelayedGoroutines>,
+}
+
+impl DelaysFacts {
+    /// The statements that make the two views say these facts, once
+    /// [`DELAYED_GOROUTINES_TABLE`] holds `delayed_goroutines`.
+    pub fn views_sql(&self) -> String {
+        include_str!("../../../sql/delays_derived.sql")
+            .replace("{{one_row_per_wait}}", &self.shape.one_row_per_wait.to_string())
+            .replace("{{one_creator_stack_per_goroutine}}", &self.shape.one_creator_stack_per_goroutine.to_string())
     }
 }
 
-/// sql/delays_shape.sql, which the page binds as [`DelaysShape::view_sql`] does.
-const DELAYS_SHAPE_VIEW: &str = include_str!("../../../sql/delays_shape.sql");
+/// The table the CLI and the page put `delayed_goroutines` into.
+pub const DELAYED_GOROUTINES_TABLE: &str = include_str!("../../../sql/derived_delayed_goroutines.sql");
 
 /// The pass's state between transitions.
 #[derive(Default)]
@@ -296,6 +313,22 @@ pub struct Deriver {
     recent: RecentCreations,
     waiting_to_run: WaitingToRun,
     shape: DelaysShape,
+    /// Per creator stack: goroutines with a delay, and with one longer than
+    /// [`LONG_WAIT_NS`].
+    delayed: IdMap<Option<i64>, [i64; 2]>,
+}
+
+/// One row of the `delayed_goroutines` view (sql/views.sql): how many
+/// goroutines created from one stack (`None`: no creation with a stack) had
+/// a delay, and one longer than [`LONG_WAIT_NS`]. Counting distinct
+/// goroutines over millions of delays took DuckDB a tenth of a second and
+/// tens of MB per query; the pass knows each goroutine's first delay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct DelayedGoroutines {
+    pub creator_stack_id: Option<i64>,
+    pub goroutines: i64,
+    pub goroutines_over_1ms: i64,
 }
 
 impl Deriver {
@@ -338,7 +371,7 @@ impl Deriver {
                     return Err(OutOfOrder);
                 }
                 let k = self.recent.intern(&mut self.creations, merged);
-                slot.creation = (slot.creation & HAD_DELAY) | (k + 1);
+                slot.creation = (slot.creation & SLOT_FLAGS) | (k + 1);
             }
         }
         let waiting_to_run = &mut self.waiting_to_run;
@@ -363,7 +396,15 @@ impl Deriver {
         if is_delay {
             let start = t.end.wrapping_sub(t.duration);
             let c = creation_index(slot).map(|k| &self.creations[k]);
-            slot.creation |= HAD_DELAY;
+            let long = t.duration > LONG_WAIT_NS;
+            let first = slot.creation & HAD_DELAY == 0;
+            let first_long = long && slot.creation & HAD_LONG_DELAY == 0;
+            if first || first_long {
+                let counts = self.delayed.entry(c.and_then(|c| c[1])).or_default();
+                counts[0] += first as i64;
+                counts[1] += first_long as i64;
+            }
+            slot.creation |= if long { SLOT_FLAGS } else { HAD_DELAY };
             match waiting_to_run.get_mut(slot) {
                 Some(Runnable { end, first: Some(first), more, .. }) if *end == start => {
                     out(delay_row(codes, t, Some(first), c));
@@ -395,9 +436,24 @@ impl Deriver {
         Ok(())
     }
 
-    /// What the transitions fed so far showed.
-    pub fn shape(&self) -> DelaysShape {
-        self.shape
+    /// What the transitions fed so far showed, besides the rows.
+    pub fn facts(&self) -> DelaysFacts {
+        DelaysFacts { shape: self.shape, delayed_goroutines: self.delayed_goroutines() }
+    }
+
+    /// The `delayed_goroutines` rows of the transitions fed so far, by creator stack.
+    fn delayed_goroutines(&self) -> Vec<DelayedGoroutines> {
+        let mut rows: Vec<DelayedGoroutines> = self
+            .delayed
+            .iter()
+            .map(|(&creator_stack_id, &[goroutines, goroutines_over_1ms])| DelayedGoroutines {
+                creator_stack_id,
+                goroutines,
+                goroutines_over_1ms,
+            })
+            .collect();
+        rows.sort_by_key(|r| r.creator_stack_id);
+        rows
     }
 }
 
@@ -469,8 +525,8 @@ impl ChunkedDelays {
         self.deriver.is_some()
     }
 
-    /// What the transitions showed, while [`ChunkedDelays::is_complete`].
-    pub fn shape(&self) -> Option<DelaysShape> {
-        self.deriver.as_ref().map(Deriver::shape)
+    /// [`Deriver::facts`], while [`ChunkedDelays::is_complete`].
+    pub fn facts(&self) -> Option<DelaysFacts> {
+        self.deriver.as_ref().map(Deriver::facts)
     }
 }

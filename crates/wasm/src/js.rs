@@ -54,7 +54,7 @@ impl TraceBuffer {
 /// const p = new TraceParser(bytes);          // throws Error("bad file format ...")
 /// let chunk;
 /// while ((chunk = p.next_chunk(200000)) !== undefined) { load(chunk); show(p.progress()); }
-/// const last = p.finish();                   // { tables, first_time_ns, last_time_ns, events, warning, delays_shape_sql, doctor_evidence }
+/// const last = p.finish();                   // { tables, first_time_ns, last_time_ns, events, warning, delays_facts_sql, doctor_evidence }
 /// ```
 #[wasm_bindgen]
 pub struct TraceParser {
@@ -159,13 +159,16 @@ impl TraceParser {
     pub fn finish(&mut self) -> Result<JsValue, JsError> {
         let Some(p) = self.parse.take() else { return Err(JsError::new("finish() was already called")) };
         let warning = p.warning().map(String::from);
-        let Finished { tables: t, evidence, delays, delays_shape } = p.finish_all();
+        let Finished { tables: t, evidence, delays, delays_facts } = p.finish_all();
         let o = Object::new();
-        set(&o, "tables", &tables_to_js(&with_delays(&t, delays)));
-        // The statement making `delays_shape` say what the pass saw; null
-        // when the pass gave up (the page then keeps the view's join).
-        let shape_sql = delays_shape.map_or(JsValue::NULL, |s| JsValue::from_str(&s.view_sql()));
-        set(&o, "delays_shape_sql", &shape_sql);
+        let mut tables = with_delays(&t, delays);
+        tables.extend(delays_facts.as_ref().map(|f| crate::delayed_goroutines_table(&f.delayed_goroutines)).filter(|t| t.rows > 0));
+        set(&o, "tables", &tables_to_js(&tables));
+        // The statements making `delays_shape` and `delayed_goroutines` say
+        // what the pass saw; null when it gave up (the page then keeps the
+        // views' joins).
+        let facts_sql = delays_facts.map_or(JsValue::NULL, |f| JsValue::from_str(&f.views_sql()));
+        set(&o, "delays_facts_sql", &facts_sql);
         set(&o, "first_time_ns", &JsValue::from(t.first_time_ns));
         set(&o, "last_time_ns", &JsValue::from(t.last_time_ns));
         set(&o, "events", &JsValue::from(t.events));

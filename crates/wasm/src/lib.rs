@@ -14,7 +14,7 @@
 
 #![warn(missing_docs)]
 
-use schedstat_tables::delays::{ChunkedDelays, DelayRow, DelaysShape, CAUSES, COLUMN_NAMES};
+use schedstat_tables::delays::{ChunkedDelays, DelayRow, DelayedGoroutines, DelaysFacts, CAUSES, COLUMN_NAMES};
 use schedstat_tables::{TableBuilder, TraceTables};
 
 mod js;
@@ -326,8 +326,9 @@ pub struct Finished {
     /// The last `delays` rows (see [`delays_table`]).
     pub delays: Table,
     /// What the transitions showed when every `delays` row handed out is
-    /// the view's; `None` when not, and the page drops them and keeps the view.
-    pub delays_shape: Option<DelaysShape>,
+    /// the view's; `None` when not, and the page drops them and keeps the
+    /// views of sql/views.sql.
+    pub delays_facts: Option<DelaysFacts>,
 }
 
 /// The `delays` view's rows as the page's `derived_delays` table
@@ -350,6 +351,18 @@ pub fn delays_table(rows: &[DelayRow], reasons: &[String]) -> Table {
         })
         .collect();
     table("derived_delays", columns)
+}
+
+/// The pass's `delayed_goroutines` counts as the page's
+/// `derived_delayed_goroutines` table (sql/derived_delayed_goroutines.sql).
+pub fn delayed_goroutines_table(rows: &[DelayedGoroutines]) -> Table {
+    let stacks: Vec<Option<u64>> = rows.iter().map(|r| r.creator_stack_id.map(|v| v as u64)).collect();
+    let goroutines: Vec<i64> = rows.iter().map(|r| r.goroutines).collect();
+    let over: Vec<i64> = rows.iter().map(|r| r.goroutines_over_1ms).collect();
+    table(
+        "derived_delayed_goroutines",
+        vec![opt_u64s("creator_stack_id", &stacks), i64s("goroutines", &goroutines), i64s("goroutines_over_1ms", &over)],
+    )
 }
 
 /// Reads a trace's events in steps, stopping as the CLI does: a read error
@@ -491,7 +504,7 @@ impl<'a> Parse<'a> {
         let Parse { builder, doctor, delays: mut deriving, .. } = self;
         let tables = builder.finish();
         let delays = derive_delays(&mut deriving, &tables);
-        Finished { tables, evidence: doctor.finish(), delays, delays_shape: deriving.shape() }
+        Finished { tables, evidence: doctor.finish(), delays, delays_facts: deriving.facts() }
     }
 }
 
@@ -563,7 +576,7 @@ mod tests {
             delays += (0..g.g.len()).filter(|&i| g.from_state[i] == "runnable" && g.to_state[i] == "running").count();
         }
         let last = p.finish_all();
-        assert!(last.delays_shape.is_some());
+        assert!(last.delays_facts.is_some());
         rows += last.delays.rows;
         // At least one row per delay (more where two transitions made it runnable).
         assert!(delays > 100 && rows >= delays, "{rows} rows for {delays} delays");

@@ -6,7 +6,7 @@
 
 use gotrace::table::IdMap;
 use schedstat_tables::delays::{
-    creation_of, delay_row, ChunkedDelays, DelayRow, DelaysShape, Deriver, MadeRunnable, OutOfOrder, StateCodes, TransitionRow,
+    creation_of, delay_row, ChunkedDelays, DelayRow, DelaysFacts, Deriver, MadeRunnable, OutOfOrder, StateCodes, TransitionRow,
     CAUSES, COLUMN_NAMES,
 };
 use schedstat_tables::GTransitions;
@@ -81,12 +81,12 @@ impl WhileLoading {
 
     /// The derived table and what the transitions showed, once every
     /// transition is in; `None` when the trace broke the pass's assumptions.
-    pub(super) fn finish(mut self, g: &PackedTable) -> Option<(PackedTable, DelaysShape)> {
-        let shape = self.deriving.shape()?;
+    pub(super) fn finish(mut self, g: &PackedTable) -> Option<(PackedTable, DelaysFacts)> {
+        let facts = self.deriving.facts()?;
         // The reason codes were translated as the dictionary grew.
         share_reasons(&mut self.table, g);
         self.table.seal();
-        Some((self.table, shape))
+        Some((self.table, facts))
     }
 }
 
