@@ -7,7 +7,9 @@
 -- {{earliest_ns}}: the first centre minus 1 ms (a row starting in a window
 -- ends after it, so the rows that end earlier are not read);
 -- {{in_windows}}: "start_ns between C - 1000000 and C + 1000000 or ..." for
--- every centre C ("false" when there is none).
+-- every centre C ("false" when there is none), tried only on rows whose
+-- millisecond since {{earliest_ns}} is one the windows touch (the report's
+-- make_burst_rows writes both).
 create or replace temp table burst_rows as
 select *
 from (

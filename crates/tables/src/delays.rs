@@ -313,9 +313,10 @@ pub struct Deriver {
     recent: RecentCreations,
     waiting_to_run: WaitingToRun,
     shape: DelaysShape,
-    /// Per creator stack: goroutines with a delay, and with one longer than
-    /// [`LONG_WAIT_NS`].
-    delayed: IdMap<Option<i64>, [i64; 2]>,
+    /// Per creation (index + 1 in `creations`; 0 for none): goroutines
+    /// with a delay, and with one longer than [`LONG_WAIT_NS`]; summed by
+    /// creator stack at the end (an index costs less than a hash).
+    delayed: Vec<[i64; 2]>,
 }
 
 /// One row of the `delayed_goroutines` view (sql/views.sql): how many
@@ -400,9 +401,12 @@ impl Deriver {
             let first = slot.creation & HAD_DELAY == 0;
             let first_long = long && slot.creation & HAD_LONG_DELAY == 0;
             if first || first_long {
-                let counts = self.delayed.entry(c.and_then(|c| c[1])).or_default();
-                counts[0] += first as i64;
-                counts[1] += first_long as i64;
+                let k = creation_index(slot).map_or(0, |k| k + 1);
+                if self.delayed.len() <= k {
+                    self.delayed.resize(k + 1, [0; 2]);
+                }
+                self.delayed[k][0] += first as i64;
+                self.delayed[k][1] += first_long as i64;
             }
             slot.creation |= if long { SLOT_FLAGS } else { HAD_DELAY };
             match waiting_to_run.get_mut(slot) {
@@ -443,10 +447,16 @@ impl Deriver {
 
     /// The `delayed_goroutines` rows of the transitions fed so far, by creator stack.
     fn delayed_goroutines(&self) -> Vec<DelayedGoroutines> {
-        let mut rows: Vec<DelayedGoroutines> = self
-            .delayed
-            .iter()
-            .map(|(&creator_stack_id, &[goroutines, goroutines_over_1ms])| DelayedGoroutines {
+        let mut by_stack: IdMap<Option<i64>, [i64; 2]> = IdMap::default();
+        for (k, counts) in self.delayed.iter().enumerate().filter(|(_, c)| **c != [0; 2]) {
+            let stack = k.checked_sub(1).and_then(|k| self.creations[k][1]);
+            let sum = by_stack.entry(stack).or_default();
+            sum[0] += counts[0];
+            sum[1] += counts[1];
+        }
+        let mut rows: Vec<DelayedGoroutines> = by_stack
+            .into_iter()
+            .map(|(creator_stack_id, [goroutines, goroutines_over_1ms])| DelayedGoroutines {
                 creator_stack_id,
                 goroutines,
                 goroutines_over_1ms,
@@ -462,7 +472,23 @@ impl Deriver {
 const STATES: [&str; 7] = ["idle", "notexist", "runnable", "running", "syscall", "undetermined", "waiting"];
 
 fn state_code(s: &str) -> i64 {
-    STATES.iter().position(|x| *x == s).map_or(-1, |k| k as i64)
+    // Twice per transition: the states' first letters (and `running`'s
+    // fifth) tell them apart, which costs less than comparing each name.
+    let code = match (s.as_bytes().first(), s.as_bytes().get(4)) {
+        (Some(b'i'), _) => 0,
+        (Some(b'n'), _) => 1,
+        (Some(b'r'), Some(b'a')) => 2,
+        (Some(b'r'), Some(b'i')) => 3,
+        (Some(b's'), _) => 4,
+        (Some(b'u'), _) => 5,
+        (Some(b'w'), _) => 6,
+        _ => return -1,
+    };
+    if STATES[code] == s {
+        code as i64
+    } else {
+        -1
+    }
 }
 
 /// `delays` rows derived from the builder's `g_transitions` chunk by chunk
@@ -528,5 +554,20 @@ impl ChunkedDelays {
     /// [`Deriver::facts`], while [`ChunkedDelays::is_complete`].
     pub fn facts(&self) -> Option<DelaysFacts> {
         self.deriver.as_ref().map(Deriver::facts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_state_has_its_schema_code_and_nothing_else_has_one() {
+        for (k, s) in STATES.iter().enumerate() {
+            assert_eq!(state_code(s), k as i64, "{s}");
+        }
+        for s in ["", "r", "runs", "runnable ", "rxxxaxx", "GC", "waiting2", "idle\0"] {
+            assert_eq!(state_code(s), -1, "{s:?}");
+        }
     }
 }
