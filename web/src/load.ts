@@ -38,7 +38,7 @@ async function append(conn: Connection, name: string, table: Table): Promise<voi
 }
 
 /** One column as the wasm reader hands it over (see crates/wasm/src/js.rs). */
-interface WasmColumn {
+export interface WasmColumn {
   name: string;
   type: "i64" | "u64" | "utf8" | "bool" | "dict";
   data: BigInt64Array | BigUint64Array | Uint8Array | Int8Array;
@@ -49,14 +49,14 @@ interface WasmColumn {
 }
 
 /** One table's rows of one chunk. */
-interface WasmTable {
+export interface WasmTable {
   name: string;
   rows: number;
   columns: WasmColumn[];
 }
 
 /** What the reader reports at the end. */
-interface WasmFinish {
+export interface WasmFinish {
   tables: WasmTable[];
   first_time_ns: bigint;
   last_time_ns: bigint;
@@ -69,6 +69,29 @@ interface WasmFinish {
   delays_facts_sql: string | null;
   /** The doctor's event evidence (a handle into wasm memory), for the wasm `doctor`. */
   doctor_evidence: DoctorEvidence;
+}
+
+/** Where loadTrace takes its rows from: the reader in this worker (a
+ * {@link TraceParser}), or one in another worker (src/parse.ts). */
+export interface ChunkSource {
+  /** The next chunk's tables; undefined once the trace is read. */
+  next(): WasmTable[] | undefined | Promise<WasmTable[] | undefined>;
+  /** Fraction of the file read (0..1) by the chunks handed out so far. */
+  progress(): number;
+  /** The last tables and the trace-wide facts, after the last chunk. */
+  finish(): WasmFinish | Promise<WasmFinish>;
+  /** Lets go of the reader's memory (also after a failure). */
+  free(): void;
+}
+
+/** A reader in this worker, `step` events per chunk. */
+function localSource(parser: TraceParser, step: number): ChunkSource {
+  return {
+    next: () => parser.next_chunk(step) as WasmTable[] | undefined,
+    progress: () => parser.progress(),
+    finish: () => parser.finish() as WasmFinish,
+    free: () => parser.free(),
+  };
 }
 
 /** How loading went. */
@@ -88,7 +111,8 @@ export interface LoadResult {
 
 /** Options for {@link loadTrace}. */
 export interface LoadOptions {
-  /** Events per step: smaller steps report progress more often. */
+  /** Events per step of a reader in this worker (a {@link ChunkSource} has
+   * its own): smaller steps report progress more often. */
   step?: number;
   /** Called after each step with the fraction of the file read (0..1). */
   onProgress?: (fraction: number) => void;
@@ -138,15 +162,18 @@ async function insert(conn: Connection, tables: WasmTable[]): Promise<void> {
 }
 
 /**
- * Parses `source` (the file's bytes, or a parser already made from a
- * streamed TraceBuffer) with the wasm reader (its module must be initialised) and
+ * Parses `source` (the file's bytes, a parser already made from a streamed
+ * TraceBuffer, or the chunks of a reader in another worker) with the wasm
+ * reader (its module must be initialised) and
  * loads every table into `conn`, then adds what the CLI's `finish` adds
  * (crates/db/src/lib.rs): `std_packages`, `trace_info`, the views and the
  * `rel_time_ns` macro. Throws the CLI's one-line message for a file that is
  * not a trace, or that breaks before its first complete generation.
  */
-export async function loadTrace(conn: Connection, source: Uint8Array | TraceParser, opts: LoadOptions = {}): Promise<LoadResult> {
-  const parser = source instanceof TraceParser ? source : new TraceParser(source);
+export async function loadTrace(conn: Connection, source: Uint8Array | TraceParser | ChunkSource, opts: LoadOptions = {}): Promise<LoadResult> {
+  const step = opts.step ?? 200_000;
+  const rows =
+    source instanceof Uint8Array ? localSource(new TraceParser(source), step) : source instanceof TraceParser ? localSource(source, step) : source;
   try {
     // A fresh in-memory database per trace, compressed: DuckDB's plain
     // in-memory tables take about 22 bytes per trace byte (905 MB for a 42 MB
@@ -161,14 +188,13 @@ export async function loadTrace(conn: Connection, source: Uint8Array | TracePars
     // 1 s (of 8) faster in Node, two runs each. A checkpoint at the end
     // compresses the rest.
     await conn.query("set checkpoint_threshold = '64MB'");
-    const step = opts.step ?? 200_000;
     for (;;) {
-      const chunk = parser.next_chunk(step) as WasmTable[] | undefined;
+      const chunk = await rows.next();
       if (chunk === undefined) break;
       await insert(conn, chunk);
-      opts.onProgress?.(parser.progress());
+      opts.onProgress?.(rows.progress());
     }
-    const end = parser.finish() as WasmFinish;
+    const end = await rows.finish();
     await insert(conn, end.tables);
 
     const packages = stdPackages.split("\n").filter((l) => l !== "");
@@ -201,7 +227,7 @@ export async function loadTrace(conn: Connection, source: Uint8Array | TracePars
       doctorEvidence: end.doctor_evidence,
     };
   } finally {
-    parser.free();
+    rows.free();
   }
 }
 

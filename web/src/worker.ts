@@ -1,6 +1,7 @@
-// The page's Web Worker: it owns the wasm reader and DuckDB-WASM (its
-// synchronous build, so the report's Rust code can query it directly), so
-// the page stays responsive while a trace is read, parsed, loaded and queried.
+// The page's Web Worker: it owns DuckDB-WASM (its synchronous build, so the
+// report's Rust code in the wasm module can query it directly), so the page
+// stays responsive while a trace is read, parsed, loaded and queried. The
+// reading and parsing run in a second worker per load (src/parse.ts).
 //
 // Protocol: src/protocol.ts. One request at a time is served in order.
 
@@ -9,11 +10,10 @@ import duckdbWasmUrl from "@duckdb/duckdb-wasm/dist/duckdb-eh.wasm?url";
 
 import { toJsonText, toResult, type ArrowTable } from "./arrow";
 import { loadTrace } from "./load";
-import type { Loaded, Progress, QuickSummary, Reply, Request, ToolboxReply, ToolboxWhat } from "./protocol";
+import type { Loaded, Progress, Reply, Request, ToolboxReply, ToolboxWhat } from "./protocol";
+import { RemoteParse } from "./parse";
 import initReader, {
   DoctorEvidence,
-  TraceBuffer,
-  TraceParser,
   doctor as diagnose,
   report as buildReport,
 } from "./wasm/schedstat_wasm.js";
@@ -23,9 +23,10 @@ type Conn = ReturnType<duckdb.DuckDBBindings["connect"]>;
 
 const post = (r: Reply) => (self as unknown as Worker).postMessage(r);
 
-/** Both modules start loading at once, before any file is chosen. The
- * reader (small) is all the first summary needs; compiling DuckDB-WASM's
- * module (large) goes on meanwhile and is awaited only for the tables. */
+/** Both modules start loading at once, before any file is chosen: the
+ * reader's (small; the report and the doctor run in it here, the parsing
+ * worker has its own) and DuckDB-WASM's (large), which is awaited only for
+ * the tables, after the first summary. */
 const readerReady = initReader({ module_or_path: readerWasmUrl });
 const duckdbReady: Promise<duckdb.DuckDBBindings> = (async () => {
   const features = await duckdb.getPlatformFeatures();
@@ -89,70 +90,53 @@ async function toolbox(what: ToolboxWhat): Promise<ToolboxReply> {
   return reply;
 }
 
-/** Reads a stream straight into wasm memory, reporting progress. */
-async function readInto(stream: ReadableStream<Uint8Array>, size: number, progress: (p: Progress) => void): Promise<TraceBuffer> {
-  const buf = new TraceBuffer(size);
-  const reader = stream.getReader();
-  let last = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    buf.push(value);
-    const n = buf.len();
-    if (size > 0 && n - last > size / 50) {
-      last = n;
-      progress({ phase: "reading", fraction: Math.min(1, n / size) });
-    }
-  }
-  return buf;
-}
-
+/** Reads, parses and loads a trace. The wasm reader runs in a worker of
+ * its own (src/parse.ts), which is closed when the load ends: this one
+ * appends each chunk of rows while the next is parsed. */
 async function load(id: number, source: Extract<Request, { kind: "load" }>["source"]): Promise<Loaded> {
   const t0 = performance.now();
   const progress = (p: Progress) => post({ id, kind: "progress", progress: p });
-  // The reader's module must be up before the file can go into its memory.
-  await readerReady;
   loadedSource = source;
   toolboxAnswers = new Map();
-  let name: string;
-  let buf: TraceBuffer;
-  if ("file" in source) {
-    name = source.file.name;
-    buf = await readInto(source.file.stream(), source.file.size, progress);
-  } else {
-    name = source.name;
-    const res = await fetch(source.url);
-    if (!res.ok || !res.body) throw new Error(`could not fetch the trace ${source.url}: HTTP ${res.status} ${res.statusText}`);
-    buf = await readInto(res.body, Number(res.headers.get("content-length") ?? 0), progress);
-  }
-  const bytes = buf.len();
-  const t1 = performance.now();
-  const parser = TraceParser.from_buffer(buf);
-  post({ id, kind: "summary", summary: { name, bytes, ...(parser.summary() as Omit<QuickSummary, "name" | "bytes">) } });
-  // A fresh connection per trace (the report's temporary tables go with the
-  // old one); loadTrace gives the trace a fresh database.
-  conn?.close();
-  conn = null;
-  conn = (await duckdbReady).connect();
-  evidence?.free();
-  evidence = null;
-  const c = conn;
-  const res = await loadTrace(
-    { query: (sql) => c.query(sql), insertArrowFromIPCStream: (b, o) => c.insertArrowFromIPCStream(b, o) },
-    parser,
-    { step: 250_000, onProgress: (f) => progress({ phase: "parsing", fraction: f }) },
-  );
-  evidence = res.doctorEvidence;
-  return {
-    name,
-    bytes,
-    events: Number(res.events),
-    firstTimeNs: res.firstTimeNs,
-    lastTimeNs: res.lastTimeNs,
-    warning: res.warning,
-    duckdbVersion: res.duckdbVersion,
-    timings: { readMs: t1 - t0, parseLoadMs: performance.now() - t1 },
+  const name = "file" in source ? source.file.name : source.name;
+  const parsing = new Worker(new URL("./parse-worker.ts", import.meta.url), { type: "module" });
+  const remote = new RemoteParse(parsing, source, 250_000, progress);
+  parsing.onerror = (ev) => {
+    ev.preventDefault();
+    remote.receive({ kind: "error", message: ev.message || "the page's parsing worker failed to start" });
   };
+  try {
+    const first = await remote.summary();
+    post({ id, kind: "summary", summary: { name, bytes: first.bytes, ...first.summary } });
+    // A fresh connection per trace (the report's temporary tables go with the
+    // old one); loadTrace gives the trace a fresh database. The reader's
+    // module (for the report and the doctor) must be up for the evidence.
+    conn?.close();
+    conn = null;
+    const [bindings] = await Promise.all([duckdbReady, readerReady]);
+    conn = bindings.connect();
+    evidence?.free();
+    evidence = null;
+    const c = conn;
+    const res = await loadTrace(
+      { query: (sql) => c.query(sql), insertArrowFromIPCStream: (b, o) => c.insertArrowFromIPCStream(b, o) },
+      remote,
+      { onProgress: (f) => progress({ phase: "parsing", fraction: f }) },
+    );
+    evidence = res.doctorEvidence;
+    return {
+      name,
+      bytes: first.bytes,
+      events: Number(res.events),
+      firstTimeNs: res.firstTimeNs,
+      lastTimeNs: res.lastTimeNs,
+      warning: res.warning,
+      duckdbVersion: res.duckdbVersion,
+      timings: { readMs: first.readMs, parseLoadMs: performance.now() - t0 - first.readMs },
+    };
+  } finally {
+    parsing.terminate();
+  }
 }
 
 function needConn(): Conn {

@@ -471,6 +471,111 @@ pub struct EventEvidence {
     pub groups: Vec<GroupExec>,
 }
 
+impl EventEvidence {
+    /// The evidence as JSON text, for moving it between processes or
+    /// workers (the page parses in one worker and diagnoses in another).
+    /// Plain functions rather than generic calls at the call site, so the
+    /// page's wasm carries one copy of this code, built for size.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// The evidence from [`EventEvidence::to_json`]'s text.
+    ///
+    /// Read by hand from a [`serde_json::Value`] rather than with the derived
+    /// `Deserialize`: the page's wasm already parses JSON into values (query
+    /// results), and the derived reader would add 8 KB to its size budget. A
+    /// test holds it to the derived reader's answer.
+    pub fn from_json(json: &str) -> std::result::Result<EventEvidence, String> {
+        let v: serde_json::Value = serde_json::from_str(json).map_err(|e| format!("doctor evidence: {e}"))?;
+        evidence_from_value(&v).ok_or_else(|| "doctor evidence: not the JSON of EventEvidence".to_string())
+    }
+}
+
+fn evidence_from_value(v: &serde_json::Value) -> Option<EventEvidence> {
+    use serde_json::Value;
+    let int = |v: &Value, k: &str| v.get(k)?.as_i64();
+    let count = |v: &Value, k: &str| v.get(k)?.as_u64();
+    let text = |v: &Value| v.as_str().map(str::to_string);
+    fn list<'v>(v: &'v serde_json::Value, k: &str) -> Option<&'v Vec<serde_json::Value>> {
+        v.get(k)?.as_array()
+    }
+    let funcs = |v: &Value| list(v, "funcs")?.iter().map(text).collect::<Option<Vec<_>>>();
+    let span = |v: &Value, k: &str| -> Option<Option<(i64, i64)>> {
+        match v.get(k)? {
+            Value::Null => Some(None),
+            p => Some(Some((p.get(0)?.as_i64()?, p.get(1)?.as_i64()?))),
+        }
+    };
+    let profile = |k: &str| {
+        list(v, k)?
+            .iter()
+            .map(|s| Some(ProfileStack { funcs: funcs(s)?, count: count(s, "count")?, delay_ns: int(s, "delay_ns")? }))
+            .collect::<Option<Vec<_>>>()
+    };
+    let blocked = list(v, "blocked")?
+        .iter()
+        .map(|b| {
+            Some(BlockedGroup {
+                reason: text(b.get("reason")?)?,
+                funcs: funcs(b)?,
+                start_function: text(b.get("start_function")?)?,
+                count: count(b, "count")? as usize,
+                began_in_trace: count(b, "began_in_trace")? as usize,
+                min_wait_ns: int(b, "min_wait_ns")?,
+                median_wait_ns: int(b, "median_wait_ns")?,
+                max_wait_ns: int(b, "max_wait_ns")?,
+                first_since_ns: int(b, "first_since_ns")?,
+                last_since_ns: int(b, "last_since_ns")?,
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    let g = v.get("gc")?;
+    let assists = list(g, "assists")?
+        .iter()
+        .map(|a| Some((a.get(0)?.as_i64()?, text(a.get(1)?)?, a.get(2)?.as_u64()?, a.get(3)?.as_i64()?)))
+        .collect::<Option<Vec<_>>>()?;
+    let gc = GcEvidence {
+        mark_phases: count(g, "mark_phases")? as usize,
+        mark_ns: int(g, "mark_ns")?,
+        longest_mark: span(g, "longest_mark")?,
+        stw_count: count(g, "stw_count")? as usize,
+        stw_ns: int(g, "stw_ns")?,
+        longest_stw: span(g, "longest_stw")?,
+        assists,
+    };
+    // `groups` may be absent (evidence written before it existed).
+    let groups = match v.get("groups") {
+        None => Vec::new(),
+        Some(_) => list(v, "groups")?
+            .iter()
+            .map(|x| {
+                Some(GroupExec {
+                    name: text(x.get("name")?)?,
+                    count: count(x, "count")? as usize,
+                    exec_ns: int(x, "exec_ns")?,
+                    sched_wait_ns: int(x, "sched_wait_ns")?,
+                })
+            })
+            .collect::<Option<Vec<_>>>()?,
+    };
+    Some(EventEvidence {
+        start_ns: int(v, "start_ns")?,
+        end_ns: int(v, "end_ns")?,
+        app_alive_at_end: count(v, "app_alive_at_end")? as usize,
+        app_blocked_at_end: count(v, "app_blocked_at_end")? as usize,
+        alive_first_window: int(v, "alive_first_window")?,
+        alive_max: int(v, "alive_max")?,
+        blocked,
+        sync: profile("sync")?,
+        syscall: profile("syscall")?,
+        gc,
+        app_exec_ns: int(v, "app_exec_ns")?,
+        app_syscall_ns: int(v, "app_syscall_ns")?,
+        groups,
+    })
+}
+
 /// One group of `schedstat goroutines` (goroutines by name), for naming who runs.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct GroupExec {

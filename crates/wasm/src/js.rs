@@ -100,7 +100,12 @@ impl TraceParser {
     pub fn next_chunk(&mut self, step: u32) -> Result<JsValue, JsError> {
         let Some(p) = self.parse.as_mut() else { return Ok(JsValue::UNDEFINED) };
         match p.step(step) {
-            Ok(Some((t, delays))) => Ok(tables_to_js(&with_delays(&t, delays)).into()),
+            Ok(Some((t, delays))) => {
+                let js = tables_to_js(&with_delays(&t, delays));
+                // The rows are copied out to JS: the builder refills the same buffers.
+                p.reuse(t);
+                Ok(js.into())
+            }
             Ok(None) => Ok(JsValue::UNDEFINED),
             Err(msg) => Err(JsError::new(&msg)),
         }
@@ -290,6 +295,21 @@ pub fn report(options: &str, execute: Function, query: Function) -> Result<Strin
 #[wasm_bindgen]
 pub struct DoctorEvidence {
     evidence: schedstat_report::doctor::EventEvidence,
+}
+
+#[wasm_bindgen]
+impl DoctorEvidence {
+    /// The evidence as JSON, to move it to another worker's reader (the page
+    /// parses in one worker and queries in another); integers stay exact.
+    pub fn to_json(&self) -> String {
+        self.evidence.to_json()
+    }
+
+    /// The evidence back from [`DoctorEvidence::to_json`]'s text.
+    pub fn from_json(json: &str) -> Result<DoctorEvidence, JsError> {
+        let evidence = schedstat_report::doctor::EventEvidence::from_json(json).map_err(|e| JsError::new(&e))?;
+        Ok(DoctorEvidence { evidence })
+    }
 }
 
 /// Runs `schedstat doctor` (`schedstat-report`'s checks and `sql/doctor/`)

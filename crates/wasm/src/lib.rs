@@ -473,6 +473,12 @@ impl<'a> Parse<'a> {
         Ok(Some((t, delays)))
     }
 
+    /// Hands a chunk's rows back once they have been copied out, so the next
+    /// steps fill the same buffers instead of growing fresh ones.
+    pub fn reuse(&mut self, spent: TraceTables) {
+        self.builder.reuse(spent);
+    }
+
     /// The warning of a trace cut after at least one complete generation.
     pub fn warning(&self) -> Option<&str> {
         self.pass.warning.as_deref()
@@ -552,6 +558,51 @@ mod tests {
         let last = p.finish();
         assert_eq!(last.events, whole.events);
         assert_eq!(last.ranges.name.len(), whole.ranges.name.len());
+    }
+
+    /// The page hands each chunk's buffers back to the builder once they are
+    /// copied out: the chunks that follow are the ones fresh buffers give.
+    #[test]
+    fn reused_buffers_give_the_same_chunks() {
+        for (v, name) in [("go1.27", "storm"), ("go1.22", "ctxswitch"), ("go1.21", "storm")] {
+            let bytes = fixture(v, name);
+            let chunks = |reuse: bool| {
+                let mut p = Parse::new(&bytes).unwrap();
+                let mut out = Vec::new();
+                while let Some((t, d)) = p.step(1_000).unwrap() {
+                    out.push((columns(&t), d));
+                    if reuse {
+                        p.reuse(t);
+                    }
+                }
+                out.push((columns(&p.finish()), Table { name: "", rows: 0, columns: Vec::new() }));
+                out
+            };
+            let fresh = chunks(false);
+            assert!(fresh.len() > 3, "{v}/{name}: {} chunks", fresh.len());
+            assert!(fresh == chunks(true), "{v}/{name}");
+        }
+    }
+
+    /// The page moves the doctor's evidence from the parsing worker to the
+    /// query worker as JSON, read back by hand (see `EventEvidence::from_json`):
+    /// it must come back whole, and read as the derived reader reads it.
+    #[test]
+    fn doctor_evidence_crosses_as_json() {
+        for (v, name) in [("go1.27", "leak"), ("go1.27", "mutex"), ("go1.27", "gc"), ("go1.21", "deadlock"), ("go1.22", "ctxswitch")] {
+            let bytes = fixture(v, name);
+            let mut p = Parse::new(&bytes).unwrap();
+            while p.step(50_000).unwrap().is_some() {}
+            let evidence = p.finish_all().evidence;
+            let json = evidence.to_json();
+            let derived: schedstat_report::doctor::EventEvidence = serde_json::from_str(&json).unwrap();
+            assert_eq!(derived, evidence, "{v}/{name}");
+            assert_eq!(schedstat_report::doctor::EventEvidence::from_json(&json).unwrap(), evidence, "{v}/{name}");
+        }
+        let empty = schedstat_report::doctor::EventEvidence::default();
+        assert_eq!(schedstat_report::doctor::EventEvidence::from_json(&empty.to_json()).unwrap(), empty);
+        assert!(schedstat_report::doctor::EventEvidence::from_json(r#"{"start_ns": 1}"#).is_err());
+        assert!(schedstat_report::doctor::EventEvidence::from_json("[").is_err());
     }
 
     /// The page creates `derived_delays` from sql/web/derived_delays.sql and
