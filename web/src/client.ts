@@ -34,6 +34,10 @@ export class TraceSession {
   }
 
   private onReply(r: Reply): void {
+    if (r.kind === "port") {
+      r.port.onmessage = (ev: MessageEvent<Reply>) => this.onReply(ev.data);
+      return;
+    }
     const p = this.pending.get(r.id);
     if (!p) return;
     if (r.kind === "progress") {

@@ -13,20 +13,32 @@
 //   { kind: "parse", source, step } →
 //                                   ← { kind: "progress" }   while the file is read
 //                                   ← { kind: "summary" }    the quick summary
+//                                                             (both also, or only, to the page's port: below)
 //                                   ← { kind: "chunk" } ...  at most AHEAD not yet taken
 //   { kind: "taken" }              →                          one per chunk handed to loading
 //                                   ← { kind: "end" }        the last tables, the facts, the evidence
 //                                   ← { kind: "error" }      instead, at any point
 
 import type { ChunkSource, WasmFinish, WasmTable } from "./load";
-import type { Progress, QuickSummary } from "./protocol";
+import type { Progress, QuickSummary, Reply } from "./protocol";
 import { DoctorEvidence, TraceBuffer, TraceParser } from "./wasm/schedstat_wasm.js";
 
 /** Where the trace comes from: a chosen file, a URL, or bytes already in hand (tests). */
 export type ParseSource = { file: File } | { url: string; name: string } | { bytes: Uint8Array };
 
+/** Where the page hears a load's progress and summary straight from the
+ * parsing worker: the query worker may be busy (starting DuckDB-WASM took
+ * the summary 0.7 s longer to pass through it). */
+export interface PagePort {
+  port: MessagePort;
+  /** The page's load request. */
+  id: number;
+  /** The trace's name, for the summary. */
+  name: string;
+}
+
 /** Query worker → parsing worker. */
-export type ToParser = { kind: "parse"; source: ParseSource; step: number } | { kind: "taken" };
+export type ToParser = { kind: "parse"; source: ParseSource; step: number; page?: PagePort } | { kind: "taken" };
 
 /** What the quick pass says, with the file's size and how long reading it took. */
 export interface ParsedSummary {
@@ -119,20 +131,22 @@ export function serveParse(port: Port, ready: Promise<unknown>): void {
       wake?.();
       wake = null;
     } else {
-      void parse(m.source, m.step);
+      void parse(m.source, m.step, m.page);
     }
   };
   const post = (m: FromParser, transfer: Transferable[] = []) => port.postMessage(m, transfer);
 
-  async function parse(source: ParseSource, step: number): Promise<void> {
+  async function parse(source: ParseSource, step: number, page: PagePort | undefined): Promise<void> {
     let parser: TraceParser | null = null;
+    const toPage = (r: Reply) => page?.port.postMessage(r);
     try {
       await ready;
       const t0 = performance.now();
-      const opened = await open(source, (progress) => post({ kind: "progress", progress }));
+      const opened = await open(source, (progress) => (page ? toPage({ id: page.id, kind: "progress", progress }) : post({ kind: "progress", progress })));
       parser = opened.parser;
       const readMs = performance.now() - t0;
       const summary = parser.summary() as ParsedSummary["summary"];
+      if (page) toPage({ id: page.id, kind: "summary", summary: { name: page.name, bytes: opened.bytes, ...summary } });
       post({ kind: "summary", bytes: opened.bytes, readMs, summary });
       for (;;) {
         while (ahead >= AHEAD) await new Promise<void>((r) => (wake = r));
@@ -163,24 +177,23 @@ export class RemoteParse implements ChunkSource {
   private fraction = 0;
   private end: SentFinish | null = null;
 
-  /** `reading` hears the file being read (before the summary). */
+  /** `page`, when given, hears the file's reading and the summary
+   * straight from the parsing worker (the port is moved there). */
   constructor(
     private port: Port,
     source: ParseSource,
     step: number,
-    private reading: (p: Progress) => void = () => {},
+    page?: PagePort,
   ) {
     port.onmessage = (ev: MessageEvent<FromParser>) => this.receive(ev.data);
-    const ask: ToParser = { kind: "parse", source, step };
-    port.postMessage(ask);
+    const ask: ToParser = { kind: "parse", source, step, page };
+    port.postMessage(ask, page ? [page.port] : []);
   }
 
   /** Takes a message; also how a failure of the worker itself is reported. */
   receive(m: FromParser): void {
-    if (m.kind === "progress") {
-      this.reading(m.progress);
-      return;
-    }
+    // The reading's progress is only for the page.
+    if (m.kind === "progress") return;
     this.inbox.push(m);
     this.wake?.();
     this.wake = null;

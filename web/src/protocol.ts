@@ -73,6 +73,9 @@ export interface ToolboxReply {
 
 /** Worker → page. */
 export type Reply =
+  /** A load's reading progress and summary come on this port, straight from
+   * the parsing worker (as Replies of the same id), not through the worker. */
+  | { id: number; kind: "port"; port: MessagePort }
   | { id: number; kind: "progress"; progress: Progress }
   | { id: number; kind: "summary"; summary: QuickSummary }
   | { id: number; kind: "ok"; value: unknown }

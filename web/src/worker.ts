@@ -90,6 +90,16 @@ async function toolbox(what: ToolboxWhat): Promise<ToolboxReply> {
   return reply;
 }
 
+/** A parsing worker (src/parse-worker.ts). */
+function parsingWorker(): Worker {
+  return new Worker(new URL("./parse-worker.ts", import.meta.url), { type: "module" });
+}
+
+/** The next load's parsing worker, started ahead: its reader module is
+ * compiled by the time a file is chosen (the first summary waited about a
+ * second longer for a worker started with the load). */
+let spare = parsingWorker();
+
 /** Reads, parses and loads a trace. The wasm reader runs in a worker of
  * its own (src/parse.ts), which is closed when the load ends: this one
  * appends each chunk of rows while the next is parsed. */
@@ -99,15 +109,18 @@ async function load(id: number, source: Extract<Request, { kind: "load" }>["sour
   loadedSource = source;
   toolboxAnswers = new Map();
   const name = "file" in source ? source.file.name : source.name;
-  const parsing = new Worker(new URL("./parse-worker.ts", import.meta.url), { type: "module" });
-  const remote = new RemoteParse(parsing, source, 250_000, progress);
+  const parsing = spare;
+  // The page hears the reading's progress and the summary on a port of its own.
+  const { port1, port2 } = new MessageChannel();
+  const port: Reply = { id, kind: "port", port: port1 };
+  (self as unknown as Worker).postMessage(port, [port1]);
+  const remote = new RemoteParse(parsing, source, 250_000, { port: port2, id, name });
   parsing.onerror = (ev) => {
     ev.preventDefault();
     remote.receive({ kind: "error", message: ev.message || "the page's parsing worker failed to start" });
   };
   try {
     const first = await remote.summary();
-    post({ id, kind: "summary", summary: { name, bytes: first.bytes, ...first.summary } });
     // A fresh connection per trace (the report's temporary tables go with the
     // old one); loadTrace gives the trace a fresh database. The reader's
     // module (for the report and the doctor) must be up for the evidence.
@@ -136,6 +149,7 @@ async function load(id: number, source: Extract<Request, { kind: "load" }>["sour
     };
   } finally {
     parsing.terminate();
+    spare = parsingWorker();
   }
 }
 
