@@ -56,31 +56,33 @@ create macro is_std(_fn_) as (
 create view stack_roots as
 select stack_id, list_last(funcs) as root from stacks;
 
+-- Per goroutine: its first stacks and time spent in each state (the page
+-- reads these from the rows its reader summed, sql/web/derived_goroutine_totals.sql).
+create view goroutine_totals as
+select
+    g,
+    arg_min(stack_id, end_time_ns) filter (where stack_id is not null) as first_stack,
+    arg_min(src_stack_id, end_time_ns) filter (where src_stack_id is not null) as first_src_stack,
+    bool_or(reason = 'system goroutine wait') as system_wait,
+    coalesce(sum(duration_ns) filter (where from_state = 'running'::state), 0) as running_ns,
+    coalesce(sum(duration_ns) filter (where from_state = 'runnable'::state), 0) as runnable_ns,
+    coalesce(sum(duration_ns) filter (where from_state = 'syscall'::state), 0) as syscall_ns,
+    coalesce(sum(duration_ns) filter (where from_state = 'waiting'::state), 0) as waiting_ns,
+    sum(duration_ns) as total_ns,
+    count(*) as transitions
+from g_transitions
+group by g;
+
 -- Per goroutine: its name (root function of its first known stack), whether it
 -- is a runtime goroutine, and time spent in each state.
 create view goroutines as
-with per_g as (
-    select
-        g,
-        arg_min(stack_id, end_time_ns) filter (where stack_id is not null) as first_stack,
-        arg_min(src_stack_id, end_time_ns) filter (where src_stack_id is not null) as first_src_stack,
-        bool_or(reason = 'system goroutine wait') as system_wait,
-        coalesce(sum(duration_ns) filter (where from_state = 'running'::state), 0) as running_ns,
-        coalesce(sum(duration_ns) filter (where from_state = 'runnable'::state), 0) as runnable_ns,
-        coalesce(sum(duration_ns) filter (where from_state = 'syscall'::state), 0) as syscall_ns,
-        coalesce(sum(duration_ns) filter (where from_state = 'waiting'::state), 0) as waiting_ns,
-        sum(duration_ns) as total_ns,
-        count(*) as transitions
-    from g_transitions
-    group by g
-)
 select
     per_g.g,
     case when per_g.first_stack is not null then r1.root else r2.root end as name,
     per_g.system_wait or (case when per_g.first_stack is not null then r1.root else r2.root end) like 'runtime.%'
         as is_system_goroutine,
     running_ns, runnable_ns, syscall_ns, waiting_ns, total_ns, transitions
-from per_g
+from goroutine_totals per_g
 left join stack_roots r1 on r1.stack_id = per_g.first_stack
 left join stack_roots r2 on r2.stack_id = per_g.first_src_stack
 order by running_ns desc;

@@ -13,6 +13,8 @@ import latencySummarySql from "../../sql/report/latency_summary.sql?raw";
 import derivedDelaysSql from "../../sql/web/derived_delays.sql?raw";
 import derivedDelaysViewSql from "../../sql/web/derived_delays_view.sql?raw";
 import derivedDelayedGoroutinesSql from "../../sql/derived_delayed_goroutines.sql?raw";
+import derivedGoroutineTotalsSql from "../../sql/web/derived_goroutine_totals.sql?raw";
+import derivedGoroutineTotalsViewSql from "../../sql/web/derived_goroutine_totals_view.sql?raw";
 
 import { TraceParser, type DoctorEvidence } from "./wasm/schedstat_wasm.js";
 
@@ -183,6 +185,7 @@ export async function loadTrace(conn: Connection, source: Uint8Array | TracePars
     await conn.query(schemaSql);
     await conn.query(derivedDelaysSql);
     await conn.query(derivedDelayedGoroutinesSql);
+    await conn.query(derivedGoroutineTotalsSql);
     // DuckDB compresses the appended rows at each checkpoint, by default
     // every 16 MB of them; every 64 MB, the 21 MB bench trace loaded about
     // 1 s (of 8) faster in Node, two runs each. A checkpoint at the end
@@ -208,6 +211,8 @@ export async function loadTrace(conn: Connection, source: Uint8Array | TracePars
     await append(conn, "trace_info", tableFromArrays({ key: info.map((r) => r[0]), value: info.map((r) => r[1]) }));
     await conn.query("checkpoint");
     await conn.query(viewsSql);
+    // The goroutines' sums, from the rows the reader summed (every transition's).
+    await conn.query(derivedGoroutineTotalsViewSql);
     if (end.delays_facts_sql !== null) {
       await conn.query(derivedDelaysViewSql);
       await conn.query(end.delays_facts_sql);

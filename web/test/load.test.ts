@@ -103,6 +103,37 @@ describe("the delays the reader derives", () => {
   }
 });
 
+describe("the goroutine totals the reader sums", () => {
+  // The page reads `goroutine_totals` (and so `goroutines`) from the rows
+  // its reader summed (sql/web/derived_goroutine_totals.sql), not from the
+  // view's group-by: they must be the group-by's rows, types included.
+  for (const name of ["go1.27/storm", "go1.22/ctxswitch", "go1.21/storm", "go1.19/cpuhog", "go1.27/leak"]) {
+    test(`${name}: the view reads them, and they are the group-by's rows`, async () => {
+      const conn = await freshDb();
+      await loadTrace(conn, fixture(name), { step: 1_000 });
+      const count = (sql: string) => Number(conn.query(`select count(*) as n from (${sql})`).getChild("n")!.get(0));
+      expect(count("select * from duckdb_views() where view_name = 'goroutine_totals' and sql like '%derived_goroutine_totals%'")).toBe(1);
+      const groupBy = viewsSql.match(/create view goroutine_totals as[\s\S]*?;/)![0].replace("create view goroutine_totals", "create temp view totals_by_group_by");
+      conn.query(groupBy);
+      const rows = count("select * from totals_by_group_by");
+      expect(rows).toBeGreaterThan(5);
+      expect(count("select * from goroutine_totals")).toBe(rows);
+      expect(count("select * from goroutine_totals except all select * from totals_by_group_by")).toBe(0);
+      expect(count("select * from totals_by_group_by except all select * from goroutine_totals")).toBe(0);
+      const types = (v: string) =>
+        conn.query(`select string_agg(column_type, ',' order by column_name) as t from (describe ${v})`).getChild("t")!.get(0);
+      expect(types("goroutine_totals")).toBe(types("totals_by_group_by"));
+      // And the goroutines view built on them names every goroutine as before.
+      const goroutinesSql = viewsSql.match(/create view goroutines as[\s\S]*?;/)![0]
+        .replace("create view goroutines", "create temp view goroutines_by_group_by")
+        .replace("from goroutine_totals per_g", "from totals_by_group_by per_g");
+      conn.query(goroutinesSql);
+      expect(count("select * from goroutines except all select * from goroutines_by_group_by")).toBe(0);
+      expect(count("select * from goroutines_by_group_by except all select * from goroutines")).toBe(0);
+    });
+  }
+});
+
 describe("bad input", () => {
   test("a file that is not a trace gives the CLI's one-line message", () => {
     const bytes = new TextEncoder().encode("this is a README, not a Go execution trace\n");

@@ -12,7 +12,7 @@ const HELP: &str = "\
 Enter SQL ending with ';'. Commands: .tables  .schema [TABLE]  .help  .quit
 Tables: g_transitions p_transitions stack_samples metrics stack_frames frames functions
         label_sets ranges tasks regions logs; views: stacks goroutines procs
-        goroutine_groups delays delays_shape delayed_goroutines runs; macros:
+        goroutine_groups goroutine_totals delays delays_shape delayed_goroutines runs; macros:
         funcs(stack_id) stack_terse stack_full root_func leaf_func is_std rel_time_ns
 Example: select name, count(*), sum(runnable_ns) from goroutines group by 1 order by 3 desc limit 10;";
 

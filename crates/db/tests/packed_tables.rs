@@ -377,13 +377,14 @@ fn sorted(mut rows: Vec<Vec<Cell>>) -> Vec<Vec<Cell>> {
     rows
 }
 
-/// The page's derivation gives the rows of the view's join in a database
-/// file, on every fixture, read in chunks as the page reads them.
+/// The page's derivations give the rows of the views in a database file
+/// (`delays`' join and `goroutine_totals`' sums), on every fixture, read in
+/// chunks as the page reads them.
 #[test]
 fn page_derived_delays_are_the_views_rows() {
     let dir = std::env::temp_dir().join(format!("schedstat-page-delays-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let mut compared = 0;
+    let (mut compared, mut goroutines) = (0, 0);
     for (i, p) in fixtures().iter().enumerate() {
         let bytes = std::fs::read(p).unwrap();
         let mut r = gotrace::Reader::new(&bytes).unwrap();
@@ -409,11 +410,52 @@ fn page_derived_delays_are_the_views_rows() {
         assert_eq!(got.len(), want.len(), "{}: row counts differ", p.display());
         assert!(got == want, "{}: rows differ", p.display());
         compared += got.len();
+        let want = sorted(rows(&plain, GOROUTINE_TOTALS_AS_BIGINT));
+        let got = page_goroutine_totals(&chunks);
+        assert_eq!(got.len(), want.len(), "{}: goroutine counts differ", p.display());
+        assert!(got == want, "{}: goroutine totals differ", p.display());
+        goroutines += got.len();
         drop(plain);
         let _ = std::fs::remove_file(&file);
     }
     let _ = std::fs::remove_dir_all(&dir);
     assert!(compared > 10_000, "only {compared} delays compared");
+    assert!(goroutines > 1_000, "only {goroutines} goroutines compared");
+}
+
+/// `goroutine_totals` with its sums (HUGEINT in DuckDB) as BIGINT cells.
+const GOROUTINE_TOTALS_AS_BIGINT: &str = "select g, first_stack, first_src_stack, system_wait, running_ns::bigint, \
+    runnable_ns::bigint, syscall_ns::bigint, waiting_ns::bigint, total_ns::bigint, transitions from goroutine_totals";
+
+/// The `goroutine_totals` rows as the page sums them while it loads a trace
+/// ([`schedstat_tables::goroutine_totals::GoroutineTotals`]), as sorted cells.
+fn page_goroutine_totals(chunks: &[schedstat_tables::TraceTables]) -> Vec<Vec<Cell>> {
+    let mut totals = schedstat_tables::goroutine_totals::GoroutineTotals::default();
+    for t in chunks {
+        totals.add(&t.g_transitions);
+    }
+    let int = |v: Option<i64>| v.map_or(Cell::Null, Cell::Int);
+    let stack = |v: Option<u64>| v.map_or(Cell::Null, Cell::UInt);
+    sorted(
+        totals
+            .finish()
+            .into_iter()
+            .map(|r| {
+                vec![
+                    int(r.g),
+                    stack(r.first_stack),
+                    stack(r.first_src_stack),
+                    r.system_wait.map_or(Cell::Null, Cell::Bool),
+                    Cell::Int(r.running_ns),
+                    Cell::Int(r.runnable_ns),
+                    Cell::Int(r.syscall_ns),
+                    Cell::Int(r.waiting_ns),
+                    Cell::Int(r.total_ns),
+                    Cell::Int(r.transitions),
+                ]
+            })
+            .collect(),
+    )
 }
 
 /// What `delays_shape` must say of a database's transitions, computed from

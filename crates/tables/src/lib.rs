@@ -22,6 +22,7 @@ use gotrace::table::IdMap;
 use gotrace::{Event, EventKind, GoState, ProcState, Resource, Stack, Transition};
 
 pub mod delays;
+pub mod goroutine_totals;
 mod latency;
 mod summary;
 

@@ -164,10 +164,11 @@ impl TraceParser {
     pub fn finish(&mut self) -> Result<JsValue, JsError> {
         let Some(p) = self.parse.take() else { return Err(JsError::new("finish() was already called")) };
         let warning = p.warning().map(String::from);
-        let Finished { tables: t, evidence, delays, delays_facts } = p.finish_all();
+        let Finished { tables: t, evidence, delays, delays_facts, goroutine_totals } = p.finish_all();
         let o = Object::new();
         let mut tables = with_delays(&t, delays);
         tables.extend(delays_facts.as_ref().map(|f| crate::delayed_goroutines_table(&f.delayed_goroutines)).filter(|t| t.rows > 0));
+        tables.extend((goroutine_totals.rows > 0).then_some(goroutine_totals));
         set(&o, "tables", &tables_to_js(&tables));
         // The statements making `delays_shape` and `delayed_goroutines` say
         // what the pass saw; null when it gave up (the page then keeps the

@@ -15,6 +15,7 @@
 #![warn(missing_docs)]
 
 use schedstat_tables::delays::{ChunkedDelays, DelayRow, DelayedGoroutines, DelaysFacts, CAUSES, COLUMN_NAMES};
+use schedstat_tables::goroutine_totals::{GoroutineTotal, GoroutineTotals};
 use schedstat_tables::{TableBuilder, TraceTables};
 
 mod js;
@@ -329,6 +330,8 @@ pub struct Finished {
     /// the view's; `None` when not, and the page drops them and keeps the
     /// views of sql/views.sql.
     pub delays_facts: Option<DelaysFacts>,
+    /// Every goroutine's `goroutine_totals` row (see [`goroutine_totals_table`]).
+    pub goroutine_totals: Table,
 }
 
 /// The `delays` view's rows as the page's `derived_delays` table
@@ -351,6 +354,33 @@ pub fn delays_table(rows: &[DelayRow], reasons: &[String]) -> Table {
         })
         .collect();
     table("derived_delays", columns)
+}
+
+/// The pass's `goroutine_totals` rows as the page's `derived_goroutine_totals`
+/// table (sql/web/derived_goroutine_totals.sql).
+pub fn goroutine_totals_table(rows: &[GoroutineTotal]) -> Table {
+    let n = rows.len();
+    let opt_u64 = |name, f: fn(&GoroutineTotal) -> Option<u64>| opt_u64s(name, &rows.iter().map(f).collect::<Vec<_>>());
+    let sums = |name, f: fn(&GoroutineTotal) -> i64| i64s(name, &rows.iter().map(f).collect::<Vec<_>>());
+    let system_wait = {
+        let bits = bitmap(n, |i| rows[i].system_wait == Some(true)).unwrap_or_else(|| vec![0xff; n.div_ceil(8)]);
+        col("system_wait", Data::Bool(bits), bitmap(n, |i| rows[i].system_wait.is_some()))
+    };
+    table(
+        "derived_goroutine_totals",
+        vec![
+            opt_i64s("g", &rows.iter().map(|r| r.g).collect::<Vec<_>>()),
+            opt_u64("first_stack", |r| r.first_stack),
+            opt_u64("first_src_stack", |r| r.first_src_stack),
+            system_wait,
+            sums("running_ns", |r| r.running_ns),
+            sums("runnable_ns", |r| r.runnable_ns),
+            sums("syscall_ns", |r| r.syscall_ns),
+            sums("waiting_ns", |r| r.waiting_ns),
+            sums("total_ns", |r| r.total_ns),
+            sums("transitions", |r| r.transitions),
+        ],
+    )
 }
 
 /// The pass's `delayed_goroutines` counts as the page's
@@ -443,6 +473,8 @@ pub struct Parse<'a> {
     /// The `delays` view's rows, derived as the transitions come (the
     /// page's DuckDB then reads them instead of computing the view's join).
     delays: ChunkedDelays,
+    /// The `goroutine_totals` view's rows, summed as the transitions come.
+    totals: GoroutineTotals,
 }
 
 impl<'a> Parse<'a> {
@@ -453,6 +485,7 @@ impl<'a> Parse<'a> {
             builder: TableBuilder::new(),
             doctor: analysis::doctor::Collector::new(),
             delays: ChunkedDelays::default(),
+            totals: GoroutineTotals::default(),
         })
     }
 
@@ -470,6 +503,7 @@ impl<'a> Parse<'a> {
         })?;
         let t = self.builder.take_rows();
         let delays = derive_delays(&mut self.delays, &t);
+        self.totals.add(&t.g_transitions);
         Ok(Some((t, delays)))
     }
 
@@ -507,10 +541,12 @@ impl<'a> Parse<'a> {
 
     /// [`Parse::finish`], with the doctor's evidence and the last `delays` rows.
     pub fn finish_all(self) -> Finished {
-        let Parse { builder, doctor, delays: mut deriving, .. } = self;
+        let Parse { builder, doctor, delays: mut deriving, mut totals, .. } = self;
         let tables = builder.finish();
         let delays = derive_delays(&mut deriving, &tables);
-        Finished { tables, evidence: doctor.finish(), delays, delays_facts: deriving.facts() }
+        totals.add(&tables.g_transitions);
+        let goroutine_totals = goroutine_totals_table(&totals.finish());
+        Finished { tables, evidence: doctor.finish(), delays, delays_facts: deriving.facts(), goroutine_totals }
     }
 }
 
@@ -631,6 +667,33 @@ mod tests {
         rows += last.delays.rows;
         // At least one row per delay (more where two transitions made it runnable).
         assert!(delays > 100 && rows >= delays, "{rows} rows for {delays} delays");
+    }
+
+    /// The page creates `derived_goroutine_totals` from
+    /// sql/web/derived_goroutine_totals.sql and appends the reader's columns
+    /// by position; one row per goroutine, summed over every chunk (the
+    /// sums themselves are held to the view's by crates/db/tests/packed_tables.rs).
+    #[test]
+    fn goroutine_totals_match_their_table() {
+        let sql = std::fs::read_to_string(format!("{}/../../sql/web/derived_goroutine_totals.sql", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let declared: Vec<&str> = sql.lines().filter(|l| l.starts_with("    ")).map(|l| l.split_whitespace().next().unwrap()).collect();
+        let bytes = fixture("go1.27", "storm");
+        let mut p = Parse::new(&bytes).unwrap();
+        let (mut goroutines, mut transitions) = (std::collections::HashSet::new(), 0usize);
+        while let Some((t, _)) = p.step(1_000).unwrap() {
+            goroutines.extend(t.g_transitions.g.iter().copied());
+            transitions += t.g_transitions.g.len();
+        }
+        let last = p.finish_all();
+        goroutines.extend(last.tables.g_transitions.g.iter().copied());
+        transitions += last.tables.g_transitions.g.len();
+        let t = &last.goroutine_totals;
+        assert_eq!(t.name, "derived_goroutine_totals");
+        assert_eq!(t.columns.iter().map(|c| c.name).collect::<Vec<_>>(), declared);
+        assert_eq!(t.rows, goroutines.len());
+        let Data::I64(counts) = &t.columns[9].data else { panic!("transitions is not BIGINT") };
+        assert_eq!(counts.iter().sum::<i64>() as usize, transitions);
+        assert!(t.rows > 100, "{} goroutines", t.rows);
     }
 
     #[test]
