@@ -95,9 +95,10 @@ function parsingWorker(): Worker {
   return new Worker(new URL("./parse-worker.ts", import.meta.url), { type: "module" });
 }
 
-/** The next load's parsing worker, started ahead: its reader module is
- * compiled by the time a file is chosen (the first summary waited about a
- * second longer for a worker started with the load). */
+/** The next load's parsing worker, started ahead, so that its reader
+ * module is compiled by the time a file is chosen rather than after. (In
+ * the bench, which chooses the file right after the page loads, no
+ * difference showed beside the machine's noise.) */
 let spare = parsingWorker();
 
 /** Reads, parses and loads a trace. The wasm reader runs in a worker of
