@@ -2,11 +2,9 @@
 //! stacks and its time in each state), summed chunk by chunk as the page's
 //! reader builds `g_transitions`. On the page's one-threaded DuckDB-WASM the
 //! view's group-by over every transition took about a second of the report;
-//! the sums cost the reader a hash lookup per row.
+//! the sums cost the reader an indexed lookup per row.
 
-use std::collections::HashMap;
-
-use crate::GTransitions;
+use crate::{ByGoroutine, GTransitions};
 
 /// One goroutine's row of `goroutine_totals`, in the view's column order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -40,7 +38,11 @@ pub struct GoroutineTotal {
 #[derive(Default)]
 pub struct GoroutineTotals {
     rows: Vec<GoroutineTotal>,
-    index: HashMap<Option<i64>, usize>,
+    /// Each goroutine's row, plus one (0: none yet), indexed as the builder's
+    /// goroutine clock is.
+    index: ByGoroutine<usize>,
+    /// The row of transitions without a goroutine, if any.
+    no_goroutine: Option<usize>,
     /// The code of 'system goroutine wait' in the chunks' reasons, once seen
     /// (codes never change once given).
     system_wait: Option<u32>,
@@ -54,7 +56,16 @@ impl GoroutineTotals {
         }
         for i in 0..t.g.len() {
             let next = self.rows.len();
-            let at = *self.index.entry(t.g[i]).or_insert(next);
+            let at = match t.g[i] {
+                Some(g) => match self.index.get(g) {
+                    0 => {
+                        self.index.replace(g, next + 1);
+                        next
+                    }
+                    k => k - 1,
+                },
+                None => *self.no_goroutine.get_or_insert(next),
+            };
             if at == next {
                 self.rows.push(GoroutineTotal { g: t.g[i], ..GoroutineTotal::default() });
             }
