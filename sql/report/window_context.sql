@@ -4,10 +4,7 @@
 -- scheduler (wake-up latency, locked threads); GC share and heap point at
 -- allocation pressure. Parameters: t0_ns, window_ns, end_ns.
 with bounds as (
-    select
-        range as win,
-        {{t0_ns}} + range * {{window_ns}} as lo,
-        {{t0_ns}} + (range + 1) * {{window_ns}} as hi
+    select range as win
     from range(0, ({{end_ns}} - {{t0_ns}}) // {{window_ns}} + 1)
 ),
 waits as (
@@ -79,11 +76,15 @@ overlap as (
         left join per_window p on p.what = w.what and p.win = b.win
     )
 ),
+-- Each sample's window by division, not by a range join against bounds
+-- (that join cost 1.7 s of a 30 MB trace with 670 k samples).
 heap as (
-    select b.win, max(m.value) as heap_max
-    from bounds b join metrics m on m.end_time_ns >= b.lo and m.end_time_ns < b.hi
+    select (m.end_time_ns - {{t0_ns}}) // {{window_ns}} as win, max(m.value) as heap_max
+    from metrics m
     where m.name = '/memory/classes/heap/objects:bytes'
-    group by b.win
+        and m.end_time_ns >= {{t0_ns}}
+        and m.end_time_ns < {{t0_ns}} + (({{end_ns}} - {{t0_ns}}) // {{window_ns}} + 1) * {{window_ns}}
+    group by all
 )
 select
     b.win,

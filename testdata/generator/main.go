@@ -69,7 +69,7 @@ func main() {
 	if *list {
 		names := make([]string, 0, len(scenarios))
 		for n := range scenarios {
-			if n == "bench" || n == "churn" || n == "mixed" || n == "stwprofile" || n == "webstack" || n == "webstackbench" || n == "tlsscope" || n == "tlsscopebench" {
+			if n == "bench" || n == "busy" || n == "churn" || n == "mixed" || n == "stwprofile" || n == "webstack" || n == "webstackbench" || n == "tlsscope" || n == "tlsscopebench" {
 				continue // generated on demand only, never a committed fixture
 			}
 			names = append(names, n)
