@@ -21,13 +21,17 @@ report and the doctor, key-press latencies (timeline keys too) against the
 the targets (reader >= 5x Go's events/s, report >= 5x dt/schedstat, peak RSS
 below the file size / below dt/schedstat's) are checked by reading this output.
 
---report-suite measures the report on three traces (Go 1.27.3): the `bench`
-scenario at 30 MB and 150 MB (channel ping-pong and churn) and the `churn`
-scenario at 30 MB (storms of short-lived goroutines), each with the default
+--report-suite measures the report on five traces (Go 1.27.3): the `busy`
+scenario (a server's pool of long-lived goroutines: many events per
+goroutine) and the `bench` scenario (channel ping-pong and churn), each at
+30 MB and 150 MB, and the `churn` scenario at 30 MB (storms of short-lived
+goroutines), each with the default
 report and with `--why --bursts --timeseries --by-creator`, against
 dt/schedstat with the same flags on a copy of the same file: wall time and
 peak RSS, their ratios, and the targets (>= 10x dt/schedstat's speed, <= 0.5x
-its peak RSS; dt/schedstat has no --why, so it runs the other three). Then the reader alone (`schedstat stats`) against Go's reader
+its peak RSS; dt/schedstat has no --why, so it runs the other three).
+dt/schedstat runs under an address-space cap of 3/4 of the machine's memory;
+past it the line says it failed instead of taking the machine down. Then the reader alone (`schedstat stats`) against Go's reader
 on each trace (target >= 10x). --keep-traces DIR reuses/keeps the traces there.
 
 --fleet converts >= 200 traces (every fixture, a cut copy of each, broken
@@ -49,6 +53,7 @@ default size then 30 MB) and skips dt/schedstat, which cannot read it.
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -70,17 +75,36 @@ def go_binary(version=ORACLE_GO):
     return out.stdout.strip()
 
 
-def timed(cmd):
-    """Runs cmd; returns (seconds, peak RSS in KiB, stdout)."""
+def timed(cmd, address_space_limit=None):
+    """Runs cmd; returns (seconds, peak RSS in KiB, stdout).
+
+    With address_space_limit (bytes), the command runs under that RLIMIT_AS
+    and a failure returns None instead of ending the bench: an anchor that
+    runs out of memory is a result, and the cap keeps it from taking the
+    machine's memory from everything else."""
+    def cap():
+        resource.setrlimit(resource.RLIMIT_AS, (address_space_limit, address_space_limit))
     start = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         preexec_fn=cap if address_space_limit else None)
     out = p.stdout.read()
     err = p.stderr.read()
     _, status, usage = os.wait4(p.pid, 0)
     secs = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
+        if address_space_limit:
+            return None
         sys.exit(f"bench: {' '.join(cmd)} failed: {err.decode(errors='replace')}")
     return secs, usage.ru_maxrss, out
+
+
+def anchor_memory_cap():
+    """Three quarters of the machine's memory, in bytes: what an anchor may use."""
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) * 1024 * 3 // 4
+    return None
 
 
 def main():
@@ -200,7 +224,9 @@ def report_suite(args):
     sh([go, "build", "-o", generator, "."], cwd=os.path.join(ROOT, "testdata/generator"), env=env)
     small, big = (int(x) for x in args.sizes_mb.split(","))
     traces = []
-    for scenario, mb in [("bench", small), ("bench", big), ("churn", small)]:
+    # busy: a long-lived server pool (many events per goroutine); bench and
+    # churn: many short goroutines (ping-pong, storms).
+    for scenario, mb in [("busy", small), ("busy", big), ("bench", small), ("bench", big), ("churn", small)]:
         path = os.path.join(work, f"{scenario}-{mb}mb.trace")
         if not os.path.exists(path):
             print(f"generating {path} ...", file=sys.stderr)
@@ -219,11 +245,15 @@ def report_suite(args):
                 copy = os.path.join(work, "dt-" + name)
                 shutil.copyfile(path, copy)
                 # dt/schedstat has no --why: it runs the rest of the flags (less work than ours).
-                dt = timed([args.dt_schedstat, *[f for f in flags if f != "--why"], copy])
+                cap = anchor_memory_cap()
+                dt = timed([args.dt_schedstat, *[f for f in flags if f != "--why"], copy], cap)
                 for leftover in (copy, copy + ".duckdb", copy + ".duckdb.wal"):
                     if os.path.exists(leftover):
                         os.remove(leftover)
-                line += f" {dt[0]:6.2f} s {dt[1] / 1024:5.0f} MiB {dt[0] / ours[0]:6.2f}x {ours[1] / dt[1]:5.2f}x"
+                if dt is None:
+                    line += f"  failed: out of memory under a {cap / 2**30:.0f} GiB cap"
+                else:
+                    line += f" {dt[0]:6.2f} s {dt[1] / 1024:5.0f} MiB {dt[0] / ours[0]:6.2f}x {ours[1] / dt[1]:5.2f}x"
             print(line, flush=True)
     if args.dt_schedstat:
         print("targets: speed >= 10x dt/schedstat's (the speed column), peak RSS <= 0.5x its (the RSS column)")
