@@ -206,5 +206,9 @@ select
     o.reason,
     o.stack_id
 from g_transitions o
-left join into_syscall e on o.from_state = 'syscall'::state and e.g = o.g and e.end_time_ns = o.end_time_ns - o.duration_ns
+-- The syscall test is inside the join key, not beside it: DuckDB plans a
+-- LEFT join whose condition also tests one side alone as a nested loop, a
+-- minute on a 17 MB trace of 900 k syscalls.
+left join into_syscall e on e.g = o.g
+    and e.end_time_ns = case when o.from_state = 'syscall'::state then o.end_time_ns - o.duration_ns end
 where o.from_state in ('running'::state, 'syscall'::state);
