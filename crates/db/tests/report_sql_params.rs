@@ -1,8 +1,14 @@
-//! Every `sql/report/*.sql` file runs with parameters as large as a long
-//! trace gives them: times hours in, millisecond buckets in the millions, big
-//! windows. Integer literals in DuckDB are INT32 unless cast, so a product of
-//! two placeholders overflowed once a spike lay 2.1 s into the trace
-//! (`busiest_runnable_bucket.sql`); this catches any such product anywhere.
+//! What the report's SQL must do on any trace, not only on the fixtures'
+//! shapes:
+//! - every `sql/report/*.sql` file runs with parameters as large as a long
+//!   trace gives them: times hours in, millisecond buckets in the millions,
+//!   big windows. Integer literals in DuckDB are INT32 unless cast, so a
+//!   product of two placeholders overflowed once a spike lay 2.1 s into the
+//!   trace (`busiest_runnable_bucket.sql`); this catches any such product;
+//! - a rewrite for speed (`burst_blocked.sql`) still gives the plain
+//!   definition's rows;
+//! - no statement or view is planned as a nested-loop join, whose cost is
+//!   the product of its sides' sizes.
 
 use std::path::Path;
 
