@@ -5,8 +5,8 @@
 //!   big windows. Integer literals in DuckDB are INT32 unless cast, so a
 //!   product of two placeholders overflowed once a spike lay 2.1 s into the
 //!   trace (`busiest_runnable_bucket.sql`); this catches any such product;
-//! - a rewrite for speed (`burst_blocked.sql`) still gives the plain
-//!   definition's rows;
+//! - rewrites for speed (`burst_blocked.sql`, `why_runs.sql`) still give
+//!   the plain definitions' rows;
 //! - no statement or view is planned as a nested-loop join, whose cost is
 //!   the product of its sides' sizes.
 
@@ -242,4 +242,36 @@ fn statements(sql: &str) -> Vec<String> {
         out.last_mut().expect("one").push(c);
     }
     out.into_iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+}
+
+/// `why_runs.sql` writes the `runs` view's rows out so that it can window
+/// them before joining syscall entries; with one window over the whole
+/// trace, its executions must be the view's, on every fixture.
+#[test]
+fn why_runs_holds_the_runs_views_rows() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fixtures");
+    let mut rows = 0i64;
+    for version in std::fs::read_dir(&root).unwrap() {
+        for f in std::fs::read_dir(version.unwrap().path()).unwrap() {
+            let path = f.unwrap().path();
+            if path.extension().is_none_or(|e| e != "trace") {
+                continue;
+            }
+            let name = path.strip_prefix(&root).unwrap().to_str().unwrap().to_string();
+            let (db, _) = load(&name);
+            let whole = bind(WHY_RUNS, &[("earliest_ns", 0)]).replace("{{in_windows}}", "true");
+            db.execute_batch(&whole).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let columns = "g, p, start_time_ns, end_time_ns, duration_ns, state, to_state, reason, stack_id";
+            let count = |sql: &str| db.query(sql).unwrap_or_else(|e| panic!("{name}: {e}")).rows[0][0].clone();
+            let view = format!("select {columns} from runs where end_time_ns > 0 and p is not null");
+            let table = format!("select {columns} from why_runs");
+            assert_eq!(count(&format!("select count(*) from ({table})")), count(&format!("select count(*) from ({view})")), "{name}");
+            let differ = count(&format!("select count(*) from (({table}) except all ({view}))"));
+            assert!(matches!(differ, schedstat_db::Cell::Int(0)), "{name}: {differ:?} rows differ from the view's");
+            if let schedstat_db::Cell::Int(n) = count(&format!("select count(*) from ({table})")) {
+                rows += n;
+            }
+        }
+    }
+    assert!(rows > 10_000, "only {rows} executions");
 }
