@@ -78,59 +78,50 @@ fn report_queries_take_long_trace_parameters() {
 /// when there is none, and one row per unblocked goroutine and instant.
 #[test]
 fn burst_blocked_is_the_last_stack_before_each_unblock() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fixtures");
     let mut looked_back = 0i64;
     let mut rows = 0i64;
-    for version in std::fs::read_dir(&root).unwrap() {
-        for f in std::fs::read_dir(version.unwrap().path()).unwrap() {
-            let path = f.unwrap().path();
-            if path.extension().is_none_or(|e| e != "trace") {
-                continue;
-            }
-            let name = path.strip_prefix(&root).unwrap().to_str().unwrap().to_string();
-            let (db, _) = load(&name);
-            let every_row = bind(BURST_ROWS, &[("earliest_ns", 0)]).replace("{{in_windows}}", "true");
-            db.execute_batch(&every_row).unwrap();
-            db.execute_batch(BURST_BLOCKED).unwrap();
-            let check = "
-                with exits as (
-                    select g, end_time_ns, stack_id from g_transitions
-                    where from_state = 'running'::state and stack_id is not null
-                ),
-                unblocked as (
-                    select distinct g, end_time_ns as unblocked_ns from burst_rows
-                    where from_state = 'waiting'::state and to_state = 'runnable'::state
-                ),
-                plain as (
-                    select u.g, u.unblocked_ns,
-                        (select max(x.end_time_ns) from exits x where x.g = u.g and x.end_time_ns <= u.unblocked_ns) as last_ns
-                    from unblocked u
-                )
-                select
-                    (select count(*) from unblocked),
-                    (select count(*) from burst_blocked),
-                    (select count(*) from (select distinct g, unblocked_ns from burst_blocked)),
-                    (select count(*) from burst_blocked b join plain p using (g, unblocked_ns)
-                     where (p.last_ns is null and b.stack_id is null)
-                        or exists (select 1 from exits x where x.g = b.g and x.end_time_ns = p.last_ns and x.stack_id = b.stack_id)),
-                    (select count(*) from burst_rows r
-                     where r.from_state = 'waiting'::state and r.to_state = 'runnable'::state
-                       and not exists (select 1 from exits x where x.g = r.g and x.end_time_ns = r.start_ns))";
-            let r = db.query(check).unwrap_or_else(|e| panic!("{name}: {e}")).rows;
-            let n: Vec<i64> = r[0]
-                .iter()
-                .map(|c| match c {
-                    schedstat_db::Cell::Int(v) => *v,
-                    other => panic!("{name}: a count is {other:?}"),
-                })
-                .collect();
-            assert_eq!(n[1], n[0], "{name}: one row per unblock");
-            assert_eq!(n[2], n[0], "{name}: no unblock twice");
-            assert_eq!(n[3], n[0], "{name}: every stack is the last before its unblock");
-            rows += n[0];
-            looked_back += n[4];
-        }
-    }
+    each_fixture(|name, db| {
+        let every_row = bind(BURST_ROWS, &[("earliest_ns", 0)]).replace("{{in_windows}}", "true");
+        db.execute_batch(&every_row).unwrap();
+        db.execute_batch(BURST_BLOCKED).unwrap();
+        let check = "
+            with exits as (
+                select g, end_time_ns, stack_id from g_transitions
+                where from_state = 'running'::state and stack_id is not null
+            ),
+            unblocked as (
+                select distinct g, end_time_ns as unblocked_ns from burst_rows
+                where from_state = 'waiting'::state and to_state = 'runnable'::state
+            ),
+            plain as (
+                select u.g, u.unblocked_ns,
+                    (select max(x.end_time_ns) from exits x where x.g = u.g and x.end_time_ns <= u.unblocked_ns) as last_ns
+                from unblocked u
+            )
+            select
+                (select count(*) from unblocked),
+                (select count(*) from burst_blocked),
+                (select count(*) from (select distinct g, unblocked_ns from burst_blocked)),
+                (select count(*) from burst_blocked b join plain p using (g, unblocked_ns)
+                 where (p.last_ns is null and b.stack_id is null)
+                    or exists (select 1 from exits x where x.g = b.g and x.end_time_ns = p.last_ns and x.stack_id = b.stack_id)),
+                (select count(*) from burst_rows r
+                 where r.from_state = 'waiting'::state and r.to_state = 'runnable'::state
+                   and not exists (select 1 from exits x where x.g = r.g and x.end_time_ns = r.start_ns))";
+        let r = db.query(check).unwrap_or_else(|e| panic!("{name}: {e}")).rows;
+        let n: Vec<i64> = r[0]
+            .iter()
+            .map(|c| match c {
+                schedstat_db::Cell::Int(v) => *v,
+                other => panic!("{name}: a count is {other:?}"),
+            })
+            .collect();
+        assert_eq!(n[1], n[0], "{name}: one row per unblock");
+        assert_eq!(n[2], n[0], "{name}: no unblock twice");
+        assert_eq!(n[3], n[0], "{name}: every stack is the last before its unblock");
+        rows += n[0];
+        looked_back += n[4];
+    });
     // The fixtures exercise both halves: the exit that began the wait, and
     // waits with no such exit (under way since before the trace).
     assert!(rows > 10_000, "only {rows} unblocks");
@@ -249,29 +240,36 @@ fn statements(sql: &str) -> Vec<String> {
 /// trace, its executions must be the view's, on every fixture.
 #[test]
 fn why_runs_holds_the_runs_views_rows() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fixtures");
     let mut rows = 0i64;
+    each_fixture(|name, db| {
+        let whole = bind(WHY_RUNS, &[("earliest_ns", 0)]).replace("{{in_windows}}", "true");
+        db.execute_batch(&whole).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let columns = "g, p, start_time_ns, end_time_ns, duration_ns, state, to_state, reason, stack_id";
+        let count = |sql: &str| db.query(sql).unwrap_or_else(|e| panic!("{name}: {e}")).rows[0][0].clone();
+        let view = format!("select {columns} from runs where end_time_ns > 0 and p is not null");
+        let table = format!("select {columns} from why_runs");
+        assert_eq!(count(&format!("select count(*) from ({table})")), count(&format!("select count(*) from ({view})")), "{name}");
+        let differ = count(&format!("select count(*) from (({table}) except all ({view}))"));
+        assert!(matches!(differ, schedstat_db::Cell::Int(0)), "{name}: {differ:?} rows differ from the view's");
+        if let schedstat_db::Cell::Int(n) = count(&format!("select count(*) from ({table})")) {
+            rows += n;
+        }
+    });
+    assert!(rows > 10_000, "only {rows} executions");
+}
+
+/// Runs `check` on each committed fixture (all Go versions), loaded, with
+/// its name for messages.
+fn each_fixture(mut check: impl FnMut(&str, Database)) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fixtures");
     for version in std::fs::read_dir(&root).unwrap() {
         for f in std::fs::read_dir(version.unwrap().path()).unwrap() {
             let path = f.unwrap().path();
-            if path.extension().is_none_or(|e| e != "trace") {
-                continue;
-            }
-            let name = path.strip_prefix(&root).unwrap().to_str().unwrap().to_string();
-            let (db, _) = load(&name);
-            let whole = bind(WHY_RUNS, &[("earliest_ns", 0)]).replace("{{in_windows}}", "true");
-            db.execute_batch(&whole).unwrap_or_else(|e| panic!("{name}: {e}"));
-            let columns = "g, p, start_time_ns, end_time_ns, duration_ns, state, to_state, reason, stack_id";
-            let count = |sql: &str| db.query(sql).unwrap_or_else(|e| panic!("{name}: {e}")).rows[0][0].clone();
-            let view = format!("select {columns} from runs where end_time_ns > 0 and p is not null");
-            let table = format!("select {columns} from why_runs");
-            assert_eq!(count(&format!("select count(*) from ({table})")), count(&format!("select count(*) from ({view})")), "{name}");
-            let differ = count(&format!("select count(*) from (({table}) except all ({view}))"));
-            assert!(matches!(differ, schedstat_db::Cell::Int(0)), "{name}: {differ:?} rows differ from the view's");
-            if let schedstat_db::Cell::Int(n) = count(&format!("select count(*) from ({table})")) {
-                rows += n;
+            if path.extension().is_some_and(|e| e == "trace") {
+                let name = path.strip_prefix(&root).unwrap().to_str().unwrap().to_string();
+                let (db, _) = load(&name);
+                check(&name, db);
             }
         }
     }
-    assert!(rows > 10_000, "only {rows} executions");
 }
