@@ -31,7 +31,8 @@ dt/schedstat with the same flags on a copy of the same file: wall time and
 peak RSS, their ratios, and the targets (>= 10x dt/schedstat's speed, <= 0.5x
 its peak RSS; dt/schedstat has no --why, so it runs the other three).
 dt/schedstat runs under an address-space cap of 3/4 of the machine's memory;
-past it the line says it failed instead of taking the machine down. Then the reader alone (`schedstat stats`) against Go's reader
+if it fails, the line says so with its first error line instead of taking the
+machine down. Then the reader alone (`schedstat stats`) against Go's reader
 on each trace (target >= 10x). --keep-traces DIR reuses/keeps the traces there.
 
 --fleet converts >= 200 traces (every fixture, a cut copy of each, broken
@@ -75,13 +76,17 @@ def go_binary(version=ORACLE_GO):
     return out.stdout.strip()
 
 
+class AnchorFailed(Exception):
+    """An anchor run under a memory cap failed; the message is its stderr's first line."""
+
+
 def timed(cmd, address_space_limit=None):
     """Runs cmd; returns (seconds, peak RSS in KiB, stdout).
 
     With address_space_limit (bytes), the command runs under that RLIMIT_AS
-    and a failure returns None instead of ending the bench: an anchor that
-    runs out of memory is a result, and the cap keeps it from taking the
-    machine's memory from everything else."""
+    and a failure raises AnchorFailed instead of ending the bench: an anchor
+    that runs out of memory is a result, and the cap keeps it from taking
+    the machine's memory from everything else."""
     def cap():
         resource.setrlimit(resource.RLIMIT_AS, (address_space_limit, address_space_limit))
     start = time.perf_counter()
@@ -93,7 +98,8 @@ def timed(cmd, address_space_limit=None):
     secs = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         if address_space_limit:
-            return None
+            lines = err.decode(errors="replace").strip().splitlines()
+            raise AnchorFailed(lines[0] if lines else f"exit status {os.waitstatus_to_exitcode(status)}")
         sys.exit(f"bench: {' '.join(cmd)} failed: {err.decode(errors='replace')}")
     return secs, usage.ru_maxrss, out
 
@@ -233,6 +239,7 @@ def report_suite(args):
             sh([generator, "-scenario", scenario, "-size-mb", str(mb), "-o", path])
         traces.append(path)
     flag_sets = [[], ["--why", "--bursts", "--timeseries", "--by-creator"]]
+    cap = anchor_memory_cap()
     runs = max(1, args.runs)
     print(f"{'trace':<22} {'flags':<38} {'schedstat':>17} {'dt/schedstat':>17} {'speed':>7} {'RSS':>6}")
     for path in traces:
@@ -245,13 +252,15 @@ def report_suite(args):
                 copy = os.path.join(work, "dt-" + name)
                 shutil.copyfile(path, copy)
                 # dt/schedstat has no --why: it runs the rest of the flags (less work than ours).
-                cap = anchor_memory_cap()
-                dt = timed([args.dt_schedstat, *[f for f in flags if f != "--why"], copy], cap)
+                try:
+                    dt = timed([args.dt_schedstat, *[f for f in flags if f != "--why"], copy], cap)
+                except AnchorFailed as e:
+                    dt = e
                 for leftover in (copy, copy + ".duckdb", copy + ".duckdb.wal"):
                     if os.path.exists(leftover):
                         os.remove(leftover)
-                if dt is None:
-                    line += f"  failed: out of memory under a {cap / 2**30:.0f} GiB cap"
+                if isinstance(dt, AnchorFailed):
+                    line += f"  failed under a {cap / 2**30:.0f} GiB address-space cap: {dt}"
                 else:
                     line += f" {dt[0]:6.2f} s {dt[1] / 1024:5.0f} MiB {dt[0] / ours[0]:6.2f}x {ours[1] / dt[1]:5.2f}x"
             print(line, flush=True)

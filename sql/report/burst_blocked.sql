@@ -19,13 +19,10 @@ with unblocked as (
     where from_state = 'waiting'::state and to_state = 'runnable'::state
     group by g, end_time_ns
 ),
-wait_starts as (
-    select distinct g, wait_start_ns from unblocked
-),
 blocking_exits as (
     select x.g, x.end_time_ns, max(x.stack_id) as stack_id
     from g_transitions x
-    join wait_starts w on w.g = x.g and w.wait_start_ns = x.end_time_ns
+    semi join unblocked u on u.g = x.g and u.wait_start_ns = x.end_time_ns
     where x.from_state = 'running'::state and x.stack_id is not null
     group by all
 ),

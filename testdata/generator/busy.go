@@ -73,10 +73,8 @@ func runBusy(opts *options) error {
 			}
 		}()
 	}
-	started := false
-	err := tracedUntilSize(opts, func(int) {
-		if !started {
-			started = true
+	err := tracedUntilSize(opts, func(round int) {
+		if round == 0 {
 			start()
 		}
 		time.Sleep(10 * time.Millisecond)

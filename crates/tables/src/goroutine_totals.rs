@@ -38,9 +38,8 @@ pub struct GoroutineTotal {
 #[derive(Default)]
 pub struct GoroutineTotals {
     rows: Vec<GoroutineTotal>,
-    /// Each goroutine's row, plus one (0: none yet), indexed as the builder's
-    /// goroutine clock is.
-    index: ByGoroutine<usize>,
+    /// Each goroutine's row, indexed as the builder's goroutine clock is.
+    index: ByGoroutine<Option<usize>>,
     /// The row of transitions without a goroutine, if any.
     no_goroutine: Option<usize>,
     /// The code of 'system goroutine wait' in the chunks' reasons, once seen
@@ -58,11 +57,11 @@ impl GoroutineTotals {
             let next = self.rows.len();
             let at = match t.g[i] {
                 Some(g) => match self.index.get(g) {
-                    0 => {
-                        self.index.replace(g, next + 1);
+                    Some(k) => k,
+                    None => {
+                        self.index.replace(g, Some(next));
                         next
                     }
-                    k => k - 1,
                 },
                 None => *self.no_goroutine.get_or_insert(next),
             };
