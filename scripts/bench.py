@@ -3,6 +3,7 @@
 
 Usage: scripts/bench.py [--size-mb N] [--trace FILE] [--runs K] [--dt-schedstat BINARY] [--old-format]
        scripts/bench.py --report-suite [--dt-schedstat BINARY] [--runs K] [--sizes-mb A,B] [--keep-traces DIR]
+                        [--huge-mb N]
        scripts/bench.py --fleet [--sqlprof SRC|BINARY]
 
 Generates a trace of at least N MB (default 40) with the generator's `bench`
@@ -21,11 +22,14 @@ report and the doctor, key-press latencies (timeline keys too) against the
 the targets (reader >= 5x Go's events/s, report >= 5x dt/schedstat, peak RSS
 below the file size / below dt/schedstat's) are checked by reading this output.
 
---report-suite measures the report on five traces (Go 1.27.3): the `busy`
+--report-suite measures the report on six traces (Go 1.27.3): the `busy`
 scenario (a server's pool of long-lived goroutines: many events per
 goroutine) and the `bench` scenario (channel ping-pong and churn), each at
-30 MB and 150 MB, and the `churn` scenario at 30 MB (storms of short-lived
-goroutines), each with the default
+30 MB and 150 MB, the `churn` scenario at 30 MB (storms of short-lived
+goroutines) and the `annotated` scenario at 30 MB (every request a
+runtime/trace task with regions and a log), and with --huge-mb N a `bench`
+trace of at least N MB (1050: the >= 1 GB trace that must complete on this
+machine), each with the default
 report and with `--why --bursts --timeseries --by-creator`, against
 dt/schedstat with the same flags on a copy of the same file: wall time and
 peak RSS, their ratios, and the targets (>= 10x dt/schedstat's speed, <= 0.5x
@@ -128,6 +132,8 @@ def main():
                     "to compare batch mode with on the traces it reads")
     ap.add_argument("--sizes-mb", default="30,150", help="--report-suite: sizes of the two bench traces")
     ap.add_argument("--keep-traces", help="--report-suite: directory to keep (and reuse) the generated traces in")
+    ap.add_argument("--huge-mb", type=int, help="--report-suite: also a bench trace of at least this many MB "
+                    "(1050 for the >= 1 GB target: it must complete, with its time and peak RSS printed)")
     args = ap.parse_args()
     if args.report_suite:
         return report_suite(args)
@@ -232,12 +238,20 @@ def report_suite(args):
     traces = []
     # busy: a long-lived server pool (many events per goroutine); bench and
     # churn: many short goroutines (ping-pong, storms).
-    for scenario, mb in [("busy", small), ("busy", big), ("bench", small), ("bench", big), ("churn", small)]:
+    # annotated: a server whose every request is a task with regions and a log.
+    suite = [("busy", small), ("busy", big), ("bench", small), ("bench", big), ("churn", small), ("annotated", small)]
+    if args.huge_mb:
+        suite.append(("bench", args.huge_mb))
+    huge = None
+    for scenario, mb in suite:
         path = os.path.join(work, f"{scenario}-{mb}mb.trace")
         if not os.path.exists(path):
             print(f"generating {path} ...", file=sys.stderr)
             sh([generator, "-scenario", scenario, "-size-mb", str(mb), "-o", path])
-        traces.append(path)
+        if args.huge_mb and (scenario, mb) == suite[-1]:
+            huge = path
+        else:
+            traces.append(path)
     flag_sets = [[], ["--why", "--bursts", "--timeseries", "--by-creator"]]
     cap = anchor_memory_cap()
     runs = max(1, args.runs)
@@ -268,7 +282,18 @@ def report_suite(args):
         print("targets: speed >= 10x dt/schedstat's (the speed column), peak RSS <= 0.5x its (the RSS column)")
     else:
         print("dt/schedstat not measured (pass --dt-schedstat BINARY to compare)")
-    for path in traces:
+    if huge:
+        # Once, without dt/schedstat (which takes minutes per 150 MB): the
+        # target is that it completes within this machine's memory.
+        ram = anchor_memory_cap() * 4 // 3
+        size = os.path.getsize(huge)
+        for flags in flag_sets:
+            secs, rss, _ = timed([schedstat, *flags, huge])
+            shown = " ".join(flags) or "(default report)"
+            print(f"huge {os.path.basename(huge)} ({size / 2**30:.2f} GiB) {shown}: completed in {secs:.1f} s, "
+                  f"peak RSS {rss / 2**20:.2f} GiB of the machine's {ram / 2**30:.0f} GiB "
+                  f"({rss * 1024 / size:.1f}x the trace; target: completes)", flush=True)
+    for path in traces + ([huge] if huge else []):
         best = None
         for _ in range(runs):
             secs, rss, out = timed([schedstat, "stats", "--json", path])

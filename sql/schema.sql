@@ -110,6 +110,8 @@ create table ranges (
 );
 
 -- User tasks (runtime/trace.NewTask); NULL start/end when outside the trace.
+-- Rows come as tasks end (those never ended last), so that loading holds
+-- only the open ones.
 create table tasks (
     task_id ubigint,
     parent_id ubigint,
@@ -122,6 +124,7 @@ create table tasks (
 );
 
 -- User regions (runtime/trace.StartRegion, WithRegion), with nesting depth.
+-- Rows come as regions end, as for tasks.
 create table regions (
     g bigint,
     task_id ubigint,

@@ -18,7 +18,7 @@ import (
 type options struct {
 	out    string // path of the trace file to write
 	name   string // the scenario being run (for scenarios registered under several names)
-	sizeMB int    // bench: minimum size of the trace in MB
+	sizeMB int    // size-scaled scenarios (bench, busy, ...): minimum size of the trace in MB
 	seed   int64  // mixed: which random workload to run
 }
 
@@ -61,7 +61,7 @@ func main() {
 		name = flag.String("scenario", "", "scenario to run (see -list)")
 		out  = flag.String("o", "", "trace file to write")
 		list = flag.Bool("list", false, "print the names of the scenarios, one per line")
-		size = flag.Int("size-mb", 40, "bench and churn scenarios: write a trace of at least this many MB")
+		size = flag.Int("size-mb", 40, "annotated, bench, busy, churn, webstackbench, tlsscopebench: write a trace of at least this many MB")
 		seed = flag.Int64("seed", 1, "mixed scenario: the seed its random workload is drawn from")
 	)
 	flag.Parse()
@@ -69,7 +69,7 @@ func main() {
 	if *list {
 		names := make([]string, 0, len(scenarios))
 		for n := range scenarios {
-			if n == "bench" || n == "busy" || n == "churn" || n == "mixed" || n == "stwprofile" || n == "webstack" || n == "webstackbench" || n == "tlsscope" || n == "tlsscopebench" {
+			if n == "annotated" || n == "bench" || n == "busy" || n == "churn" || n == "mixed" || n == "stwprofile" || n == "webstack" || n == "webstackbench" || n == "tlsscope" || n == "tlsscopebench" {
 				continue // generated on demand only, never a committed fixture
 			}
 			names = append(names, n)

@@ -176,28 +176,34 @@ const SPEC_IDS: [(&[usize], &[usize]); crate::wire::spec::NUM_SPECS] = {
 /// No argument of this kind (in [`IdArgs`]): indexes a zero past `args`.
 const NO_ARG: u8 = 4;
 
-/// Where a type's IDs are: the position in `args` of its stack ID and of its
-/// string ID, or [`NO_ARG`]; `more` for the few types with two of a kind.
+/// Where a type's IDs are: the position in `args` of its stack IDs (up to
+/// two) and of its string ID, or [`NO_ARG`]; `more` for types with more than
+/// that (none in today's spec; checked on the slow path).
 #[derive(Clone, Copy)]
 struct IdArgs {
     stack: u8,
+    /// A second stack (GoCreate's: the new goroutine's start, and its creator's).
+    stack2: u8,
     string: u8,
     more: bool,
 }
 
 /// [`IdArgs`] of every type byte, derived from the spec table.
 static ID_ARGS: [IdArgs; 256] = {
-    let mut t = [IdArgs { stack: NO_ARG, string: NO_ARG, more: false }; 256];
+    let mut t = [IdArgs { stack: NO_ARG, stack2: NO_ARG, string: NO_ARG, more: false }; 256];
     let mut i = 0;
     while i < SPEC_IDS.len() {
         let (stacks, strings) = SPEC_IDS[i];
         if !stacks.is_empty() {
             t[i].stack = (stacks[0] - 1) as u8;
         }
+        if stacks.len() > 1 {
+            t[i].stack2 = (stacks[1] - 1) as u8;
+        }
         if !strings.is_empty() {
             t[i].string = (strings[0] - 1) as u8;
         }
-        t[i].more = stacks.len() > 1 || strings.len() > 1;
+        t[i].more = stacks.len() > 2 || strings.len() > 1;
         i += 1;
     }
     t
@@ -212,7 +218,10 @@ static ID_ARGS: [IdArgs; 256] = {
 pub(crate) fn validate_table_ids(t: &EvTable<'_>, base: &BaseEvent) -> Result<(), crate::Error> {
     let ids = ID_ARGS[base.typ as usize];
     let a = [base.args[0], base.args[1], base.args[2], base.args[3], 0, 0, 0, 0];
-    let ok = !ids.more & t.stack_bits.has(a[ids.stack as usize & 7]) & t.string_bits.has(a[ids.string as usize & 7]);
+    let ok = !ids.more
+        & t.stack_bits.has(a[ids.stack as usize & 7])
+        & t.stack_bits.has(a[ids.stack2 as usize & 7])
+        & t.string_bits.has(a[ids.string as usize & 7]);
     if ok {
         Ok(())
     } else {

@@ -86,11 +86,6 @@ impl<V> GoTable<V> {
         }
     }
 
-    #[inline]
-    pub fn contains_key(&self, key: &i64) -> bool {
-        self.find(*key).is_some()
-    }
-
     /// Inserts or replaces, like `HashMap::insert`.
     pub fn insert(&mut self, key: i64, value: V) -> Option<V> {
         if let Some(i) = self.find(key) {
@@ -116,6 +111,36 @@ impl<V> GoTable<V> {
         self.slots[i] = Slot::Full(key, value);
         self.live += 1;
         None
+    }
+
+    /// Inserts `key` unless it is present (then returns false and leaves the
+    /// table as it was): one probe where a lookup and `insert` take two, for
+    /// goroutine creation, which must not find the ID.
+    pub fn insert_new(&mut self, key: i64, value: V) -> bool {
+        if (self.used + 1) * 8 > self.slots.len() * 7 {
+            self.rebuild();
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(key);
+        let mut tomb = None;
+        loop {
+            match &self.slots[i] {
+                Slot::Full(k, _) if *k == key => return false,
+                Slot::Full(..) => {}
+                Slot::Tomb => {
+                    tomb.get_or_insert(i);
+                }
+                Slot::Empty => break,
+            }
+            i = (i + 1) & mask;
+        }
+        match tomb {
+            Some(t) => i = t,
+            None => self.used += 1,
+        }
+        self.slots[i] = Slot::Full(key, value);
+        self.live += 1;
+        true
     }
 
     pub fn remove(&mut self, key: &i64) -> Option<V> {
@@ -177,11 +202,18 @@ mod tests {
                 _ => -(((x >> 8) % 8) as i64),              // negatives, -1 included
             };
             match (x >> 3) % 5 {
-                0 | 1 => assert_eq!(ours.insert(key, step), std.insert(key, step), "insert {key}"),
+                0 => assert_eq!(ours.insert(key, step), std.insert(key, step), "insert {key}"),
+                1 => {
+                    let new = !std.contains_key(&key);
+                    if new {
+                        std.insert(key, step);
+                    }
+                    assert_eq!(ours.insert_new(key, step), new, "insert_new {key}");
+                }
                 2 => assert_eq!(ours.remove(&key), std.remove(&key), "remove {key}"),
                 3 => assert_eq!(ours.get(&key), std.get(&key), "get {key}"),
                 _ => {
-                    assert_eq!(ours.contains_key(&key), std.contains_key(&key));
+                    assert_eq!(ours.get(&key).is_some(), std.contains_key(&key));
                     if let (Some(a), Some(b)) = (ours.get_mut(&key), std.get_mut(&key)) {
                         *a += 1;
                         *b += 1;

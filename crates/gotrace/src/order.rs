@@ -718,11 +718,10 @@ impl<'a> Ordering<'a> {
             }
         }
         let newg = ev.args[0] as i64;
-        if self.g_states.contains_key(&newg) {
+        let status = if ev.typ == ev::GO_CREATE_BLOCKED { gstatus::WAITING } else { gstatus::RUNNABLE };
+        if !self.g_states.insert_new(newg, GState::new(status, Seq { gen, n: 0 })) {
             return Err(Error::new(format!("tried to create goroutine ({newg}) that already exists")));
         }
-        let status = if ev.typ == ev::GO_CREATE_BLOCKED { gstatus::WAITING } else { gstatus::RUNNABLE };
-        self.g_states.insert(newg, GState::new(status, Seq { gen, n: 0 }));
         self.push(cur, *ev);
         Ok(Some(cur))
     }
@@ -887,10 +886,9 @@ impl<'a> Ordering<'a> {
     fn go_create_syscall(&mut self, ev: &mut BaseEvent, gen: u64, cur: SchedCtx) -> Res {
         validate_ctx(cur, Reqs { m: Need::Must, p: Need::May, g: Need::Not })?;
         let newg = ev.args[0] as i64;
-        if self.g_states.contains_key(&newg) {
+        if !self.g_states.insert_new(newg, GState::new(gstatus::SYSCALL, Seq { gen, n: 0 })) {
             return Err(Error::new(format!("tried to create goroutine ({newg}) in syscall that already exists")));
         }
-        self.g_states.insert(newg, GState::new(gstatus::SYSCALL, Seq { gen, n: 0 }));
         self.push(cur, *ev);
         Ok(Some(SchedCtx { g: newg, ..cur }))
     }

@@ -226,7 +226,8 @@ impl Ranges {
     }
 }
 
-/// `tasks`: user tasks (runtime/trace.NewTask).
+/// `tasks`: user tasks (runtime/trace.NewTask), a row as each task ends
+/// (those that never end come last).
 #[derive(Debug, Default, Clone)]
 #[allow(missing_docs)]
 pub struct Tasks {
@@ -240,7 +241,8 @@ pub struct Tasks {
     pub start_stack_id: Vec<Option<u64>>,
 }
 
-/// `regions`: user regions (runtime/trace.StartRegion / WithRegion).
+/// `regions`: user regions (runtime/trace.StartRegion / WithRegion), a row
+/// as each region ends (those that never end come last).
 #[derive(Debug, Default, Clone)]
 #[allow(missing_docs)]
 pub struct Regions {
@@ -251,6 +253,55 @@ pub struct Regions {
     pub end_time_ns: Vec<Option<i64>>,
     pub depth: Vec<i64>,
     pub start_stack_id: Vec<Option<u64>>,
+}
+
+/// One row of [`Tasks`]: held by the builder while the task is open, so
+/// that the table is written as tasks end rather than kept whole.
+struct TaskRow {
+    task_id: u64,
+    parent_id: Option<u64>,
+    type_: String,
+    start_time_ns: Option<i64>,
+    end_time_ns: Option<i64>,
+    start_g: Nullable,
+    end_g: Nullable,
+    start_stack_id: Option<u64>,
+}
+
+impl Tasks {
+    fn push(&mut self, r: TaskRow) {
+        self.task_id.push(r.task_id);
+        self.parent_id.push(r.parent_id);
+        self.type_.push(r.type_);
+        self.start_time_ns.push(r.start_time_ns);
+        self.end_time_ns.push(r.end_time_ns);
+        self.start_g.push(r.start_g);
+        self.end_g.push(r.end_g);
+        self.start_stack_id.push(r.start_stack_id);
+    }
+}
+
+/// One row of [`Regions`], held while the region is open (see [`TaskRow`]).
+struct RegionRow {
+    g: Nullable,
+    task_id: u64,
+    type_: String,
+    start_time_ns: Option<i64>,
+    end_time_ns: Option<i64>,
+    depth: i64,
+    start_stack_id: Option<u64>,
+}
+
+impl Regions {
+    fn push(&mut self, r: RegionRow) {
+        self.g.push(r.g);
+        self.task_id.push(r.task_id);
+        self.type_.push(r.type_);
+        self.start_time_ns.push(r.start_time_ns);
+        self.end_time_ns.push(r.end_time_ns);
+        self.depth.push(r.depth);
+        self.start_stack_id.push(r.start_stack_id);
+    }
 }
 
 /// `logs`: user log messages (runtime/trace.Log).
@@ -291,13 +342,15 @@ pub struct TraceTables {
 
 impl TraceTables {
     /// Rows in the append-only tables (transitions, samples, metrics, stack
-    /// frames, logs): what a loader counts to bound its memory.
+    /// frames, tasks, regions, logs): what a loader counts to bound its memory.
     pub fn rows(&self) -> usize {
         self.g_transitions.g.len()
             + self.p_transitions.p.len()
             + self.stack_samples.end_time_ns.len()
             + self.metrics.name.len()
             + self.stack_frames.stack_id.len()
+            + self.tasks.task_id.len()
+            + self.regions.task_id.len()
             + self.logs.task_id.len()
     }
 }
@@ -471,6 +524,43 @@ impl<T: Copy + Default + PartialEq> ByGoroutine<T> {
     }
 }
 
+/// A task or region begun and not ended yet.
+enum Open {
+    Task(TaskRow),
+    Region(RegionRow),
+}
+
+/// The rows of open tasks and regions, in slots that ended ones leave to
+/// the next, so memory follows what is open at once.
+#[derive(Default)]
+struct OpenRows {
+    rows: Vec<Option<Open>>,
+    free: Vec<usize>,
+}
+
+impl OpenRows {
+    fn push(&mut self, row: Open) -> usize {
+        match self.free.pop() {
+            Some(at) => {
+                self.rows[at] = Some(row);
+                at
+            }
+            None => {
+                self.rows.push(Some(row));
+                self.rows.len() - 1
+            }
+        }
+    }
+
+    fn take(&mut self, at: usize) -> Option<Open> {
+        let row = self.rows.get_mut(at)?.take();
+        if row.is_some() {
+            self.free.push(at);
+        }
+        row
+    }
+}
+
 /// Builds tables event by event; call [`TableBuilder::add`] for each event in order.
 #[derive(Default)]
 pub struct TableBuilder {
@@ -479,8 +569,12 @@ pub struct TableBuilder {
     g_last: GoroutineClock,
     p_last: IdMap<i64, i64>,
     open_ranges: HashMap<(Vec<u8>, Option<i64>), usize>,
+    /// Task ID → its row in `open`.
     open_tasks: IdMap<u64, usize>,
+    /// Goroutine → its open regions' rows in `open`, innermost last.
     open_regions: IdMap<i64, Vec<usize>>,
+    /// The rows of tasks and regions begun and not ended yet.
+    open: OpenRows,
     /// Reason bytes → code in `g_transitions.reasons`.
     reason_codes: HashMap<Vec<u8>, u32>,
     /// Time of the first non-Sync event, once seen.
@@ -643,34 +737,40 @@ impl TableBuilder {
     fn task(&mut self, ev: &Event<'_>, kind: EventKind, src_stack: Option<u64>) {
         let Some(task) = ev.task() else { return };
         let time = ev.time();
-        let s = &mut self.t.tasks;
+        let parent_id = (task.parent != gotrace::event::NO_TASK).then_some(task.parent);
         if kind == EventKind::TaskBegin {
-            self.open_tasks.insert(task.id, s.task_id.len());
-            s.task_id.push(task.id);
-            s.parent_id.push((task.parent != gotrace::event::NO_TASK).then_some(task.parent));
-            s.type_.push(text(task.kind));
-            s.start_time_ns.push(Some(time));
-            s.end_time_ns.push(None);
-            s.start_g.push(resource(ev.goroutine()));
-            s.end_g.push(None);
-            s.start_stack_id.push(src_stack);
-        } else {
-            let row = match self.open_tasks.remove(&task.id) {
-                Some(r) => r,
-                None => {
-                    s.task_id.push(task.id);
-                    s.parent_id.push((task.parent != gotrace::event::NO_TASK).then_some(task.parent));
-                    s.type_.push(text(task.kind));
-                    s.start_time_ns.push(None);
-                    s.end_time_ns.push(None);
-                    s.start_g.push(None);
-                    s.end_g.push(None);
-                    s.start_stack_id.push(None);
-                    s.task_id.len() - 1
-                }
+            let row = TaskRow {
+                task_id: task.id,
+                parent_id,
+                type_: text(task.kind),
+                start_time_ns: Some(time),
+                end_time_ns: None,
+                start_g: resource(ev.goroutine()),
+                end_g: None,
+                start_stack_id: src_stack,
             };
-            s.end_time_ns[row] = Some(time);
-            s.end_g[row] = resource(ev.goroutine());
+            let at = self.open.push(Open::Task(row));
+            // An ID begun twice (the old format allows it): the first stays open for good.
+            self.open_tasks.insert(task.id, at);
+        } else {
+            let begun = self.open_tasks.remove(&task.id).and_then(|at| self.open.take(at));
+            let mut row = match begun {
+                Some(Open::Task(row)) => row,
+                // Began before the trace.
+                _ => TaskRow {
+                    task_id: task.id,
+                    parent_id,
+                    type_: text(task.kind),
+                    start_time_ns: None,
+                    end_time_ns: None,
+                    start_g: None,
+                    end_g: None,
+                    start_stack_id: None,
+                },
+            };
+            row.end_time_ns = Some(time);
+            row.end_g = resource(ev.goroutine());
+            self.t.tasks.push(row);
         }
     }
 
@@ -678,31 +778,45 @@ impl TableBuilder {
         let Some(r) = ev.region() else { return };
         let g = ev.goroutine();
         let time = ev.time();
-        let open = self.open_regions.entry(g).or_default();
-        let s = &mut self.t.regions;
         if kind == EventKind::RegionBegin {
-            open.push(s.g.len());
-            s.g.push(resource(g));
-            s.task_id.push(r.task);
-            s.type_.push(text(r.kind));
-            s.start_time_ns.push(Some(time));
-            s.end_time_ns.push(None);
-            s.depth.push(open.len() as i64 - 1);
-            s.start_stack_id.push(src_stack);
-        } else {
-            match open.pop() {
-                Some(row) => s.end_time_ns[row] = Some(time),
-                None => {
-                    s.g.push(resource(g));
-                    s.task_id.push(r.task);
-                    s.type_.push(text(r.kind));
-                    s.start_time_ns.push(None);
-                    s.end_time_ns.push(Some(time));
-                    s.depth.push(0);
-                    s.start_stack_id.push(None);
-                }
+            let stack = self.open_regions.entry(g).or_default();
+            let row = RegionRow {
+                g: resource(g),
+                task_id: r.task,
+                type_: text(r.kind),
+                start_time_ns: Some(time),
+                end_time_ns: None,
+                depth: stack.len() as i64,
+                start_stack_id: src_stack,
+            };
+            stack.push(self.open.push(Open::Region(row)));
+            return;
+        }
+        let mut innermost = None;
+        if let Some(stack) = self.open_regions.get_mut(&g) {
+            innermost = stack.pop();
+            if stack.is_empty() {
+                // Goroutines come and go: keep only those inside a region.
+                self.open_regions.remove(&g);
             }
         }
+        let row = match innermost.and_then(|at| self.open.take(at)) {
+            Some(Open::Region(mut row)) => {
+                row.end_time_ns = Some(time);
+                row
+            }
+            // Began before the trace.
+            _ => RegionRow {
+                g: resource(g),
+                task_id: r.task,
+                type_: text(r.kind),
+                start_time_ns: None,
+                end_time_ns: Some(time),
+                depth: 0,
+                start_stack_id: None,
+            },
+        };
+        self.t.regions.push(row);
     }
 
     /// Rows waiting in the append-only tables (to decide when to hand a chunk over).
@@ -711,9 +825,10 @@ impl TableBuilder {
     }
 
     /// Takes the rows of the append-only tables built so far (transitions,
-    /// samples, metrics, stacks, frames, functions, logs), so a loader can
-    /// stream them out and memory stays bounded. Ranges, tasks and regions
-    /// stay until [`TableBuilder::finish`]: their rows are completed later.
+    /// samples, metrics, stacks, frames, functions, logs, and the tasks and
+    /// regions that ended), so a loader can stream them out and memory stays
+    /// bounded. Ranges stay until [`TableBuilder::finish`]: their rows are
+    /// completed later (they are few: GC cycles, STWs, sweeps, assists).
     pub fn take_rows(&mut self) -> TraceTables {
         let t = &mut self.t;
         let g_transitions = std::mem::take(&mut t.g_transitions);
@@ -727,6 +842,8 @@ impl TableBuilder {
             stack_frames: std::mem::take(&mut t.stack_frames),
             frames: std::mem::take(&mut t.frames),
             functions: std::mem::take(&mut t.functions),
+            tasks: std::mem::take(&mut t.tasks),
+            regions: std::mem::take(&mut t.regions),
             logs: std::mem::take(&mut t.logs),
             first_time_ns: t.first_time_ns,
             last_time_ns: t.last_time_ns,
@@ -752,8 +869,15 @@ impl TableBuilder {
         g.reasons = reasons;
     }
 
-    /// The remaining tables (everything when [`TableBuilder::take_rows`] was never called).
-    pub fn finish(self) -> TraceTables {
+    /// The remaining tables (everything when [`TableBuilder::take_rows`] was
+    /// never called), with the tasks and regions that never ended.
+    pub fn finish(mut self) -> TraceTables {
+        for row in self.open.rows.drain(..).flatten() {
+            match row {
+                Open::Task(task) => self.t.tasks.push(task),
+                Open::Region(region) => self.t.regions.push(region),
+            }
+        }
         self.t
     }
 }

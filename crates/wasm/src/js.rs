@@ -157,8 +157,8 @@ impl TraceParser {
         self.parse.as_ref().and_then(|p| p.warning().map(String::from))
     }
 
-    /// Ends parsing: returns the remaining tables (ranges, tasks, regions are
-    /// completed only at the end) and the trace-wide facts the schema's
+    /// Ends parsing: returns the remaining tables (ranges, completed only at
+    /// the end, and the tasks and regions that never ended) and the trace-wide facts the schema's
     /// `trace_info` and `rel_time_ns` need: `{tables, first_time_ns,
     /// last_time_ns, events, warning}` (times as BigInt). Frees the file copy.
     pub fn finish(&mut self) -> Result<JsValue, JsError> {

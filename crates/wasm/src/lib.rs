@@ -108,7 +108,9 @@ fn opt_u64s(name: &'static str, v: &[Option<u64>]) -> Column {
     col(name, Data::U64(v.iter().map(|x| x.unwrap_or(0)).collect()), bitmap(v.len(), |i| v[i].is_some()))
 }
 
-fn utf8<'a>(name: &'static str, n: usize, row: impl Fn(usize) -> Option<&'a str>) -> Column {
+/// One instance for every text column (`dyn`: a copy per column would not
+/// fit the reader's size budget; the reasons are the only long column).
+fn utf8<'a>(name: &'static str, n: usize, row: &dyn Fn(usize) -> Option<&'a str>) -> Column {
     let mut bytes = Vec::new();
     let mut offsets = Vec::with_capacity(n + 1);
     offsets.push(0i32);
@@ -122,7 +124,7 @@ fn utf8<'a>(name: &'static str, n: usize, row: impl Fn(usize) -> Option<&'a str>
 }
 
 fn strs(name: &'static str, v: &[&'static str]) -> Column {
-    utf8(name, v.len(), |i| Some(v[i]))
+    utf8(name, v.len(), &|i| Some(v[i]))
 }
 
 /// A column of few distinct static strings (the states), dictionary-encoded.
@@ -142,7 +144,7 @@ fn states(name: &'static str, v: &[&'static str]) -> Column {
 }
 
 fn strings(name: &'static str, v: &[String]) -> Column {
-    utf8(name, v.len(), |i| Some(v[i].as_str()))
+    utf8(name, v.len(), &|i| Some(v[i].as_str()))
 }
 
 fn all_null_u64(name: &'static str, n: usize) -> Column {
@@ -184,7 +186,7 @@ pub fn columns(t: &TraceTables) -> Vec<Table> {
                 opt_i64s("g", &g.g),
                 states("from_state", &g.from_state),
                 states("to_state", &g.to_state),
-                utf8("reason", g.reason.len(), |i| g.reason_text(i)),
+                utf8("reason", g.reason.len(), &|i| g.reason_text(i)),
                 i64s("duration_ns", &g.duration_ns),
                 i64s("end_time_ns", &g.end_time_ns),
                 opt_u64s("stack_id", &g.stack_id),
@@ -210,7 +212,7 @@ pub fn columns(t: &TraceTables) -> Vec<Table> {
         table(
             "stack_samples",
             vec![
-                utf8("type", ns, |_| Some("samples/count")),
+                utf8("type", ns, &|_| Some("samples/count")),
                 opt_u64s("src_stack_id", &s.src_stack_id),
                 i64s("value", &vec![1; ns]),
                 i64s("end_time_ns", &s.end_time_ns),
@@ -254,7 +256,7 @@ pub fn columns(t: &TraceTables) -> Vec<Table> {
             "ranges",
             vec![
                 strings("name", &r.name),
-                utf8("scope", r.scope.len(), |i| r.scope[i]),
+                utf8("scope", r.scope.len(), &|i| r.scope[i]),
                 opt_i64s("scope_id", &r.scope_id),
                 opt_i64s("start_time_ns", &r.start_time_ns),
                 opt_i64s("end_time_ns", &r.end_time_ns),
@@ -347,7 +349,7 @@ pub fn delays_table(rows: &[DelayRow], reasons: &[String]) -> Table {
                 let indices = rows.iter().map(|r| r[k].unwrap_or_default() as i8).collect();
                 col(name, Data::Dict { indices, values: CAUSES.to_vec() }, None)
             }
-            "cause_reason" => utf8(name, rows.len(), |i| rows[i][k].and_then(|c| reasons.get(c as usize)).map(String::as_str)),
+            "cause_reason" => utf8(name, rows.len(), &|i| rows[i][k].and_then(|c| reasons.get(c as usize)).map(String::as_str)),
             // Stack IDs are unsigned; the rows carry their bits.
             _ if name.ends_with("stack_id") => opt_u64s(name, &rows.iter().map(|r| r[k].map(|v| v as u64)).collect::<Vec<_>>()),
             _ => opt_i64s(name, &rows.iter().map(|r| r[k]).collect::<Vec<_>>()),
@@ -533,7 +535,8 @@ impl<'a> Parse<'a> {
         self.pass.generations()
     }
 
-    /// The rows kept until the end (ranges, tasks, regions) plus trace-wide
+    /// The rows kept until the end (ranges, and the tasks and regions that
+    /// never ended) plus trace-wide
     /// facts (`first_time_ns`, `last_time_ns`, `events`).
     pub fn finish(self) -> TraceTables {
         self.finish_all().tables
@@ -735,7 +738,7 @@ mod tests {
     fn nullable_columns_get_bitmaps() {
         let c = opt_i64s("x", &[Some(1), None, Some(3)]);
         assert_eq!(c.validity, Some(vec![0b101]));
-        let s = utf8("s", 3, |i| (i != 1).then_some("ab"));
+        let s = utf8("s", 3, &|i| (i != 1).then_some("ab"));
         assert_eq!(s.data, Data::Utf8 { bytes: b"abab".to_vec(), offsets: vec![0, 2, 2, 4] });
         assert_eq!(s.validity, Some(vec![0b101]));
     }
