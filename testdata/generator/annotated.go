@@ -5,7 +5,6 @@ import (
 	"runtime/trace"
 	"sync"
 	"sync/atomic"
-	"time"
 )
 
 func init() { register("annotated", runAnnotated) }
@@ -67,15 +66,8 @@ func runAnnotated(opts *options) error {
 			}(c)
 		}
 	}
-	err := tracedUntilSize(opts, func(round int) {
-		if round == 0 {
-			start()
-		}
-		time.Sleep(10 * time.Millisecond)
+	return tracedWhileServing(opts, start, &stop, &clientsDone, func() {
+		close(requests)
+		wg.Wait()
 	})
-	stop.Store(true)
-	clientsDone.Wait()
-	close(requests)
-	wg.Wait()
-	return err
 }

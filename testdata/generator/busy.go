@@ -73,6 +73,16 @@ func runBusy(opts *options) error {
 			}
 		}()
 	}
+	return tracedWhileServing(opts, start, &stop, &clientsDone, func() {
+		close(requests)
+		wg.Wait()
+	})
+}
+
+// tracedWhileServing traces a server scenario until the trace reaches
+// -size-mb: start launches the clients on the first round; then stop is
+// set, and once the clients have returned, drain stops the workers.
+func tracedWhileServing(opts *options, start func(), stop *atomic.Bool, clients *sync.WaitGroup, drain func()) error {
 	err := tracedUntilSize(opts, func(round int) {
 		if round == 0 {
 			start()
@@ -80,9 +90,8 @@ func runBusy(opts *options) error {
 		time.Sleep(10 * time.Millisecond)
 	})
 	stop.Store(true)
-	clientsDone.Wait()
-	close(requests)
-	wg.Wait()
+	clients.Wait()
+	drain()
 	return err
 }
 
