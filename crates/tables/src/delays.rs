@@ -20,7 +20,7 @@
 
 use gotrace::table::{IdHasher, IdMap};
 
-use crate::{ByGoroutine, GTransitions};
+use crate::{ById, GTransitions};
 
 /// The view's `cause` values; a row's cause is its index here.
 pub const CAUSES: [&str; 7] = ["created", "unblocked", "preempted", "yielded", "syscall", "rescheduled", "unknown"];
@@ -308,7 +308,7 @@ pub const DELAYED_GOROUTINES_TABLE: &str = include_str!("../../../sql/derived_de
 /// The pass's state between transitions.
 #[derive(Default)]
 pub struct Deriver {
-    per_g: ByGoroutine<Slot>,
+    per_g: ById<Slot>,
     creations: Vec<Creation>,
     recent: RecentCreations,
     waiting_to_run: WaitingToRun,

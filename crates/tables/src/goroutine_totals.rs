@@ -4,7 +4,7 @@
 //! view's group-by over every transition took about a second of the report;
 //! the sums cost the reader an indexed lookup per row.
 
-use crate::{ByGoroutine, GTransitions};
+use crate::{ById, GTransitions};
 
 /// One goroutine's row of `goroutine_totals`, in the view's column order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -39,7 +39,7 @@ pub struct GoroutineTotal {
 pub struct GoroutineTotals {
     rows: Vec<GoroutineTotal>,
     /// Each goroutine's row, indexed as the builder's goroutine clock is.
-    index: ByGoroutine<Option<usize>>,
+    index: ById<Option<usize>>,
     /// The row of transitions without a goroutine, if any.
     no_goroutine: Option<usize>,
     /// The code of 'system goroutine wait' in the chunks' reasons, once seen

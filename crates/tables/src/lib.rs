@@ -395,8 +395,10 @@ struct Interner {
     functions: HashMap<(Vec<u8>, Vec<u8>), u64>,
     frames: HashMap<(u64, u64, u64), u64>,
     stacks: HashMap<Vec<u64>, u64>,
-    /// Per-generation cache from the trace's own stack ID to ours.
-    by_trace_id: IdMap<u64, u64>,
+    /// Per-generation cache from the trace's own stack ID to ours (a
+    /// `usize` to share the goroutine totals' instance of `ById` in the
+    /// page's wasm, whose size is budgeted).
+    by_trace_id: ById<Option<usize>>,
     scratch: Vec<u64>,
 }
 
@@ -405,8 +407,9 @@ impl Interner {
         if s.is_none() {
             return None;
         }
-        if let Some(&id) = self.by_trace_id.get(&s.id()) {
-            return Some(id);
+        let trace_id = s.id() as i64;
+        if let Some(id) = self.by_trace_id.get(trace_id) {
+            return Some(id as u64);
         }
         self.scratch.clear();
         for f in s.frames() {
@@ -442,7 +445,7 @@ impl Interner {
                 next
             }
         };
-        self.by_trace_id.insert(s.id(), id);
+        self.by_trace_id.replace(trace_id, Some(id as usize));
         Some(id)
     }
 }
@@ -450,12 +453,12 @@ impl Interner {
 /// When each goroutine last changed state, so a transition knows how long
 /// the goroutine spent in the state it leaves (0 for its first transition):
 /// `g_transitions.duration_ns`, and the waits [`LatencyCollector`] counts.
-/// The times are kept [`ByGoroutine`]: a trace that creates millions of
+/// The times are kept [`ById`]: a trace that creates millions of
 /// goroutines then reads and writes neighbouring memory instead of a map
 /// scattered over tens of megabytes.
 #[derive(Default)]
 pub(crate) struct GoroutineClock {
-    last: ByGoroutine<Option<i64>>,
+    last: ById<Option<i64>>,
     seen: usize,
 }
 
@@ -477,21 +480,22 @@ impl GoroutineClock {
     }
 }
 
-/// A value per goroutine ID (`T::default()` for none): a vector indexed by
-/// ID while the IDs stay within a few times the number stored there, a map
-/// beyond. The runtime hands out goroutine IDs in order, and a goroutine's
-/// neighbours in ID are those that run near it in time: a hash map would
-/// scatter what is read together, on traces of millions of goroutines.
+/// A value per ID (`T::default()` for none): a vector indexed by ID while
+/// the IDs stay within a few times the number stored there, a map beyond.
+/// For IDs handed out in order: goroutine IDs, whose neighbours in ID are
+/// those that run near them in time (a hash map would scatter what is read
+/// together, on traces of millions of goroutines), and a generation's stack
+/// IDs, looked up for nearly every event.
 #[derive(Default)]
-pub(crate) struct ByGoroutine<T> {
+pub(crate) struct ById<T> {
     dense: Vec<T>,
     sparse: IdMap<i64, T>,
     /// Goroutines with a value in `dense`.
     stored: usize,
 }
 
-impl<T: Copy + Default + PartialEq> ByGoroutine<T> {
-    /// The value of goroutine `id`.
+impl<T: Copy + Default + PartialEq> ById<T> {
+    /// The value of `id`.
     #[inline]
     pub(crate) fn get(&self, id: i64) -> T {
         match usize::try_from(id) {
@@ -500,7 +504,14 @@ impl<T: Copy + Default + PartialEq> ByGoroutine<T> {
         }
     }
 
-    /// Sets the value of goroutine `id`; returns its previous one.
+    /// Forgets every value, keeping the memory for the next ones.
+    pub(crate) fn clear(&mut self) {
+        self.dense.clear();
+        self.sparse.clear();
+        self.stored = 0;
+    }
+
+    /// Sets the value of `id`; returns its previous one.
     #[inline]
     pub(crate) fn replace(&mut self, id: i64, v: T) -> T {
         match usize::try_from(id) {
@@ -884,7 +895,7 @@ impl TableBuilder {
 
 #[cfg(test)]
 mod clock_tests {
-    use super::{ByGoroutine, GoroutineClock};
+    use super::{ById, GoroutineClock};
     use std::collections::HashMap;
 
     /// 200,000 steps of goroutine IDs in order, far apart, negative, and
@@ -918,8 +929,8 @@ mod clock_tests {
 
     /// The same for values that are set back to "none" (the default).
     #[test]
-    fn values_by_goroutine_behave_like_a_map() {
-        let mut by = ByGoroutine::<u32>::default();
+    fn values_by_id_behave_like_a_map() {
+        let mut by = ById::<u32>::default();
         let mut model: HashMap<i64, u32> = HashMap::new();
         for (step, id, x) in steps(0x2545f4914f6cdd1d) {
             let v = (x >> 40) as u32 % 4;
@@ -927,6 +938,11 @@ mod clock_tests {
             assert_eq!(by.replace(id, v), want, "step {step}, id {id}");
             let probe = 1 + (x >> 20) as i64 % (2 + step / 2);
             assert_eq!(by.get(probe), model.get(&probe).copied().unwrap_or(0), "step {step}, probe {probe}");
+            // As the stack cache does at each generation.
+            if step % 5000 == 4999 {
+                by.clear();
+                model.clear();
+            }
         }
     }
 }
