@@ -108,13 +108,19 @@ def timed(cmd, address_space_limit=None):
     return secs, usage.ru_maxrss, out
 
 
-def anchor_memory_cap():
-    """Three quarters of the machine's memory, in bytes: what an anchor may use."""
+def machine_memory():
+    """The machine's memory in bytes (None where /proc/meminfo does not say)."""
     with open("/proc/meminfo") as f:
         for line in f:
             if line.startswith("MemTotal:"):
-                return int(line.split()[1]) * 1024 * 3 // 4
+                return int(line.split()[1]) * 1024
     return None
+
+
+def anchor_memory_cap():
+    """Three quarters of the machine's memory, in bytes: what an anchor may use."""
+    ram = machine_memory()
+    return ram * 3 // 4 if ram else None
 
 
 def main():
@@ -235,23 +241,21 @@ def report_suite(args):
     generator = os.path.join(work, "generator")
     sh([go, "build", "-o", generator, "."], cwd=os.path.join(ROOT, "testdata/generator"), env=env)
     small, big = (int(x) for x in args.sizes_mb.split(","))
-    traces = []
     # busy: a long-lived server pool (many events per goroutine); bench and
     # churn: many short goroutines (ping-pong, storms).
     # annotated: a server whose every request is a task with regions and a log.
     suite = [("busy", small), ("busy", big), ("bench", small), ("bench", big), ("churn", small), ("annotated", small)]
-    if args.huge_mb:
-        suite.append(("bench", args.huge_mb))
-    huge = None
-    for scenario, mb in suite:
+
+    def trace(scenario, mb):
+        """The suite's trace of that scenario and size, generated once into work."""
         path = os.path.join(work, f"{scenario}-{mb}mb.trace")
         if not os.path.exists(path):
             print(f"generating {path} ...", file=sys.stderr)
             sh([generator, "-scenario", scenario, "-size-mb", str(mb), "-o", path])
-        if args.huge_mb and (scenario, mb) == suite[-1]:
-            huge = path
-        else:
-            traces.append(path)
+        return path
+
+    traces = [trace(scenario, mb) for scenario, mb in suite]
+    huge = trace("bench", args.huge_mb) if args.huge_mb else None
     flag_sets = [[], ["--why", "--bursts", "--timeseries", "--by-creator"]]
     cap = anchor_memory_cap()
     runs = max(1, args.runs)
@@ -285,7 +289,7 @@ def report_suite(args):
     if huge:
         # Once, without dt/schedstat (which takes minutes per 150 MB): the
         # target is that it completes within this machine's memory.
-        ram = anchor_memory_cap() * 4 // 3
+        ram = machine_memory()
         size = os.path.getsize(huge)
         for flags in flag_sets:
             secs, rss, _ = timed([schedstat, *flags, huge])

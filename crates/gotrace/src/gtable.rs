@@ -88,29 +88,13 @@ impl<V> GoTable<V> {
 
     /// Inserts or replaces, like `HashMap::insert`.
     pub fn insert(&mut self, key: i64, value: V) -> Option<V> {
-        if let Some(i) = self.find(key) {
-            if let Slot::Full(_, v) = &mut self.slots[i] {
-                return Some(std::mem::replace(v, value));
+        match self.get_mut(&key) {
+            Some(v) => Some(std::mem::replace(v, value)),
+            None => {
+                self.insert_new(key, value);
+                None
             }
         }
-        if (self.used + 1) * 8 > self.slots.len() * 7 {
-            self.rebuild();
-        }
-        let mask = self.slots.len() - 1;
-        let mut i = self.home(key);
-        loop {
-            match self.slots[i] {
-                Slot::Full(..) => i = (i + 1) & mask,
-                Slot::Tomb => break,
-                Slot::Empty => {
-                    self.used += 1;
-                    break;
-                }
-            }
-        }
-        self.slots[i] = Slot::Full(key, value);
-        self.live += 1;
-        None
     }
 
     /// Inserts `key` unless it is present (then returns false and leaves the

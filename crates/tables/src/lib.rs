@@ -268,6 +268,23 @@ struct TaskRow {
     start_stack_id: Option<u64>,
 }
 
+impl TaskRow {
+    /// A task's row with its begin and end still unknown (so far, or for
+    /// good: a task that began before the trace).
+    fn new(task: &gotrace::event::Task<'_>) -> Self {
+        TaskRow {
+            task_id: task.id,
+            parent_id: (task.parent != gotrace::event::NO_TASK).then_some(task.parent),
+            type_: text(task.kind),
+            start_time_ns: None,
+            end_time_ns: None,
+            start_g: None,
+            end_g: None,
+            start_stack_id: None,
+        }
+    }
+}
+
 impl Tasks {
     fn push(&mut self, r: TaskRow) {
         self.task_id.push(r.task_id);
@@ -290,6 +307,22 @@ struct RegionRow {
     end_time_ns: Option<i64>,
     depth: i64,
     start_stack_id: Option<u64>,
+}
+
+impl RegionRow {
+    /// A region's row on goroutine `g` with its begin and end still unknown
+    /// (see [`TaskRow::new`]), at depth 0.
+    fn new(g: i64, region: &gotrace::event::Region<'_>) -> Self {
+        RegionRow {
+            g: resource(g),
+            task_id: region.task,
+            type_: text(region.kind),
+            start_time_ns: None,
+            end_time_ns: None,
+            depth: 0,
+            start_stack_id: None,
+        }
+    }
 }
 
 impl Regions {
@@ -490,7 +523,7 @@ impl GoroutineClock {
 pub(crate) struct ById<T> {
     dense: Vec<T>,
     sparse: IdMap<i64, T>,
-    /// Goroutines with a value in `dense`.
+    /// IDs with a value in `dense`.
     stored: usize,
 }
 
@@ -748,17 +781,12 @@ impl TableBuilder {
     fn task(&mut self, ev: &Event<'_>, kind: EventKind, src_stack: Option<u64>) {
         let Some(task) = ev.task() else { return };
         let time = ev.time();
-        let parent_id = (task.parent != gotrace::event::NO_TASK).then_some(task.parent);
         if kind == EventKind::TaskBegin {
             let row = TaskRow {
-                task_id: task.id,
-                parent_id,
-                type_: text(task.kind),
                 start_time_ns: Some(time),
-                end_time_ns: None,
                 start_g: resource(ev.goroutine()),
-                end_g: None,
                 start_stack_id: src_stack,
+                ..TaskRow::new(&task)
             };
             let at = self.open.push(Open::Task(row));
             // An ID begun twice (the old format allows it): the first stays open for good.
@@ -768,16 +796,7 @@ impl TableBuilder {
             let mut row = match begun {
                 Some(Open::Task(row)) => row,
                 // Began before the trace.
-                _ => TaskRow {
-                    task_id: task.id,
-                    parent_id,
-                    type_: text(task.kind),
-                    start_time_ns: None,
-                    end_time_ns: None,
-                    start_g: None,
-                    end_g: None,
-                    start_stack_id: None,
-                },
+                _ => TaskRow::new(&task),
             };
             row.end_time_ns = Some(time);
             row.end_g = resource(ev.goroutine());
@@ -792,13 +811,10 @@ impl TableBuilder {
         if kind == EventKind::RegionBegin {
             let stack = self.open_regions.entry(g).or_default();
             let row = RegionRow {
-                g: resource(g),
-                task_id: r.task,
-                type_: text(r.kind),
                 start_time_ns: Some(time),
-                end_time_ns: None,
                 depth: stack.len() as i64,
                 start_stack_id: src_stack,
+                ..RegionRow::new(g, &r)
             };
             stack.push(self.open.push(Open::Region(row)));
             return;
@@ -811,22 +827,12 @@ impl TableBuilder {
                 self.open_regions.remove(&g);
             }
         }
-        let row = match innermost.and_then(|at| self.open.take(at)) {
-            Some(Open::Region(mut row)) => {
-                row.end_time_ns = Some(time);
-                row
-            }
+        let mut row = match innermost.and_then(|at| self.open.take(at)) {
+            Some(Open::Region(row)) => row,
             // Began before the trace.
-            _ => RegionRow {
-                g: resource(g),
-                task_id: r.task,
-                type_: text(r.kind),
-                start_time_ns: None,
-                end_time_ns: Some(time),
-                depth: 0,
-                start_stack_id: None,
-            },
+            _ => RegionRow::new(g, &r),
         };
+        row.end_time_ns = Some(time);
         self.t.regions.push(row);
     }
 

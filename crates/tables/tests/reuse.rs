@@ -136,8 +136,8 @@ fn tasks_and_regions_leave_the_builder_as_they_end() {
         for i in 0..chunk.regions.g.len() {
             assert!(chunk.regions.end_time_ns[i].is_some(), "a region row before its end");
         }
-        append_tasks(&mut tasks, &chunk.tasks);
-        append_regions(&mut regions, &chunk.regions);
+        append_tasks(&mut tasks, chunk.tasks);
+        append_regions(&mut regions, chunk.regions);
     }
     let rest = b.finish();
     assert!(rest.tasks.end_time_ns.iter().all(Option::is_none), "an ended task was held to the end");
@@ -151,8 +151,8 @@ fn tasks_and_regions_leave_the_builder_as_they_end() {
             assert!(s <= e);
         }
     }
-    append_tasks(&mut tasks, &rest.tasks);
-    append_regions(&mut regions, &rest.regions);
+    append_tasks(&mut tasks, rest.tasks);
+    append_regions(&mut regions, rest.regions);
     let mut ids = tasks.task_id.clone();
     ids.sort_unstable();
     ids.dedup();
@@ -166,8 +166,7 @@ fn tasks_and_regions_leave_the_builder_as_they_end() {
     }
 }
 
-fn append_tasks(to: &mut Tasks, from: &Tasks) {
-    let mut from = from.clone();
+fn append_tasks(to: &mut Tasks, mut from: Tasks) {
     to.task_id.append(&mut from.task_id);
     to.parent_id.append(&mut from.parent_id);
     to.type_.append(&mut from.type_);
@@ -178,8 +177,7 @@ fn append_tasks(to: &mut Tasks, from: &Tasks) {
     to.start_stack_id.append(&mut from.start_stack_id);
 }
 
-fn append_regions(to: &mut Regions, from: &Regions) {
-    let mut from = from.clone();
+fn append_regions(to: &mut Regions, mut from: Regions) {
     to.g.append(&mut from.g);
     to.task_id.append(&mut from.task_id);
     to.type_.append(&mut from.type_);
@@ -191,8 +189,8 @@ fn append_regions(to: &mut Regions, from: &Regions) {
 
 /// Every task and region row pairs the begin and end events a plain
 /// per-ID (tasks) and per-goroutine stack (regions) pairing finds, on every
-/// fixture of both formats: the builder's open rows, compacted as they end,
-/// keep pointing at the right begin.
+/// fixture of both formats: the builder's open rows, in slots that ended
+/// ones free, keep pointing at the right begin.
 #[test]
 fn task_and_region_rows_pair_their_own_begin_and_end() {
     use std::collections::HashMap;
@@ -240,13 +238,13 @@ fn task_and_region_rows_pair_their_own_begin_and_end() {
                 b.add(&ev);
                 if b.pending_rows() >= 50 {
                     let chunk = b.take_rows();
-                    append_tasks(&mut tasks, &chunk.tasks);
-                    append_regions(&mut regions, &chunk.regions);
+                    append_tasks(&mut tasks, chunk.tasks);
+                    append_regions(&mut regions, chunk.regions);
                 }
             }
             let rest = b.finish();
-            append_tasks(&mut tasks, &rest.tasks);
-            append_regions(&mut regions, &rest.regions);
+            append_tasks(&mut tasks, rest.tasks);
+            append_regions(&mut regions, rest.regions);
             let mut got: Vec<String> = Vec::new();
             for i in 0..tasks.task_id.len() {
                 if let Some(end) = tasks.end_time_ns[i] {
