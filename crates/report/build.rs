@@ -8,7 +8,11 @@
 use std::path::Path;
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sql");
+    // The manifest directory of this build, not of the one that compiled
+    // the script: a shared target directory reuses build scripts across
+    // checkouts.
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let root = Path::new(&manifest).join("../../sql");
     let out = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("sql");
     let strip = std::env::var("CARGO_CFG_TARGET_ARCH").as_deref() == Ok("wasm32");
     for dir in ["report", "doctor", "diff"] {

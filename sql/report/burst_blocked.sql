@@ -1,6 +1,7 @@
 -- Where each goroutine unblocked in burst_rows had blocked: its last
 -- stack-bearing exit from 'running' before it was unblocked. Made once for
--- all the bursts (each read the whole g_transitions for it); temporary.
+-- all the bursts (each read the whole g_transitions for it); in
+-- `schedstat_scratch` (see burst_rows.sql).
 --
 -- Nearly always that exit is the one that began the wait (at start_ns, the
 -- waiting→runnable row's end minus its duration): a waiting goroutine does
@@ -11,11 +12,12 @@
 -- per wait was quadratic in a long-lived goroutine's transitions (11.8 s on a
 -- 30 MB trace of 80 busy goroutines); an ASOF join over every exit held them
 -- all (1.6 s and 400 MB more at 150 MB).
-create or replace temp table burst_blocked as
+attach if not exists ':memory:' as schedstat_scratch;
+create or replace table schedstat_scratch.burst_blocked as
 with unblocked as (
     -- The latest wait when one goroutine was unblocked twice in one tick.
     select g, end_time_ns as unblocked_ns, max(start_ns) as wait_start_ns
-    from burst_rows
+    from schedstat_scratch.burst_rows
     where from_state = 'waiting'::state and to_state = 'runnable'::state
     group by g, end_time_ns
 ),

@@ -9,7 +9,7 @@ select
         else 'other'
     end as category,
     count(*) as count
-from burst_rows
+from schedstat_scratch.burst_rows
 where to_state = 'runnable'::state
       and start_ns between {{center_ns}} - 1000000 and {{center_ns}} + 1000000
 group by category

@@ -6,7 +6,7 @@
 -- between threads.
 with unblocks as (
     select src_g as g, src_stack_id as stack_id
-    from burst_rows
+    from schedstat_scratch.burst_rows
     where from_state = 'waiting'::state and to_state = 'runnable'::state and src_g is not null
       and start_ns between {{center_ns}} - 1000000 and {{center_ns}} + 1000000
 ),

@@ -11,7 +11,7 @@ select
         filter (where r.state = 'syscall'), 0) as syscall_ns,
     stack_funcs(arg_max(r.stack_id, r.duration_ns)) as funcs,
     any_value(r.name) as name
-from why_runs r
+from schedstat_scratch.why_runs r
 where r.end_time_ns > {{start_ns}} and r.start_time_ns < {{end_ns}} and r.p is not null and r.g <> {{g}}
 group by r.p, r.g
 order by overlap_ns desc, r.p, r.g;

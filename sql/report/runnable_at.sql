@@ -7,7 +7,7 @@
 -- Reads why_waiting.sql's table (the waits under way at the explained instants).
 with waiting as (
     select cause, stack_id
-    from why_waiting where start_time_ns <= {{t_ns}} and end_time_ns > {{t_ns}} and g <> {{g}}
+    from schedstat_scratch.why_waiting where start_time_ns <= {{t_ns}} and end_time_ns > {{t_ns}} and g <> {{g}}
 ),
 per_stack as (
     select cause, stack_id, count(*) as n

@@ -1,15 +1,16 @@
 -- The executions (the `runs` view) during the waits `--why` explains, each
 -- with its goroutine's name. Made once before delay_explained.sql, so that
 -- each explanation reads the few rows of its wait instead of computing
--- `runs` and `goroutines` over the whole trace again; temporary, never kept
--- in a file. Only the goroutines that ran then are named, as the
+-- `runs` and `goroutines` over the whole trace again; in `schedstat_scratch`
+-- (see burst_rows.sql), never kept in a file. Only the goroutines that ran then are named, as the
 -- `goroutines` view names them (which sums every goroutine's time in each
 -- state: most of this table's time and memory on a trace of millions of
 -- goroutines).
 -- {{earliest_ns}}: the earliest wait's start (rows ending before it are
 -- skipped first); {{in_windows}}: "(end_time_ns > S and start_time_ns < E)
 -- or ..." for every wait from S to E ("false" when there is none).
-create or replace temp table why_runs as
+attach if not exists ':memory:' as schedstat_scratch;
+create or replace table schedstat_scratch.why_runs as
 with w as materialized (
     select *
     from runs

@@ -338,4 +338,9 @@ impl Sql for Database {
     fn query(&self, sql: &str) -> Result<QueryResult> {
         Database::query(self, sql)
     }
+
+    fn beside(&self) -> Option<Box<dyn Sql + Send + '_>> {
+        // Without a second connection the work stays on this one.
+        self.second_connection().ok().map(|c| Box::new(c) as Box<dyn Sql + Send + '_>)
+    }
 }

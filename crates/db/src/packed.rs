@@ -122,14 +122,15 @@ impl PackedColumn {
 
     fn push_block<T>(&mut self, values: &[T], get: &mut impl FnMut(&T) -> Option<i64>) {
         let (mut min, mut max, mut any_null) = (i64::MAX, i64::MIN, false);
+        // Without branches on NULL: where NULLs come and go at random (the
+        // stack IDs, the delays' causes) a branch per value mispredicted
+        // often enough to double this loop's time.
         for v in values {
-            match get(v) {
-                Some(x) => {
-                    min = min.min(x);
-                    max = max.max(x);
-                }
-                None => any_null = true,
-            }
+            let x = get(v);
+            let (lo, hi) = x.map_or((i64::MAX, i64::MIN), |x| (x, x));
+            min = min.min(lo);
+            max = max.max(hi);
+            any_null |= x.is_none();
         }
         if min > max {
             (min, max) = (0, 0);
@@ -184,22 +185,21 @@ impl PackedColumn {
         k
     }
 
-    /// Appends states (static text from a handful of values).
-    fn push_states(&mut self, values: &[&'static str]) {
+    /// Appends states (static text from a handful of values), leaving
+    /// their codes in `codes` (the delays' derivation reads them too).
+    fn push_states(&mut self, values: &[&'static str], codes: &mut Vec<i64>) {
         // The same few `&'static str`s recur: a known address skips the search.
         let mut known: Vec<(*const u8, usize, i64)> = Vec::new();
-        let codes: Vec<i64> = values
-            .iter()
-            .map(|s| match known.iter().find(|k| k.0 == s.as_ptr() && k.1 == s.len()) {
-                Some(k) => k.2,
-                None => {
-                    let code = self.code(s);
-                    known.push((s.as_ptr(), s.len(), code));
-                    code
-                }
-            })
-            .collect();
-        self.push(&codes, |&c| Some(c));
+        codes.clear();
+        codes.extend(values.iter().map(|s| match known.iter().find(|k| k.0 == s.as_ptr() && k.1 == s.len()) {
+            Some(k) => k.2,
+            None => {
+                let code = self.code(s);
+                known.push((s.as_ptr(), s.len(), code));
+                code
+            }
+        }));
+        self.push(codes, |&c| Some(c));
     }
 
     /// Appends `g_transitions.reason`, whose codes index `reasons`.
@@ -337,6 +337,8 @@ pub struct PackedTables {
     delays_by_join: AtomicBool,
     /// DuckDB reads the tables from here on: they must not change.
     registered: bool,
+    /// The from and to state codes of the chunk being appended (reused).
+    state_codes: [Vec<i64>; 2],
 }
 
 impl PackedTables {
@@ -396,6 +398,7 @@ impl PackedTables {
             delays_facts: None,
             delays_by_join: AtomicBool::new(false),
             registered: false,
+            state_codes: Default::default(),
         }
     }
 
@@ -407,8 +410,9 @@ impl PackedTables {
         let s = &t.g_transitions;
         let g = &mut self.g;
         g.column("g").push(&s.g, |&v| v);
-        g.column("from_state").push_states(&s.from_state);
-        g.column("to_state").push_states(&s.to_state);
+        let [from, to] = &mut self.state_codes;
+        g.column("from_state").push_states(&s.from_state, from);
+        g.column("to_state").push_states(&s.to_state, to);
         g.column("reason").push_reasons(s);
         g.column("duration_ns").push(&s.duration_ns, |&v| Some(v));
         g.column("end_time_ns").push(&s.end_time_ns, |&v| Some(v));
@@ -418,13 +422,13 @@ impl PackedTables {
         g.column("src_m").push(&s.src_m, |&v| v);
         g.column("src_p").push(&s.src_p, |&v| v);
         if let Some(d) = self.delays_while_loading.as_mut() {
-            d.add(&self.g, s);
+            d.add(&self.g, s, [from, to]);
         }
         let s = &t.p_transitions;
         let p = &mut self.p;
         p.column("p").push(&s.p, |&v| v);
-        p.column("from_state").push_states(&s.from_state);
-        p.column("to_state").push_states(&s.to_state);
+        p.column("from_state").push_states(&s.from_state, from);
+        p.column("to_state").push_states(&s.to_state, to);
         p.column("duration_ns").push(&s.duration_ns, |&v| Some(v));
         p.column("end_time_ns").push(&s.end_time_ns, |&v| Some(v));
         p.column("src_p").push(&s.src_p, |&v| v);

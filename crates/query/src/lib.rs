@@ -25,10 +25,18 @@ pub type Result<T> = std::result::Result<T, DbError>;
 
 /// A SQL database holding one trace's tables (`sql/schema.sql`).
 pub trait Sql {
-    /// Runs statements that return nothing (DDL, temporary tables, macros).
+    /// Runs statements that return nothing (DDL, the report's scratch tables, macros).
     fn execute_batch(&self, sql: &str) -> Result<()>;
     /// Runs one query and collects its result.
     fn query(&self, sql: &str) -> Result<QueryResult>;
+    /// Another connection to the same database, for a second thread to
+    /// query while this one does; `None` where there is none (the page's
+    /// DuckDB-WASM answers one query at a time). The report shares its many
+    /// small per-spike queries out between the two: each is too small for
+    /// DuckDB's own threads, so one core idled while they ran.
+    fn beside(&self) -> Option<Box<dyn Sql + Send + '_>> {
+        None
+    }
 }
 
 /// A query's result, with every value converted to an owned [`Cell`].

@@ -606,7 +606,7 @@ fn col(r: &QueryResult, name: &str) -> usize {
 }
 
 /// The `or` of `one` for each item, "false" for none: the windows the
-/// temporary tables of the burst and `--why` analyses keep rows from.
+/// scratch tables of the burst and `--why` analyses keep rows from.
 fn any_window<T>(items: &[T], one: impl Fn(&T) -> String) -> String {
     if items.is_empty() {
         return "false".to_string();
@@ -618,13 +618,66 @@ struct Runner<'d> {
     db: &'d dyn Sql,
     /// `SCHEDSTAT_TIMINGS` is set: print each query's time, CPU and peak RSS.
     timings: bool,
+    /// What the report makes once, shared by the runners of its threads.
+    once: &'d Once,
+}
+
+/// What a report makes once, on the first query that needs it, whichever
+/// of its threads (see [`Runner::each`]) asks first; the other waits.
+#[derive(Default)]
+struct Once {
     /// `burst_blocked` has been made (on the first burst that needs it).
-    burst_blocked: std::cell::Cell<bool>,
+    burst_blocked: std::sync::Mutex<bool>,
     /// The trace's longest run, once asked for (`longest_run.sql`).
-    longest_run_ns: std::cell::Cell<Option<i64>>,
+    longest_run_ns: std::sync::Mutex<Option<i64>>,
+}
+
+/// Locks `m`, also after a panic elsewhere (whose own unwinding reports it).
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Runner<'_> {
+    /// `work` on each of `jobs`, the results in the jobs' order. Where the
+    /// database has a second connection ([`Sql::beside`]) the jobs are shared
+    /// out between this thread and a second one, each taking the next job
+    /// when done with its last: the per-spike and `--why` queries are a few
+    /// milliseconds each, run by one of DuckDB's threads while the other
+    /// idles, and a report can run a hundred of them.
+    fn each<J: Sync, T: Send>(&self, jobs: &[J], work: impl Fn(&Runner<'_>, &J) -> Result<T> + Sync) -> Result<Vec<T>> {
+        #[cfg(not(target_arch = "wasm32"))]
+        if jobs.len() > 1 {
+            if let Some(db) = self.db.beside() {
+                use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+                let next = AtomicUsize::new(0);
+                let take = |r: &Runner<'_>| -> Result<Vec<(usize, T)>> {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Relaxed);
+                        let Some(job) = jobs.get(i) else { return Ok(done) };
+                        done.push((i, work(r, job)?));
+                    }
+                };
+                let (timings, once, take) = (self.timings, self.once, &take);
+                let mut all = std::thread::scope(|s| {
+                    let helper = s.spawn(move || take(&Runner { db: &*db, timings, once }));
+                    let mine = take(self);
+                    let theirs = helper.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+                    let mut all = mine?;
+                    all.extend(theirs?);
+                    Ok::<_, ReportError>(all)
+                })?;
+                all.sort_unstable_by_key(|&(i, _)| i);
+                return Ok(all.into_iter().map(|(_, t)| t).collect());
+            }
+        }
+        let mut done = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            done.push(work(self, job)?);
+        }
+        Ok(done)
+    }
+
     /// Makes `burst_rows`, the table the burst queries read: the transitions
     /// within ±1 ms of any of `centres` (an empty table when there are none).
     fn make_burst_rows(&self, centres: &[i64]) -> Result<()> {
@@ -663,8 +716,10 @@ impl Runner<'_> {
     /// Makes `burst_blocked` (where each goroutine unblocked in `burst_rows`
     /// had blocked) the first time it is called.
     fn make_burst_blocked(&self) -> Result<()> {
-        if !self.burst_blocked.replace(true) {
+        let mut made = lock(&self.once.burst_blocked);
+        if !*made {
             self.timed(sql::BURST_BLOCKED, || Ok(self.db.execute_batch(sql::BURST_BLOCKED)?))?;
+            *made = true;
         }
         Ok(())
     }
@@ -672,15 +727,16 @@ impl Runner<'_> {
     /// How long the trace's longest run lasted (`i64::MAX` when unknown): how
     /// far past a wait a run that overlapped it can end. Asked once.
     fn longest_run_ns(&self) -> Result<i64> {
-        if let Some(ns) = self.longest_run_ns.get() {
+        let mut known = lock(&self.once.longest_run_ns);
+        if let Some(ns) = *known {
             return Ok(ns);
         }
         let ns = self.q(sql::LONGEST_RUN, &[])?.rows.first().and_then(|row| opt_int(&row[0])).unwrap_or(i64::MAX);
-        self.longest_run_ns.set(Some(ns));
+        *known = Some(ns);
         Ok(ns)
     }
 
-    /// Runs a temporary table's making (`burst_rows.sql`, `why_*.sql`), timed
+    /// Runs a scratch table's making (`burst_rows.sql`, `why_*.sql`), timed
     /// like [`Runner::q`]: rows from `earliest_ns` on that are `in_windows`
     /// (an [`any_window`]).
     fn make_windowed(&self, sql: &str, earliest_ns: i64, in_windows: &str) -> Result<()> {
@@ -732,12 +788,8 @@ fn peak_rss() -> String {
 
 /// Runs every analysis the options ask for.
 pub fn build(db: &dyn Sql, opts: &Options) -> Result<Report> {
-    let r = Runner {
-        db,
-        timings: std::env::var_os("SCHEDSTAT_TIMINGS").is_some(),
-        burst_blocked: std::cell::Cell::new(false),
-        longest_run_ns: std::cell::Cell::new(None),
-    };
+    let once = Once::default();
+    let r = Runner { db, timings: std::env::var_os("SCHEDSTAT_TIMINGS").is_some(), once: &once };
     let summary = r.q(sql::LATENCY_SUMMARY, &[])?;
     // How far past its start a wait can end: bounds the scans for the waits
     // that began in a window.
@@ -819,95 +871,34 @@ pub fn build(db: &dyn Sql, opts: &Options) -> Result<Report> {
     // Spike details.
     // Every spike's centre first: the burst queries then read one small
     // table holding just the transitions around those centres.
-    let mut worst_in_spike = Vec::new();
-    for s in &latency_spikes {
+    let worst_in_spike = r.each(&latency_spikes, |r, s| {
         let lo = t0 + s.window * opts.window_ns;
         let hi = lo + opts.window_ns;
         let ends_by = hi.saturating_add(longest_wait_ns);
-        worst_in_spike.push(r.q(sql::WORST_DELAY_IN_WINDOW, &[("lo_ns", lo), ("hi_ns", hi), ("ends_by_ns", ends_by)])?);
-    }
-    let mut busiest_in_spike = Vec::new();
-    let mut busiest_tied = Vec::new();
-    for s in &runnable_spikes {
+        r.q(sql::WORST_DELAY_IN_WINDOW, &[("lo_ns", lo), ("hi_ns", hi), ("ends_by_ns", ends_by)])
+    })?;
+    let busiest = r.each(&runnable_spikes, |r, s| {
         let b = r.q(
             sql::BUSIEST_RUNNABLE_BUCKET,
             &[("t0_ns", t0), ("lo_bucket", s.window * window_ms), ("hi_bucket", (s.window + 1) * window_ms)],
         )?;
-        busiest_in_spike.push(b.rows.first().map(|row| t0 + int(&row[0]) * 1_000_000));
-        busiest_tied.push(
-            b.rows.first().and_then(|row| list_ints(&row[2])).unwrap_or_default(),
-        );
-    }
+        let centre = b.rows.first().map(|row| t0 + int(&row[0]) * 1_000_000);
+        Ok((centre, b.rows.first().and_then(|row| list_ints(&row[2])).unwrap_or_default()))
+    })?;
     let centres: Vec<i64> = worst_in_spike
         .iter()
         .filter_map(|wd| wd.rows.first().map(|row| int(&row[2])))
-        .chain(busiest_in_spike.iter().flatten().copied())
+        .chain(busiest.iter().filter_map(|b| b.0))
         .collect();
     r.make_burst_rows(&centres)?;
 
-    let mut spike_details = Vec::new();
-    for (s, wd) in latency_spikes.iter().zip(worst_in_spike) {
-        let mut detail = SpikeDetail {
-            index: s.index,
-            kind: "latency",
-            start_ms: s.start_ms,
-            value: s.p99_ns,
-            worst: None,
-            burst_goroutines: 0,
-            breakdown: None,
-            busiest_ms: None,
-            busiest_tied_ms: Vec::new(),
-        };
-        if let Some(row) = wd.rows.first() {
-            let (g, dur, wait_start, end_t, p) =
-                (int(&row[0]), int(&row[1]), int(&row[2]), int(&row[3]), opt_int(&row[4]));
-            detail.burst_goroutines = int(&r.q(sql::BURST_SIZE, &[("center_ns", wait_start)])?.rows[0][0]);
-            let mut worst = WorstInWindow {
-                g,
-                duration_ns: dur,
-                wait_start_ns: wait_start,
-                p,
-                longest_run: None,
-                queue_goroutines: 0,
-                queue_runs: 0,
-            };
-            if let Some(p) = p {
-                let ends_by = end_t.saturating_add(r.longest_run_ns()?);
-                let a = r.q(
-                    sql::PROC_ACTIVITY_DURING,
-                    &[("p", p), ("start_ns", wait_start), ("end_ns", end_t), ("ends_by_ns", ends_by)],
-                )?;
-                let row = &a.rows[0];
-                worst.queue_goroutines = int(&row[0]);
-                worst.queue_runs = int(&row[1]);
-                if let (Some(lg), Some(ln)) = (opt_int(&row[2]), opt_int(&row[3])) {
-                    worst.longest_run = Some((lg, ln, list(&row[4]).unwrap_or_default()));
-                }
-            }
-            if detail.burst_goroutines > 10 {
-                detail.breakdown = Some(breakdown(&r, wait_start)?);
-            }
-            detail.worst = Some(worst);
-        }
-        spike_details.push(detail);
-    }
-    for ((s, centre), tied) in runnable_spikes.iter().zip(busiest_in_spike).zip(busiest_tied) {
-        let mut detail = SpikeDetail {
-            index: s.index,
-            kind: "runnable",
-            start_ms: s.start_ms,
-            value: s.peak as f64,
-            worst: None,
-            burst_goroutines: 0,
-            breakdown: None,
-            busiest_ms: centre.map(|c| (c - t0) / 1_000_000),
-            busiest_tied_ms: tied,
-        };
-        if let Some(center) = centre {
-            detail.breakdown = Some(breakdown(&r, center)?);
-        }
-        spike_details.push(detail);
-    }
+    let jobs: Vec<SpikeJob<'_>> = latency_spikes
+        .iter()
+        .zip(&worst_in_spike)
+        .map(|(s, worst)| SpikeJob::Latency(s, worst))
+        .chain(runnable_spikes.iter().zip(busiest).map(|(s, (centre, tied))| SpikeJob::Runnable(s, centre, tied)))
+        .collect();
+    let spike_details = r.each(&jobs, |r, job| spike_detail(r, job, t0))?;
 
     let lim = |n: usize| n as i64;
     let mut report = Report {
@@ -1077,11 +1068,7 @@ pub fn build(db: &dyn Sql, opts: &Options) -> Result<Report> {
     if opts.why > 0 {
         let delays = delays(&r, opts.why)?;
         r.make_why_tables(&delays)?;
-        let mut out = Vec::new();
-        for d in delays {
-            out.push(explain(&r, d, procs)?);
-        }
-        report.why = Some(out);
+        report.why = Some(r.each(&delays, |r, d| explain(r, d.clone(), procs))?);
     }
     Ok(report)
 }
@@ -1110,6 +1097,76 @@ fn tied_beyond<T, K: PartialEq>(sorted: &[T], shown: usize, key: impl Fn(&T) -> 
             rest.iter().take_while(|x| key(x) == k).count()
         }
         _ => 0,
+    }
+}
+
+/// A spike whose details are to be found: a latency spike with its window's
+/// worst delay (`worst_delay_in_window.sql`), or a runnable spike with the
+/// centre of its busiest bucket and the buckets tied with it.
+enum SpikeJob<'a> {
+    Latency(&'a LatencySpike, &'a QueryResult),
+    Runnable(&'a RunnableSpike, Option<i64>, Vec<i64>),
+}
+
+/// The details of one spike (the queries read `burst_rows`, made first).
+fn spike_detail(r: &Runner<'_>, job: &SpikeJob<'_>, t0: i64) -> Result<SpikeDetail> {
+    match *job {
+        SpikeJob::Latency(s, wd) => {
+            let mut detail = SpikeDetail {
+                index: s.index,
+                kind: "latency",
+                start_ms: s.start_ms,
+                value: s.p99_ns,
+                worst: None,
+                burst_goroutines: 0,
+                breakdown: None,
+                busiest_ms: None,
+                busiest_tied_ms: Vec::new(),
+            };
+            if let Some(row) = wd.rows.first() {
+                let (g, dur, wait_start, end_t, p) =
+                    (int(&row[0]), int(&row[1]), int(&row[2]), int(&row[3]), opt_int(&row[4]));
+                detail.burst_goroutines = int(&r.q(sql::BURST_SIZE, &[("center_ns", wait_start)])?.rows[0][0]);
+                let mut worst = WorstInWindow {
+                    g,
+                    duration_ns: dur,
+                    wait_start_ns: wait_start,
+                    p,
+                    longest_run: None,
+                    queue_goroutines: 0,
+                    queue_runs: 0,
+                };
+                if let Some(p) = p {
+                    let ends_by = end_t.saturating_add(r.longest_run_ns()?);
+                    let a = r.q(
+                        sql::PROC_ACTIVITY_DURING,
+                        &[("p", p), ("start_ns", wait_start), ("end_ns", end_t), ("ends_by_ns", ends_by)],
+                    )?;
+                    let row = &a.rows[0];
+                    worst.queue_goroutines = int(&row[0]);
+                    worst.queue_runs = int(&row[1]);
+                    if let (Some(lg), Some(ln)) = (opt_int(&row[2]), opt_int(&row[3])) {
+                        worst.longest_run = Some((lg, ln, list(&row[4]).unwrap_or_default()));
+                    }
+                }
+                if detail.burst_goroutines > 10 {
+                    detail.breakdown = Some(breakdown(r, wait_start)?);
+                }
+                detail.worst = Some(worst);
+            }
+            Ok(detail)
+        }
+        SpikeJob::Runnable(s, centre, ref tied) => Ok(SpikeDetail {
+            index: s.index,
+            kind: "runnable",
+            start_ms: s.start_ms,
+            value: s.peak as f64,
+            worst: None,
+            burst_goroutines: 0,
+            breakdown: centre.map(|c| breakdown(r, c)).transpose()?,
+            busiest_ms: centre.map(|c| (c - t0) / 1_000_000),
+            busiest_tied_ms: tied.clone(),
+        }),
     }
 }
 

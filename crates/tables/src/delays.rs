@@ -471,7 +471,9 @@ impl Deriver {
 /// state's code is its index here, as in the CLI's packed tables.
 const STATES: [&str; 7] = ["idle", "notexist", "runnable", "running", "syscall", "undetermined", "waiting"];
 
-fn state_code(s: &str) -> i64 {
+/// A state's code in the rows [`ChunkedDelays`] derives (its index in
+/// the schema's `state` enum), -1 for text that is no state.
+pub fn state_code(s: &str) -> i64 {
     // Twice per transition: the states' first letters (and `running`'s
     // fifth) tell them apart, which costs less than comparing each name.
     let code = match (s.as_bytes().first(), s.as_bytes().get(4)) {
@@ -521,16 +523,24 @@ impl ChunkedDelays {
     /// `cause_reason` a code into `g.reasons`. Nothing more once the trace
     /// broke the pass's assumptions.
     pub fn add(&mut self, g: &GTransitions, out: &mut Vec<DelayRow>) {
+        self.add_with_states(g, |i| (state_code(g.from_state[i]), state_code(g.to_state[i])), out);
+    }
+
+    /// [`ChunkedDelays::add`] with row `i`'s from and to states' codes
+    /// (as [`state_code`] gives them) from `states`: for a caller that has
+    /// already turned the states into codes, as the CLI's packing has.
+    pub fn add_with_states(&mut self, g: &GTransitions, states: impl Fn(usize) -> (i64, i64), out: &mut Vec<DelayRow>) {
         let Some(deriver) = self.deriver.as_mut() else { return };
         if self.codes.preempted.is_none() {
             // Codes are kept once given, and a row can only name one given so far.
             self.codes.preempted = g.reasons.iter().position(|r| r == "preempted").map(|k| k as i64);
         }
         for i in 0..g.g.len() {
+            let (from, to) = states(i);
             let t = TransitionRow {
                 g: g.g[i],
-                from: state_code(g.from_state[i]),
-                to: state_code(g.to_state[i]),
+                from,
+                to,
                 reason: g.reason[i].map(i64::from),
                 duration: g.duration_ns[i],
                 end: g.end_time_ns[i],
