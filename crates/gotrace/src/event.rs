@@ -746,6 +746,13 @@ impl<'a> Event<'a> {
     }
 
     /// The state transition; `None` unless the kind is StateTransition.
+    ///
+    /// Inlined into callers in other crates natively: returned through
+    /// memory, the transition was written field by field and read back
+    /// whole, a store-forwarding stall on every transition (the table
+    /// builder's load, 4% of the default report). Not in wasm, whose module
+    /// has a size budget.
+    #[cfg_attr(not(target_arch = "wasm32"), inline)]
     pub fn state_transition(&self) -> Option<StateTransition<'_, 'a>> {
         let a = self.base.args;
         let g = |id: i64, from, to| Transition::Goroutine { id, from, to };
