@@ -31,6 +31,8 @@ pub enum Col<'a> {
     OptU64(&'a [Option<u64>]),
     /// Text (into a VARCHAR or an ENUM column).
     Str(&'a [&'static str]),
+    /// States (into a `state` ENUM column), by name.
+    States(&'a [schedstat_tables::State]),
     /// Owned text.
     String(&'a [String]),
     /// `g_transitions.reason`: text by code (NULL as `None`).
@@ -55,6 +57,7 @@ impl Col<'_> {
             Col::U64(v) => v.len(),
             Col::OptU64(v) => v.len(),
             Col::Str(v) => v.len(),
+            Col::States(v) => v.len(),
             Col::String(v) => v.len(),
             Col::Reason(g) => g.reason.len(),
             Col::OptStr(v) => v.len(),
@@ -67,6 +70,7 @@ impl Col<'_> {
     fn text(&self, i: usize) -> Option<Option<&str>> {
         match self {
             Col::Str(v) => Some(Some(v[i])),
+            Col::States(v) => Some(Some(v[i].as_str())),
             Col::String(v) => Some(Some(v[i].as_str())),
             Col::Reason(g) => Some(g.reason_text(i)),
             Col::OptStr(v) => Some(v[i]),
@@ -490,8 +494,8 @@ fn append_transitions(raw: &RawDb, t: &TraceTables) -> Result<()> {
         "g_transitions",
         &[
             OptI64(&g.g),
-            Str(&g.from_state),
-            Str(&g.to_state),
+            States(&g.from_state),
+            States(&g.to_state),
             Reason(g),
             I64(&g.duration_ns),
             I64(&g.end_time_ns),
@@ -507,8 +511,8 @@ fn append_transitions(raw: &RawDb, t: &TraceTables) -> Result<()> {
         "p_transitions",
         &[
             OptI64(&p.p),
-            Str(&p.from_state),
-            Str(&p.to_state),
+            States(&p.from_state),
+            States(&p.to_state),
             I64(&p.duration_ns),
             I64(&p.end_time_ns),
             OptI64(&p.src_p),

@@ -22,7 +22,7 @@ use std::sync::OnceLock;
 
 use duckdb::ffi;
 use schedstat_tables::delays::DelaysFacts;
-use schedstat_tables::TraceTables;
+use schedstat_tables::{State, TraceTables};
 
 use crate::{DbError, Result};
 
@@ -185,21 +185,10 @@ impl PackedColumn {
         k
     }
 
-    /// Appends states (static text from a handful of values), leaving
-    /// their codes in `codes` (the delays' derivation reads them too).
-    fn push_states(&mut self, values: &[&'static str], codes: &mut Vec<i64>) {
-        // The same few `&'static str`s recur: a known address skips the search.
-        let mut known: Vec<(*const u8, usize, i64)> = Vec::new();
-        codes.clear();
-        codes.extend(values.iter().map(|s| match known.iter().find(|k| k.0 == s.as_ptr() && k.1 == s.len()) {
-            Some(k) => k.2,
-            None => {
-                let code = self.code(s);
-                known.push((s.as_ptr(), s.len(), code));
-                code
-            }
-        }));
-        self.push(codes, |&c| Some(c));
+    /// Appends states, as the codes of their names in this column.
+    fn push_states(&mut self, values: &[State]) {
+        let codes = State::ALL.map(|s| self.code(s.as_str()));
+        self.push(values, |&s| Some(codes[s as usize]));
     }
 
     /// Appends `g_transitions.reason`, whose codes index `reasons`.
@@ -337,8 +326,6 @@ pub struct PackedTables {
     delays_by_join: AtomicBool,
     /// DuckDB reads the tables from here on: they must not change.
     registered: bool,
-    /// The from and to state codes of the chunk being appended (reused).
-    state_codes: [Vec<i64>; 2],
 }
 
 impl PackedTables {
@@ -398,7 +385,6 @@ impl PackedTables {
             delays_facts: None,
             delays_by_join: AtomicBool::new(false),
             registered: false,
-            state_codes: Default::default(),
         }
     }
 
@@ -410,9 +396,8 @@ impl PackedTables {
         let s = &t.g_transitions;
         let g = &mut self.g;
         g.column("g").push(&s.g, |&v| v);
-        let [from, to] = &mut self.state_codes;
-        g.column("from_state").push_states(&s.from_state, from);
-        g.column("to_state").push_states(&s.to_state, to);
+        g.column("from_state").push_states(&s.from_state);
+        g.column("to_state").push_states(&s.to_state);
         g.column("reason").push_reasons(s);
         g.column("duration_ns").push(&s.duration_ns, |&v| Some(v));
         g.column("end_time_ns").push(&s.end_time_ns, |&v| Some(v));
@@ -422,13 +407,13 @@ impl PackedTables {
         g.column("src_m").push(&s.src_m, |&v| v);
         g.column("src_p").push(&s.src_p, |&v| v);
         if let Some(d) = self.delays_while_loading.as_mut() {
-            d.add(&self.g, s, [from, to]);
+            d.add(&self.g, s);
         }
         let s = &t.p_transitions;
         let p = &mut self.p;
         p.column("p").push(&s.p, |&v| v);
-        p.column("from_state").push_states(&s.from_state, from);
-        p.column("to_state").push_states(&s.to_state, to);
+        p.column("from_state").push_states(&s.from_state);
+        p.column("to_state").push_states(&s.to_state);
         p.column("duration_ns").push(&s.duration_ns, |&v| Some(v));
         p.column("end_time_ns").push(&s.end_time_ns, |&v| Some(v));
         p.column("src_p").push(&s.src_p, |&v| v);

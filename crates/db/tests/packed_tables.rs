@@ -11,7 +11,7 @@ mod common;
 use common::fixtures;
 
 use schedstat_db::{Cell, Database};
-use schedstat_tables::TableBuilder;
+use schedstat_tables::{State, TableBuilder};
 
 /// Loads `bytes` into `db`, handing rows over every `chunk` rows as the CLI does.
 fn load(db: &Database, bytes: &[u8], chunk: usize) {
@@ -125,8 +125,8 @@ fn extreme_values_and_nulls_survive_packing() {
     for i in 0..n {
         let big = if i % 3 == 0 { i64::MIN + i as i64 } else { i64::MAX - i as i64 };
         g.g.push((i % 7 != 0).then_some(big));
-        g.from_state.push(if i % 2 == 0 { "runnable" } else { "waiting" });
-        g.to_state.push("running");
+        g.from_state.push(if i % 2 == 0 { State::Runnable } else { State::Waiting });
+        g.to_state.push(State::Running);
         g.reason.push((i % 5 != 0).then_some((i % 3) as u32));
         g.duration_ns.push(i as i64 * 1_000_000_007);
         g.end_time_ns.push(if i == 4097 { 0 } else { 1 << 40 });
@@ -153,8 +153,8 @@ fn extreme_values_and_nulls_survive_packing() {
         seen[i] = true;
         let want = vec![
             int(g.g[i]),
-            Cell::Text(g.from_state[i].into()),
-            Cell::Text(g.to_state[i].into()),
+            Cell::Text(g.from_state[i].as_str().into()),
+            Cell::Text(g.to_state[i].as_str().into()),
             g.reason_text(i).map_or(Cell::Null, |r| Cell::Text(r.replace('\0', ""))),
             Cell::Int(g.duration_ns[i]),
             Cell::Int(g.end_time_ns[i]),
@@ -202,8 +202,8 @@ fn many_distinct_reasons_stay_distinct_and_sorted() {
     let g = &mut t.g_transitions;
     for i in 0..n {
         g.g.push(Some(1));
-        g.from_state.push("running");
-        g.to_state.push("waiting");
+        g.from_state.push(State::Running);
+        g.to_state.push(State::Waiting);
         g.reason.push(Some(i));
         g.duration_ns.push(i as i64);
         g.end_time_ns.push(i as i64);
@@ -233,8 +233,8 @@ fn transitions(steps: &[Step]) -> schedstat_tables::TraceTables {
     let g = &mut t.g_transitions;
     for &(id, from, to, reason, duration, end, stack, src_stack, src_g) in steps {
         g.g.push(id);
-        g.from_state.push(from);
-        g.to_state.push(to);
+        g.from_state.push(State::from_name(from).expect("a state"));
+        g.to_state.push(State::from_name(to).expect("a state"));
         g.reason.push(reason.map(|r| match g.reasons.iter().position(|x| x == r) {
             Some(k) => k as u32,
             None => {

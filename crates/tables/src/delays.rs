@@ -20,7 +20,7 @@
 
 use gotrace::table::{IdHasher, IdMap};
 
-use crate::{ById, GTransitions};
+use crate::{ById, GTransitions, State};
 
 /// The view's `cause` values; a row's cause is its index here.
 pub const CAUSES: [&str; 7] = ["created", "unblocked", "preempted", "yielded", "syscall", "rescheduled", "unknown"];
@@ -467,32 +467,6 @@ impl Deriver {
     }
 }
 
-/// The schema's `state` enum (sql/schema.sql), in its declared order: a
-/// state's code is its index here, as in the CLI's packed tables.
-const STATES: [&str; 7] = ["idle", "notexist", "runnable", "running", "syscall", "undetermined", "waiting"];
-
-/// A state's code in the rows [`ChunkedDelays`] derives (its index in
-/// the schema's `state` enum), -1 for text that is no state.
-pub fn state_code(s: &str) -> i64 {
-    // Twice per transition: the states' first letters (and `running`'s
-    // fifth) tell them apart, which costs less than comparing each name.
-    let code = match (s.as_bytes().first(), s.as_bytes().get(4)) {
-        (Some(b'i'), _) => 0,
-        (Some(b'n'), _) => 1,
-        (Some(b'r'), Some(b'a')) => 2,
-        (Some(b'r'), Some(b'i')) => 3,
-        (Some(b's'), _) => 4,
-        (Some(b'u'), _) => 5,
-        (Some(b'w'), _) => 6,
-        _ => return -1,
-    };
-    if STATES[code] == s {
-        code as i64
-    } else {
-        -1
-    }
-}
-
 /// `delays` rows derived from the builder's `g_transitions` chunk by chunk
 /// (the page loads them as a table while it reads the trace). Until
 /// [`ChunkedDelays::is_complete`] says otherwise, the rows handed out are
@@ -507,11 +481,11 @@ impl Default for ChunkedDelays {
         ChunkedDelays {
             deriver: Some(Deriver::default()),
             codes: StateCodes {
-                notexist: state_code("notexist"),
-                waiting: state_code("waiting"),
-                running: state_code("running"),
-                syscall: state_code("syscall"),
-                runnable: state_code("runnable"),
+                notexist: State::NotExist.code(),
+                waiting: State::Waiting.code(),
+                running: State::Running.code(),
+                syscall: State::Syscall.code(),
+                runnable: State::Runnable.code(),
                 preempted: None,
             },
         }
@@ -523,24 +497,16 @@ impl ChunkedDelays {
     /// `cause_reason` a code into `g.reasons`. Nothing more once the trace
     /// broke the pass's assumptions.
     pub fn add(&mut self, g: &GTransitions, out: &mut Vec<DelayRow>) {
-        self.add_with_states(g, |i| (state_code(g.from_state[i]), state_code(g.to_state[i])), out);
-    }
-
-    /// [`ChunkedDelays::add`] with row `i`'s from and to states' codes
-    /// (as [`state_code`] gives them) from `states`: for a caller that has
-    /// already turned the states into codes, as the CLI's packing has.
-    pub fn add_with_states(&mut self, g: &GTransitions, states: impl Fn(usize) -> (i64, i64), out: &mut Vec<DelayRow>) {
         let Some(deriver) = self.deriver.as_mut() else { return };
         if self.codes.preempted.is_none() {
             // Codes are kept once given, and a row can only name one given so far.
             self.codes.preempted = g.reasons.iter().position(|r| r == "preempted").map(|k| k as i64);
         }
         for i in 0..g.g.len() {
-            let (from, to) = states(i);
             let t = TransitionRow {
                 g: g.g[i],
-                from,
-                to,
+                from: g.from_state[i].code(),
+                to: g.to_state[i].code(),
                 reason: g.reason[i].map(i64::from),
                 duration: g.duration_ns[i],
                 end: g.end_time_ns[i],
@@ -571,13 +537,16 @@ impl ChunkedDelays {
 mod tests {
     use super::*;
 
+    /// The rows' state codes are positions in the schema's `state` enum,
+    /// which the page's tables and the CLI's packed ones both rely on.
     #[test]
-    fn each_state_has_its_schema_code_and_nothing_else_has_one() {
-        for (k, s) in STATES.iter().enumerate() {
-            assert_eq!(state_code(s), k as i64, "{s}");
-        }
-        for s in ["", "r", "runs", "runnable ", "rxxxaxx", "GC", "waiting2", "idle\0"] {
-            assert_eq!(state_code(s), -1, "{s:?}");
+    fn state_codes_follow_the_schemas_enum() {
+        let schema = include_str!("../../../sql/schema.sql");
+        let declared = schema.lines().find(|l| l.starts_with("create type state as enum")).expect("the state enum");
+        let names: Vec<&str> = declared.split('\'').skip(1).step_by(2).collect();
+        assert_eq!(names, State::ALL.map(State::as_str));
+        for (k, s) in State::ALL.iter().enumerate() {
+            assert_eq!(s.code(), k as i64, "{s}");
         }
     }
 }

@@ -4,7 +4,7 @@
 //! view's group-by over every transition took about a second of the report;
 //! the sums cost the reader an indexed lookup per row.
 
-use crate::{ById, GTransitions};
+use crate::{ById, GTransitions, State};
 
 /// One goroutine's row of `goroutine_totals`, in the view's column order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -76,10 +76,10 @@ impl GoroutineTotals {
             }
             let d = t.duration_ns[i];
             match t.from_state[i] {
-                "running" => r.running_ns += d,
-                "runnable" => r.runnable_ns += d,
-                "syscall" => r.syscall_ns += d,
-                "waiting" => r.waiting_ns += d,
+                State::Running => r.running_ns += d,
+                State::Runnable => r.runnable_ns += d,
+                State::Syscall => r.syscall_ns += d,
+                State::Waiting => r.waiting_ns += d,
                 _ => {}
             }
             r.total_ns += d;

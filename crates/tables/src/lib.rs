@@ -36,13 +36,64 @@ fn resource(id: i64) -> Nullable {
     (id != -1).then_some(id)
 }
 
+/// A value of the schema's `state` enum (sql/schema.sql), whose declared
+/// order the codes follow: one byte per state column of a row, where a
+/// `&str` took sixteen and every consumer compared text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+#[allow(missing_docs)]
+pub enum State {
+    Idle = 0,
+    NotExist,
+    Runnable,
+    Running,
+    Syscall,
+    Undetermined,
+    Waiting,
+}
+
+impl State {
+    /// Every state, in the schema's order (a state's code is its index).
+    pub const ALL: [State; 7] =
+        [State::Idle, State::NotExist, State::Runnable, State::Running, State::Syscall, State::Undetermined, State::Waiting];
+
+    /// The state's name, as the schema's enum spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Idle => "idle",
+            State::NotExist => "notexist",
+            State::Runnable => "runnable",
+            State::Running => "running",
+            State::Syscall => "syscall",
+            State::Undetermined => "undetermined",
+            State::Waiting => "waiting",
+        }
+    }
+
+    /// The state named `name` as the schema spells it.
+    pub fn from_name(name: &str) -> Option<State> {
+        State::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
+    /// The state's code: its position in the schema's enum.
+    pub fn code(self) -> i64 {
+        self as u8 as i64
+    }
+}
+
+impl std::fmt::Display for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// `g_transitions`: every goroutine state transition.
 #[derive(Debug, Default, Clone)]
 #[allow(missing_docs)]
 pub struct GTransitions {
     pub g: Vec<Nullable>,
-    pub from_state: Vec<&'static str>,
-    pub to_state: Vec<&'static str>,
+    pub from_state: Vec<State>,
+    pub to_state: Vec<State>,
     /// Each row's reason as a code into `reasons`: a trace repeats a few
     /// dozen reasons millions of times, and one string per row cost more
     /// than all the other columns together.
@@ -101,8 +152,8 @@ impl GTransitions {
 #[allow(missing_docs)]
 pub struct PTransitions {
     pub p: Vec<Nullable>,
-    pub from_state: Vec<&'static str>,
-    pub to_state: Vec<&'static str>,
+    pub from_state: Vec<State>,
+    pub to_state: Vec<State>,
     pub duration_ns: Vec<i64>,
     pub end_time_ns: Vec<i64>,
     pub src_p: Vec<Nullable>,
@@ -388,23 +439,23 @@ impl TraceTables {
     }
 }
 
-fn go_state(s: GoState) -> &'static str {
+fn go_state(s: GoState) -> State {
     match s {
-        GoState::Undetermined => "undetermined",
-        GoState::NotExist => "notexist",
-        GoState::Runnable => "runnable",
-        GoState::Running => "running",
-        GoState::Waiting => "waiting",
-        GoState::Syscall => "syscall",
+        GoState::Undetermined => State::Undetermined,
+        GoState::NotExist => State::NotExist,
+        GoState::Runnable => State::Runnable,
+        GoState::Running => State::Running,
+        GoState::Waiting => State::Waiting,
+        GoState::Syscall => State::Syscall,
     }
 }
 
-fn proc_state(s: ProcState) -> &'static str {
+fn proc_state(s: ProcState) -> State {
     match s {
-        ProcState::Undetermined => "undetermined",
-        ProcState::NotExist => "notexist",
-        ProcState::Running => "running",
-        ProcState::Idle => "idle",
+        ProcState::Undetermined => State::Undetermined,
+        ProcState::NotExist => State::NotExist,
+        ProcState::Running => State::Running,
+        ProcState::Idle => State::Idle,
     }
 }
 

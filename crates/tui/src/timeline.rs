@@ -123,7 +123,7 @@ impl RunsBuilder {
     /// ending at `end_time_ns` after `duration_ns`, on its `src_p`.
     pub fn add(&mut self, t: &GTransitions) {
         for i in 0..t.g.len() {
-            if t.from_state[i] != "running" {
+            if t.from_state[i] != schedstat_tables::State::Running {
                 continue;
             }
             let (end, start) = (t.end_time_ns[i], t.end_time_ns[i] - t.duration_ns[i]);

@@ -16,7 +16,7 @@
 
 use schedstat_tables::delays::{ChunkedDelays, DelayRow, DelayedGoroutines, DelaysFacts, CAUSES, COLUMN_NAMES};
 use schedstat_tables::goroutine_totals::{GoroutineTotal, GoroutineTotals};
-use schedstat_tables::{TableBuilder, TraceTables};
+use schedstat_tables::{State, TableBuilder, TraceTables};
 
 mod js;
 pub mod report;
@@ -58,7 +58,7 @@ pub enum Data {
     Dict {
         /// Row i is `values[indices[i]]`.
         indices: Vec<i8>,
-        /// The distinct values, in order of first appearance.
+        /// The values the indices point at (every state, for the state columns).
         values: Vec<&'static str>,
     },
 }
@@ -128,19 +128,10 @@ fn strs(name: &'static str, v: &[&'static str]) -> Column {
 }
 
 /// A column of few distinct static strings (the states), dictionary-encoded.
-fn states(name: &'static str, v: &[&'static str]) -> Column {
-    let mut values: Vec<&'static str> = Vec::new();
-    let indices = v
-        .iter()
-        .map(|s| {
-            let i = values.iter().position(|x| x == s).unwrap_or_else(|| {
-                values.push(s);
-                values.len() - 1
-            });
-            i as i8
-        })
-        .collect();
-    col(name, Data::Dict { indices, values }, None)
+fn states(name: &'static str, v: &[State]) -> Column {
+    // Every state in the dictionary, at its code.
+    let indices = v.iter().map(|&s| s as i8).collect();
+    col(name, Data::Dict { indices, values: State::ALL.map(State::as_str).to_vec() }, None)
 }
 
 fn strings(name: &'static str, v: &[String]) -> Column {
@@ -663,7 +654,7 @@ mod tests {
             assert_eq!(d.columns.iter().map(|c| c.name).collect::<Vec<_>>(), declared);
             rows += d.rows;
             let g = &t.g_transitions;
-            delays += (0..g.g.len()).filter(|&i| g.from_state[i] == "runnable" && g.to_state[i] == "running").count();
+            delays += (0..g.g.len()).filter(|&i| g.from_state[i] == State::Runnable && g.to_state[i] == State::Running).count();
         }
         let last = p.finish_all();
         assert!(last.delays_facts.is_some());
@@ -745,8 +736,10 @@ mod tests {
 
     #[test]
     fn state_columns_are_dictionary_encoded() {
-        let c = states("from_state", &["running", "waiting", "running", "runnable"]);
-        assert_eq!(c.data, Data::Dict { indices: vec![0, 1, 0, 2], values: vec!["running", "waiting", "runnable"] });
+        let c = states("from_state", &[State::Running, State::Waiting, State::Running, State::Runnable]);
+        let Data::Dict { indices, values } = &c.data else { panic!("{:?}", c.data) };
+        let text: Vec<&str> = indices.iter().map(|&k| values[k as usize]).collect();
+        assert_eq!(text, ["running", "waiting", "running", "runnable"]);
         assert_eq!(c.validity, None);
     }
 }

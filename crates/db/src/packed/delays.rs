@@ -6,7 +6,7 @@
 
 use gotrace::table::IdMap;
 use schedstat_tables::delays::{
-    creation_of, delay_row, state_code, ChunkedDelays, DelayRow, DelaysFacts, Deriver, MadeRunnable, OutOfOrder, StateCodes, TransitionRow,
+    creation_of, delay_row, ChunkedDelays, DelayRow, DelaysFacts, Deriver, MadeRunnable, OutOfOrder, StateCodes, TransitionRow,
     CAUSES, COLUMN_NAMES,
 };
 use schedstat_tables::GTransitions;
@@ -66,16 +66,10 @@ impl WhileLoading {
     }
 
     /// Derives the rows that the transitions of `t` (just packed into `g`,
-    /// whose `reason` dictionary translates their reason codes, and whose
-    /// state columns gave them the codes `[from, to]`) complete.
-    pub(super) fn add(&mut self, g: &PackedTable, t: &GTransitions, [from, to]: [&[i64]; 2]) {
+    /// whose `reason` dictionary translates their reason codes) complete.
+    pub(super) fn add(&mut self, g: &PackedTable, t: &GTransitions) {
         self.rows.clear();
-        // Each column's codes as the derivation numbers states (both follow
-        // the schema's enum; a code past it is text that is no state).
-        let numbering = |column| g.get(column).dictionary.iter().map(|s| state_code(s)).collect::<Vec<i64>>();
-        let (from_state, to_state) = (numbering("from_state"), numbering("to_state"));
-        let states = |i: usize| (from_state[from[i] as usize], to_state[to[i] as usize]);
-        self.deriving.add_with_states(t, states, &mut self.rows);
+        self.deriving.add(t, &mut self.rows);
         let translated = &g.get("reason").translated;
         for row in &mut self.rows {
             row[6] = row[6].map(|k| translated[k as usize]);
