@@ -459,14 +459,52 @@ fn proc_state(s: ProcState) -> State {
     }
 }
 
-/// Adds a reason not seen before to the dictionary; returns its code.
-#[cold]
-#[inline(never)]
-fn new_reason(codes: &mut HashMap<Vec<u8>, u32>, reasons: &mut Vec<String>, reason: &[u8]) -> u32 {
-    reasons.push(text(reason));
-    let k = (reasons.len() - 1) as u32;
-    codes.insert(reason.to_vec(), k);
-    k
+/// Each reason's code in `g_transitions.reasons`.
+#[derive(Default)]
+struct ReasonCodes {
+    by_text: HashMap<Vec<u8>, u32>,
+    /// The codes of the reasons met in this generation, by where their
+    /// bytes are (its string table) and their length: a trace repeats a few
+    /// dozen reasons millions of times, and hashing the text each time cost
+    /// a tenth of the reading thread. Emptied at every generation's start,
+    /// since a later table may hold other text where this one's was.
+    by_address: Vec<(usize, usize, u32)>,
+}
+
+impl ReasonCodes {
+    /// How many reasons a generation's addresses are kept for (a damaged
+    /// trace can hold any number of them; the rest are looked up by text).
+    const ADDRESSES: usize = 64;
+
+    /// The code of `reason`, added to `texts` if new.
+    fn code(&mut self, reason: &[u8], texts: &mut Vec<String>) -> u32 {
+        let at = (reason.as_ptr() as usize, reason.len());
+        if let Some(&(_, _, k)) = self.by_address.iter().find(|&&(p, n, _)| (p, n) == at) {
+            return k;
+        }
+        let k = match self.by_text.get(reason) {
+            Some(&k) => k,
+            None => self.new_reason(reason, texts),
+        };
+        if self.by_address.len() < Self::ADDRESSES {
+            self.by_address.push((at.0, at.1, k));
+        }
+        k
+    }
+
+    /// Adds a reason not seen before to the dictionary; returns its code.
+    #[cold]
+    #[inline(never)]
+    fn new_reason(&mut self, reason: &[u8], texts: &mut Vec<String>) -> u32 {
+        texts.push(text(reason));
+        let k = (texts.len() - 1) as u32;
+        self.by_text.insert(reason.to_vec(), k);
+        k
+    }
+
+    fn forget_addresses(&mut self) {
+        self.by_address.clear();
+    }
 }
 
 fn text(b: &[u8]) -> String {
@@ -671,7 +709,7 @@ pub struct TableBuilder {
     /// The rows of tasks and regions begun and not ended yet.
     open: OpenRows,
     /// Reason bytes → code in `g_transitions.reasons`.
-    reason_codes: HashMap<Vec<u8>, u32>,
+    reason_codes: ReasonCodes,
     /// Time of the first non-Sync event, once seen.
     origin: Option<i64>,
 }
@@ -695,6 +733,7 @@ impl TableBuilder {
         if kind == EventKind::Sync {
             // Stack IDs are per generation: forget the previous generation's.
             self.interner.by_trace_id.clear();
+            self.reason_codes.forget_addresses();
             return;
         }
         let (g, p, m) = (resource(ev.goroutine()), resource(ev.proc()), resource(ev.thread()));
@@ -759,10 +798,7 @@ impl TableBuilder {
                 s.g.push(resource(id));
                 s.from_state.push(go_state(from));
                 s.to_state.push(go_state(to));
-                let reason = (!st.reason.is_empty()).then(|| match self.reason_codes.get(st.reason) {
-                    Some(&k) => k,
-                    None => new_reason(&mut self.reason_codes, &mut s.reasons, st.reason),
-                });
+                let reason = (!st.reason.is_empty()).then(|| self.reason_codes.code(st.reason, &mut s.reasons));
                 s.reason.push(reason);
                 s.duration_ns.push(dt);
                 s.end_time_ns.push(time);

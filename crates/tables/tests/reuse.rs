@@ -270,3 +270,39 @@ fn task_and_region_rows_pair_their_own_begin_and_end() {
     }
     assert!(checked > 250, "only {checked} ended tasks and regions");
 }
+
+/// Every goroutine transition row names its own event's reason, in every
+/// generation of every fixture: the builder finds a reason's code by where
+/// its bytes are in the generation's string table, and a later table may
+/// hold other text at the same place.
+#[test]
+fn transition_rows_name_their_own_events_reason() {
+    let mut checked = 0;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fixtures");
+    for ver in std::fs::read_dir(&root).unwrap() {
+        for f in std::fs::read_dir(ver.unwrap().path()).unwrap() {
+            let path = f.unwrap().path();
+            if path.extension().is_none_or(|e| e != "trace") {
+                continue;
+            }
+            let bytes = std::fs::read(&path).unwrap();
+            let mut b = TableBuilder::new();
+            let mut want: Vec<Option<String>> = Vec::new();
+            let mut r = gotrace::Reader::new(&bytes).unwrap();
+            while let Ok(Some(ev)) = r.read_event() {
+                if let Some(st) = ev.state_transition() {
+                    if let gotrace::Transition::Goroutine { .. } = st.transition {
+                        want.push((!st.reason.is_empty()).then(|| String::from_utf8_lossy(st.reason).into_owned()));
+                    }
+                }
+                b.add(&ev);
+            }
+            let t = b.finish();
+            let g = &t.g_transitions;
+            let got: Vec<Option<String>> = (0..g.g.len()).map(|i| g.reason_text(i).map(str::to_string)).collect();
+            assert_eq!(got, want, "{}", path.display());
+            checked += want.iter().filter(|r| r.is_some()).count();
+        }
+    }
+    assert!(checked > 10_000, "only {checked} reasons");
+}
