@@ -141,9 +141,7 @@ impl Database {
     pub fn create_schema(&self) -> Result<()> {
         self.conn.execute_batch(SCHEMA_SQL).map_err(db_err)?;
         if self.in_memory && self.raw.is_some() {
-            let states = self.query("select unnest(enum_range(null::state))")?;
-            let states = states.rows.iter().filter_map(|r| r[0].as_str().map(str::to_string)).collect();
-            *self.packed.borrow_mut() = Some(Box::new(packed::PackedTables::new(states)));
+            *self.packed.borrow_mut() = Some(Box::new(packed::PackedTables::new()));
         }
         Ok(())
     }

@@ -185,10 +185,10 @@ impl PackedColumn {
         k
     }
 
-    /// Appends states, as the codes of their names in this column.
+    /// Appends states by their codes, which are this column's (its
+    /// dictionary is the states in code order: see [`PackedTables::new`]).
     fn push_states(&mut self, values: &[State]) {
-        let codes = State::ALL.map(|s| self.code(s.as_str()));
-        self.push(values, |&s| Some(codes[s as usize]));
+        self.push(values, |&s| Some(s.code()));
     }
 
     /// Appends `g_transitions.reason`, whose codes index `reasons`.
@@ -332,9 +332,10 @@ impl PackedTables {
     /// The tables kept here.
     pub const NAMES: [&'static str; 2] = ["g_transitions", "p_transitions"];
 
-    /// Empty tables whose state columns are enums of `states` (the schema's
-    /// `state` type, in its declared order).
-    pub fn new(states: Vec<String>) -> Self {
+    /// Empty tables whose state columns are enums of the schema's `state`
+    /// type, its values in their declared order ([`State::ALL`]), so that a
+    /// state's code in them is [`State::code`].
+    pub fn new() -> Self {
         use Output::*;
         let mut g = PackedTable::new(
             "g_transitions",
@@ -369,8 +370,8 @@ impl PackedTables {
             for c in ["from_state", "to_state"] {
                 let col = t.column(c);
                 col.declared_order = true;
-                for state in &states {
-                    col.code(state);
+                for state in State::ALL {
+                    col.code(state.as_str());
                 }
             }
         }

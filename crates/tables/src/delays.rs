@@ -53,19 +53,6 @@ pub const COLUMN_NAMES: [&str; 13] = [
 /// [`CAUSES`], `cause_reason` as the reason code the transitions use.
 pub type DelayRow = [Option<i64>; COLUMN_NAMES.len()];
 
-/// The codes the transitions give the states and the reason the view tests.
-#[derive(Debug, Clone, Copy)]
-#[allow(missing_docs)]
-pub struct StateCodes {
-    pub notexist: i64,
-    pub waiting: i64,
-    pub running: i64,
-    pub syscall: i64,
-    pub runnable: i64,
-    /// The reason `preempted`, once the trace has it.
-    pub preempted: Option<i64>,
-}
-
 /// One row of `g_transitions`, states and reason as codes.
 #[derive(Debug, Clone, Copy)]
 #[allow(missing_docs)]
@@ -109,24 +96,27 @@ pub fn creation_of(t: &TransitionRow) -> Creation {
 }
 
 /// The row of delay `o` that `e` made runnable (none found: NULLs) of a
-/// goroutine created as `c`.
-pub fn delay_row(codes: &StateCodes, o: &TransitionRow, e: Option<&MadeRunnable>, c: Option<&Creation>) -> DelayRow {
+/// goroutine created as `c`; `preempted` is the code of the reason
+/// `preempted`, once the trace has it.
+pub fn delay_row(preempted: Option<i64>, o: &TransitionRow, e: Option<&MadeRunnable>, c: Option<&Creation>) -> DelayRow {
     let cause = match e {
         None => UNKNOWN,
-        Some(e) if e.from == codes.notexist => CREATED,
-        Some(e) if e.from == codes.waiting => UNBLOCKED,
-        Some(e) if e.from == codes.running => {
-            if e.reason.is_some() && e.reason == codes.preempted {
+        Some(e) if e.from == State::NotExist.code() => CREATED,
+        Some(e) if e.from == State::Waiting.code() => UNBLOCKED,
+        Some(e) if e.from == State::Running.code() => {
+            if e.reason.is_some() && e.reason == preempted {
                 PREEMPTED
             } else {
                 YIELDED
             }
         }
-        Some(e) if e.from == codes.syscall => SYSCALL,
-        Some(e) if e.from == codes.runnable => RESCHEDULED,
+        Some(e) if e.from == State::Syscall.code() => SYSCALL,
+        Some(e) if e.from == State::Runnable.code() => RESCHEDULED,
         Some(_) => UNKNOWN,
     };
-    let by = |v: fn(&MadeRunnable) -> Option<i64>| e.filter(|e| e.from == codes.notexist || e.from == codes.waiting).and_then(v);
+    let by = |v: fn(&MadeRunnable) -> Option<i64>| {
+        e.filter(|e| e.from == State::NotExist.code() || e.from == State::Waiting.code()).and_then(v)
+    };
     let c = c.copied().unwrap_or_default();
     [
         o.g,
@@ -337,25 +327,25 @@ impl Deriver {
     /// an error the rows handed out so far are not the view's and the pass
     /// must not go on.
     #[inline]
-    pub fn feed(&mut self, codes: &StateCodes, t: &TransitionRow, out: &mut impl FnMut(DelayRow)) -> Result<(), OutOfOrder> {
+    pub fn feed(&mut self, preempted: Option<i64>, t: &TransitionRow, out: &mut impl FnMut(DelayRow)) -> Result<(), OutOfOrder> {
         // A goroutine's transitions come in time order: each one's duration
         // is the time since the goroutine's previous one.
         if t.duration < 0 {
             return Err(OutOfOrder);
         }
-        let is_delay = t.from == codes.runnable && t.to == codes.running;
+        let is_delay = t.from == State::Runnable.code() && t.to == State::Running.code();
         let Some(id) = t.g else {
             if is_delay {
-                out(delay_row(codes, t, None, None));
+                out(delay_row(preempted, t, None, None));
             }
             return Ok(());
         };
-        if t.from != codes.notexist && t.to != codes.runnable && !is_delay {
+        if t.from != State::NotExist.code() && t.to != State::Runnable.code() && !is_delay {
             return Ok(());
         }
         let before = self.per_g.get(id);
         let mut slot = before;
-        if t.from == codes.notexist {
+        if t.from == State::NotExist.code() {
             let known = creation_index(slot).map(|k| self.creations[k]);
             let new = creation_of(t);
             if new[1].is_some() && known.is_some_and(|c| c[1].is_some()) {
@@ -376,7 +366,7 @@ impl Deriver {
             }
         }
         let waiting_to_run = &mut self.waiting_to_run;
-        if t.to == codes.runnable {
+        if t.to == State::Runnable.code() {
             let e = MadeRunnable::of(t);
             match waiting_to_run.get_mut(slot) {
                 Some(r) if r.end == t.end => {
@@ -411,15 +401,15 @@ impl Deriver {
             slot.creation |= if long { SLOT_FLAGS } else { HAD_DELAY };
             match waiting_to_run.get_mut(slot) {
                 Some(Runnable { end, first: Some(first), more, .. }) if *end == start => {
-                    out(delay_row(codes, t, Some(first), c));
+                    out(delay_row(preempted, t, Some(first), c));
                     if !more.is_empty() {
                         self.shape.one_row_per_wait = false;
                     }
                     for e in more.iter() {
-                        out(delay_row(codes, t, Some(e), c));
+                        out(delay_row(preempted, t, Some(e), c));
                     }
                 }
-                _ => out(delay_row(codes, t, None, c)),
+                _ => out(delay_row(preempted, t, None, c)),
             }
             if t.duration == 0 {
                 match waiting_to_run.get_mut(slot) {
@@ -473,22 +463,13 @@ impl Deriver {
 /// the view's.
 pub struct ChunkedDelays {
     deriver: Option<Deriver>,
-    codes: StateCodes,
+    /// The code of the reason `preempted` in the chunks' reasons, once seen.
+    preempted: Option<i64>,
 }
 
 impl Default for ChunkedDelays {
     fn default() -> Self {
-        ChunkedDelays {
-            deriver: Some(Deriver::default()),
-            codes: StateCodes {
-                notexist: State::NotExist.code(),
-                waiting: State::Waiting.code(),
-                running: State::Running.code(),
-                syscall: State::Syscall.code(),
-                runnable: State::Runnable.code(),
-                preempted: None,
-            },
-        }
+        ChunkedDelays { deriver: Some(Deriver::default()), preempted: None }
     }
 }
 
@@ -498,9 +479,9 @@ impl ChunkedDelays {
     /// broke the pass's assumptions.
     pub fn add(&mut self, g: &GTransitions, out: &mut Vec<DelayRow>) {
         let Some(deriver) = self.deriver.as_mut() else { return };
-        if self.codes.preempted.is_none() {
+        if self.preempted.is_none() {
             // Codes are kept once given, and a row can only name one given so far.
-            self.codes.preempted = g.reasons.iter().position(|r| r == "preempted").map(|k| k as i64);
+            self.preempted = g.reasons.iter().position(|r| r == "preempted").map(|k| k as i64);
         }
         for i in 0..g.g.len() {
             let t = TransitionRow {
@@ -515,7 +496,7 @@ impl ChunkedDelays {
                 src_g: g.src_g[i],
                 src_p: g.src_p[i],
             };
-            if deriver.feed(&self.codes, &t, &mut |row| out.push(row)).is_err() {
+            if deriver.feed(self.preempted, &t, &mut |row| out.push(row)).is_err() {
                 self.deriver = None;
                 return;
             }

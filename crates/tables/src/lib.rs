@@ -39,7 +39,7 @@ fn resource(id: i64) -> Nullable {
 /// A value of the schema's `state` enum (sql/schema.sql), whose declared
 /// order the codes follow: one byte per state column of a row, where a
 /// `&str` took sixteen and every consumer compared text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
 #[allow(missing_docs)]
 pub enum State {
@@ -76,7 +76,7 @@ impl State {
     }
 
     /// The state's code: its position in the schema's enum.
-    pub fn code(self) -> i64 {
+    pub const fn code(self) -> i64 {
         self as u8 as i64
     }
 }

@@ -130,7 +130,7 @@ fn strs(name: &'static str, v: &[&'static str]) -> Column {
 /// A column of few distinct static strings (the states), dictionary-encoded.
 fn states(name: &'static str, v: &[State]) -> Column {
     // Every state in the dictionary, at its code.
-    let indices = v.iter().map(|&s| s as i8).collect();
+    let indices = v.iter().map(|&s| s.code() as i8).collect();
     col(name, Data::Dict { indices, values: State::ALL.map(State::as_str).to_vec() }, None)
 }
 

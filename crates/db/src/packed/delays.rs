@@ -6,10 +6,10 @@
 
 use gotrace::table::IdMap;
 use schedstat_tables::delays::{
-    creation_of, delay_row, ChunkedDelays, DelayRow, DelaysFacts, Deriver, MadeRunnable, OutOfOrder, StateCodes, TransitionRow,
+    creation_of, delay_row, ChunkedDelays, DelayRow, DelaysFacts, Deriver, MadeRunnable, OutOfOrder, TransitionRow,
     CAUSES, COLUMN_NAMES,
 };
-use schedstat_tables::GTransitions;
+use schedstat_tables::{GTransitions, State};
 
 use super::{Output, PackedTable, BLOCK_ROWS};
 
@@ -40,11 +40,11 @@ pub(super) const VIEW: &str = "create or replace view delays as select g, start_
 /// transition order, or, when the trace does not allow that (or `by_join`),
 /// by the view's join.
 pub(super) fn derive(g: &PackedTable, by_join: bool) -> PackedTable {
-    let codes = codes_of(g);
-    let streamed = if by_join { None } else { packing(g, |rows| stream(g, &codes, rows)).ok() };
+    let preempted = preempted_of(g);
+    let streamed = if by_join { None } else { packing(g, |rows| stream(g, preempted, rows)).ok() };
     streamed.unwrap_or_else(|| {
         packing(g, |rows| {
-            join(g, &codes, rows);
+            join(g, preempted, rows);
             Ok::<(), std::convert::Infallible>(())
         })
         .unwrap_or_else(|never| match never {})
@@ -151,19 +151,10 @@ fn packing<E: Send>(g: &PackedTable, work: impl FnOnce(&mut Rows) -> Result<(), 
     })
 }
 
-/// The dictionary codes of the states and of the reason the view tests.
-fn codes_of(g: &PackedTable) -> StateCodes {
-    // Both state columns hold the schema's states, entered in advance in
-    // its order: the same codes (a state missing from it matches nothing).
-    let state = |s: &str| g.get("from_state").codes.get(s).copied().unwrap_or(-1);
-    StateCodes {
-        notexist: state("notexist"),
-        waiting: state("waiting"),
-        running: state("running"),
-        syscall: state("syscall"),
-        runnable: state("runnable"),
-        preempted: g.get("reason").codes.get("preempted").copied(),
-    }
+/// The code of the reason `preempted` in `g`'s dictionary, if the trace has it
+/// (the states' codes are [`State::code`]: see `PackedTables::new`).
+fn preempted_of(g: &PackedTable) -> Option<i64> {
+    g.get("reason").codes.get("preempted").copied()
 }
 
 /// The `g_transitions` columns a [`TransitionRow`] is read from, in its order.
@@ -229,24 +220,24 @@ impl Rows {
 
 /// The one pass in transition order, adding to `out`; stops where the
 /// trace breaks its assumptions.
-fn stream(g: &PackedTable, codes: &StateCodes, out: &mut Rows) -> Result<(), OutOfOrder> {
+fn stream(g: &PackedTable, preempted: Option<i64>, out: &mut Rows) -> Result<(), OutOfOrder> {
     let mut deriver = Deriver::default();
-    each_transition(g, |t| deriver.feed(codes, t, &mut |row| out.add(row)))
+    each_transition(g, |t| deriver.feed(preempted, t, &mut |row| out.add(row)))
 }
 
 /// The view's join, for any order of transitions: every transition into
 /// runnable by goroutine and end time, every goroutine's creation, then one
 /// row per delay and matching transition, added to `out`.
-fn join(g: &PackedTable, codes: &StateCodes, out: &mut Rows) {
+fn join(g: &PackedTable, preempted: Option<i64>, out: &mut Rows) {
     let mut into_runnable: IdMap<(i64, i64), Vec<MadeRunnable>> = IdMap::default();
     // Per goroutine and field: the earliest non-NULL value, with its time.
     let mut creations: IdMap<i64, [Option<(i64, i64)>; 3]> = IdMap::default();
     each_transition(g, |t| {
         let Some(id) = t.g else { return Ok(()) };
-        if t.to == codes.runnable {
+        if t.to == State::Runnable.code() {
             into_runnable.entry((id, t.end)).or_default().push(MadeRunnable::of(t));
         }
-        if t.from == codes.notexist {
+        if t.from == State::NotExist.code() {
             let fields = creations.entry(id).or_default();
             for (field, value) in fields.iter_mut().zip(creation_of(t)) {
                 if let Some(v) = value {
@@ -260,14 +251,14 @@ fn join(g: &PackedTable, codes: &StateCodes, out: &mut Rows) {
     })
     .unwrap_or_else(|never| match never {});
     each_transition(g, |t| {
-        if t.from != codes.runnable || t.to != codes.running {
+        if t.from != State::Runnable.code() || t.to != State::Running.code() {
             return Ok(());
         }
         let c = t.g.and_then(|id| creations.get(&id)).map(|f| f.map(|v| v.map(|(_, v)| v)));
         let start = t.end.wrapping_sub(t.duration);
         match t.g.and_then(|id| into_runnable.get(&(id, start))) {
-            Some(es) => es.iter().for_each(|e| out.add(delay_row(codes, t, Some(e), c.as_ref()))),
-            None => out.add(delay_row(codes, t, None, c.as_ref())),
+            Some(es) => es.iter().for_each(|e| out.add(delay_row(preempted, t, Some(e), c.as_ref()))),
+            None => out.add(delay_row(preempted, t, None, c.as_ref())),
         }
         Ok::<(), std::convert::Infallible>(())
     })
